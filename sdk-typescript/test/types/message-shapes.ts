@@ -1,0 +1,58 @@
+// Compile-time check, run by `npm run typecheck`: every hand-written message interface has
+// exactly the shape the schema descriptors give it (property names, optionality and types),
+// so the documented types cannot drift from the tables the codec runs on, which the golden test
+// pins to the protocol registry.
+
+import type { EnumName, EnumValue } from "../../src/wire/enums.js";
+import type { MessageOf, RecordTypes } from "../../src/wire/messages.js";
+import type { OpName } from "../../src/wire/opcodes.js";
+import type { OpDefinitions, RecordDefinitions, RecordName } from "../../src/wire/schema.js";
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+interface FieldShape {
+  readonly name: string;
+  readonly type: string;
+  readonly optional: boolean;
+}
+
+type ValueOf<T extends string> = T extends "u8" | "u16" | "u32"
+  ? number
+  : T extends "u64"
+    ? bigint
+    : T extends "bool"
+      ? boolean
+      : T extends "str"
+        ? string
+        : T extends "bin"
+          ? Uint8Array
+          : T extends "strmap"
+            ? Map<string, string>
+            : T extends `enum:${infer E extends EnumName}`
+              ? EnumValue<E>
+              : T extends `record:${infer R extends RecordName}`
+                ? Described<RecordDefinitions[R]>
+                : T extends `list:${infer Element}`
+                  ? ValueOf<Element>[]
+                  : never;
+
+type Described<Fields extends readonly FieldShape[]> = Simplify<
+  { [F in Fields[number] as F["optional"] extends true ? never : CamelCase<F["name"]>]: ValueOf<F["type"]> } & {
+    [F in Fields[number] as F["optional"] extends true ? CamelCase<F["name"]> : never]?: ValueOf<F["type"]>;
+  }
+>;
+
+type DescribedOp<Op extends OpName> = Simplify<{ op: Op } & Described<OpDefinitions[Op]["fields"]>>;
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+type MismatchedOps = { [Op in OpName]: Equal<MessageOf<Op>, DescribedOp<Op>> extends true ? never : Op }[OpName];
+type MismatchedRecords = {
+  [R in RecordName]: Equal<RecordTypes[R], Described<RecordDefinitions[R]>> extends true ? never : R;
+}[RecordName];
+
+// Each assignment fails to compile, naming the culprit, if an interface differs from its schema.
+export const everyOpMatchesItsSchema: [MismatchedOps] extends [never] ? true : MismatchedOps = true;
+export const everyRecordMatchesItsSchema: [MismatchedRecords] extends [never] ? true : MismatchedRecords = true;

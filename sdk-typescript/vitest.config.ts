@@ -1,0 +1,10 @@
+// Test runner configuration: every test file under test/, with a default per-test time limit.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
