@@ -1,0 +1,41 @@
+"""The package itself: version, typing marker, and a documented public surface."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import sinew
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules() -> list[ModuleType]:
+    names = [sinew.__name__] + [
+        info.name for info in pkgutil.walk_packages(sinew.__path__, prefix=f"{sinew.__name__}.")
+    ]
+    return [importlib.import_module(name) for name in names]
+
+
+def test_version_matches_the_project_metadata() -> None:
+    with (PROJECT_ROOT / "pyproject.toml").open("rb") as handle:
+        project = tomllib.load(handle)["project"]
+    assert sinew.__version__ == project["version"]
+
+
+def test_the_package_declares_itself_typed() -> None:
+    assert (Path(sinew.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("module", _modules(), ids=lambda module: module.__name__)
+def test_every_module_is_documented_and_declares_its_public_names(module: ModuleType) -> None:
+    assert (module.__doc__ or "").strip()
+    public = getattr(module, "__all__", None)
+    assert public is not None
+    assert len(public) == len(set(public))
+    assert [name for name in public if not hasattr(module, name)] == []
