@@ -1,0 +1,62 @@
+// Every log message the broker writes, with a fixed event id each, in one table.
+using Microsoft.Extensions.Logging;
+using Sinew.Broker.Queues;
+
+namespace Sinew.Broker;
+
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Recovered partition {Partition} of queue {Queue}: {Unsettled} unsettled messages, next offset {NextOffset}, {TruncatedBytes} torn bytes truncated")]
+    public static partial void PartitionRecovered(this ILogger logger, uint partition, QueueName queue, int unsettled, long nextOffset, long truncatedBytes);
+
+    [LoggerMessage(1001, LogLevel.Error, "Partition {Partition} of queue {Queue} is quarantined: {Reason}")]
+    public static partial void PartitionQuarantined(this ILogger logger, uint partition, QueueName queue, string reason);
+
+    [LoggerMessage(1002, LogLevel.Error, "A timer of partition {Partition} of queue {Queue} failed")]
+    private static partial void PartitionTimerFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
+
+    public static void LogPartitionTimerFailure(this ILogger logger, Exception exception, Partition partition) =>
+        logger.PartitionTimerFailed(exception, partition.Index, partition.Queue.Name);
+
+    [LoggerMessage(1003, LogLevel.Information, "Wrote snapshot of partition {Partition} of queue {Queue} at log position {Lsn}; deleted {Segments} segment(s)")]
+    public static partial void SnapshotWritten(this ILogger logger, uint partition, QueueName queue, long lsn, int segments);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Writing a snapshot of partition {Partition} of queue {Queue} failed")]
+    public static partial void SnapshotFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Dead-lettering a message from queue {Queue} to {Target} failed (attempt {Attempt}); retrying")]
+    public static partial void DeadLetterRetry(this ILogger logger, Exception exception, QueueName queue, QueueName target, int attempt);
+
+    [LoggerMessage(1006, LogLevel.Error, "Giving up dead-lettering a message from queue {Queue} to {Target}; it stays in its queue until the next start")]
+    public static partial void DeadLetterGaveUp(this ILogger logger, QueueName queue, QueueName target);
+
+    [LoggerMessage(1009, LogLevel.Error, "Flushing partition {Partition} of queue {Queue} failed")]
+    public static partial void FlushFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
+
+    [LoggerMessage(1007, LogLevel.Information, "Indexed {Count} queue(s) in {DataDir}")]
+    public static partial void QueuesIndexed(this ILogger logger, int count, string dataDir);
+
+    [LoggerMessage(1008, LogLevel.Information, "Declared queue {Queue} with {Partitions} partition(s)")]
+    public static partial void QueueDeclared(this ILogger logger, QueueName queue, uint partitions);
+
+    [LoggerMessage(2000, LogLevel.Debug, "Connection {ConnectionId} from {Remote} opened")]
+    public static partial void ConnectionOpened(this ILogger logger, string connectionId, string? remote);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Connection {ConnectionId} closed: {Reason}")]
+    public static partial void ConnectionClosed(this ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(2002, LogLevel.Information, "Connection {ConnectionId} sent a bad frame: {Problem}")]
+    public static partial void BadFrame(this ILogger logger, string connectionId, string problem);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Connection {ConnectionId} failed authentication as {Identity}")]
+    public static partial void AuthenticationFailed(this ILogger logger, string connectionId, string identity);
+
+    [LoggerMessage(2004, LogLevel.Error, "Connection {ConnectionId}: handling {Op} failed unexpectedly")]
+    public static partial void RequestFailed(this ILogger logger, Exception exception, string connectionId, string op);
+
+    [LoggerMessage(3000, LogLevel.Information, "Shutting down: closing {Connections} connection(s)")]
+    public static partial void ShuttingDown(this ILogger logger, int connections);
+
+    [LoggerMessage(3001, LogLevel.Information, "Shutdown complete: every partition flushed")]
+    public static partial void ShutdownComplete(this ILogger logger);
+}

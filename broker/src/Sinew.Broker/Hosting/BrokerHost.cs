@@ -1,0 +1,277 @@
+// Composes and runs a broker: Kestrel with the protocol listener and the HTTP endpoints, the queue
+// engine, and the start-up and shutdown sequences.
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Sinew.Broker.Configuration;
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Network;
+using Sinew.Broker.Queues;
+
+namespace Sinew.Broker.Hosting;
+
+/// <summary>A running broker.</summary>
+public sealed class BrokerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly BrokerContext _context;
+
+    private BrokerHost(WebApplication app, BrokerContext context, IPEndPoint protocol, IPEndPoint http, string dataDirectory)
+    {
+        _app = app;
+        _context = context;
+        ProtocolEndPoint = protocol;
+        HttpEndPoint = http;
+        DataDirectory = dataDirectory;
+    }
+
+    /// <summary>Where the protocol listener is bound (the real port when 0 was asked for).</summary>
+    public IPEndPoint ProtocolEndPoint { get; }
+
+    /// <summary>Where the HTTP endpoints are bound.</summary>
+    public IPEndPoint HttpEndPoint { get; }
+
+    /// <summary>The absolute data directory.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Completes when the broker has shut down (after <see cref="StopAsync"/> or a signal).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Builds and starts a broker with <paramref name="options"/>.</summary>
+    /// <param name="options">Effective configuration.</param>
+    /// <param name="configureLogging">Adjusts logging; by default logs go to standard error.</param>
+    public static async Task<BrokerHost> StartAsync(BrokerOptions options, Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default)
+    {
+        var dataDirectory = Path.GetFullPath(options.Storage.DataDir);
+        Directory.CreateDirectory(dataDirectory);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = dataDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.Shutdown.TimeoutMs + 5_000));
+
+        var protocolEndpoint = ConfigSchema.ParseEndpoint(options.Listener.Protocol);
+        var httpEndpoint = ConfigSchema.ParseEndpoint(options.Listener.Http);
+        ListenOptions? protocolListen = null;
+        ListenOptions? httpListen = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(protocolEndpoint, listen =>
+            {
+                protocolListen = listen;
+                listen.UseConnectionHandler<SinewConnectionHandler>();
+            });
+            kestrel.Listen(httpEndpoint, listen =>
+            {
+                httpListen = listen;
+                listen.Protocols = HttpProtocols.Http1;
+            });
+        });
+
+        var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        var metrics = new BrokerMetrics(registry);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sinew.Broker");
+            var services = new BrokerServices(options, TimeProvider.System, metrics, logger);
+            var queues = new QueueRegistry(dataDirectory, services);
+            var runtime = RuntimeState.Load(dataDirectory);
+            services.DeadLetters = new DeadLetterRouter(queues, runtime, services);
+            return new BrokerContext(options, services, queues, runtime, new SessionRegistry(), BrokerIdentity(dataDirectory));
+        });
+        builder.Services.AddHostedService<BrokerLifecycle>();
+
+        var app = builder.Build();
+        var context = app.Services.GetRequiredService<BrokerContext>();
+        registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
+            {
+                slot.Queue.Metrics.Observe(slot.Queue.Stats);
+            }
+        });
+        MapHttp(app, context, registry);
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var protocol = protocolListen!.IPEndPoint!;
+        context.ProtocolEndpoint = protocol.ToString();
+        return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory);
+    }
+
+    /// <summary>Shuts down gracefully: refuses new connections, ends subscriptions, returns unsettled
+    /// deliveries, flushes and snapshots every partition.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // A stable identity per data directory, so a restarted broker is recognisably the same one.
+    private static string BrokerIdentity(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "broker-id");
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var id = "broker-" + Guid.NewGuid().ToString("N")[..12];
+        AtomicFile.Write(path, id);
+        return id;
+    }
+
+    private static void MapHttp(WebApplication app, BrokerContext context, CollectorRegistry registry)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () =>
+        {
+            var problems = new List<string>();
+            if (!context.Started)
+            {
+                problems.Add("recovering");
+            }
+
+            foreach (var ((queue, partition), reason) in context.Services.QuarantinedPartitions)
+            {
+                problems.Add($"partition {partition} of queue {queue} is quarantined: {reason}");
+            }
+
+            return problems.Count == 0
+                ? Results.Json(new { ready = true })
+                : Results.Json(new { ready = false, problems }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapMetrics("/metrics", registry);
+
+        app.MapGet("/admin/queues", () => Results.Json(context.Registry.Slots
+            .OrderBy(s => s.Name.Topic, StringComparer.Ordinal)
+            .Select(s => new
+            {
+                topic = s.Name.Topic,
+                group = s.Name.Group,
+                partitions = s.Settings.Partitions,
+                dead_letter = s.Settings.DeadLetter.Kind.ToString().ToLowerInvariant(),
+                max_retries = s.Settings.MaxRetries,
+                default_ttl_ms = s.Settings.DefaultTtlMs,
+                lease_ms = s.Settings.LeaseMs,
+                loaded = s.IsLoaded,
+                partition_stats = s.IsLoaded ? s.Queue.Stats.Select(p => new
+                {
+                    index = p.Index,
+                    unsettled = p.Unsettled,
+                    ready = p.Ready,
+                    delayed = p.Delayed,
+                    inflight = p.Inflight,
+                    next_offset = p.NextOffset,
+                    consumers = p.Consumers,
+                    quarantine = p.Quarantine,
+                }) : null,
+            })));
+
+        app.MapGet("/admin/dead-letter-target", () => context.Runtime.GlobalDeadLetterTarget is { } target
+            ? Results.Json(new { topic = target.Topic, group = target.Group })
+            : Results.Json(new { topic = (string?)null, group = (string?)null }));
+        app.MapPut("/admin/dead-letter-target", async (HttpRequest request) =>
+        {
+            JsonElement body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Results.BadRequest(new { error = $"the body is not JSON: {e.Message}" });
+            }
+
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String)
+            {
+                return Results.BadRequest(new { error = "expected {\"topic\": \"…\", \"group\": \"…\" (optional)}" });
+            }
+
+            try
+            {
+                var group = body.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+                var name = PublishValidator.QueueName(topic.GetString()!, group);
+                context.Runtime.SetGlobalDeadLetterTarget(name);
+                return Results.Json(new { topic = name.Topic, group = name.Group });
+            }
+            catch (BrokerErrorException e)
+            {
+                return Results.BadRequest(new { error = e.Message });
+            }
+        });
+        app.MapDelete("/admin/dead-letter-target", () =>
+        {
+            context.Runtime.SetGlobalDeadLetterTarget(null);
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>Start-up (index queues, eager recovery when corruption must refuse the start) and the
+    /// graceful shutdown sequence.</summary>
+    private sealed class BrokerLifecycle(BrokerContext context) : IHostedService
+    {
+        private int _stopped;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var count = context.Registry.Index();
+            context.Services.Logger.QueuesIndexed(count, Path.GetFullPath(context.Options.Storage.DataDir));
+            if (context.Options.Recovery.OnCorruption == "refuse")
+            {
+                // Refusing must happen before serving, so every queue is recovered now rather than on first use.
+                foreach (var slot in context.Registry.Slots)
+                {
+                    _ = slot.Queue;
+                }
+            }
+
+            context.Started = true;
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            // The host may be stopped more than once (a signal, then disposal); shut down only once.
+            if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            {
+                return;
+            }
+
+            var timeout = TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs);
+            context.Services.Logger.ShuttingDown(context.Sessions.Count);
+            await context.Sessions.CloseAllAsync(timeout / 2).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout / 2);
+            foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
+            {
+                await slot.Queue.CloseAsync(deadline.Token).ConfigureAwait(false);
+            }
+
+            context.Services.Dispose();
+            context.Services.Logger.ShutdownComplete();
+        }
+    }
+}

@@ -1,0 +1,252 @@
+// Subscribing, unsubscribing and settling deliveries.
+using System.Text;
+using Sinew.Broker.Queues;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Broker.Network;
+
+internal sealed partial class Session
+{
+    private const int MaxReasonBytes = 1024;
+
+    private void HandleSubscribe(uint requestId, Subscribe subscribe)
+    {
+        var queue = _broker.Registry.Get(PublishValidator.QueueName(subscribe.Topic, subscribe.Group));
+        if (subscribe.ConsumerGroup is not null)
+        {
+            throw new BrokerErrorException(ErrorCode.Invalid,
+                "exclusive consumer groups are not supported by this broker version; subscribe without consumer_group",
+                new Dictionary<string, string> { ["field"] = "consumer_group", ["reason"] = "not_supported" });
+        }
+
+        var maxPrefetch = _broker.Options.Limits.MaxPrefetch;
+        if (subscribe.Prefetch < 1 || subscribe.Prefetch > maxPrefetch)
+        {
+            throw BrokerErrorException.Invalid("prefetch", $"prefetch must be 1 to {maxPrefetch}, not {subscribe.Prefetch}");
+        }
+
+        Partition[] partitions;
+        if (subscribe.Partition is { } index)
+        {
+            if (index >= queue.Partitions.Length)
+            {
+                throw new BrokerErrorException(ErrorCode.NotFound,
+                    $"queue {queue.Name} has {queue.Partitions.Length} partition(s); partition {index} does not exist", queue.ErrorDetails(index));
+            }
+
+            partitions = [queue.Partitions[index]];
+        }
+        else
+        {
+            partitions = queue.Partitions;
+        }
+
+        foreach (var partition in partitions)
+        {
+            if (partition.QuarantineReason is { } reason)
+            {
+                throw new BrokerErrorException(ErrorCode.Quarantined,
+                    $"partition {partition.Index} of queue {queue.Name} is quarantined: {reason}", queue.ErrorDetails(partition.Index));
+            }
+        }
+
+        ServerSubscription subscription;
+        lock (_subscriptions)
+        {
+            if (_subscriptions.Count >= _broker.Options.Limits.MaxSubscriptionsPerConnection)
+            {
+                throw new BrokerErrorException(ErrorCode.ResourceExhausted,
+                    $"this connection already holds {_subscriptions.Count} subscriptions, the most allowed");
+            }
+
+            subscription = new ServerSubscription(++_nextSubscriptionId, this, queue, partitions, subscribe.AckMode, (int)subscribe.Prefetch);
+            _subscriptions[subscription.Id] = subscription;
+        }
+
+        // SubscribeOk goes out before the first Deliver: the client needs the id to route deliveries.
+        Send(new SubscribeOk(subscription.Id, partitions.Select(p => p.Index).ToArray()), requestId);
+        foreach (var partition in partitions)
+        {
+            partition.Attach(subscription);
+        }
+    }
+
+    private void HandleUnsubscribe(uint requestId, Unsubscribe unsubscribe)
+    {
+        ServerSubscription? subscription;
+        lock (_subscriptions)
+        {
+            _subscriptions.Remove(unsubscribe.SubscriptionId, out subscription);
+        }
+
+        if (subscription is null)
+        {
+            throw new BrokerErrorException(ErrorCode.NotFound, $"this session has no subscription {unsubscribe.SubscriptionId}");
+        }
+
+        subscription.Close();
+        foreach (var partition in subscription.Partitions)
+        {
+            partition.Detach(subscription);
+        }
+
+        foreach (var (deliveryId, delivery) in _deliveries)
+        {
+            if (delivery.Subscription == subscription && _deliveries.TryRemove(deliveryId, out _))
+            {
+                delivery.Partition.Return(delivery.Offset, deliveryId);
+            }
+        }
+
+        Send(Ok.Instance, requestId);
+    }
+
+    private void HandleAck(uint requestId, Ack ack)
+    {
+        var failures = new List<SettleFailure>();
+        var byPartition = new Dictionary<Partition, List<(long Offset, long DeliveryId)>>();
+        foreach (var id in ack.DeliveryIds)
+        {
+            if (_deliveries.TryRemove((long)id, out var delivery))
+            {
+                if (!byPartition.TryGetValue(delivery.Partition, out var items))
+                {
+                    byPartition[delivery.Partition] = items = [];
+                }
+
+                items.Add((delivery.Offset, (long)id));
+            }
+            else
+            {
+                failures.Add(new SettleFailure(id, (ushort)ErrorCode.StaleDelivery));
+            }
+        }
+
+        var durableAt = new Dictionary<Partition, long>();
+        foreach (var (partition, items) in byPartition)
+        {
+            try
+            {
+                durableAt[partition] = partition.Ack(items, failures);
+            }
+            catch (BrokerErrorException e)
+            {
+                failures.AddRange(items.Select(i => new SettleFailure((ulong)i.DeliveryId, (ushort)e.Code)));
+            }
+        }
+
+        ReplyWhenDurable(requestId, durableAt, failures);
+    }
+
+    private void HandleNack(uint requestId, Nack nack)
+    {
+        // Check every item before acting on any, so an invalid frame changes nothing.
+        foreach (var item in nack.Items)
+        {
+            if (!item.Requeue && (item.NotBeforeMs is not null || item.DelayMs is not null))
+            {
+                throw BrokerErrorException.Invalid("items", "a delay only applies to a retry (requeue = true)");
+            }
+
+            if (item.NotBeforeMs is not null && item.DelayMs is not null)
+            {
+                throw BrokerErrorException.Invalid("items", "give not_before_ms or delay_ms, not both");
+            }
+
+            if (item.Reason is { } reason && Encoding.UTF8.GetByteCount(reason) > MaxReasonBytes)
+            {
+                throw BrokerErrorException.Invalid("items", $"a nack reason is at most {MaxReasonBytes} bytes");
+            }
+        }
+
+        var now = NowMs;
+        var failures = new List<SettleFailure>();
+        var durableAt = new Dictionary<Partition, long>();
+        foreach (var item in nack.Items)
+        {
+            if (!_deliveries.TryRemove((long)item.DeliveryId, out var delivery))
+            {
+                failures.Add(new SettleFailure(item.DeliveryId, (ushort)ErrorCode.StaleDelivery));
+                continue;
+            }
+
+            var notBefore = item.NotBeforeMs is { } at ? (long)at : item.DelayMs is { } delay ? now + (long)delay : 0;
+            try
+            {
+                if (delivery.Partition.Nack(delivery.Offset, (long)item.DeliveryId, item.Requeue, notBefore, item.Reason, out var lsnEnd) is { } code)
+                {
+                    failures.Add(new SettleFailure(item.DeliveryId, (ushort)code));
+                }
+                else
+                {
+                    durableAt[delivery.Partition] = Math.Max(durableAt.GetValueOrDefault(delivery.Partition), lsnEnd);
+                }
+            }
+            catch (BrokerErrorException e)
+            {
+                failures.Add(new SettleFailure(item.DeliveryId, (ushort)e.Code));
+            }
+        }
+
+        ReplyWhenDurable(requestId, durableAt, failures);
+    }
+
+    private void HandleExtendLease(uint requestId, ExtendLease extend)
+    {
+        var failures = new List<SettleFailure>();
+        foreach (var item in extend.Items)
+        {
+            if (!_deliveries.TryGetValue((long)item.DeliveryId, out var delivery))
+            {
+                failures.Add(new SettleFailure(item.DeliveryId, (ushort)ErrorCode.StaleDelivery));
+                continue;
+            }
+
+            try
+            {
+                if (delivery.Partition.ExtendLease(delivery.Offset, (long)item.DeliveryId, item.ExtendMs) is { } code)
+                {
+                    failures.Add(new SettleFailure(item.DeliveryId, (ushort)code));
+                }
+            }
+            catch (BrokerErrorException e)
+            {
+                failures.Add(new SettleFailure(item.DeliveryId, (ushort)e.Code));
+            }
+        }
+
+        if (requestId != 0)
+        {
+            Send(new SettleOk(failures), requestId);
+        }
+    }
+
+    /// <summary>Answers a settlement with SettleOk once every partition it touched is durable; request id 0
+    /// asks for no answer.</summary>
+    private void ReplyWhenDurable(uint requestId, Dictionary<Partition, long> durableAt, List<SettleFailure> failures)
+    {
+        if (requestId == 0)
+        {
+            return;
+        }
+
+        if (durableAt.Count == 0)
+        {
+            Send(new SettleOk(failures), requestId);
+            return;
+        }
+
+        var remaining = durableAt.Count;
+        foreach (var (partition, lsnEnd) in durableAt)
+        {
+            partition.WhenDurable(lsnEnd, () =>
+            {
+                if (Interlocked.Decrement(ref remaining) == 0)
+                {
+                    Send(new SettleOk(failures), requestId);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,126 @@
+// The handshake (version negotiation and authentication) and the heartbeat loop that also enforces
+// the handshake timeout and the idle timeout.
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Framing;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Broker.Network;
+
+internal sealed partial class Session
+{
+    private long _heartbeatMs;
+
+    private bool HandleHello(FrameHeader header, Hello hello)
+    {
+        if (header.Version != ProtocolVersions.Handshake)
+        {
+            FailConnection(header.RequestId, ErrorCode.ProtocolMismatch, $"Hello must be sent as version {ProtocolVersions.Handshake}",
+                new Dictionary<string, string> { ["supported"] = Supported });
+            return false;
+        }
+
+        var low = Math.Max(hello.MinVersion, ProtocolVersions.Min);
+        var high = Math.Min(hello.MaxVersion, ProtocolVersions.Max);
+        if (low > high)
+        {
+            FailConnection(header.RequestId, ErrorCode.ProtocolMismatch,
+                $"the client speaks versions {hello.MinVersion}..{hello.MaxVersion}; this broker speaks {Supported}",
+                new Dictionary<string, string> { ["supported"] = Supported });
+            return false;
+        }
+
+        if (_broker.Options.Auth.Enabled && !Authenticate(hello.Auth))
+        {
+            _broker.Services.Logger.AuthenticationFailed(Id, hello.Auth?.Identity ?? "(none)");
+            FailConnection(header.RequestId, ErrorCode.Unauthorized,
+                hello.Auth is null
+                    ? "this broker requires a user name and password"
+                    : "the user name or password is wrong");
+            return false;
+        }
+
+        // The client may ask for a heartbeat between 1 s and 5 min; otherwise the broker's own applies.
+        _heartbeatMs = hello.HeartbeatMs is { } asked and >= 1000 and <= 300_000 ? (long)asked : _broker.Options.Connection.HeartbeatMs;
+        _handshakeDone = true;
+        var limits = _broker.Options.Limits;
+        Send(new HelloOk(
+            (byte)high,
+            _broker.ServerId,
+            _broker.ServerVersion,
+            SessionId,
+            RandomNumberGenerator.GetBytes(16),
+            Resumed: false,
+            (ulong)_heartbeatMs,
+            new Limits((uint)limits.MaxFrameBytes, (uint)limits.MaxBatchMessages, (uint)limits.MaxHeaders, (uint)limits.MaxPrefetch)),
+            header.RequestId);
+        return true;
+    }
+
+    private static string Supported => ProtocolVersions.Min == ProtocolVersions.Max
+        ? ProtocolVersions.Min.ToString(CultureInfo.InvariantCulture)
+        : $"{ProtocolVersions.Min}..{ProtocolVersions.Max}";
+
+    private bool Authenticate(Auth? auth)
+    {
+        if (auth is null || auth.Mechanism != AuthMechanism.Plain)
+        {
+            return false;
+        }
+
+        var offered = Encoding.UTF8.GetBytes(auth.Identity + ":" + auth.Secret);
+        var matched = false;
+        foreach (var user in _broker.Options.Auth.Users)
+        {
+            // Compare every entry in constant time so timing does not reveal which names exist.
+            matched |= CryptographicOperations.FixedTimeEquals(offered, Encoding.UTF8.GetBytes(user));
+        }
+
+        return matched;
+    }
+
+    private async Task HeartbeatLoopAsync()
+    {
+        var handshakeDeadline = NowMs + _broker.Options.Connection.HandshakeTimeoutMs;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token).ConfigureAwait(false))
+            {
+                var now = NowMs;
+                if (!_handshakeDone)
+                {
+                    if (now >= handshakeDeadline)
+                    {
+                        Abort($"no Hello within {_broker.Options.Connection.HandshakeTimeoutMs} ms");
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (_heartbeatMs <= 0)
+                {
+                    continue;
+                }
+
+                // Only complete frames count as traffic, so a client trickling bytes is still idle.
+                if (now - Volatile.Read(ref _lastReceivedMs) > 3 * _heartbeatMs)
+                {
+                    Abort($"nothing received for {3 * _heartbeatMs} ms (three heartbeat intervals)");
+                    return;
+                }
+
+                if (now - Volatile.Read(ref _lastSentMs) >= _heartbeatMs)
+                {
+                    Send(Ping.Instance, Interlocked.Increment(ref _nextServerRequestId));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,351 @@
+// One client connection: the read loop that cuts and decodes frames, the rules about which frames may
+// arrive when, error replies, and the delivery bookkeeping that settlements rely on. The handlers for each
+// op live in the other Session.*.cs files.
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Sinew.Broker.Queues;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Framing;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Broker.Network;
+
+using BrokerContext = Sinew.Broker.Hosting.BrokerContext;
+
+/// <summary>Where a delivery came from, so a settlement can find its partition.</summary>
+internal readonly record struct DeliveryRef(Partition Partition, long Offset, ServerSubscription Subscription);
+
+internal sealed partial class Session : IDeliveryTarget, IDisposable
+{
+    private readonly ConnectionContext _connection;
+    private readonly BrokerContext _broker;
+    private readonly OutboundBuffer _out = new();
+    private readonly ConcurrentDictionary<long, DeliveryRef> _deliveries = new();
+    private readonly Dictionary<ulong, ServerSubscription> _subscriptions = [];
+    private readonly CancellationTokenSource _closing = new();
+    private long _nextDeliveryId;
+    private ulong _nextSubscriptionId;
+    private uint _nextServerRequestId;
+    private long _lastReceivedMs;
+    private long _lastSentMs;
+    private bool _handshakeDone;
+    private string _closeReason = "the client disconnected";
+
+    public Session(ConnectionContext connection, BrokerContext broker)
+    {
+        _connection = connection;
+        _broker = broker;
+        Id = connection.ConnectionId;
+        SessionId = Guid.NewGuid().ToString("D");
+    }
+
+    public string Id { get; }
+
+    public string SessionId { get; }
+
+    private ILogger Logger => _broker.Services.Logger;
+
+    private long NowMs => _broker.Services.NowMs;
+
+    private int MaxFrameBytes => _handshakeDone ? _broker.Options.Limits.MaxFrameBytes : FrameLimits.HandshakeMaxFrameBytes;
+
+    /// <summary>Serves the connection until it closes, then returns everything it held.</summary>
+    public async Task RunAsync()
+    {
+        Logger.ConnectionOpened(Id, _connection.RemoteEndPoint?.ToString());
+        _lastReceivedMs = _lastSentMs = NowMs;
+        var writer = Task.Run(() => _out.RunAsync(_connection.Transport.Output, _closing.Token));
+        var heartbeat = Task.Run(HeartbeatLoopAsync);
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer went away or the connection was aborted.
+        }
+        finally
+        {
+            ReleaseEverything();
+            _out.Close();
+            try
+            {
+                await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or ConnectionResetException or InvalidOperationException)
+            {
+            }
+
+            await _closing.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            Logger.ConnectionClosed(Id, _closeReason);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _connection.Transport.Input;
+        while (!_closing.IsCancellationRequested)
+        {
+            var result = await input.ReadAsync(_closing.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var keepGoing = true;
+            try
+            {
+                while (keepGoing && FrameReader.TryReadFrame(ref buffer, MaxFrameBytes, out var header, out var reserved, out var body))
+                {
+                    Volatile.Write(ref _lastReceivedMs, NowMs);
+                    keepGoing = await HandleFrameAsync(header, reserved, body).ConfigureAwait(false);
+                }
+            }
+            catch (FrameDecodeException e)
+            {
+                // A header that cannot be trusted: the stream cannot be resynchronised.
+                FailConnection(0, e.Kind.ErrorCode(), e.Message);
+                keepGoing = false;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (!keepGoing)
+            {
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty)
+                {
+                    _closeReason = $"the client closed the connection inside a frame ({buffer.Length} bytes unread)";
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Decodes and handles one frame.</summary>
+    /// <returns>False when the connection must close.</returns>
+    private async ValueTask<bool> HandleFrameAsync(FrameHeader header, ushort reserved, ReadOnlySequence<byte> body)
+    {
+        IWireMessage message;
+        try
+        {
+            message = FrameDecoder.DecodeBody(header, reserved, body);
+        }
+        catch (FrameDecodeException e) when (e.Kind == DecodeErrorKind.UnknownOpcode)
+        {
+            // The body was complete and is skipped: a newer client may send ops this broker lacks.
+            SendError(header.RequestId, ErrorCode.UnknownOp, e.Message);
+            return true;
+        }
+        catch (FrameDecodeException e)
+        {
+            Logger.BadFrame(Id, e.Message);
+            FailConnection(header.RequestId, e.Kind.ErrorCode(), e.Message);
+            return false;
+        }
+
+        if (!_handshakeDone)
+        {
+            if (message is not Hello hello)
+            {
+                FailConnection(header.RequestId, ErrorCode.ProtocolViolation,
+                    $"the first frame must be Hello, not {header.Opcode}");
+                return false;
+            }
+
+            return HandleHello(header, hello);
+        }
+
+        try
+        {
+            switch (message)
+            {
+                case Ping:
+                    Send(Pong.Instance, header.RequestId);
+                    return true;
+                case Pong or TopologyAck:
+                    return true;
+                case Goodbye:
+                    ReleaseEverything();
+                    Send(Ok.Instance, header.RequestId);
+                    _closeReason = "the client said goodbye";
+                    return false;
+                case DeclareQueue declare:
+                    HandleDeclareQueue(header.RequestId, declare);
+                    return true;
+                case Publish publish:
+                    HandlePublish(header, publish);
+                    return true;
+                case PublishBatch batch:
+                    HandlePublishBatch(header, batch);
+                    return true;
+                case Subscribe subscribe:
+                    HandleSubscribe(header.RequestId, subscribe);
+                    return true;
+                case Unsubscribe unsubscribe:
+                    HandleUnsubscribe(header.RequestId, unsubscribe);
+                    return true;
+                case Ack ack:
+                    HandleAck(header.RequestId, ack);
+                    return true;
+                case Nack nack:
+                    HandleNack(header.RequestId, nack);
+                    return true;
+                case ExtendLease extend:
+                    HandleExtendLease(header.RequestId, extend);
+                    return true;
+                case TopologyRequest:
+                    Send(_broker.Topology(), header.RequestId);
+                    return true;
+                case DeclareStream or SubscribeStream or Reconcile:
+                    SendError(header.RequestId, ErrorCode.Invalid,
+                        $"{header.Opcode} is not supported by this broker version; streams and session resume arrive in a later release",
+                        new Dictionary<string, string> { ["reason"] = "not_supported" });
+                    return true;
+                case Hello:
+                    FailConnection(header.RequestId, ErrorCode.ProtocolViolation, "the session already completed its handshake; Hello may only be sent once");
+                    return false;
+                default:
+                    FailConnection(header.RequestId, ErrorCode.ProtocolViolation, $"{header.Opcode} is sent by brokers, not clients");
+                    return false;
+            }
+        }
+        catch (BrokerErrorException e)
+        {
+            SendError(header.RequestId, e.Code, e.Message, e.Details);
+            return !ErrorCodes.Get(e.Code).ClosesConnection;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Logger.RequestFailed(e, Id, header.Opcode.ToString());
+            SendError(header.RequestId, ErrorCode.Internal, $"the broker failed to handle {header.Opcode}: {e.Message}");
+            return true;
+        }
+    }
+
+    // ---- sending ------------------------------------------------------------------------------------
+
+    private void Send(IWireMessage message, uint requestId = 0, FrameFlags flags = FrameFlags.None, Action? onWritten = null)
+    {
+        if (_out.Send(message, requestId, flags, onWritten))
+        {
+            Volatile.Write(ref _lastSentMs, NowMs);
+        }
+    }
+
+    private void SendError(uint requestId, ErrorCode code, string message, IReadOnlyDictionary<string, string>? details = null) =>
+        Send(new Error((ushort)code, ErrorCodes.Get(code).Retryable, message, details), requestId);
+
+    /// <summary>Sends a fatal error; the connection closes once it has been written.</summary>
+    private void FailConnection(uint requestId, ErrorCode code, string message, IReadOnlyDictionary<string, string>? details = null)
+    {
+        _closeReason = $"{ErrorCodes.Get(code).Name}: {message}";
+        SendError(requestId, code, message, details);
+    }
+
+    /// <summary>Ends the connection from the broker's side (shutdown, heartbeat timeout, slow reader).</summary>
+    public void Abort(string reason)
+    {
+        _closeReason = reason;
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        _connection.Abort(new ConnectionAbortedException(reason));
+    }
+
+    public void Dispose() => _closing.Dispose();
+
+    // ---- delivery bookkeeping (IDeliveryTarget) -------------------------------------------------------
+
+    public long NextDeliveryId() => Interlocked.Increment(ref _nextDeliveryId);
+
+    public void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription) =>
+        _deliveries[deliveryId] = new DeliveryRef(partition, offset, subscription);
+
+    public void ForgetDelivery(long deliveryId) => _deliveries.TryRemove(deliveryId, out _);
+
+    public void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten)
+    {
+        Action? afterWrite = onWritten is null
+            ? null
+            : () =>
+            {
+                foreach (var message in messages)
+                {
+                    _deliveries.TryRemove((long)message.DeliveryId, out _);
+                }
+
+                onWritten();
+            };
+
+        if (!_out.Send(new Deliver(subscriptionId, messages), onWritten: afterWrite))
+        {
+            return;
+        }
+
+        Volatile.Write(ref _lastSentMs, NowMs);
+        if (_out.Pending > SlowReaderLimitBytes)
+        {
+            Abort($"the client is not reading: {_out.Pending} bytes are waiting to be sent");
+        }
+    }
+
+    // A reader this far behind is stuck; its deliveries are returned so others can have them.
+    private const int SlowReaderLimitBytes = 256 << 20;
+
+    /// <summary>Closes every subscription and returns every unsettled delivery to its queue.</summary>
+    private void ReleaseEverything()
+    {
+        List<ServerSubscription> subscriptions;
+        lock (_subscriptions)
+        {
+            subscriptions = [.. _subscriptions.Values];
+            _subscriptions.Clear();
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Close();
+            foreach (var partition in subscription.Partitions)
+            {
+                partition.Detach(subscription);
+            }
+        }
+
+        foreach (var deliveryId in _deliveries.Keys)
+        {
+            if (_deliveries.TryRemove(deliveryId, out var delivery))
+            {
+                delivery.Partition.Return(delivery.Offset, deliveryId);
+            }
+        }
+    }
+
+    /// <summary>Tells the client its subscriptions end because the broker stops, then closes.</summary>
+    public void CloseForShutdown()
+    {
+        List<ServerSubscription> subscriptions;
+        lock (_subscriptions)
+        {
+            subscriptions = [.. _subscriptions.Values];
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            Send(new SubscriptionClosed(subscription.Id, CloseReason.ServerShutdown, "the broker is shutting down"));
+        }
+
+        ReleaseEverything();
+        _closeReason = "the broker is shutting down";
+        _out.Close();
+    }
+}

@@ -1,0 +1,40 @@
+// The open sessions: counted for the connection limit and metrics, closed together at shutdown.
+using System.Collections.Concurrent;
+
+namespace Sinew.Broker.Network;
+
+internal sealed class SessionRegistry
+{
+    private readonly ConcurrentDictionary<string, Session> _sessions = new();
+
+    public int Count => _sessions.Count;
+
+    /// <summary>Set when shutdown begins: new connections are refused.</summary>
+    public bool Stopping { get; private set; }
+
+    public void Add(Session session) => _sessions[session.Id] = session;
+
+    public void Remove(Session session) => _sessions.TryRemove(session.Id, out _);
+
+    /// <summary>Refuses new connections, tells every client its subscriptions end, returns their deliveries
+    /// and closes their connections, waiting up to <paramref name="timeout"/> for them to finish.</summary>
+    public async Task CloseAllAsync(TimeSpan timeout)
+    {
+        Stopping = true;
+        foreach (var session in _sessions.Values)
+        {
+            session.CloseForShutdown();
+        }
+
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_sessions.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        foreach (var session in _sessions.Values)
+        {
+            session.Abort("the broker is shutting down");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// The shared machinery every queue and partition uses: clock, flusher, timers, maintenance,
+// dead-letter routing, metrics, logging and the quarantine list.
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Sinew.Broker.Configuration;
+using Sinew.Broker.Diagnostics;
+
+namespace Sinew.Broker.Queues;
+
+internal sealed class BrokerServices : IDisposable
+{
+    private readonly ConcurrentDictionary<(QueueName Queue, uint Partition), string> _quarantined = new();
+
+    public BrokerServices(BrokerOptions options, TimeProvider time, BrokerMetrics metrics, ILogger logger)
+    {
+        Options = options;
+        Time = time;
+        Metrics = metrics;
+        Logger = logger;
+        Flusher = new Flusher(metrics, logger);
+        Timers = new TimerScheduler(time);
+        Maintenance = new MaintenanceLoop(this);
+    }
+
+    public BrokerOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public BrokerMetrics Metrics { get; }
+
+    public ILogger Logger { get; }
+
+    public Flusher Flusher { get; }
+
+    public TimerScheduler Timers { get; }
+
+    public MaintenanceLoop Maintenance { get; }
+
+    public DeadLetterRouter DeadLetters { get; set; } = null!;
+
+    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Partitions parked after failing recovery or I/O, with the reason.</summary>
+    public IReadOnlyDictionary<(QueueName Queue, uint Partition), string> QuarantinedPartitions => _quarantined;
+
+    public void Quarantined(Partition partition, string reason)
+    {
+        if (_quarantined.TryAdd((partition.Queue.Name, partition.Index), reason))
+        {
+            Metrics.Quarantined.Inc();
+            Metrics.Quarantines.Inc();
+            Logger.PartitionQuarantined(partition.Index, partition.Queue.Name, reason);
+        }
+    }
+
+    public void Dispose()
+    {
+        Maintenance.Dispose();
+        Timers.Dispose();
+        Flusher.Dispose();
+    }
+}

@@ -1,0 +1,69 @@
+// Group commit: one thread writes and fsyncs the partitions that have appended since their last flush.
+// While it is busy with one batch, appends pile up behind it and share the next fsync.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Sinew.Broker.Queues;
+
+/// <summary>The broker's flusher. Partitions enqueue themselves after appending; the flusher thread makes
+/// their appends durable and lets them confirm and deliver.</summary>
+internal sealed class Flusher : IDisposable
+{
+    private readonly ConcurrentQueue<Partition> _dirty = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Thread _thread;
+    private readonly Diagnostics.BrokerMetrics _metrics;
+    private readonly ILogger _logger;
+    private volatile bool _stopping;
+
+    public Flusher(Diagnostics.BrokerMetrics metrics, ILogger logger)
+    {
+        _metrics = metrics;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "sinew-flusher" };
+        _thread.Start();
+    }
+
+    public void Enqueue(Partition partition)
+    {
+        _dirty.Enqueue(partition);
+        _signal.Release();
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _signal.Wait();
+            if (_stopping && _dirty.IsEmpty)
+            {
+                return;
+            }
+
+            while (_dirty.TryDequeue(out var partition))
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    partition.FlushNow();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    _logger.FlushFailed(e, partition.Index, partition.Queue.Name);
+                }
+
+                _metrics.FsyncSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+        }
+    }
+
+    /// <summary>Flushes everything still pending and stops the thread.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _signal.Release();
+        _thread.Join(TimeSpan.FromSeconds(30));
+        _signal.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+// Background housekeeping: writes partition snapshots when enough log has accumulated since the last
+// one, which bounds recovery time and lets fully settled segments be deleted.
+using System.Threading.Channels;
+
+namespace Sinew.Broker.Queues;
+
+internal sealed class MaintenanceLoop : IDisposable
+{
+    private readonly Channel<Partition> _requests = Channel.CreateBounded<Partition>(
+        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly HashSet<Partition> _queued = [];
+    private readonly BrokerServices _services;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public MaintenanceLoop(BrokerServices services)
+    {
+        _services = services;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Queues a snapshot of <paramref name="partition"/> when enough log has been written since
+    /// its last one.</summary>
+    public void MaybeSnapshot(Partition partition, long bytesSinceSnapshot)
+    {
+        if (bytesSinceSnapshot < _services.Options.Storage.SnapshotIntervalBytes)
+        {
+            return;
+        }
+
+        lock (_queued)
+        {
+            if (!_queued.Add(partition))
+            {
+                return;
+            }
+        }
+
+        if (!_requests.Writer.TryWrite(partition))
+        {
+            lock (_queued)
+            {
+                _queued.Remove(partition);
+            }
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await foreach (var partition in _requests.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                lock (_queued)
+                {
+                    _queued.Remove(partition);
+                }
+
+                try
+                {
+                    await partition.WriteSnapshotAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    _services.Logger.SnapshotFailed(e, partition.Index, partition.Queue.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _requests.Writer.TryComplete();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,345 @@
+// Recovery and snapshots of a partition. A snapshot captures every unsettled message (with where its
+// record lies in the log) and the partition's idempotency keys at a log position S; recovery loads the
+// newest valid snapshot and replays only the records after S. Snapshots are written only once the log is
+// durable up to S, so a snapshot never describes records a crash could lose.
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+using Sinew.Broker.Storage;
+
+namespace Sinew.Broker.Queues;
+
+internal sealed partial class Partition
+{
+    private static ReadOnlySpan<byte> SnapshotMagic => "SNWSNAP1"u8;
+
+    /// <summary>Rebuilds the partition from its snapshot and log. Corruption quarantines the partition, or
+    /// throws when the broker is configured to refuse to start.</summary>
+    public void Recover()
+    {
+        var now = NowMs;
+        var snapshot = LoadLatestSnapshot();
+        if (_log.IsEmpty)
+        {
+            if (snapshot is not null)
+            {
+                QuarantineLocked("a snapshot exists but the log segments are missing");
+                return;
+            }
+
+            _log.StartFresh(0, now);
+            _ = _log.Flush();
+            _durableEnd = _log.DurableEnd;
+            return;
+        }
+
+        var fromLsn = _log.StartLsn;
+        if (snapshot is not null)
+        {
+            _nextOffset = snapshot.NextOffset;
+            foreach (var s in snapshot.Entries)
+            {
+                _messages[s.Offset] = new MessageEntry(s.Offset, s.Lsn, s.PublishedAtMs, s.ExpiresAtMs)
+                {
+                    NotBeforeMs = s.NotBeforeMs,
+                    DeliveryCount = s.DeliveryCount,
+                };
+            }
+
+            foreach (var d in snapshot.Dedup)
+            {
+                if (d.AtMs + Queue.Services.Options.Storage.DedupWindowMs >= now)
+                {
+                    Queue.Dedup.Add(d.Producer, d.Sequence, new DedupEntry(Index, d.Offset, d.LsnEnd, d.AtMs));
+                }
+            }
+
+            fromLsn = snapshot.Lsn;
+            _snapshotLsn = snapshot.Lsn;
+        }
+        else
+        {
+            _snapshotLsn = fromLsn;
+        }
+
+        ScanResult scan;
+        try
+        {
+            scan = _log.Scan(fromLsn, ApplyRecord);
+        }
+        catch (InvalidDataException e)
+        {
+            scan = ScanResult.Corrupt(-1, $"a record cannot be decoded: {e.Message}");
+        }
+
+        if (scan.IsCorrupt)
+        {
+            var reason = $"corrupt log at position {scan.CorruptLsn}: {scan.Problem}";
+            if (_services.Options.Recovery.OnCorruption == "refuse")
+            {
+                throw new InvalidDataException($"partition {Index} of queue {Queue.Name}: {reason}");
+            }
+
+            _messages.Clear();
+            QuarantineLocked(reason);
+            return;
+        }
+
+        _durableEnd = _log.DurableEnd;
+        foreach (var entry in _messages.Values.OrderBy(e => e.Offset))
+        {
+            if (entry.ExpiresAtMs != 0)
+            {
+                _expiries.Enqueue(entry, entry.ExpiresAtMs);
+                ScheduleTimerLocked(entry.ExpiresAtMs);
+            }
+
+            if (entry.NotBeforeMs > now)
+            {
+                DelayLocked(entry, entry.NotBeforeMs);
+            }
+            else
+            {
+                entry.NotBeforeMs = 0;
+                _ready.AddFresh(entry);
+            }
+        }
+
+        _services.Logger.PartitionRecovered(Index, Queue.Name, _messages.Count, _nextOffset, scan.TruncatedBytes);
+
+        void ApplyRecord(long lsn, ReadOnlyMemory<byte> memory)
+        {
+            var body = memory.Span;
+            switch (Records.TypeOf(body))
+            {
+                case RecordType.SegmentStart:
+                    _nextOffset = Math.Max(_nextOffset, Records.ReadSegmentStart(body).NextOffset);
+                    break;
+                case RecordType.Message:
+                    var record = Records.ReadMessage(body);
+                    _messages[record.Offset] = new MessageEntry(record.Offset, lsn, record.PublishedAtMs, record.ExpiresAtMs)
+                    {
+                        NotBeforeMs = record.NotBeforeMs,
+                        Body = record.Body,
+                    };
+                    _nextOffset = Math.Max(_nextOffset, record.Offset + 1);
+                    if (record.ProducerId is { } producer && record.PublishedAtMs + Queue.Services.Options.Storage.DedupWindowMs >= now)
+                    {
+                        var end = lsn + RecordFraming.HeaderSize + memory.Length;
+                        Queue.Dedup.Add(producer, record.Sequence, new DedupEntry(Index, record.Offset, end, record.PublishedAtMs));
+                    }
+
+                    break;
+                case RecordType.Ack:
+                    foreach (var offset in Records.ReadAck(body))
+                    {
+                        _messages.Remove(offset);
+                    }
+
+                    break;
+                case RecordType.Requeue:
+                    var (requeued, deliveryCount, notBefore) = Records.ReadRequeue(body);
+                    if (_messages.TryGetValue(requeued, out var entry))
+                    {
+                        entry.DeliveryCount = deliveryCount;
+                        entry.NotBeforeMs = notBefore;
+                    }
+
+                    break;
+                case RecordType.DeadLettered:
+                    _messages.Remove(Records.ReadDeadLettered(body).Offset);
+                    break;
+                default:
+                    throw new InvalidDataException($"unknown record type {body[0]} at log position {lsn}");
+            }
+        }
+    }
+
+    /// <summary>Writes a snapshot of the current state and deletes the segments it makes unnecessary.</summary>
+    public async Task WriteSnapshotAsync(CancellationToken cancellationToken)
+    {
+        SnapshotData data;
+        lock (_lock)
+        {
+            if (_quarantine is not null)
+            {
+                return;
+            }
+
+            var lsn = _log.AppendedEnd;
+            var entries = new List<SnapshotEntry>(_messages.Count);
+            foreach (var entry in _messages.Values)
+            {
+                entries.Add(new SnapshotEntry(entry.Offset, entry.Lsn, entry.PublishedAtMs, entry.ExpiresAtMs,
+                    entry.State == MessageState.Delayed ? entry.NotBeforeMs : 0, entry.DeliveryCount));
+            }
+
+            data = new SnapshotData(lsn, _nextOffset, entries, []);
+        }
+
+        var dedup = Queue.Dedup.EntriesOf(Index)
+            .Where(d => d.Entry.LsnEnd <= data.Lsn)
+            .Select(d => new SnapshotDedup(d.Producer, d.Sequence, d.Entry.Offset, d.Entry.LsnEnd, d.Entry.AtMs))
+            .ToList();
+        data = data with { Dedup = dedup };
+
+        // The snapshot may only exist once every record it reflects is durable.
+        RequestFlush();
+        await WhenDurableAsync(data.Lsn).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        var directory = Path.Combine(Queue.Directory, $"p{Index}");
+        var path = Path.Combine(directory, $"snapshot-{data.Lsn:D20}.snap");
+        AtomicFile.Write(path, EncodeSnapshot(data));
+        foreach (var older in Directory.GetFiles(directory, "snapshot-*.snap"))
+        {
+            if (string.CompareOrdinal(Path.GetFileName(older), Path.GetFileName(path)) < 0)
+            {
+                File.Delete(older);
+            }
+        }
+
+        Volatile.Write(ref _snapshotLsn, data.Lsn);
+        var keepFrom = data.Entries.Count == 0 ? data.Lsn : Math.Min(data.Lsn, data.Entries.Min(e => e.Lsn));
+        var deleted = _log.DeleteSegmentsBefore(keepFrom);
+        _services.Logger.SnapshotWritten(Index, Queue.Name, data.Lsn, deleted);
+    }
+
+    /// <summary>Flushes, snapshots and closes the log (graceful shutdown).</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        if (QuarantineReason is null)
+        {
+            try
+            {
+                await WriteSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Out of time: what was flushed is safe; recovery replays the rest.
+            }
+        }
+
+        lock (_flushLock)
+        {
+            FlushLocked();
+            _log.Dispose();
+        }
+    }
+
+    private SnapshotData? LoadLatestSnapshot()
+    {
+        var directory = Path.Combine(Queue.Directory, $"p{Index}");
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var end = _log.AppendedEnd;
+        foreach (var path in Directory.GetFiles(directory, "snapshot-*.snap").OrderDescending(StringComparer.Ordinal))
+        {
+            var data = TryDecodeSnapshot(File.ReadAllBytes(path));
+            if (data is not null && data.Lsn <= end && data.Lsn >= _log.StartLsn)
+            {
+                return data;
+            }
+        }
+
+        return null;
+    }
+
+    private static byte[] EncodeSnapshot(SnapshotData data)
+    {
+        var size = SnapshotMagic.Length + 8 + 8 + 4 + (data.Entries.Count * 44) + 4 + 4;
+        foreach (var d in data.Dedup)
+        {
+            size += 2 + Encoding.UTF8.GetByteCount(d.Producer) + 8 + 8 + 8 + 8;
+        }
+
+        var bytes = new byte[size];
+        var span = bytes.AsSpan();
+        SnapshotMagic.CopyTo(span);
+        var p = SnapshotMagic.Length;
+        BinaryPrimitives.WriteInt64BigEndian(span[p..], data.Lsn); p += 8;
+        BinaryPrimitives.WriteInt64BigEndian(span[p..], data.NextOffset); p += 8;
+        BinaryPrimitives.WriteInt32BigEndian(span[p..], data.Entries.Count); p += 4;
+        foreach (var e in data.Entries)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], e.Offset); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], e.Lsn); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], e.PublishedAtMs); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], e.ExpiresAtMs); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], e.NotBeforeMs); p += 8;
+            BinaryPrimitives.WriteInt32BigEndian(span[p..], e.DeliveryCount); p += 4;
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(span[p..], data.Dedup.Count); p += 4;
+        foreach (var d in data.Dedup)
+        {
+            var length = Encoding.UTF8.GetBytes(d.Producer, span[(p + 2)..]);
+            BinaryPrimitives.WriteUInt16BigEndian(span[p..], (ushort)length); p += 2 + length;
+            BinaryPrimitives.WriteUInt64BigEndian(span[p..], d.Sequence); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], d.Offset); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], d.LsnEnd); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], d.AtMs); p += 8;
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(span[p..], Crc32.HashToUInt32(span[..p]));
+        return bytes;
+    }
+
+    private static SnapshotData? TryDecodeSnapshot(byte[] bytes)
+    {
+        try
+        {
+            var span = bytes.AsSpan();
+            if (span.Length < SnapshotMagic.Length + 28 || !span.StartsWith(SnapshotMagic)
+                || Crc32.HashToUInt32(span[..^4]) != BinaryPrimitives.ReadUInt32BigEndian(span[^4..]))
+            {
+                return null;
+            }
+
+            var p = SnapshotMagic.Length;
+            var lsn = BinaryPrimitives.ReadInt64BigEndian(span[p..]); p += 8;
+            var nextOffset = BinaryPrimitives.ReadInt64BigEndian(span[p..]); p += 8;
+            var count = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
+            var entries = new List<SnapshotEntry>(count);
+            for (var i = 0; i < count; i++)
+            {
+                entries.Add(new SnapshotEntry(
+                    BinaryPrimitives.ReadInt64BigEndian(span[p..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 8)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 16)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 24)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 32)..]),
+                    BinaryPrimitives.ReadInt32BigEndian(span[(p + 40)..])));
+                p += 44;
+            }
+
+            var dedupCount = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
+            var dedup = new List<SnapshotDedup>(dedupCount);
+            for (var i = 0; i < dedupCount; i++)
+            {
+                var length = BinaryPrimitives.ReadUInt16BigEndian(span[p..]); p += 2;
+                var producer = Encoding.UTF8.GetString(span.Slice(p, length)); p += length;
+                dedup.Add(new SnapshotDedup(producer,
+                    BinaryPrimitives.ReadUInt64BigEndian(span[p..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 8)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 16)..]),
+                    BinaryPrimitives.ReadInt64BigEndian(span[(p + 24)..])));
+                p += 32;
+            }
+
+            return p == span.Length - 4 ? new SnapshotData(lsn, nextOffset, entries, dedup) : null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record SnapshotData(long Lsn, long NextOffset, List<SnapshotEntry> Entries, List<SnapshotDedup> Dedup);
+
+    private sealed record SnapshotEntry(long Offset, long Lsn, long PublishedAtMs, long ExpiresAtMs, long NotBeforeMs, int DeliveryCount);
+
+    private sealed record SnapshotDedup(string Producer, ulong Sequence, long Offset, long LsnEnd, long AtMs);
+}

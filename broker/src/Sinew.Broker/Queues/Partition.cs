@@ -1,0 +1,797 @@
+// One partition of a queue: its log, its unsettled messages and every rule about them — when a message
+// becomes deliverable, who receives it, what settling it does, leases, delays, expiry and dead-lettering.
+// All state is guarded by one lock; work that touches other partitions, the network or callbacks is
+// collected while the lock is held and run after it is released, so partition locks never nest.
+using Sinew.Broker.Storage;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Broker.Queues;
+
+/// <summary>A message as a publisher hands it to a partition, with deadlines already resolved.</summary>
+internal readonly record struct IncomingMessage(
+    MessageBody Body,
+    long NotBeforeMs,
+    long ExpiresAtMs,
+    string? ProducerId,
+    ulong Sequence);
+
+/// <summary>Where an appended message went and the log position that must be durable before it counts.</summary>
+internal readonly record struct AppendResult(uint Partition, long Offset, long LsnEnd);
+
+/// <summary>A partition of a queue.</summary>
+internal sealed partial class Partition
+{
+    private readonly object _lock = new();
+    private readonly object _flushLock = new();
+    private readonly Dictionary<long, MessageEntry> _messages = [];
+    private readonly ReadyQueue _ready = new();
+    private readonly PriorityQueue<(MessageEntry Entry, int Ticket), long> _delayed = new();
+    private readonly PriorityQueue<(MessageEntry Entry, long DeliveryId), long> _leases = new();
+    private readonly PriorityQueue<MessageEntry, long> _expiries = new();
+    private readonly Queue<(long LsnEnd, MessageEntry Entry)> _awaitingDurability = new();
+    private readonly Queue<(long LsnEnd, Action Callback)> _durabilityWaiters = new();
+    private readonly List<ServerSubscription> _consumers = [];
+    private readonly BrokerServices _services;
+    private readonly PartitionLog _log;
+    private int _nextConsumer;
+    private long _nextOffset;
+    private long _durableEnd;
+    private long _snapshotLsn;
+    private int _inflight;
+    private int _delayedCount;
+    private int _flushRequested;
+    private long _timerDueMs = long.MaxValue;
+    private string? _quarantine;
+
+    public Partition(Queue queue, uint index, PartitionLog log, BrokerServices services)
+    {
+        Queue = queue;
+        Index = index;
+        _log = log;
+        _services = services;
+    }
+
+    public Queue Queue { get; }
+
+    public uint Index { get; }
+
+    internal PartitionLog Log => _log;
+
+    /// <summary>Why the partition is quarantined, or null when it serves.</summary>
+    public string? QuarantineReason => Volatile.Read(ref _quarantine);
+
+    private long NowMs => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- statistics ---------------------------------------------------------------------------------
+
+    public PartitionStats Stats
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new PartitionStats(Index, _messages.Count, _ready.Count, _delayedCount, _inflight, _nextOffset, _consumers.Count, _quarantine);
+            }
+        }
+    }
+
+    // ---- publishing ---------------------------------------------------------------------------------
+
+    /// <summary>Appends a message. It becomes deliverable once durable; call <see cref="WhenDurable"/>
+    /// with <see cref="AppendResult.LsnEnd"/> to confirm it.</summary>
+    public AppendResult Append(in IncomingMessage message)
+    {
+        AppendResult result;
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            var now = NowMs;
+            if (_log.NeedsRoll)
+            {
+                _log.Roll(_nextOffset, now);
+            }
+
+            var offset = _nextOffset++;
+            var record = new MessageRecord(offset, now, message.ExpiresAtMs, message.NotBeforeMs, message.ProducerId, message.Sequence, message.Body);
+            var lsn = _log.Append(Records.MessageSize(record), static (span, r) => Records.WriteMessage(span, r), record);
+            var lsnEnd = _log.AppendedEnd;
+            var entry = new MessageEntry(offset, lsn, now, message.ExpiresAtMs)
+            {
+                NotBeforeMs = message.NotBeforeMs,
+                State = MessageState.Pending,
+                Body = message.Body,
+            };
+            _messages.Add(offset, entry);
+            _awaitingDurability.Enqueue((lsnEnd, entry));
+            result = new AppendResult(Index, offset, lsnEnd);
+        }
+
+        Queue.Metrics.Published.Inc();
+        RequestFlush();
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="callback"/> once the log is durable up to <paramref name="lsnEnd"/>
+    /// (at once if it already is). The callback runs with no partition lock held.</summary>
+    public void WhenDurable(long lsnEnd, Action callback)
+    {
+        lock (_lock)
+        {
+            if (_durableEnd < lsnEnd)
+            {
+                _durabilityWaiters.Enqueue((lsnEnd, callback));
+                return;
+            }
+        }
+
+        callback();
+    }
+
+    public Task WhenDurableAsync(long lsnEnd)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        WhenDurable(lsnEnd, done.SetResult);
+        return done.Task;
+    }
+
+    /// <summary>The log position up to which everything is durable.</summary>
+    public long DurableEnd => Volatile.Read(ref _durableEnd);
+
+    private void RequestFlush()
+    {
+        if (Interlocked.Exchange(ref _flushRequested, 1) == 0)
+        {
+            _services.Flusher.Enqueue(this);
+        }
+    }
+
+    /// <summary>Called by the flusher: writes and fsyncs what was appended, then makes it count.</summary>
+    internal void FlushNow()
+    {
+        // One flush at a time per partition: the flusher thread and a closing partition may both call this.
+        lock (_flushLock)
+        {
+            FlushLocked();
+        }
+    }
+
+    private void FlushLocked()
+    {
+        Volatile.Write(ref _flushRequested, 0);
+        long end;
+        try
+        {
+            end = _log.Flush();
+        }
+        catch (IOException e)
+        {
+            Quarantine($"writing the log failed: {e.Message}");
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (end >= 0)
+        {
+            OnDurable(end);
+        }
+    }
+
+    private void OnDurable(long end)
+    {
+        List<Action>? callbacks = null;
+        List<Action>? deferred = null;
+        lock (_lock)
+        {
+            _durableEnd = end;
+            var now = NowMs;
+            while (_awaitingDurability.TryPeek(out var head) && head.LsnEnd <= end)
+            {
+                _awaitingDurability.Dequeue();
+                var entry = head.Entry;
+                if (entry.State != MessageState.Pending)
+                {
+                    continue;
+                }
+
+                if (entry.ExpiresAtMs != 0)
+                {
+                    _expiries.Enqueue(entry, entry.ExpiresAtMs);
+                    ScheduleTimerLocked(entry.ExpiresAtMs);
+                }
+
+                if (entry.IsExpired(now))
+                {
+                    DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+                }
+                else if (entry.NotBeforeMs > now)
+                {
+                    DelayLocked(entry, entry.NotBeforeMs);
+                }
+                else
+                {
+                    _ready.AddFresh(entry);
+                }
+            }
+
+            while (_durabilityWaiters.TryPeek(out var waiter) && waiter.LsnEnd <= end)
+            {
+                _durabilityWaiters.Dequeue();
+                (callbacks ??= []).Add(waiter.Callback);
+            }
+        }
+
+        RunAll(callbacks);
+        RunAll(deferred);
+        Dispatch();
+        _services.Maintenance.MaybeSnapshot(this, end - Volatile.Read(ref _snapshotLsn));
+    }
+
+    // ---- consumers ----------------------------------------------------------------------------------
+
+    public void Attach(ServerSubscription subscription)
+    {
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            _consumers.Add(subscription);
+        }
+
+        Dispatch();
+    }
+
+    public void Detach(ServerSubscription subscription)
+    {
+        lock (_lock)
+        {
+            _consumers.Remove(subscription);
+        }
+    }
+
+    /// <summary>Delivers ready messages to consumers with credit, round-robin, one message per consumer
+    /// per turn. Frames are sent while the lock is held so that each consumer sees its partition's
+    /// deliveries in order.</summary>
+    public void Dispatch()
+    {
+        List<Action>? deferred = null;
+        lock (_lock)
+        {
+            if (_quarantine is not null || _consumers.Count == 0 || _ready.Count == 0)
+            {
+                return;
+            }
+
+            var now = NowMs;
+            Dictionary<ServerSubscription, List<DeliveredMessage>>? batches = null;
+            var consumersWithoutCredit = 0;
+            while (_ready.Count > 0 && consumersWithoutCredit < _consumers.Count)
+            {
+                var subscription = _consumers[_nextConsumer++ % _consumers.Count];
+                if (!subscription.TryTakeCredit())
+                {
+                    consumersWithoutCredit++;
+                    continue;
+                }
+
+                if (!_ready.TryTake(out var entry))
+                {
+                    subscription.ReturnUnusedCredit();
+                    break;
+                }
+
+                consumersWithoutCredit = 0;
+                if (entry.IsExpired(now))
+                {
+                    subscription.ReturnUnusedCredit();
+                    DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+                    continue;
+                }
+
+                MessageBody body;
+                try
+                {
+                    body = entry.Body ??= LoadBodyLocked(entry);
+                }
+                catch (InvalidDataException e)
+                {
+                    subscription.ReturnUnusedCredit();
+                    QuarantineLocked($"message {entry.Offset} cannot be read back: {e.Message}");
+                    break;
+                }
+
+                var deliveryId = subscription.Target.NextDeliveryId();
+                entry.State = MessageState.Inflight;
+                entry.DeliveryCount++;
+                entry.DeliveryId = deliveryId;
+                entry.Holder = subscription;
+                _inflight++;
+                if (subscription.AckMode == AckMode.Manual)
+                {
+                    entry.LeaseDeadlineMs = now + (long)Queue.Settings.LeaseMs;
+                    _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
+                    ScheduleTimerLocked(entry.LeaseDeadlineMs);
+                }
+
+                subscription.Target.TrackDelivery(deliveryId, this, entry.Offset, subscription);
+                batches ??= [];
+                if (!batches.TryGetValue(subscription, out var batch))
+                {
+                    batches[subscription] = batch = [];
+                }
+
+                batch.Add(new DeliveredMessage((ulong)deliveryId, Index, (ulong)entry.Offset, (uint)entry.DeliveryCount,
+                    (ulong)entry.PublishedAtMs, body.Payload, body.ContentType, body.Headers));
+            }
+
+            if (batches is not null)
+            {
+                foreach (var (subscription, batch) in batches)
+                {
+                    Queue.Metrics.Delivered.Inc(batch.Count);
+                    Action? onWritten = null;
+                    if (subscription.AckMode == AckMode.Auto)
+                    {
+                        var settled = batch.Select(m => ((long)m.Offset, (long)m.DeliveryId)).ToArray();
+                        onWritten = () => AutoAcknowledge(settled);
+                    }
+
+                    subscription.Target.SendDeliver(subscription.Id, batch, onWritten);
+                }
+            }
+        }
+
+        RunAll(deferred);
+    }
+
+    // ---- settlement ---------------------------------------------------------------------------------
+
+    /// <summary>Settles deliveries as done. Items this session no longer holds are added to
+    /// <paramref name="failures"/> as stale.</summary>
+    /// <returns>The log position that must be durable before the settlement is confirmed.</returns>
+    public long Ack(IReadOnlyList<(long Offset, long DeliveryId)> items, List<SettleFailure> failures)
+    {
+        var released = new Dictionary<ServerSubscription, int>();
+        long lsnEnd;
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            var settled = new List<long>(items.Count);
+            foreach (var (offset, deliveryId) in items)
+            {
+                if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out var holder))
+                {
+                    failures.Add(new SettleFailure((ulong)deliveryId, (ushort)ErrorCode.StaleDelivery));
+                    continue;
+                }
+
+                settled.Add(offset);
+                RemoveLocked(entry);
+                released[holder] = released.GetValueOrDefault(holder) + 1;
+            }
+
+            if (settled.Count > 0)
+            {
+                _log.Append(Records.AckSize(settled.Count), static (span, offsets) => Records.WriteAck(span, offsets.ToArray()), settled);
+            }
+
+            lsnEnd = _log.AppendedEnd;
+        }
+
+        Queue.Metrics.Acked.Inc(items.Count - failures.Count);
+        RequestFlush();
+        foreach (var (subscription, count) in released)
+        {
+            subscription.Release(count);
+        }
+
+        return lsnEnd;
+    }
+
+    /// <summary>Fails, retries or delays one delivery.</summary>
+    /// <returns>The error code when the delivery is not held by the caller, otherwise null.</returns>
+    public ErrorCode? Nack(long offset, long deliveryId, bool requeue, long notBeforeMs, string? reason, out long lsnEnd)
+    {
+        List<Action>? deferred = null;
+        ServerSubscription? holder;
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out holder))
+            {
+                lsnEnd = _log.AppendedEnd;
+                return ErrorCode.StaleDelivery;
+            }
+
+            if (!requeue)
+            {
+                DeadLetterLocked(entry, DeadLetterReason.TerminalNack, reason, ref deferred);
+            }
+            else
+            {
+                RetryOrExhaustLocked(entry, notBeforeMs, ref deferred);
+            }
+
+            lsnEnd = _log.AppendedEnd;
+        }
+
+        Queue.Metrics.Nacked.Inc();
+        RequestFlush();
+        RunAll(deferred);
+        holder.Release(1);
+        Dispatch();
+        return null;
+    }
+
+    /// <summary>Restarts the lease of a delivery the consumer is still working on.</summary>
+    public ErrorCode? ExtendLease(long offset, long deliveryId, ulong? extendMs)
+    {
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            if (!_messages.TryGetValue(offset, out var entry) || entry.State != MessageState.Inflight || entry.DeliveryId != deliveryId)
+            {
+                return ErrorCode.StaleDelivery;
+            }
+
+            if (entry.Holder?.AckMode == AckMode.Manual)
+            {
+                entry.LeaseDeadlineMs = NowMs + (long)(extendMs ?? Queue.Settings.LeaseMs);
+                _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
+                ScheduleTimerLocked(entry.LeaseDeadlineMs);
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Puts a delivery back, ready for other consumers, because its subscription or session
+    /// ended. This is not a failed attempt: it never dead-letters.</summary>
+    public void Return(long offset, long deliveryId)
+    {
+        List<Action>? deferred = null;
+        ServerSubscription? holder;
+        lock (_lock)
+        {
+            if (_quarantine is not null || !TryTakeInflightLocked(offset, deliveryId, out var entry, out holder))
+            {
+                return;
+            }
+
+            RequeueLocked(entry, 0, ref deferred);
+        }
+
+        RequestFlush();
+        RunAll(deferred);
+        holder.Release(1);
+        Dispatch();
+    }
+
+    private void AutoAcknowledge((long Offset, long DeliveryId)[] written)
+    {
+        try
+        {
+            Ack(written, []);
+        }
+        catch (BrokerErrorException)
+        {
+            // Quarantined meanwhile: the messages stay unsettled and recovery decides.
+        }
+    }
+
+    private bool TryTakeInflightLocked(long offset, long deliveryId, out MessageEntry entry, out ServerSubscription holder)
+    {
+        if (_messages.TryGetValue(offset, out entry!) && entry.State == MessageState.Inflight && entry.DeliveryId == deliveryId
+            && entry.Holder is { } h)
+        {
+            holder = h;
+            entry.Holder = null;
+            entry.DeliveryId = 0;
+            _inflight--;
+            return true;
+        }
+
+        holder = null!;
+        return false;
+    }
+
+    private void RetryOrExhaustLocked(MessageEntry entry, long notBeforeMs, ref List<Action>? deferred)
+    {
+        if (entry.DeliveryCount >= Queue.Settings.MaxRetries + 1)
+        {
+            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, null, ref deferred);
+        }
+        else
+        {
+            RequeueLocked(entry, notBeforeMs, ref deferred);
+        }
+    }
+
+    private void RequeueLocked(MessageEntry entry, long notBeforeMs, ref List<Action>? deferred)
+    {
+        var now = NowMs;
+        if (entry.IsExpired(now))
+        {
+            DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+            return;
+        }
+
+        _log.Append(Records.RequeueSize, static (span, s) => Records.WriteRequeue(span, s.Offset, s.DeliveryCount, s.notBeforeMs),
+            (entry.Offset, entry.DeliveryCount, notBeforeMs));
+        if (notBeforeMs > now)
+        {
+            DelayLocked(entry, notBeforeMs);
+        }
+        else
+        {
+            entry.NotBeforeMs = 0;
+            _ready.AddReturned(entry);
+        }
+    }
+
+    private void DelayLocked(MessageEntry entry, long notBeforeMs)
+    {
+        entry.NotBeforeMs = notBeforeMs;
+        entry.State = MessageState.Delayed;
+        entry.Ticket++;
+        _delayed.Enqueue((entry, entry.Ticket), notBeforeMs);
+        _delayedCount++;
+        ScheduleTimerLocked(notBeforeMs);
+    }
+
+    private void RemoveLocked(MessageEntry entry)
+    {
+        _messages.Remove(entry.Offset);
+        entry.Body = null;
+    }
+
+    // ---- dead-lettering -----------------------------------------------------------------------------
+
+    private void DeadLetterLocked(MessageEntry entry, DeadLetterReason reason, string? error, ref List<Action>? deferred)
+    {
+        var target = _services.DeadLetters.TargetFor(Queue);
+        Queue.Metrics.DeadLettered(reason).Inc();
+        if (target is null)
+        {
+            _log.Append(Records.DeadLetteredSize, static (span, s) => Records.WriteDeadLettered(span, s.Offset, s.reason), (entry.Offset, reason));
+            RemoveLocked(entry);
+            return;
+        }
+
+        // The copy must be durable in the target before the original is removed, or a crash in
+        // between could lose the message. Until then the original is parked.
+        entry.State = MessageState.DeadLettering;
+        MessageBody body;
+        try
+        {
+            body = entry.Body ??= LoadBodyLocked(entry);
+        }
+        catch (InvalidDataException e)
+        {
+            QuarantineLocked($"message {entry.Offset} cannot be read back: {e.Message}");
+            return;
+        }
+
+        var copy = DeadLetterRouter.CopyFor(Queue.Name, Index, entry, body, reason, error, NowMs);
+        (deferred ??= []).Add(() => _services.DeadLetters.Publish(target.Value, copy, () => CompleteDeadLetter(entry, reason)));
+    }
+
+    private void CompleteDeadLetter(MessageEntry entry, DeadLetterReason reason)
+    {
+        lock (_lock)
+        {
+            if (entry.State != MessageState.DeadLettering || !_messages.ContainsKey(entry.Offset) || _quarantine is not null)
+            {
+                return;
+            }
+
+            _log.Append(Records.DeadLetteredSize, static (span, s) => Records.WriteDeadLettered(span, s.Offset, s.reason), (entry.Offset, reason));
+            RemoveLocked(entry);
+        }
+
+        RequestFlush();
+    }
+
+    // ---- timers -------------------------------------------------------------------------------------
+
+    private void ScheduleTimerLocked(long dueMs)
+    {
+        if (dueMs < _timerDueMs)
+        {
+            _timerDueMs = dueMs;
+            _services.Timers.Schedule(this, dueMs);
+        }
+    }
+
+    /// <summary>Called by the timer scheduler: promotes due delayed messages, expires leases and TTLs.</summary>
+    internal void OnTimer()
+    {
+        List<Action>? deferred = null;
+        Dictionary<ServerSubscription, int>? released = null;
+        var changed = false;
+        lock (_lock)
+        {
+            _timerDueMs = long.MaxValue;
+            if (_quarantine is not null)
+            {
+                return;
+            }
+
+            var now = NowMs;
+            while (_delayed.TryPeek(out var item, out var due) && due <= now)
+            {
+                _delayed.Dequeue();
+                if (item.Entry.State != MessageState.Delayed || item.Entry.Ticket != item.Ticket)
+                {
+                    continue;
+                }
+
+                _delayedCount--;
+                changed = true;
+                if (item.Entry.IsExpired(now))
+                {
+                    DeadLetterLocked(item.Entry, DeadLetterReason.Expired, null, ref deferred);
+                }
+                else
+                {
+                    item.Entry.NotBeforeMs = 0;
+                    _ready.AddReturned(item.Entry);
+                }
+            }
+
+            while (_leases.TryPeek(out var lease, out var deadline) && deadline <= now)
+            {
+                _leases.Dequeue();
+                var entry = lease.Entry;
+                if (entry.State != MessageState.Inflight || entry.DeliveryId != lease.DeliveryId || entry.LeaseDeadlineMs > now)
+                {
+                    continue;
+                }
+
+                var holder = entry.Holder!;
+                holder.Target.ForgetDelivery(lease.DeliveryId);
+                TryTakeInflightLocked(entry.Offset, lease.DeliveryId, out _, out _);
+                RetryOrExhaustLocked(entry, 0, ref deferred);
+                released ??= [];
+                released[holder] = released.GetValueOrDefault(holder) + 1;
+                changed = true;
+                Queue.Metrics.LeaseExpired.Inc();
+            }
+
+            while (_expiries.TryPeek(out var entry, out var expiresAt) && expiresAt <= now)
+            {
+                _expiries.Dequeue();
+                if (!_messages.ContainsKey(entry.Offset))
+                {
+                    continue;
+                }
+
+                switch (entry.State)
+                {
+                    case MessageState.Ready:
+                        _ready.Forget(entry);
+                        DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+                        changed = true;
+                        break;
+                    case MessageState.Delayed:
+                        entry.Ticket++;
+                        _delayedCount--;
+                        DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+                        changed = true;
+                        break;
+                }
+            }
+
+            var next = long.MaxValue;
+            if (_delayed.TryPeek(out _, out var nextDelay))
+            {
+                next = Math.Min(next, nextDelay);
+            }
+
+            if (_leases.TryPeek(out _, out var nextLease))
+            {
+                next = Math.Min(next, nextLease);
+            }
+
+            if (_expiries.TryPeek(out _, out var nextExpiry))
+            {
+                next = Math.Min(next, nextExpiry);
+            }
+
+            if (next != long.MaxValue)
+            {
+                ScheduleTimerLocked(next);
+            }
+        }
+
+        if (changed)
+        {
+            RequestFlush();
+        }
+
+        RunAll(deferred);
+        if (released is not null)
+        {
+            foreach (var (subscription, count) in released)
+            {
+                subscription.Release(count);
+            }
+        }
+
+        Dispatch();
+    }
+
+    // ---- quarantine and helpers ---------------------------------------------------------------------
+
+    private void ThrowIfQuarantined()
+    {
+        if (_quarantine is { } reason)
+        {
+            throw new BrokerErrorException(ErrorCode.Quarantined,
+                $"partition {Index} of queue {Queue.Name} is quarantined: {reason}. An operator must repair it.",
+                Queue.ErrorDetails(Index));
+        }
+    }
+
+    private void Quarantine(string reason)
+    {
+        lock (_lock)
+        {
+            QuarantineLocked(reason);
+        }
+    }
+
+    private void QuarantineLocked(string reason)
+    {
+        if (_quarantine is not null)
+        {
+            return;
+        }
+
+        _quarantine = reason;
+        _services.Quarantined(this, reason);
+    }
+
+    private MessageBody LoadBodyLocked(MessageEntry entry)
+    {
+        var body = _log.ReadBody(entry.Lsn);
+        if (Records.TypeOf(body) != RecordType.Message)
+        {
+            throw new InvalidDataException($"the record at {entry.Lsn} is not a message");
+        }
+
+        var record = Records.ReadMessage(body);
+        if (record.Offset != entry.Offset)
+        {
+            throw new InvalidDataException($"the record at {entry.Lsn} holds offset {record.Offset}, not {entry.Offset}");
+        }
+
+        return record.Body;
+    }
+
+    private static void RunAll(List<Action>? actions)
+    {
+        if (actions is null)
+        {
+            return;
+        }
+
+        foreach (var action in actions)
+        {
+            action();
+        }
+    }
+}
+
+/// <summary>A point-in-time view of a partition for metrics and the admin surface.</summary>
+internal sealed record PartitionStats(
+    uint Index,
+    int Unsettled,
+    int Ready,
+    int Delayed,
+    int Inflight,
+    long NextOffset,
+    int Consumers,
+    string? Quarantine);

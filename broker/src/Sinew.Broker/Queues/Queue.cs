@@ -1,0 +1,154 @@
+// A declared queue: its settings, its partitions, the routing of a publish to one of them, and the
+// idempotency keys that make retried publishes safe.
+using System.Globalization;
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Storage;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Messages;
+using Sinew.Protocol.Routing;
+
+namespace Sinew.Broker.Queues;
+
+/// <summary>The outcome of publishing one message to a queue.</summary>
+internal readonly record struct QueuePublishResult(Partition Partition, long Offset, long LsnEnd, bool Duplicate);
+
+/// <summary>A loaded queue.</summary>
+internal sealed class Queue
+{
+    private int _roundRobin = -1;
+
+    public Queue(QueueName name, QueueSettings settings, string directory, BrokerServices services)
+    {
+        Name = name;
+        Settings = settings;
+        Directory = directory;
+        Services = services;
+        Metrics = services.Metrics.For(name);
+        Dedup = new DedupTable(services.Options.Storage.DedupWindowMs, services.Options.Storage.DedupMaxEntries);
+    }
+
+    public QueueName Name { get; }
+
+    public QueueSettings Settings { get; }
+
+    public string Directory { get; }
+
+    public BrokerServices Services { get; }
+
+    public QueueMetrics Metrics { get; }
+
+    public DedupTable Dedup { get; }
+
+    public Partition[] Partitions { get; private set; } = [];
+
+    /// <summary>Opens and recovers every partition.</summary>
+    public void Load()
+    {
+        var partitions = new Partition[Settings.Partitions];
+        for (var i = 0u; i < partitions.Length; i++)
+        {
+            var log = PartitionLog.Open(Path.Combine(Directory, $"p{i}"), Services.Options.Storage.SegmentBytes);
+            partitions[i] = new Partition(this, i, log, Services);
+        }
+
+        Partitions = partitions;
+        foreach (var partition in partitions)
+        {
+            partition.Recover();
+        }
+    }
+
+    /// <summary>Publishes one message: chooses its partition, drops it when its idempotency key was already
+    /// stored, otherwise appends it. The caller waits for <see cref="QueuePublishResult.LsnEnd"/> to be
+    /// durable before confirming.</summary>
+    public QueuePublishResult Publish(PublishMessage message, long nowMs)
+    {
+        var partition = Partitions[PartitionFor(message)];
+        long notBefore = message.NotBeforeMs is { } at ? (long)at
+            : message.DelayMs is { } delay and > 0 ? nowMs + (long)delay
+            : 0;
+        var ttl = message.TtlMs ?? Settings.DefaultTtlMs;
+        var expiresAt = ttl is { } t and > 0 ? nowMs + (long)t : 0;
+        var incoming = new IncomingMessage(new MessageBody(message.Payload, message.ContentType, message.Headers), notBefore, expiresAt,
+            message.ProducerId, message.Sequence ?? 0);
+
+        if (message.ProducerId is not { } producer)
+        {
+            var appended = partition.Append(incoming);
+            return new QueuePublishResult(partition, appended.Offset, appended.LsnEnd, false);
+        }
+
+        var sequence = message.Sequence ?? 0;
+        lock (Dedup.Lock)
+        {
+            if (Dedup.TryGet(producer, sequence, nowMs, out var seen))
+            {
+                return new QueuePublishResult(Partitions[seen.Partition], seen.Offset, seen.LsnEnd, true);
+            }
+
+            var appended = partition.Append(incoming);
+            Dedup.Add(producer, sequence, new DedupEntry(partition.Index, appended.Offset, appended.LsnEnd, nowMs));
+            return new QueuePublishResult(partition, appended.Offset, appended.LsnEnd, false);
+        }
+    }
+
+    /// <summary>The partition a message goes to: its key's, the one the client routed to, or the next in
+    /// round-robin order.</summary>
+    public int PartitionFor(PublishMessage message)
+    {
+        var count = (uint)Partitions.Length;
+        if (message.PartitionKey is { } key)
+        {
+            var keyed = PartitionRouting.PartitionForKey(key.Span, count);
+            if (message.Partition is { } chosen && chosen != keyed)
+            {
+                throw BrokerErrorException.Invalid("partition",
+                    $"the partition key routes to partition {keyed} of queue {Name}, but the message names partition {chosen}",
+                    "key_partition_mismatch");
+            }
+
+            return (int)keyed;
+        }
+
+        if (message.Partition is { } explicitPartition)
+        {
+            if (explicitPartition >= count)
+            {
+                throw new BrokerErrorException(ErrorCode.NotFound,
+                    $"queue {Name} has {count} partition(s); partition {explicitPartition} does not exist",
+                    ErrorDetails(explicitPartition));
+            }
+
+            return (int)explicitPartition;
+        }
+
+        return (int)((uint)Interlocked.Increment(ref _roundRobin) % count);
+    }
+
+    public Dictionary<string, string> ErrorDetails(uint? partition = null)
+    {
+        var details = new Dictionary<string, string> { ["topic"] = Name.Topic };
+        if (Name.Group is { } group)
+        {
+            details["group"] = group;
+        }
+
+        if (partition is { } p)
+        {
+            details["partition"] = p.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return details;
+    }
+
+    /// <summary>Flushes every partition and writes a final snapshot of each (used at shutdown).</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        foreach (var partition in Partitions)
+        {
+            await partition.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public IEnumerable<PartitionStats> Stats => Partitions.Select(p => p.Stats);
+}
