@@ -49,7 +49,9 @@ config.Subcommands.Add(validate);
 config.Subcommands.Add(reference);
 root.Subcommands.Add(config);
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// The host's own lifetime handles SIGTERM and Ctrl-C with a graceful shutdown; the command-line
+// library must not also act on them, or it would end the process before the shutdown finishes.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
 
 static async Task<int> RunAsync(ConfigResult config, CancellationToken cancellationToken)
 {

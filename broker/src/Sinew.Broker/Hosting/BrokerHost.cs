@@ -231,9 +231,23 @@ public sealed class BrokerHost : IAsyncDisposable
 
     /// <summary>Start-up (index queues, eager recovery when corruption must refuse the start) and the
     /// graceful shutdown sequence.</summary>
-    private sealed class BrokerLifecycle(BrokerContext context) : IHostedService
+    private sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleService
     {
         private int _stopped;
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        /// <summary>Runs before any hosted service stops, Kestrel included, so clients are told their
+        /// subscriptions end before their connections go.</summary>
+        public async Task StoppingAsync(CancellationToken cancellationToken)
+        {
+            context.Services.Logger.ShuttingDown(context.Sessions.Count);
+            await context.Sessions.CloseAllAsync(TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs / 2)).ConfigureAwait(false);
+        }
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -261,8 +275,6 @@ public sealed class BrokerHost : IAsyncDisposable
             }
 
             var timeout = TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs);
-            context.Services.Logger.ShuttingDown(context.Sessions.Count);
-            await context.Sessions.CloseAllAsync(timeout / 2).ConfigureAwait(false);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout / 2);
             foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))

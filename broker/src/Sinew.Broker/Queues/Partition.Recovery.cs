@@ -62,10 +62,22 @@ internal sealed partial class Partition
             _snapshotLsn = fromLsn;
         }
 
+        // Every retained byte is checked, not only what follows the snapshot: the records before it hold
+        // the bodies of unsettled messages, and damage there must be found now, not at delivery time.
         ScanResult scan;
         try
         {
-            scan = _log.Scan(fromLsn, ApplyRecord);
+            scan = _log.Scan(_log.StartLsn, (lsn, body) =>
+            {
+                if (lsn >= fromLsn)
+                {
+                    ApplyRecord(lsn, body);
+                }
+                else if (!Enum.IsDefined(Records.TypeOf(body.Span)))
+                {
+                    throw new InvalidDataException($"unknown record type {body.Span[0]} at log position {lsn}");
+                }
+            });
         }
         catch (InvalidDataException e)
         {

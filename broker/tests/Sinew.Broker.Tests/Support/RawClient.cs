@@ -110,8 +110,15 @@ internal sealed class RawClient : IAsyncDisposable
     public async Task<PublishResult> PublishAsync(string topic, byte[] payload, string? group = null, IReadOnlyDictionary<string, string>? headers = null,
         byte[]? key = null, ulong? delayMs = null, ulong? ttlMs = null, string? producerId = null, ulong? sequence = null, uint? partition = null)
     {
+        // The explicit cast matters: a null byte[] would otherwise become an empty, present key.
+        ReadOnlyMemory<byte>? partitionKey = null;
+        if (key is not null)
+        {
+            partitionKey = key;
+        }
+
         var ok = await CallAsync<PublishOk>(new Publish(topic, group,
-            new PublishMessage(payload, null, headers, key, partition, null, delayMs, ttlMs, producerId, sequence)), FrameFlags.Confirm);
+            new PublishMessage(payload, null, headers, partitionKey, partition, null, delayMs, ttlMs, producerId, sequence)), FrameFlags.Confirm);
         return Assert.Single(ok.Results);
     }
 

@@ -1,0 +1,67 @@
+// The HTTP surface (health, readiness, metrics) and graceful shutdown on SIGTERM.
+using System.Text;
+using Sinew.Broker.Tests.Support;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Broker.Tests;
+
+public class HttpAndShutdownTests
+{
+    [Fact(Timeout = 30_000)]
+    public async Task Metrics_report_publishes_deliveries_acks_depth_connections_and_fsync_latency()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("orders");
+        for (var i = 0; i < 3; i++)
+        {
+            await client.PublishAsync("orders", Encoding.UTF8.GetBytes("x"));
+        }
+
+        await client.SubscribeAsync("orders");
+        await client.AckAsync((await client.NextDeliveryAsync()).DeliveryId);
+        using var http = new HttpClient { BaseAddress = broker.HttpBase };
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("sinew_messages_published_total{topic=\"orders\",group=\"\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_messages_acked_total{topic=\"orders\",group=\"\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_queue_depth{topic=\"orders\",group=\"\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_connections 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_fsync_duration_seconds_count", metrics, StringComparison.Ordinal);
+        Assert.Contains("process_working_set_bytes", metrics, StringComparison.Ordinal);
+        Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
+        Assert.Contains("\"ready\":true", await http.GetStringAsync("/readyz"), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Sigterm_ends_subscriptions_with_server_shutdown_exits_zero_and_keeps_unsettled_messages()
+    {
+        var dataDir = TempDirectory.Create("sigterm");
+        await using (var broker = await BrokerProcess.StartAsync(dataDir))
+        {
+            await using var client = await RawClient.ConnectAsync(broker.Endpoint);
+            await client.DeclareAsync("jobs");
+            await client.PublishAsync("jobs", Encoding.UTF8.GetBytes("unfinished"));
+            var subscription = await client.SubscribeAsync("jobs");
+            await client.NextDeliveryAsync();
+            var exit = broker.TerminateAsync(TimeSpan.FromSeconds(15));
+            SubscriptionClosed? notice = null;
+            while (notice is null)
+            {
+                notice = (await client.NextPushAsync()).Message as SubscriptionClosed;
+            }
+
+            Assert.Equal(subscription, notice.SubscriptionId);
+            Assert.Equal(CloseReason.ServerShutdown, notice.Reason);
+            await client.WaitClosedAsync();
+            Assert.Equal(0, await exit);
+        }
+
+        await using var restarted = await BrokerProcess.StartAsync(dataDir);
+        await using var after = await RawClient.ConnectAsync(restarted.Endpoint);
+        await after.SubscribeAsync("jobs");
+        var again = await after.NextDeliveryAsync();
+        Assert.Equal("unfinished", Encoding.UTF8.GetString(again.Payload.Span));
+        Assert.Equal(2u, again.Attempt);
+        TempDirectory.Delete(dataDir);
+    }
+}
