@@ -40,6 +40,9 @@ public sealed class StorageOptions
     public long DedupWindowMs { get; set; } = 5 * 60_000;
 
     public int DedupMaxEntries { get; set; } = 1_000_000;
+
+    /// <summary>Message bodies kept in memory across all queues; beyond it they are read back from disk.</summary>
+    public long MaxResidentBytes { get; set; } = 128L << 20;
 }
 
 public sealed class QueueDefaultOptions

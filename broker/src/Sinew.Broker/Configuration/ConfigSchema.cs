@@ -46,6 +46,8 @@ public static class ConfigSchema
             o => o.Storage.SegmentBytes, (o, v) => o.Storage.SegmentBytes = v),
         Bytes("storage", "snapshot_interval_bytes", "Log bytes written to a partition between two snapshots of its state; bounds replay at start.", 1 << 16, 1L << 36,
             o => o.Storage.SnapshotIntervalBytes, (o, v) => o.Storage.SnapshotIntervalBytes = v),
+        Bytes("storage", "max_resident_bytes", "Message bodies kept in memory across all queues. Beyond it, bodies of waiting messages stay on disk and are read back when delivered, so memory stays bounded whatever the backlog.", 1 << 20, long.MaxValue,
+            o => o.Storage.MaxResidentBytes, (o, v) => o.Storage.MaxResidentBytes = v),
         Integer("storage", "dedup_window_ms", "How long a publish idempotency key (producer id + sequence) is remembered.", 0, long.MaxValue,
             o => o.Storage.DedupWindowMs, (o, v) => o.Storage.DedupWindowMs = v),
         Integer("storage", "dedup_max_entries", "Most idempotency keys remembered per queue; the oldest are forgotten first.", 1, int.MaxValue,
@@ -135,7 +137,7 @@ public static class ConfigSchema
         });
 
     private static ConfigSetting Integer(string section, string key, string description, long min, long max, Func<BrokerOptions, long> get, Action<BrokerOptions, long> set) =>
-        new(section, key, $"integer {min}..{(max == long.MaxValue ? "" : max.ToString(CultureInfo.InvariantCulture))}".TrimEnd('.').Replace(" ..", "", StringComparison.Ordinal),
+        new(section, key, max == long.MaxValue ? $"integer ≥ {min}" : $"integer {min}..{max.ToString(CultureInfo.InvariantCulture)}",
             description, o => get(o).ToString(CultureInfo.InvariantCulture), (o, v) => set(o, ParseInteger(Single(v), min, max)));
 
     private static ConfigSetting Bytes(string section, string key, string description, long min, long max, Func<BrokerOptions, long> get, Action<BrokerOptions, long> set) =>

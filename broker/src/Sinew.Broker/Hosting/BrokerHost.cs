@@ -53,7 +53,11 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         var dataDirectory = Path.GetFullPath(options.Storage.DataDir);
         Directory.CreateDirectory(dataDirectory);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = dataDirectory, Args = [] });
+        // The content root must not be the data directory: the host watches its content root for
+        // configuration changes, and every segment write would wake that watcher. Sinew reads no
+        // ASP.NET configuration files, so the configuration sources are cleared too.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

@@ -104,6 +104,12 @@ internal sealed partial class Session
 
     private void HandleAck(uint requestId, Ack ack)
     {
+        if (ack.DeliveryIds.Count == 1)
+        {
+            HandleSingleAck(requestId, ack.DeliveryIds[0]);
+            return;
+        }
+
         var failures = new List<SettleFailure>();
         var byPartition = new Dictionary<Partition, List<(long Offset, long DeliveryId)>>();
         foreach (var id in ack.DeliveryIds)
@@ -137,6 +143,38 @@ internal sealed partial class Session
         }
 
         ReplyWhenDurable(requestId, durableAt, failures);
+    }
+
+    // A consumer acking every message sends one id per frame: no dictionaries needed.
+    private void HandleSingleAck(uint requestId, ulong deliveryId)
+    {
+        long lsnEnd = -1;
+        ushort failure = (ushort)ErrorCode.StaleDelivery;
+        if (_deliveries.TryRemove((long)deliveryId, out var delivery))
+        {
+            try
+            {
+                lsnEnd = delivery.Partition.AckOne(delivery.Offset, (long)deliveryId);
+            }
+            catch (BrokerErrorException e)
+            {
+                failure = (ushort)e.Code;
+            }
+        }
+
+        if (requestId == 0)
+        {
+            return;
+        }
+
+        if (lsnEnd < 0)
+        {
+            Send(new SettleOk([new SettleFailure(deliveryId, failure)]), requestId);
+        }
+        else
+        {
+            delivery.Partition.WhenDurable(lsnEnd, () => Send(new SettleOk([]), requestId));
+        }
     }
 
     private void HandleNack(uint requestId, Nack nack)

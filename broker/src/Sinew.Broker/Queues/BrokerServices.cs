@@ -40,6 +40,27 @@ internal sealed class BrokerServices : IDisposable
 
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    private long _residentBytes;
+
+    /// <summary>Bytes of message bodies currently held in memory.</summary>
+    public long ResidentBytes => Interlocked.Read(ref _residentBytes);
+
+    /// <summary>Counts <paramref name="bytes"/> of body as resident if the budget allows (or
+    /// unconditionally when <paramref name="force"/>, for bodies that must be held, such as deliveries).</summary>
+    public bool TryHoldResident(long bytes, bool force = false)
+    {
+        var after = Interlocked.Add(ref _residentBytes, bytes);
+        if (force || after <= Options.Storage.MaxResidentBytes)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _residentBytes, -bytes);
+        return false;
+    }
+
+    public void ReleaseResident(long bytes) => Interlocked.Add(ref _residentBytes, -bytes);
+
     /// <summary>Partitions parked after failing recovery or I/O, with the reason.</summary>
     public IReadOnlyDictionary<(QueueName Queue, uint Partition), string> QuarantinedPartitions => _quarantined;
 

@@ -31,8 +31,26 @@ internal sealed class Flusher : IDisposable
         _signal.Release();
     }
 
+    private const int MaxParallelFlushes = 8;
+
+    private void Flush(Partition partition)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            partition.FlushNow();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.FlushFailed(e, partition.Index, partition.Queue.Name);
+        }
+
+        _metrics.FsyncSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
     private void Run()
     {
+        var batch = new List<Partition>();
         while (true)
         {
             _signal.Wait();
@@ -41,19 +59,20 @@ internal sealed class Flusher : IDisposable
                 return;
             }
 
+            batch.Clear();
             while (_dirty.TryDequeue(out var partition))
             {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    partition.FlushNow();
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    _logger.FlushFailed(e, partition.Index, partition.Queue.Name);
-                }
+                batch.Add(partition);
+            }
 
-                _metrics.FsyncSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            // Partitions have separate files, so their writes and fsyncs overlap instead of queueing.
+            if (batch.Count == 1)
+            {
+                Flush(batch[0]);
+            }
+            else if (batch.Count > 1)
+            {
+                Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelFlushes }, Flush);
             }
         }
     }

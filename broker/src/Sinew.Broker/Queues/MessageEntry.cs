@@ -40,8 +40,12 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
     /// including that delivery.</summary>
     public int DeliveryCount { get; set; }
 
-    /// <summary>Payload, content type and headers; null when not resident (read back from the log on demand).</summary>
+    /// <summary>Payload, content type and headers; null when not resident (read back from the log on demand).
+    /// Set it through the partition, which accounts for resident bytes.</summary>
     public MessageBody? Body { get; set; }
+
+    /// <summary>Bytes counted against the broker's resident budget for <see cref="Body"/>.</summary>
+    public long ResidentBytes { get; set; }
 
     /// <summary>Bumped each time the entry enters the ready or delayed structures, so stale copies left
     /// there by lazy removal can be recognised.</summary>

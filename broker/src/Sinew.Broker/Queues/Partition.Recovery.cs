@@ -92,6 +92,11 @@ internal sealed partial class Partition
                 throw new InvalidDataException($"partition {Index} of queue {Queue.Name}: {reason}");
             }
 
+            foreach (var entry in _messages.Values)
+            {
+                DropBodyLocked(entry);
+            }
+
             _messages.Clear();
             QuarantineLocked(reason);
             return;
@@ -129,11 +134,17 @@ internal sealed partial class Partition
                     break;
                 case RecordType.Message:
                     var record = Records.ReadMessage(body);
-                    _messages[record.Offset] = new MessageEntry(record.Offset, lsn, record.PublishedAtMs, record.ExpiresAtMs)
+                    var replayed = new MessageEntry(record.Offset, lsn, record.PublishedAtMs, record.ExpiresAtMs)
                     {
                         NotBeforeMs = record.NotBeforeMs,
-                        Body = record.Body,
                     };
+                    HoldBodyLocked(replayed, record.Body, force: false);
+                    if (_messages.Remove(record.Offset, out var previous))
+                    {
+                        DropBodyLocked(previous);
+                    }
+
+                    _messages[record.Offset] = replayed;
                     _nextOffset = Math.Max(_nextOffset, record.Offset + 1);
                     if (record.ProducerId is { } producer && record.PublishedAtMs + Queue.Services.Options.Storage.DedupWindowMs >= now)
                     {
@@ -145,7 +156,10 @@ internal sealed partial class Partition
                 case RecordType.Ack:
                     foreach (var offset in Records.ReadAck(body))
                     {
-                        _messages.Remove(offset);
+                        if (_messages.Remove(offset, out var acked))
+                        {
+                            DropBodyLocked(acked);
+                        }
                     }
 
                     break;
@@ -159,7 +173,11 @@ internal sealed partial class Partition
 
                     break;
                 case RecordType.DeadLettered:
-                    _messages.Remove(Records.ReadDeadLettered(body).Offset);
+                    if (_messages.Remove(Records.ReadDeadLettered(body).Offset, out var dead))
+                    {
+                        DropBodyLocked(dead);
+                    }
+
                     break;
                 default:
                     throw new InvalidDataException($"unknown record type {body[0]} at log position {lsn}");

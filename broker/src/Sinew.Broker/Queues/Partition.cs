@@ -100,8 +100,8 @@ internal sealed partial class Partition
             {
                 NotBeforeMs = message.NotBeforeMs,
                 State = MessageState.Pending,
-                Body = message.Body,
             };
+            HoldBodyLocked(entry, message.Body, force: false);
             _messages.Add(offset, entry);
             _awaitingDurability.Enqueue((lsnEnd, entry));
             result = new AppendResult(Index, offset, lsnEnd);
@@ -293,7 +293,7 @@ internal sealed partial class Partition
                 MessageBody body;
                 try
                 {
-                    body = entry.Body ??= LoadBodyLocked(entry);
+                    body = BodyLocked(entry);
                 }
                 catch (InvalidDataException e)
                 {
@@ -374,7 +374,8 @@ internal sealed partial class Partition
 
             if (settled.Count > 0)
             {
-                _log.Append(Records.AckSize(settled.Count), static (span, offsets) => Records.WriteAck(span, offsets.ToArray()), settled);
+                _log.Append(Records.AckSize(settled.Count),
+                    static (span, offsets) => Records.WriteAck(span, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets)), settled);
             }
 
             lsnEnd = _log.AppendedEnd;
@@ -387,6 +388,31 @@ internal sealed partial class Partition
             subscription.Release(count);
         }
 
+        return lsnEnd;
+    }
+
+    /// <summary>Settles one delivery as done: the common case of a consumer acking each message.</summary>
+    /// <returns>The log position to wait for, or -1 when the delivery is not held by the caller.</returns>
+    public long AckOne(long offset, long deliveryId)
+    {
+        ServerSubscription holder;
+        long lsnEnd;
+        lock (_lock)
+        {
+            ThrowIfQuarantined();
+            if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out holder))
+            {
+                return -1;
+            }
+
+            RemoveLocked(entry);
+            _log.Append(Records.AckSize(1), static (span, o) => Records.WriteAck(span, [o]), offset);
+            lsnEnd = _log.AppendedEnd;
+        }
+
+        Queue.Metrics.Acked.Inc();
+        RequestFlush();
+        holder.Release(1);
         return lsnEnd;
     }
 
@@ -544,7 +570,43 @@ internal sealed partial class Partition
     private void RemoveLocked(MessageEntry entry)
     {
         _messages.Remove(entry.Offset);
+        DropBodyLocked(entry);
+    }
+
+    /// <summary>The entry's body, read back from the log when it is not resident. A body read back is held
+    /// until the message is settled, whatever the budget: it is being delivered.</summary>
+    private MessageBody BodyLocked(MessageEntry entry)
+    {
+        if (entry.Body is { } body)
+        {
+            return body;
+        }
+
+        body = LoadBodyLocked(entry);
+        HoldBodyLocked(entry, body, force: true);
+        return body;
+    }
+
+    /// <summary>Keeps <paramref name="body"/> in memory if the resident budget allows (or always, when forced).</summary>
+    private void HoldBodyLocked(MessageEntry entry, MessageBody body, bool force)
+    {
+        var size = body.ResidentBytes;
+        if (_services.TryHoldResident(size, force))
+        {
+            entry.Body = body;
+            entry.ResidentBytes = size;
+        }
+    }
+
+    private void DropBodyLocked(MessageEntry entry)
+    {
+        if (entry.ResidentBytes > 0)
+        {
+            _services.ReleaseResident(entry.ResidentBytes);
+        }
+
         entry.Body = null;
+        entry.ResidentBytes = 0;
     }
 
     // ---- dead-lettering -----------------------------------------------------------------------------
@@ -566,7 +628,7 @@ internal sealed partial class Partition
         MessageBody body;
         try
         {
-            body = entry.Body ??= LoadBodyLocked(entry);
+            body = BodyLocked(entry);
         }
         catch (InvalidDataException e)
         {

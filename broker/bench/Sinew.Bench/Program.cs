@@ -1,0 +1,147 @@
+// sinew-bench: measures a broker with the standard workload and prints the figures.
+//
+//   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
+//       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
+//       [--rate 5000] [--rate-seconds 10] [--runs 3] [--broker HOST:PORT]
+//
+// Phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
+// fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
+// (producers and consumers together), and latency at a fixed publish rate (publish-to-receive).
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Sinew.Bench;
+using Sinew.Protocol.Framing;
+using Sinew.Protocol.Messages;
+
+var settings = BenchSettings.Parse(args);
+Console.WriteLine($"sinew-bench: {settings.Messages:N0} x {settings.Size} B, {settings.Producers} producers ({settings.Inflight} confirms in flight each), " +
+                  $"{settings.Consumers} consumers (prefetch {settings.Prefetch}, ack per message), {settings.Partitions} partition(s), " +
+                  $"{Environment.ProcessorCount} cores");
+
+var results = new List<RunResult>();
+for (var run = 1; run <= settings.Runs; run++)
+{
+    await using var broker = settings.Broker is { } address ? BrokerUnderTest.Existing(address) : await BrokerUnderTest.StartAsync();
+    var result = await RunOnceAsync(broker, settings, run);
+    results.Add(result);
+    Console.WriteLine($"run {run}: publish-confirmed {result.PublishPerSecond,9:N0} msg/s | drain {result.DrainPerSecond,9:N0} msg/s | " +
+                      $"concurrent {result.ConcurrentPerSecond,9:N0} msg/s | p50 {result.P50Ms:F2} ms p99 {result.P99Ms:F2} ms @ {settings.Rate} msg/s | " +
+                      $"peak RSS {(result.PeakRssBytes is { } rss ? $"{rss / (1024.0 * 1024):F0} MB" : "n/a")}");
+}
+
+var median = RunResult.Median(results);
+Console.WriteLine();
+Console.WriteLine($"median of {results.Count} run(s):");
+Console.WriteLine($"  publish-confirmed      {median.PublishPerSecond,10:N0} msg/s");
+Console.WriteLine($"  drain                  {median.DrainPerSecond,10:N0} msg/s");
+Console.WriteLine($"  concurrent end-to-end  {median.ConcurrentPerSecond,10:N0} msg/s");
+Console.WriteLine($"  latency at {settings.Rate} msg/s   p50 {median.P50Ms:F2} ms   p99 {median.P99Ms:F2} ms");
+Console.WriteLine($"  broker peak RSS        {(median.PeakRssBytes is { } peak ? $"{peak / (1024.0 * 1024):F0} MB" : "n/a")}");
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    workload = settings,
+    publish_confirmed_per_second = Math.Round(median.PublishPerSecond),
+    drain_per_second = Math.Round(median.DrainPerSecond),
+    concurrent_per_second = Math.Round(median.ConcurrentPerSecond),
+    latency_p50_ms = Math.Round(median.P50Ms, 3),
+    latency_p99_ms = Math.Round(median.P99Ms, 3),
+    broker_peak_rss_bytes = median.PeakRssBytes,
+    runs = results.Count,
+}));
+return 0;
+
+static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings s, int run)
+{
+    var suffix = $"{run}-{Guid.NewGuid():N}"[..12];
+    var backlogQueue = $"bench-backlog-{suffix}";
+    var concurrentQueue = $"bench-concurrent-{suffix}";
+    var latencyQueue = $"bench-latency-{suffix}";
+    await DeclareAsync(broker.Endpoint, s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+
+    // 1. publish-confirmed into an empty queue with no consumers.
+    var stopwatch = Stopwatch.StartNew();
+    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, backlogQueue, n, s.Inflight, s.Size, null)));
+    var publish = s.Messages / stopwatch.Elapsed.TotalSeconds;
+
+    // 2. drain that backlog.
+    var latencies = new LatencyRecorder();
+    stopwatch.Restart();
+    await Workers.ConsumeAsync(broker.Endpoint, backlogQueue, s.Consumers, s.Prefetch, s.Messages, latencies: null);
+    var drain = s.Messages / stopwatch.Elapsed.TotalSeconds;
+    var peakWithBacklog = broker.PeakRssBytes();
+
+    // 3. producers and consumers together.
+    stopwatch.Restart();
+    var consumers = Workers.ConsumeAsync(broker.Endpoint, concurrentQueue, s.Consumers, s.Prefetch, s.Messages, latencies: null);
+    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, concurrentQueue, n, s.Inflight, s.Size, null)));
+    await consumers;
+    var concurrent = s.Messages / stopwatch.Elapsed.TotalSeconds;
+
+    // 4. end-to-end latency at a fixed rate.
+    var total = s.Rate * s.RateSeconds;
+    var paced = Workers.ConsumeAsync(broker.Endpoint, latencyQueue, s.Consumers, s.Prefetch, total, latencies);
+    await Task.WhenAll(Split(total, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, latencyQueue, n, s.Inflight, s.Size,
+        (double)s.Rate / s.Producers)));
+    await paced;
+
+    return new RunResult(publish, drain, concurrent, latencies.Percentile(50), latencies.Percentile(99),
+        Max(peakWithBacklog, broker.PeakRssBytes()));
+}
+
+static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+static IEnumerable<int> Split(int total, int parts) => Enumerable.Range(0, parts).Select(i => total / parts + (i < total % parts ? 1 : 0));
+
+static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params string[] queues)
+{
+    var replies = 0;
+    var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    await using var connection = await BenchConnection.OpenAsync(endpoint, frame =>
+    {
+        if (frame.Message is Error error)
+        {
+            done.TrySetException(new InvalidOperationException(error.Message));
+        }
+        else if (Interlocked.Increment(ref replies) == queues.Length)
+        {
+            done.TrySetResult();
+        }
+    });
+    foreach (var queue in queues)
+    {
+        connection.Send(new DeclareQueue(queue, null, partitions, new DeadLetterPolicy(DeadLetterKind.Discard)), connection.NextRequestId());
+    }
+
+    await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+}
+
+internal sealed record BenchSettings(int Messages, int Size, int Producers, int Inflight, int Consumers, int Prefetch, uint Partitions,
+    int Rate, int RateSeconds, int Runs, IPEndPoint? Broker)
+{
+    public static BenchSettings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        return new BenchSettings(Int("messages", 200_000), Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
+            Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("runs", 1),
+            values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null);
+    }
+}
+
+internal sealed record RunResult(double PublishPerSecond, double DrainPerSecond, double ConcurrentPerSecond, double P50Ms, double P99Ms, long? PeakRssBytes)
+{
+    public static RunResult Median(List<RunResult> runs)
+    {
+        static T Mid<T>(IEnumerable<T> values) => values.Order().ElementAt(values.Count() / 2);
+        return new RunResult(Mid(runs.Select(r => r.PublishPerSecond)), Mid(runs.Select(r => r.DrainPerSecond)),
+            Mid(runs.Select(r => r.ConcurrentPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)),
+            runs.Any(r => r.PeakRssBytes is not null) ? Mid(runs.Select(r => r.PeakRssBytes ?? 0)) : null);
+    }
+}
