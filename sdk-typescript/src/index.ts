@@ -1,93 +1,56 @@
-// The public surface of @sinew/client: the protocol v1 wire codec, partition routing and the
-// name rules.
+// @sinew/client: the public surface of the Sinew TypeScript client. The client, its handles
+// and options, the errors, and the protocol's routing and naming rules. The frame codec is the
+// low-level layer, exported separately as "@sinew/client/wire".
 
-export { decodeFrame, encodeFrame } from "./wire/codec.js";
-export type { DecodeFrameOptions, EncodeFrameOptions, Frame } from "./wire/codec.js";
-export { FrameReader } from "./wire/frame-reader.js";
-export type { FrameReaderOptions } from "./wire/frame-reader.js";
+// Client and options
+export { SinewClient } from "./client/sinew-client.js";
+export type { SinewClientOptions } from "./client/client-options.js";
+export { SinewCredentials } from "./client/credentials.js";
+export { DEFAULT_RECONNECT_POLICY } from "./client/reconnect-policy.js";
+export type { ReconnectPolicy } from "./client/reconnect-policy.js";
+export { CLIENT_DEFAULTS } from "./client/resolved-options.js";
+export type { BrokerLimits, ServerInfo } from "./client/server-info.js";
+export type { BrokerInfo, ChannelInfo, Topology } from "./client/topology.js";
+export type { OperationOptions } from "./operation-options.js";
+export { CLIENT_VERSION } from "./version.js";
+
+// Queues
+export { DeadLetterPolicy } from "./queue/dead-letter-policy.js";
+export type { QueueInfo, QueueOptions } from "./queue/queue-options.js";
+
+// Publishing
+export { ContentTypes, OutgoingMessage } from "./publish/outgoing-message.js";
+export type { HeadersInit, MessageInput, OutgoingMessageInit } from "./publish/outgoing-message.js";
+export { Publisher } from "./publish/publisher.js";
+export { RELIABLE_PUBLISHER_DEFAULTS, ReliablePublisher } from "./publish/reliable-publisher.js";
+export type { PublisherOptions, ReliablePublisherOptions } from "./publish/publisher-options.js";
+export type { PublishConfirmation, PublishReceipt } from "./publish/publish-receipt.js";
+
+// Consuming
+export { Subscription } from "./subscribe/subscription.js";
+export { Delivery } from "./subscribe/delivery.js";
+export { SUBSCRIBE_DEFAULTS } from "./subscribe/subscribe-options.js";
+export type { SubscribeOptions } from "./subscribe/subscribe-options.js";
+export { SUBSCRIPTION_END_REASONS } from "./subscribe/subscription-end-reason.js";
+export type { SubscriptionEndReason } from "./subscribe/subscription-end-reason.js";
+export type { AckMode, CloseReason, ChannelKind, DeadLetterKind } from "./wire/enums.js";
+
+// Errors
 export {
-  DECODE_ERROR_CODES,
-  DECODE_ERROR_KINDS,
-  DECODE_ERROR_PRECEDENCE,
-  FIELD_ERROR_KINDS,
-  FrameDecodeError,
-} from "./wire/decode-error.js";
-export type { DecodeErrorKind, FrameDecodeErrorOptions } from "./wire/decode-error.js";
-export { ERROR_CODES, ErrorCode, errorCodeInfo } from "./wire/errors.js";
-export type { ErrorCodeInfo, ErrorCodeName } from "./wire/errors.js";
-export { FRAME_HEADER_SIZE, FRAME_MAGIC, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from "./wire/frame-header.js";
-export type { FrameHeader } from "./wire/frame-header.js";
-export { DEFINED_FLAGS_MASK, FRAME_FLAGS, FrameFlags, allowedFlagsFor } from "./wire/flags.js";
-export type { FrameFlagInfo, FrameFlagName } from "./wire/flags.js";
-export { OP_NAMES, Opcode, opNameOf } from "./wire/opcodes.js";
-export type { OpName } from "./wire/opcodes.js";
-export { ENUMS } from "./wire/enums.js";
-export type {
-  AckMode,
-  AuthMechanism,
-  ChannelKind,
-  CloseReason,
-  DeadLetterKind,
-  EnumName,
-  EnumValue,
-  ReconcileOutcome,
-  ReconcilePolicy,
-  StreamDurability,
-  StreamStartKind,
-} from "./wire/enums.js";
-export { ProtocolLimits } from "./wire/limits.js";
-export type {
-  Ack,
-  AssignmentChanged,
-  Auth,
-  BrokerInfo,
-  ChannelInfo,
-  ConsumerGroup,
-  DeadLetterPolicy,
-  DeclareQueue,
-  DeclareQueueOk,
-  DeclareStream,
-  DeclareStreamOk,
-  Deliver,
-  DeliveredMessage,
-  Error,
-  ExtendLease,
-  GoingAway,
-  Goodbye,
-  Hello,
-  HelloOk,
-  LeaseExtension,
-  Limits,
-  MessageOf,
-  Nack,
-  NackItem,
-  Ok,
-  Ping,
-  Pong,
-  Publish,
-  PublishBatch,
-  PublishMessage,
-  PublishOk,
-  PublishResult,
-  Reconcile,
-  ReconcileEntry,
-  ReconcileOk,
-  ReconcileResult,
-  RecordTypes,
-  Retention,
-  SettleFailure,
-  SettleOk,
-  StreamStart,
-  Subscribe,
-  SubscribeOk,
-  SubscribeStream,
-  SubscriptionClosed,
-  Topology,
-  TopologyAck,
-  TopologyRequest,
-  Unsubscribe,
-  WireMessage,
-} from "./wire/messages.js";
+  BrokerError,
+  ClientClosedError,
+  ConnectionError,
+  ConnectionLostError,
+  InvalidArgumentError,
+  OperationTimeoutError,
+  ProtocolError,
+  SinewError,
+  SubscriptionEndedError,
+} from "./errors/index.js";
+export type { BrokerErrorCode, BrokerErrorContext, BrokerErrorInit, InvalidArgumentErrorOptions, SinewErrorOptions } from "./errors/index.js";
+export type { ErrorCodeName } from "./wire/errors.js";
+
+// Protocol rules the client applies, for callers that check names or keys themselves
 export { fnv1a64, partitionForKey } from "./routing/fnv1a.js";
 export { normaliseGroup, validateHeaderKey, validateName } from "./naming.js";
 export type { HeaderKeyProblem, NameProblem, ValidateNameOptions } from "./naming.js";

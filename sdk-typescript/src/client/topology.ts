@@ -1,0 +1,61 @@
+// The broker's catalogue as the client API presents it: every queue and stream with its
+// partition count and routing version, and the brokers that serve them.
+
+import type { ChannelKind } from "../wire/enums.js";
+import type { Topology as WireTopology } from "../wire/messages.js";
+
+/** One broker of the deployment. */
+export interface BrokerInfo {
+  /** The broker's stable id. */
+  readonly brokerId: string;
+  /** Its `host:port` addresses, in order of preference. */
+  readonly endpoints: readonly string[];
+}
+
+/** One queue or stream. */
+export interface ChannelInfo {
+  /** `queue` or `stream`. */
+  readonly kind: ChannelKind;
+  /** The topic. */
+  readonly topic: string;
+  /** The group, or `undefined` for none. */
+  readonly group: string | undefined;
+  /** The partition count. */
+  readonly partitions: number;
+  /** The routing version publishes to it carry. */
+  readonly routingVersion: bigint;
+  /** Per partition, an index into {@link Topology.brokers}; `undefined` when one broker owns everything. */
+  readonly owners: readonly number[] | undefined;
+}
+
+/** The broker's catalogue of queues and streams. */
+export interface Topology {
+  /** The catalogue's generation; it increases with every change. */
+  readonly generation: bigint;
+  /** The brokers. */
+  readonly brokers: readonly BrokerInfo[];
+  /** Every queue and stream. */
+  readonly channels: readonly ChannelInfo[];
+}
+
+/** The public form of a `Topology` frame. */
+export function topologyFromWire(topology: WireTopology): Topology {
+  return Object.freeze({
+    generation: topology.generation,
+    brokers: Object.freeze(
+      topology.brokers.map((broker) => Object.freeze({ brokerId: broker.brokerId, endpoints: Object.freeze([...broker.endpoints]) })),
+    ),
+    channels: Object.freeze(
+      topology.channels.map((channel) =>
+        Object.freeze({
+          kind: channel.kind,
+          topic: channel.topic,
+          group: channel.group,
+          partitions: channel.partitions,
+          routingVersion: channel.routingVersion,
+          owners: channel.owners === undefined ? undefined : Object.freeze([...channel.owners]),
+        }),
+      ),
+    ),
+  });
+}

@@ -1,0 +1,128 @@
+// Settlement coalescing: every ack, nack, retry and lease extension issued on a connection in
+// the same turn of the event loop leaves in one Ack, one Nack and one ExtendLease frame, each
+// with a request id, and each caller is answered from the broker's SettleOk.
+
+import { raceAbort, throwIfAborted } from "../async/abort.js";
+import { BrokerError } from "../errors/broker-error.js";
+import { errorCodeInfo } from "../wire/errors.js";
+import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/messages.js";
+
+// Keeps a settlement frame far below any frame limit (an Ack id costs at most 9 bytes).
+const MAX_ITEMS_PER_FRAME = 1024;
+
+/** The operation names settlements report in errors. */
+export type SettleOperation = "ack" | "nack" | "retry" | "retryAfter" | "extendLease";
+
+/** How the batcher sends a settlement frame and awaits its SettleOk. */
+export type SettlementSender = (message: Extract<WireMessage, { op: "Ack" | "Nack" | "ExtendLease" }>) => Promise<SettleOk>;
+
+interface Waiter {
+  readonly deliveryId: bigint;
+  readonly operation: SettleOperation;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Pending<T> {
+  readonly item: T;
+  readonly waiter: Waiter;
+}
+
+/** Collects the settlements of one connection and sends them in batches. */
+export class SettlementBatcher {
+  private acks: Waiter[] = [];
+  private nacks: Pending<NackItem>[] = [];
+  private extensions: Pending<LeaseExtension>[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+
+  /** @param send - sends one settlement frame with a request id and resolves with its SettleOk */
+  constructor(private readonly send: SettlementSender) {}
+
+  /** Acknowledges a delivery. */
+  ack(deliveryId: bigint, signal?: AbortSignal): Promise<void> {
+    return this.enqueue(deliveryId, "ack", signal, (waiter) => this.acks.push(waiter));
+  }
+
+  /** Fails, retries or delays a delivery. */
+  nack(item: NackItem, operation: SettleOperation, signal?: AbortSignal): Promise<void> {
+    return this.enqueue(item.deliveryId, operation, signal, (waiter) => this.nacks.push({ item, waiter }));
+  }
+
+  /** Extends a delivery's lease. */
+  extendLease(item: LeaseExtension, signal?: AbortSignal): Promise<void> {
+    return this.enqueue(item.deliveryId, "extendLease", signal, (waiter) => this.extensions.push({ item, waiter }));
+  }
+
+  /** Sends every collected settlement now, instead of at the end of the turn. */
+  flush(): void {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    // Lease extensions go first: a delivery extended and then settled in the same turn must
+    // still be held when its extension arrives.
+    const extensions = this.extensions;
+    const nacks = this.nacks;
+    const acks = this.acks;
+    this.extensions = [];
+    this.nacks = [];
+    this.acks = [];
+    for (const chunk of chunks(extensions)) {
+      this.dispatch({ op: "ExtendLease", items: chunk.map((entry) => entry.item) }, chunk.map((entry) => entry.waiter));
+    }
+    for (const chunk of chunks(nacks)) {
+      this.dispatch({ op: "Nack", items: chunk.map((entry) => entry.item) }, chunk.map((entry) => entry.waiter));
+    }
+    for (const chunk of chunks(acks)) {
+      this.dispatch({ op: "Ack", deliveryIds: chunk.map((waiter) => waiter.deliveryId) }, chunk);
+    }
+  }
+
+  private enqueue(deliveryId: bigint, operation: SettleOperation, signal: AbortSignal | undefined, add: (waiter: Waiter) => void): Promise<void> {
+    throwIfAborted(signal);
+    const settled = new Promise<void>((resolve, reject) => add({ deliveryId, operation, resolve, reject }));
+    if (this.scheduled === undefined) {
+      this.scheduled = setImmediate(() => this.flush());
+      this.scheduled.unref();
+    }
+    return raceAbort(settled, signal);
+  }
+
+  private dispatch(message: Extract<WireMessage, { op: "Ack" | "Nack" | "ExtendLease" }>, waiters: readonly Waiter[]): void {
+    let sent: Promise<SettleOk>;
+    try {
+      sent = this.send(message);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (reply) => {
+        const failures = new Map(reply.failures.map((failure) => [failure.deliveryId, failure.code] as const));
+        for (const waiter of waiters) {
+          const code = failures.get(waiter.deliveryId);
+          if (code === undefined) {
+            waiter.resolve();
+          } else {
+            waiter.reject(
+              new BrokerError(
+                {
+                  brokerCode: code,
+                  retryable: errorCodeInfo(code)?.retryable ?? false,
+                  brokerMessage: `delivery ${waiter.deliveryId} was not settled`,
+                },
+                { operation: waiter.operation },
+              ),
+            );
+          }
+        }
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    );
+  }
+}
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < items.length; start += MAX_ITEMS_PER_FRAME) {
+    yield items.slice(start, start + MAX_ITEMS_PER_FRAME);
+  }
+}

@@ -1,0 +1,67 @@
+// Where a queue's dead messages go: dropped, the broker's global target, or a named queue.
+
+import { checkGroup, checkName } from "../argument-checks.js";
+import type { DeadLetterKind } from "../wire/enums.js";
+import type { DeadLetterPolicy as WireDeadLetterPolicy } from "../wire/messages.js";
+
+/**
+ * Where a queue's dead messages (retries exhausted, failed with `nack`, or expired) go. Create
+ * one with {@link DeadLetterPolicy.discard}, {@link DeadLetterPolicy.global} or
+ * {@link DeadLetterPolicy.toQueue}.
+ */
+export class DeadLetterPolicy {
+  /** `discard`, `global` or `queue`. */
+  readonly kind: DeadLetterKind;
+  /** The target queue's topic (`queue` only). */
+  readonly topic: string | undefined;
+  /** The target queue's group (`queue` only; absent for no group). */
+  readonly group: string | undefined;
+
+  private constructor(kind: DeadLetterKind, topic?: string, group?: string) {
+    this.kind = kind;
+    this.topic = topic;
+    this.group = group;
+    Object.freeze(this);
+  }
+
+  /** Dead messages are dropped. */
+  static discard(): DeadLetterPolicy {
+    return new DeadLetterPolicy("discard");
+  }
+
+  /** Dead messages go to the broker's global dead-letter target; without one, they are dropped. */
+  static global(): DeadLetterPolicy {
+    return new DeadLetterPolicy("global");
+  }
+
+  /**
+   * Dead messages are published to another queue, with `sinew.dlq.*` headers saying why.
+   *
+   * @param topic - the target queue's topic
+   * @param group - the target queue's group (`""` and `"default"` mean no group)
+   * @throws InvalidArgumentError when the topic or group is not a valid name
+   */
+  static toQueue(topic: string, group?: string): DeadLetterPolicy {
+    return new DeadLetterPolicy("queue", checkName("deadLetter.topic", topic), checkGroup("deadLetter.group", group));
+  }
+
+  /** @internal The policy as the wire record. */
+  toWire(): WireDeadLetterPolicy {
+    return {
+      kind: this.kind,
+      ...(this.topic === undefined ? {} : { topic: this.topic }),
+      ...(this.group === undefined ? {} : { group: this.group }),
+    };
+  }
+
+  /** @internal The policy a broker reported. */
+  static fromWire(policy: WireDeadLetterPolicy): DeadLetterPolicy {
+    return new DeadLetterPolicy(policy.kind, policy.topic, policy.group);
+  }
+
+  /** A short description, e.g. `queue(orders.dead)`. */
+  toString(): string {
+    if (this.kind !== "queue") return this.kind;
+    return this.group === undefined ? `queue(${this.topic ?? ""})` : `queue(${this.topic ?? ""}, ${this.group})`;
+  }
+}

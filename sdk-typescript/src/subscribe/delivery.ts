@@ -1,0 +1,184 @@
+// A message delivered to a subscription: its payload with decoding methods, its metadata, and
+// the ways to settle it, each answered by the broker once durable.
+
+import { decode as decodeMsgpack } from "@msgpack/msgpack";
+import { checkBoundedText, checkInteger, checkSignal } from "../argument-checks.js";
+import { throwIfAborted } from "../async/abort.js";
+import type { ClientCore } from "../client/client-core.js";
+import type { Connection } from "../connection/connection.js";
+import type { SettleOperation } from "../connection/settlement-batcher.js";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import type { OperationOptions } from "../operation-options.js";
+import type { AckMode } from "../wire/enums.js";
+import { ProtocolLimits } from "../wire/limits.js";
+import type { DeliveredMessage } from "../wire/messages.js";
+
+const EMPTY_HEADERS: ReadonlyMap<string, string> = new Map();
+const textDecoder = new TextDecoder();
+
+/** Where a delivery came from and how it is settled. @internal */
+export interface DeliverySource {
+  readonly core: ClientCore;
+  readonly connection: Connection;
+  readonly topic: string;
+  readonly group: string | undefined;
+  readonly ackMode: AckMode;
+}
+
+/**
+ * One message delivered to a subscription. With manual acknowledgement, settle it exactly once
+ * with {@link Delivery.ack}, {@link Delivery.nack}, {@link Delivery.retry} or
+ * {@link Delivery.retryAfter}, before its lease runs out (see {@link Delivery.extendLease}).
+ * Settlements issued in the same turn of the event loop share one frame.
+ */
+export class Delivery {
+  /** The queue's topic. */
+  readonly topic: string;
+  /** The queue's group, or `undefined` for none. */
+  readonly group: string | undefined;
+  /** The session-unique id the broker settles this delivery by. */
+  readonly deliveryId: bigint;
+  /** The message's partition. */
+  readonly partition: number;
+  /** The message's offset in its partition. */
+  readonly offset: bigint;
+  /** 1 on the first delivery, one more on each redelivery. */
+  readonly attempt: number;
+  /** When the broker stored the message. */
+  readonly publishedAt: Date;
+  /** The message body. */
+  readonly payload: Uint8Array;
+  /** The content type, if the publisher set one. */
+  readonly contentType: string | undefined;
+  /** User headers, plus `sinew.*` metadata the broker added (for example on dead-lettered copies). */
+  readonly headers: ReadonlyMap<string, string>;
+  /** How the subscription acknowledges: `manual` deliveries must be settled, `auto` ones cannot be. */
+  readonly ackMode: AckMode;
+  readonly #source: DeliverySource;
+  #settledBy: SettleOperation | undefined;
+
+  /** @internal Deliveries come from a `Subscription`. */
+  constructor(message: DeliveredMessage, source: DeliverySource) {
+    this.topic = source.topic;
+    this.group = source.group;
+    this.deliveryId = message.deliveryId;
+    this.partition = message.partition;
+    this.offset = message.offset;
+    this.attempt = message.attempt;
+    this.publishedAt = new Date(Number(message.publishedAtMs));
+    this.payload = message.payload;
+    this.contentType = message.contentType;
+    this.headers = message.headers ?? EMPTY_HEADERS;
+    this.ackMode = source.ackMode;
+    this.#source = source;
+  }
+
+  /** Whether the delivery has been settled (always false for auto-ack deliveries). */
+  get isSettled(): boolean {
+    return this.#settledBy !== undefined;
+  }
+
+  /** The payload decoded as UTF-8 (malformed sequences become U+FFFD). */
+  text(): string {
+    return textDecoder.decode(this.payload);
+  }
+
+  /**
+   * The payload parsed as JSON.
+   *
+   * @throws SyntaxError when the payload is not JSON
+   */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+
+  /**
+   * The payload decoded as MessagePack. 64-bit integers become numbers, losing precision
+   * beyond 2^53.
+   *
+   * @throws RangeError or another decoding error when the payload is not MessagePack
+   */
+  msgpack<T = unknown>(): T {
+    return decodeMsgpack(this.payload) as T;
+  }
+
+  /** Settles the message as done; the broker removes it. */
+  async ack(options: OperationOptions = {}): Promise<void> {
+    const signal = checkSignal("signal", options.signal);
+    const connection = this.claim("ack", signal);
+    await connection.settlements.ack(this.deliveryId, signal);
+  }
+
+  /**
+   * Fails the message: the broker dead-letters it under the queue's policy (with reason
+   * `terminal_nack`), keeping `reason` as the `sinew.dlq.error` header.
+   *
+   * @param reason - why it failed, at most 1024 bytes of UTF-8
+   */
+  async nack(reason?: string, options: OperationOptions = {}): Promise<void> {
+    const signal = checkSignal("signal", options.signal);
+    if (reason !== undefined) checkBoundedText("reason", reason, ProtocolLimits.maxReasonBytes, { allowEmpty: true });
+    const connection = this.claim("nack", signal);
+    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal);
+  }
+
+  /**
+   * Returns the message to the queue for another delivery now. A message already delivered
+   * `maxRetries + 1` times is dead-lettered instead.
+   */
+  async retry(options: OperationOptions = {}): Promise<void> {
+    const signal = checkSignal("signal", options.signal);
+    const connection = this.claim("retry", signal);
+    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal);
+  }
+
+  /**
+   * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
+   * have passed. A message already delivered `maxRetries + 1` times is dead-lettered instead.
+   */
+  async retryAfter(delayMs: number, options: OperationOptions = {}): Promise<void> {
+    const signal = checkSignal("signal", options.signal);
+    checkInteger("delayMs", delayMs, 0);
+    const connection = this.claim("retryAfter", signal);
+    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal);
+  }
+
+  /**
+   * Keeps the message leased while it is still being worked on: the lease restarts now and
+   * lasts `byMs` milliseconds, or the queue's lease length when omitted. It does not settle the
+   * delivery, and may be called any number of times before it is settled.
+   */
+  async extendLease(byMs?: number, options: OperationOptions = {}): Promise<void> {
+    const signal = checkSignal("signal", options.signal);
+    if (byMs !== undefined) checkInteger("byMs", byMs, 1);
+    const connection = this.usable("extendLease", signal);
+    await connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal);
+  }
+
+  // Marks the delivery settled by `operation`, so a second settlement is refused even while
+  // the first is still in flight.
+  private claim(operation: SettleOperation, signal: AbortSignal | undefined): Connection {
+    const connection = this.usable(operation, signal);
+    this.#settledBy = operation;
+    return connection;
+  }
+
+  private usable(operation: SettleOperation, signal: AbortSignal | undefined): Connection {
+    if (this.ackMode === "auto") {
+      throw new InvalidArgumentError(
+        operation,
+        `delivery ${this.deliveryId} came from an auto-ack subscription, which the broker settles itself; ${operation}() is only for manual-ack deliveries`,
+        { reason: "auto_ack" },
+      );
+    }
+    if (this.#settledBy !== undefined) {
+      throw new InvalidArgumentError(operation, `delivery ${this.deliveryId} was already settled with ${this.#settledBy}(); a delivery settles once`, {
+        reason: "already_settled",
+      });
+    }
+    this.#source.core.assertOpen();
+    // An abort before anything is sent leaves the delivery unsettled, free to settle again.
+    throwIfAborted(signal);
+    return this.#source.connection;
+  }
+}

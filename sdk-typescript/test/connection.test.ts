@@ -1,0 +1,264 @@
+// The connection engine against the fake broker: the handshake and its failures, request
+// timeouts and aborts, heartbeats both ways, and frames the broker should not have sent.
+
+import { createServer as createHttpServer } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { SinewClient } from "../src/client/sinew-client.js";
+import { SinewCredentials } from "../src/client/credentials.js";
+import { BrokerError } from "../src/errors/broker-error.js";
+import { ConnectionError } from "../src/errors/connection-error.js";
+import { ConnectionLostError } from "../src/errors/connection-lost-error.js";
+import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
+import { OperationTimeoutError } from "../src/errors/operation-timeout-error.js";
+import { ProtocolError } from "../src/errors/protocol-error.js";
+import { OutgoingMessage } from "../src/publish/outgoing-message.js";
+import { CLIENT_VERSION } from "../src/version.js";
+import { partitionForKey } from "../src/routing/fnv1a.js";
+import { brokerAndClient, connectClient, ENGINE_TIMEOUT_MS, errorCollector, rejectionOf, startBroker } from "./support/harness.js";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("handshake", () => {
+  it("sends Hello with request id 1, versions 1..1, the client name and version, the heartbeat and credentials", async () => {
+    const broker = await startBroker({ auth: { identity: "alice", secret: "pw" } });
+    const client = await connectClient(broker, { clientName: "billing-service", heartbeatMs: 4000, credentials: SinewCredentials.plain("alice", "pw") });
+    const [hello] = broker.framesOf("Hello");
+    expect(hello?.header.requestId).toBe(1);
+    expect(hello?.message).toEqual({
+      op: "Hello",
+      minVersion: 1,
+      maxVersion: 1,
+      clientName: "billing-service",
+      clientVersion: CLIENT_VERSION,
+      auth: { mechanism: "plain", identity: "alice", secret: "pw" },
+      heartbeatMs: 4000n,
+    });
+    expect(client.isConnected).toBe(true);
+    expect(client.serverInfo).toMatchObject({
+      endpoint: broker.address,
+      serverId: "fake-broker",
+      sessionId: "session-1",
+      protocolVersion: 1,
+      heartbeatMs: 4000,
+      limits: { maxFrameBytes: 16_777_216, maxBatchMessages: 1024, maxHeaders: 64, maxPrefetch: 65_535 },
+    });
+  }, ENGINE_TIMEOUT_MS);
+
+  it("tries the endpoints in order and stays on the first that completes the handshake", async () => {
+    const broker = await startBroker();
+    const closedPort = await freePort();
+    const client = await connectClient(broker, { endpoints: [`127.0.0.1:${closedPort}`, broker.address] });
+    expect(client.serverInfo?.endpoint).toBe(broker.address);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails with BrokerError unauthorized when the credentials are wrong or missing", async () => {
+    const broker = await startBroker({ auth: { identity: "alice", secret: "pw" } });
+    for (const credentials of [SinewCredentials.plain("alice", "wrong"), SinewCredentials.token("pw"), undefined]) {
+      const error = await rejectionOf(
+        SinewClient.connect({ endpoints: [broker.address], ...(credentials === undefined ? {} : { credentials }) }),
+      );
+      expect(error).toBeInstanceOf(BrokerError);
+      expect(error).toMatchObject({ code: "unauthorized", isRetryable: false });
+    }
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails with BrokerError protocol_mismatch when the broker speaks no version in common", async () => {
+    const broker = await startBroker({ versions: { min: 2, max: 3 } });
+    const error = await rejectionOf(SinewClient.connect({ endpoints: [broker.address] }));
+    expect(error).toBeInstanceOf(BrokerError);
+    expect((error as BrokerError).code).toBe("protocol_mismatch");
+    expect((error as BrokerError).details.get("supported")).toBe("2,3");
+    expect((error as BrokerError).message).toContain("it speaks 2,3");
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails fast with ConnectionError when the endpoint is an HTTP server, not a Sinew broker", async () => {
+    const server = createHttpServer((_request, response) => response.end("hello"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // A connect timeout longer than the test's own limit: only a fast failure passes.
+      const error = await rejectionOf(SinewClient.connect({ endpoints: [`127.0.0.1:${port}`], connectTimeoutMs: 60_000 }));
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).message).toContain("is not a Sinew broker");
+      expect((error as ConnectionError).message).toContain("HTTP/1.1 400");
+      expect((error as ConnectionError).isRetryable).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails with ConnectionError listing every endpoint when none accepts", async () => {
+    const [first, second] = [await freePort(), await freePort()];
+    const error = await rejectionOf(SinewClient.connect({ endpoints: [`127.0.0.1:${first}`, `127.0.0.1:${second}`] }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain(`127.0.0.1:${first}`);
+    expect((error as Error).message).toContain(`127.0.0.1:${second}`);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails with ConnectionError when the peer closes before answering Hello", async () => {
+    const broker = await startBroker();
+    broker.refuseConnections = true;
+    const error = await rejectionOf(SinewClient.connect({ endpoints: [broker.address] }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("closed the connection before completing the handshake");
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails with ConnectionError after connectTimeoutMs when the peer never answers", async () => {
+    const broker = await startBroker();
+    broker.silent = true;
+    const error = await rejectionOf(SinewClient.connect({ endpoints: [broker.address], connectTimeoutMs: 150 }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("within 150 ms");
+  }, ENGINE_TIMEOUT_MS);
+
+  it("stops connecting when the signal aborts", async () => {
+    const broker = await startBroker();
+    broker.silent = true;
+    const error = await rejectionOf(
+      SinewClient.connect({ endpoints: [broker.address], connectTimeoutMs: 60_000, signal: AbortSignal.timeout(50) }),
+    );
+    expect(error).toMatchObject({ name: "TimeoutError" });
+    await broker.waitFor(() => broker.openSessions.length === 0, 2000, "the abandoned connection to close");
+  }, ENGINE_TIMEOUT_MS);
+});
+
+describe("requests", () => {
+  it("fail with OperationTimeoutError after requestTimeoutMs, and the client stays usable", async () => {
+    const { broker, client } = await brokerAndClient({ requestTimeoutMs: 150 });
+    broker.intercept("DeclareQueue", () => ({ kind: "delay", ms: 250 }), 1);
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(OperationTimeoutError);
+    expect(error).toMatchObject({ code: "timeout", isRetryable: true });
+    expect((error as Error).message).toContain("within 150 ms");
+    // The late DeclareQueueOk arrives meanwhile and is dropped; the broker did create the queue.
+    await broker.waitFor(() => broker.queue("orders") !== undefined, 2000, "the delayed declaration");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await client.declareQueue("orders")).toMatchObject({ topic: "orders", created: false });
+  }, ENGINE_TIMEOUT_MS);
+
+  it("stop waiting with the signal's reason when it aborts, and send nothing when it already has", async () => {
+    const { broker, client } = await brokerAndClient();
+    broker.intercept("DeclareQueue", () => ({ kind: "withhold" }));
+    const controller = new AbortController();
+    const pending = client.declareQueue("orders", { signal: controller.signal });
+    await broker.waitForFrame("DeclareQueue");
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    const reason = new Error("caller gave up");
+    await expect(client.declareQueue("billing", { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(broker.framesOf("DeclareQueue")).toHaveLength(1);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("reject a frame over the broker's size limit before sending it", async () => {
+    const { broker, client } = await brokerAndClient({}, { limits: { maxFrameBytes: 1024 } });
+    await client.declareQueue("orders");
+    const publisher = client.createPublisher("orders");
+    const error = await rejectionOf(publisher.publish(new Uint8Array(2000)));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).reason).toBe("frame_too_large");
+    expect(broker.framesOf("Publish")).toHaveLength(0);
+    expect(await publisher.publish(new Uint8Array(100))).toMatchObject({ partition: 0, offset: 0n });
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fail with ProtocolError when the broker answers with the wrong kind of reply", async () => {
+    const { broker, client } = await brokerAndClient();
+    broker.intercept("DeclareQueue", () => ({ kind: "reply", message: { op: "Ok" } }), 1);
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as Error).message).toContain("answered DeclareQueue with Ok");
+  }, ENGINE_TIMEOUT_MS);
+});
+
+describe("heartbeats", () => {
+  it("answers the broker's Ping with a Pong carrying the same request id", async () => {
+    const { broker } = await brokerAndClient();
+    const session = broker.openSessions[0];
+    session?.send({ op: "Ping" }, 77);
+    session?.send({ op: "Ping" }, 0xffff_ffff);
+    await broker.waitFor(() => broker.framesOf("Pong").length === 2, 2000, "two Pongs");
+    expect(broker.framesOf("Pong").map((frame) => frame.header.requestId)).toEqual([77, 0xffff_ffff]);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("sends a Ping after an interval without sending anything", async () => {
+    const { broker } = await brokerAndClient({ heartbeatMs: 40 });
+    const ping = await broker.waitForFrame("Ping", () => true, 2000);
+    expect(ping.header.requestId).toBeGreaterThan(1);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("sends no Ping when the broker disables heartbeats", async () => {
+    const { broker, client } = await brokerAndClient({ heartbeatMs: 30 }, { heartbeatMs: () => 0 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(broker.framesOf("Ping")).toHaveLength(0);
+    expect(client.serverInfo?.heartbeatMs).toBe(0);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("declares the connection dead after three silent intervals, failing what was in flight", async () => {
+    const collected = errorCollector();
+    const { broker, client } = await brokerAndClient({ heartbeatMs: 40, requestTimeoutMs: 60_000, onError: collected.onError });
+    broker.silent = true;
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(((error as Error).cause as Error).message).toContain("three heartbeat intervals");
+    expect(collected.errors.some((reported) => reported instanceof ConnectionLostError)).toBe(true);
+    expect(client.isConnected).toBe(false);
+  }, ENGINE_TIMEOUT_MS);
+});
+
+describe("frames from the broker", () => {
+  it("skips a frame with an unknown opcode and reads on", async () => {
+    const { broker } = await brokerAndClient();
+    const session = broker.openSessions[0];
+    // Opcode 0x7f is undefined in protocol v1; its body is the empty array.
+    session?.socket.write(Buffer.from("534e017f000000000000000500000001" + "90", "hex"));
+    session?.send({ op: "Ping" }, 5);
+    await broker.waitForFrame("Pong", (frame) => frame.header.requestId === 5, 2000);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("closes the connection with a ProtocolError when a frame cannot be decoded", async () => {
+    const collected = errorCollector();
+    const { broker, client } = await brokerAndClient({ onError: collected.onError });
+    broker.intercept("DeclareQueue", () => ({ kind: "withhold" }), 1);
+    const pending = client.declareQueue("orders");
+    await broker.waitForFrame("DeclareQueue");
+    broker.openSessions[0]?.socket.write(Buffer.from("534e0107000000000000000900000001" + "c1", "hex"));
+    const error = await rejectionOf(pending);
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect((error as Error).cause).toBeInstanceOf(ProtocolError);
+    expect(collected.errors[0]).toBeInstanceOf(ProtocolError);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("reports an Error with request id 0 through onError and keeps the connection", async () => {
+    const collected = errorCollector();
+    const { broker, client } = await brokerAndClient({ onError: collected.onError });
+    broker.pushToAll({ op: "Error", code: 13, retryable: true, message: "disk is recovering" });
+    await broker.waitFor(() => collected.errors.length === 1, 2000, "the reported error");
+    expect(collected.errors[0]).toMatchObject({ name: "BrokerError", code: "unavailable", isRetryable: true });
+    expect((await client.declareQueue("orders")).created).toBe(true);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("applies a pushed Topology to routing and acknowledges its generation", async () => {
+    const { broker, client } = await brokerAndClient();
+    broker.declare("orders", 5);
+    broker.pushToAll({
+      op: "Topology",
+      generation: 42n,
+      brokers: [],
+      channels: [{ kind: "queue", topic: "orders", partitions: 5, routingVersion: 9n }],
+    });
+    const ack = await broker.waitForFrame("TopologyAck");
+    expect(ack.message.generation).toBe(42n);
+    const receipt = await client.createPublisher("orders").publish(OutgoingMessage.text("x", { key: "customer-7" }));
+    expect(receipt.partition).toBe(partitionForKey("customer-7", 5));
+    const [publish] = broker.framesOf("Publish");
+    expect(publish?.message.routingVersion).toBe(9n);
+    expect(broker.framesOf("TopologyRequest")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+});

@@ -1,0 +1,126 @@
+// Reconnecting: the next operation after a drop reconnects first, under a bounded exponential
+// backoff shared by concurrent operations; operations in flight fail with ConnectionLostError
+// and are not replayed; publishers keep working; a drain notice's target is tried first.
+
+import { describe, expect, it } from "vitest";
+import { BrokerError } from "../src/errors/broker-error.js";
+import { ConnectionError } from "../src/errors/connection-error.js";
+import { ConnectionLostError } from "../src/errors/connection-lost-error.js";
+import { OutgoingMessage } from "../src/publish/outgoing-message.js";
+import { partitionForKey } from "../src/routing/fnv1a.js";
+import { brokerAndClient, connectClient, ENGINE_TIMEOUT_MS, rejectionOf, startBroker } from "./support/harness.js";
+import type { SinewClient } from "../src/client/sinew-client.js";
+import type { FakeBroker } from "./support/fake-broker.js";
+
+async function dropAndWait(broker: FakeBroker, client: SinewClient): Promise<void> {
+  broker.dropConnections();
+  await broker.waitFor(() => !client.isConnected, 2000, "the client to notice the drop");
+}
+
+describe("reconnecting", () => {
+  it("reconnects before the next operation after the connection dropped", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    await dropAndWait(broker, client);
+    expect(client.serverInfo).toBeUndefined();
+    expect((await client.declareQueue("orders")).created).toBe(false);
+    expect(broker.framesOf("Hello")).toHaveLength(2);
+    expect(client.serverInfo?.sessionId).toBe("session-2");
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails operations in flight with ConnectionLostError and never replays them", async () => {
+    const { broker, client } = await brokerAndClient();
+    broker.intercept("DeclareQueue", () => ({ kind: "withhold" }), 1);
+    const pending = client.declareQueue("orders");
+    await broker.waitForFrame("DeclareQueue");
+    broker.dropConnections();
+    const error = await rejectionOf(pending);
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(error).toMatchObject({ code: "connection_lost", isRetryable: true });
+    await client.declareQueue("billing");
+    expect(broker.framesOf("DeclareQueue").map((frame) => [frame.session.id, frame.message.topic])).toEqual([
+      [1, "orders"],
+      [2, "billing"],
+    ]);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("gives up after maxAttempts with exponential backoff, and starts a fresh round on the next operation", async () => {
+    const { broker, client } = await brokerAndClient({ reconnect: { maxAttempts: 4, initialDelayMs: 40, maxDelayMs: 1000, jitter: 0 } });
+    await dropAndWait(broker, client);
+    broker.refuseConnections = true;
+    const attemptsBefore = broker.connectionTimes.length;
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("after 4 attempts");
+    const attempts = broker.connectionTimes.slice(attemptsBefore);
+    expect(attempts).toHaveLength(4);
+    const gaps = attempts.slice(1).map((time, index) => time - (attempts[index] as number));
+    // Each wait is at least its nominal backoff (timers never fire early; allow clock rounding).
+    expect(gaps[0]).toBeGreaterThanOrEqual(38);
+    expect(gaps[1]).toBeGreaterThanOrEqual(78);
+    expect(gaps[2]).toBeGreaterThanOrEqual(158);
+    broker.refuseConnections = false;
+    expect((await client.declareQueue("orders")).created).toBe(true);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("shares one reconnect among operations arriving together", async () => {
+    const { broker, client } = await brokerAndClient();
+    await dropAndWait(broker, client);
+    await Promise.all(["a", "b", "c", "d"].map((topic) => client.declareQueue(topic)));
+    expect(broker.sessions).toHaveLength(2);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("fails at once with ConnectionError when reconnecting is disabled", async () => {
+    const { broker, client } = await brokerAndClient({ reconnect: { maxAttempts: 0 } });
+    await dropAndWait(broker, client);
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("reconnecting is disabled");
+    expect(broker.connectionTimes).toHaveLength(1);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("stops at a broker that refuses the handshake, with its BrokerError", async () => {
+    const { broker, client } = await brokerAndClient();
+    await dropAndWait(broker, client);
+    broker.intercept("Hello", () => ({ kind: "error", code: "unauthorized", message: "token revoked" }));
+    const error = await rejectionOf(client.declareQueue("orders"));
+    expect(error).toBeInstanceOf(BrokerError);
+    expect(error).toMatchObject({ code: "unauthorized" });
+    expect(broker.connectionTimes).toHaveLength(2);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("keeps publishers working on the new connection, learning its routing again", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders", { partitions: 4 });
+    const publisher = client.createPublisher("orders");
+    await publisher.publish("before");
+    await dropAndWait(broker, client);
+    const receipt = await publisher.publish(OutgoingMessage.text("after", { key: "customer-1" }));
+    expect(receipt.partition).toBe(partitionForKey("customer-1", 4));
+    expect(broker.framesOf("TopologyRequest").map((frame) => frame.session.id)).toEqual([2]);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("ends subscriptions with connection_lost, and settling their deliveries fails without reconnecting", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    broker.store("orders", ["a"]);
+    const subscription = await client.subscribe("orders");
+    const delivery = await subscription.receive();
+    await dropAndWait(broker, client);
+    expect(await rejectionOf(subscription.receive())).toMatchObject({ name: "SubscriptionEndedError", reason: "connection_lost" });
+    expect(await rejectionOf(delivery?.ack() ?? Promise.resolve())).toBeInstanceOf(ConnectionLostError);
+    expect(broker.sessions).toHaveLength(1);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("tries the endpoint named by a drain notice first", async () => {
+    const draining = await startBroker();
+    const target = await startBroker();
+    const client = await connectClient(draining, { endpoints: [draining.address, target.address] });
+    draining.pushToAll({ op: "GoingAway", deadlineAtMs: BigInt(Date.now()), message: "upgrade", reconnectTo: target.address });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await dropAndWait(draining, client);
+    await client.declareQueue("orders");
+    expect(client.serverInfo?.endpoint).toBe(target.address);
+    expect(draining.connectionTimes).toHaveLength(1);
+  }, ENGINE_TIMEOUT_MS);
+});
