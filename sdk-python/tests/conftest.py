@@ -1,4 +1,5 @@
-"""Test-run plumbing: a per-test time limit, test ordering and the wire-vector summary.
+"""Test-run plumbing: a per-test time limit, test ordering, the wire-vector summary and the
+`real_broker` fixture.
 
 The summary is one line at the end of the terminal output, and also a file in the directory
 named by SINEW_TEST_SUMMARY_DIR when that is set, where the build collects every language's.
@@ -14,7 +15,11 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
+from support.real_broker import real_broker
 from vector_support import TALLY, registry
+
+# The fixture that starts the real broker, available to every test.
+__all__ = ["real_broker"]
 
 TIMEOUT_OPTION = "sinew_test_timeout"
 SUMMARY_DIR_VARIABLE = "SINEW_TEST_SUMMARY_DIR"

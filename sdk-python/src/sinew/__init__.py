@@ -1,12 +1,86 @@
 """Sinew: the Python client for the Sinew durable message broker.
 
-This release holds the protocol foundation: `sinew.wire` (frames, typed messages and their
-encoding), `sinew.routing` (partition routing) and `sinew.naming` (name and header rules).
-The connection and the publishing and consuming API are built on top of them.
+The asyncio client lives here; `sinew.blocking` offers the same API for threads that do
+not run an event loop. Underneath are the layers it is built from: `sinew.wire` (the frame
+codec), `sinew.connection` (the connection engine) and `sinew.routing` (partition routing).
+
+    from sinew import OutgoingMessage, SinewClient, SinewClientOptions
+
+    async with SinewClient.connect(SinewClientOptions(endpoints="127.0.0.1:7420")) as client:
+        await client.declare_queue("orders")
+        await client.create_publisher("orders").publish(OutgoingMessage.from_text("hello"))
 """
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from sinew.awaitable_context import AwaitableContext
+from sinew.client import SinewClient
+from sinew.client_options import SinewClientOptions
+from sinew.credentials import SinewCredentials
+from sinew.dead_letter_policy import DeadLetterKind, DeadLetterPolicy
+from sinew.delivery import Delivery
+from sinew.durations import Duration
+from sinew.errors import (
+    BrokerError,
+    ClientClosedError,
+    ConnectionError,
+    ConnectionLostError,
+    InvalidArgumentError,
+    OperationTimeoutError,
+    ProtocolError,
+    SinewError,
+    SubscriptionEndedError,
+    SubscriptionEndReason,
+)
+from sinew.outgoing_message import OutgoingMessage
+from sinew.publish_confirmation import PublishConfirmation
+from sinew.publish_receipt import PublishReceipt
+from sinew.publisher import Publisher
+from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
+from sinew.queue_info import QueueInfo
+from sinew.queue_options import QueueOptions
+from sinew.reconnect_policy import ReconnectPolicy
+from sinew.reliable_publisher import ReliablePublisher
+from sinew.subscribe_options import AckMode, SubscribeOptions
+from sinew.subscription import Subscription
+from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
+from sinew.version import __version__
 
-__version__ = "0.1.0"
+__all__ = [
+    "AckMode",
+    "AwaitableContext",
+    "BrokerError",
+    "ChannelKind",
+    "ClientClosedError",
+    "ConnectionError",
+    "ConnectionLostError",
+    "DeadLetterKind",
+    "DeadLetterPolicy",
+    "Delivery",
+    "Duration",
+    "InvalidArgumentError",
+    "OperationTimeoutError",
+    "OutgoingMessage",
+    "ProtocolError",
+    "PublishConfirmation",
+    "PublishReceipt",
+    "Publisher",
+    "PublisherOptions",
+    "QueueInfo",
+    "QueueOptions",
+    "ReconnectPolicy",
+    "ReliablePublisher",
+    "ReliablePublisherOptions",
+    "SinewClient",
+    "SinewClientOptions",
+    "SinewCredentials",
+    "SinewError",
+    "SubscribeOptions",
+    "Subscription",
+    "SubscriptionEndReason",
+    "SubscriptionEndedError",
+    "Topology",
+    "TopologyBroker",
+    "TopologyChannel",
+    "__version__",
+]

@@ -1,4 +1,4 @@
-"""Partition routing by key: FNV-1a 64 over the key's bytes, modulo the partition count.
+"""FNV-1a 64 key hashing: the partition a key routes to, modulo the partition count.
 
 Clients and brokers must compute exactly the same partition for a key (section 8.2 of the
 specification), so this is the one hash every Sinew implementation uses.

@@ -1,0 +1,99 @@
+"""The blocking `Delivery`: the asyncio `Delivery` with its settlements made blocking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sinew.blocking.event_loop_thread import EventLoopThread
+from sinew.delivery import Delivery as AsyncDelivery
+from sinew.durations import Duration
+from sinew.wire.enums import AckMode
+
+__all__ = ["Delivery"]
+
+
+class Delivery:
+    """A message delivered to a subscription; see `sinew.Delivery` for the semantics."""
+
+    __slots__ = ("_inner", "_loop")
+
+    def __init__(self, inner: AsyncDelivery, loop: EventLoopThread) -> None:
+        self._inner = inner
+        self._loop = loop
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    @property
+    def delivery_id(self) -> int:
+        return self._inner.delivery_id
+
+    @property
+    def partition(self) -> int:
+        return self._inner.partition
+
+    @property
+    def offset(self) -> int:
+        return self._inner.offset
+
+    @property
+    def attempt(self) -> int:
+        return self._inner.attempt
+
+    @property
+    def payload(self) -> bytes:
+        return self._inner.payload
+
+    @property
+    def content_type(self) -> str | None:
+        return self._inner.content_type
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._inner.headers
+
+    @property
+    def published_at(self) -> datetime:
+        return self._inner.published_at
+
+    @property
+    def topic(self) -> str:
+        return self._inner.topic
+
+    @property
+    def group(self) -> str | None:
+        return self._inner.group
+
+    @property
+    def ack_mode(self) -> AckMode:
+        return self._inner.ack_mode
+
+    @property
+    def is_settled(self) -> bool:
+        return self._inner.is_settled
+
+    def text(self) -> str:
+        return self._inner.text()
+
+    def json(self, **loads_options: Any) -> Any:
+        return self._inner.json(**loads_options)
+
+    def msgpack(self, **unpack_options: Any) -> Any:
+        return self._inner.msgpack(**unpack_options)
+
+    def ack(self) -> None:
+        self._loop.run(self._inner.ack())
+
+    def nack(self, reason: str | None = None) -> None:
+        self._loop.run(self._inner.nack(reason))
+
+    def retry(self) -> None:
+        self._loop.run(self._inner.retry())
+
+    def retry_after(self, delay: Duration) -> None:
+        self._loop.run(self._inner.retry_after(delay))
+
+    def extend_lease(self, by: Duration | None = None) -> None:
+        self._loop.run(self._inner.extend_lease(by))

@@ -1,0 +1,116 @@
+"""The handshake (section 4 of the specification): `Hello` out, `HelloOk` or `Error` back.
+
+The client offers versions 1..1. Every failure here is typed: the broker's `Error` becomes
+a `BrokerError` (`unauthorized`, `protocol_mismatch`); bytes that are not Sinew frames (an
+HTTP server, a TLS endpoint), an early close or a version outside the offer become a
+`ConnectionError` saying so, without waiting for a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+from sinew.connection.settings import ConnectionSettings
+from sinew.errors import ConnectionError, SinewError, broker_error
+from sinew.wire.codec import encode_frame
+from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
+from sinew.wire.frame_header import PROTOCOL_VERSION
+from sinew.wire.frame_reader import FrameReader
+from sinew.wire.messages import Error, Hello, HelloOk
+
+__all__ = [
+    "HELLO_REQUEST_ID",
+    "MAX_VERSION",
+    "MIN_VERSION",
+    "build_hello",
+    "describe",
+    "perform_handshake",
+]
+
+MIN_VERSION: Final = PROTOCOL_VERSION
+MAX_VERSION: Final = PROTOCOL_VERSION
+HELLO_REQUEST_ID: Final = 1
+READ_CHUNK_BYTES: Final = 64 * 1024
+
+
+def build_hello(settings: ConnectionSettings) -> Hello:
+    return Hello(
+        min_version=MIN_VERSION,
+        max_version=MAX_VERSION,
+        client_name=settings.client_name,
+        client_version=settings.client_version,
+        auth=settings.credentials,
+        resume_token=settings.resume_token,
+        heartbeat_ms=settings.heartbeat_ms,
+    )
+
+
+def _not_sinew(endpoint: str, error: FrameDecodeError) -> ConnectionError:
+    if error.kind == DecodeErrorKind.BAD_MAGIC:
+        why = "it answered with bytes that are not Sinew frames; is this a Sinew broker port?"
+    elif error.kind in (DecodeErrorKind.TRUNCATED_HEADER, DecodeErrorKind.TRUNCATED_BODY):
+        why = "it closed the connection in the middle of a frame"
+    else:
+        why = f"its answer could not be decoded ({error})"
+    return ConnectionError(f"the handshake with {endpoint} failed: {why}")
+
+
+async def perform_handshake(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    frames: FrameReader,
+    hello: Hello,
+    endpoint: str,
+) -> HelloOk:
+    """Send `Hello` and read until the broker's answer.
+
+    Frames after `HelloOk` that arrived in the same read stay buffered in `frames` for the
+    connection's read loop.
+    """
+    writer.write(encode_frame(hello, request_id=HELLO_REQUEST_ID))
+    await writer.drain()
+    while True:
+        try:
+            frame = frames.next_frame()
+        except FrameDecodeError as error:
+            raise _not_sinew(endpoint, error) from error
+        if frame is None:
+            data = await reader.read(READ_CHUNK_BYTES)
+            if not data:
+                try:
+                    frames.finish()
+                except FrameDecodeError as error:
+                    raise _not_sinew(endpoint, error) from error
+                raise ConnectionError(
+                    f"{endpoint} closed the connection before answering the handshake"
+                )
+            frames.feed(data)
+            continue
+        message = frame.message
+        if isinstance(message, Error):
+            raise broker_error(
+                message.code,
+                retryable=message.retryable,
+                broker_message=message.message,
+                details=message.details,
+                context=f"the handshake with {endpoint}",
+            )
+        if isinstance(message, HelloOk):
+            if not MIN_VERSION <= message.version <= MAX_VERSION:
+                raise ConnectionError(
+                    f"{endpoint} chose protocol version {message.version}, outside the "
+                    f"{MIN_VERSION}..{MAX_VERSION} this client offered"
+                )
+            return message
+        raise ConnectionError(
+            f"the handshake with {endpoint} failed: it sent {type(message).__name__} "
+            "before HelloOk, which the protocol forbids"
+        )
+
+
+def describe(error: BaseException) -> str:
+    """A short description of a connection attempt's failure, for aggregated messages."""
+    if isinstance(error, SinewError):
+        return error.message
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -1,0 +1,66 @@
+"""The table of requests awaiting a reply, keyed by request id, and the id allocator.
+
+Ids run from 1 upwards and wrap from 0xFFFFFFFF back to 1, skipping ids still awaiting a
+reply (section 2.2 of the specification); 0 is never used because it means "no reply".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sinew.wire.limits import MAX_U32
+from sinew.wire.messages import Message
+
+__all__ = ["PendingRequest", "PendingRequests"]
+
+
+@dataclass(slots=True)
+class PendingRequest:
+    future: asyncio.Future[Message]
+    context: str
+    """What the request does, for error messages (`publish to 'orders'`)."""
+    expects: tuple[type, ...]
+    """Reply types that mean success; `Error` is always accepted as a failure."""
+    on_reply: Callable[[Message], None] | None = None
+    """Runs in the read loop as the successful reply is dispatched, before any later frame,
+    so that for example a subscription is registered before its first `Deliver`."""
+    timer: asyncio.TimerHandle | None = field(default=None)
+
+
+class PendingRequests:
+    def __init__(self, *, first_id: int = 1) -> None:
+        self._entries: dict[int, PendingRequest] = {}
+        self._next_id = first_id
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def allocate_id(self) -> int:
+        """The next free request id."""
+        if len(self._entries) >= MAX_U32:
+            raise RuntimeError("every request id is awaiting a reply")
+        while True:
+            request_id = self._next_id
+            self._next_id = 1 if request_id >= MAX_U32 else request_id + 1
+            if request_id not in self._entries:
+                return request_id
+
+    def add(self, request_id: int, entry: PendingRequest) -> None:
+        self._entries[request_id] = entry
+
+    def pop(self, request_id: int) -> PendingRequest | None:
+        """Remove and return the entry, cancelling its timer."""
+        entry = self._entries.pop(request_id, None)
+        if entry is not None and entry.timer is not None:
+            entry.timer.cancel()
+        return entry
+
+    def drain(self) -> Iterator[PendingRequest]:
+        """Remove every entry, cancelling the timers, and yield them."""
+        entries, self._entries = self._entries, {}
+        for entry in entries.values():
+            if entry.timer is not None:
+                entry.timer.cancel()
+            yield entry

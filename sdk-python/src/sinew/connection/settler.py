@@ -1,0 +1,152 @@
+"""Settlement batching: acks, nacks and lease extensions issued in the same event-loop
+iteration leave as one `Ack`, one `Nack` and one `ExtendLease` frame.
+
+Each frame carries a request id, so the broker answers `SettleOk` once the settlements are
+durable; the items it lists as failed fail their own caller with a `BrokerError` (for
+example `stale_delivery`), the others succeed. An `Error` answering the whole frame fails
+every item in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
+
+from sinew.errors import SinewError, broker_error
+from sinew.wire.messages import (
+    Ack,
+    ExtendLease,
+    LeaseExtension,
+    Message,
+    Nack,
+    NackItem,
+    SettleOk,
+)
+
+if TYPE_CHECKING:
+    from sinew.connection.connection import Connection
+
+__all__ = ["MAX_ITEMS_PER_FRAME", "Settler"]
+
+MAX_ITEMS_PER_FRAME: Final = 8192
+"""Items per settlement frame, keeping a frame far below the smallest sensible size limit."""
+
+_Item = TypeVar("_Item")
+
+
+class _Batch(Generic[_Item]):
+    """Items of one kind waiting for the end of the loop iteration."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, _Item, asyncio.Future[None]]] = []
+
+    def take(self) -> list[tuple[int, _Item, asyncio.Future[None]]]:
+        items, self.items = self.items, []
+        return items
+
+
+class Settler:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._loop = asyncio.get_running_loop()
+        self._acks: _Batch[int] = _Batch()
+        self._nacks: _Batch[NackItem] = _Batch()
+        self._extensions: _Batch[LeaseExtension] = _Batch()
+        self._flush_scheduled = False
+
+    def ack(self, delivery_id: int) -> asyncio.Future[None]:
+        return self._add(self._acks, delivery_id, delivery_id)
+
+    def nack(self, item: NackItem) -> asyncio.Future[None]:
+        return self._add(self._nacks, item.delivery_id, item)
+
+    def extend_lease(self, item: LeaseExtension) -> asyncio.Future[None]:
+        return self._add(self._extensions, item.delivery_id, item)
+
+    def _add(self, batch: _Batch[_Item], delivery_id: int, item: _Item) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = self._loop.create_future()
+        batch.items.append((delivery_id, item, future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self._send(self._acks.take(), lambda ids: Ack(delivery_ids=tuple(ids)), "ack")
+        self._send(self._nacks.take(), lambda items: Nack(items=tuple(items)), "nack")
+        self._send(
+            self._extensions.take(), lambda items: ExtendLease(items=tuple(items)), "extend_lease"
+        )
+
+    def _send(
+        self,
+        items: list[tuple[int, _Item, asyncio.Future[None]]],
+        build: Callable[[list[_Item]], Message],
+        action: str,
+    ) -> None:
+        # Callers that stopped waiting still have their item sent: the action was requested.
+        for start in range(0, len(items), MAX_ITEMS_PER_FRAME):
+            chunk = items[start : start + MAX_ITEMS_PER_FRAME]
+            try:
+                reply = self._connection.start_request(
+                    build([item for _, item, _ in chunk]),
+                    context=f"{action} of {len(chunk)} deliver{'y' if len(chunk) == 1 else 'ies'}",
+                    expects=(SettleOk,),
+                )
+            except SinewError as error:
+                _fail_all(chunk, error)
+                continue
+            reply.add_done_callback(functools.partial(_complete, chunk=chunk, action=action))
+
+
+def _complete(
+    reply: asyncio.Future[Message],
+    chunk: Sequence[tuple[int, object, asyncio.Future[None]]],
+    action: str,
+) -> None:
+    if reply.cancelled():
+        return
+    error = reply.exception()
+    if error is not None:
+        _fail_all(chunk, error)
+        return
+    result = reply.result()
+    assert isinstance(result, SettleOk)
+    failures = {failure.delivery_id: failure.code for failure in result.failures}
+    for delivery_id, _, future in chunk:
+        if future.done():
+            continue
+        code = failures.get(delivery_id)
+        if code is None:
+            future.set_result(None)
+        else:
+            future.set_exception(
+                broker_error(
+                    code,
+                    details={"delivery_id": str(delivery_id)},
+                    context=f"{action} of delivery {delivery_id}",
+                )
+            )
+
+
+def _fail_all(
+    chunk: Sequence[tuple[int, object, asyncio.Future[None]]], error: BaseException
+) -> None:
+    for _, _, future in chunk:
+        if not future.done():
+            future.set_exception(_copy(error))
+
+
+def _copy(error: BaseException) -> BaseException:
+    """A fresh copy of `error` per waiting caller: one exception object raised from several
+    tasks would collect all their tracebacks."""
+    if not isinstance(error, SinewError):
+        return error
+    clone = type(error).__new__(type(error))
+    clone.args = error.args
+    clone.__dict__.update(error.__dict__)
+    clone.__cause__ = error.__cause__
+    return clone

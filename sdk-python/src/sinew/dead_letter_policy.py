@@ -1,0 +1,77 @@
+"""`DeadLetterPolicy`: where a queue's dead messages go (discard, global target, a queue)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sinew.errors import InvalidArgumentError
+from sinew.naming import normalise_group
+from sinew.validation import require_name
+from sinew.wire import messages as wire
+from sinew.wire.enums import DeadLetterKind
+
+__all__ = ["DeadLetterKind", "DeadLetterPolicy"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterPolicy:
+    """A queue's dead-letter policy. Build with `discard()`, `global_()` or `to_queue()`.
+
+    `global_` has a trailing underscore because `global` is a Python keyword.
+    """
+
+    kind: DeadLetterKind
+    topic: str | None = None
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, DeadLetterKind):
+            raise InvalidArgumentError(
+                "kind must be a DeadLetterKind", field="dead_letter.kind", reason="wrong_type"
+            )
+        if self.kind == DeadLetterKind.QUEUE:
+            if self.topic is None:
+                raise InvalidArgumentError(
+                    "a queue dead-letter policy needs a topic",
+                    field="dead_letter.topic",
+                    reason="missing",
+                )
+            require_name(self.topic, field="dead_letter.topic")
+            group = normalise_group(self.group)
+            if group is not None:
+                require_name(group, field="dead_letter.group")
+            object.__setattr__(self, "group", group)
+        elif self.topic is not None or self.group is not None:
+            raise InvalidArgumentError(
+                f"a {self.kind.name.lower()} dead-letter policy names no queue",
+                field="dead_letter.topic",
+                reason="invalid",
+            )
+
+    @classmethod
+    def discard(cls) -> DeadLetterPolicy:
+        """Drop dead messages."""
+        return cls(DeadLetterKind.DISCARD)
+
+    @classmethod
+    def global_(cls) -> DeadLetterPolicy:
+        """Send dead messages to the broker's global dead-letter target (dropped when the
+        operator has set none)."""
+        return cls(DeadLetterKind.GLOBAL)
+
+    @classmethod
+    def to_queue(cls, topic: str, group: str | None = None) -> DeadLetterPolicy:
+        """Send dead messages to the queue `topic` in `group`."""
+        return cls(DeadLetterKind.QUEUE, topic, group)
+
+    def to_wire(self) -> wire.DeadLetterPolicy:
+        return wire.DeadLetterPolicy(kind=self.kind, topic=self.topic, group=self.group)
+
+    @classmethod
+    def from_wire(cls, policy: wire.DeadLetterPolicy) -> DeadLetterPolicy:
+        # What the broker reports is taken as is, without the client's checks.
+        instance = object.__new__(cls)
+        object.__setattr__(instance, "kind", DeadLetterKind(policy.kind))
+        object.__setattr__(instance, "topic", policy.topic)
+        object.__setattr__(instance, "group", normalise_group(policy.group))
+        return instance

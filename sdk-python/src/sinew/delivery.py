@@ -1,0 +1,198 @@
+"""`Delivery`: one received message, its metadata, payload helpers and settlement.
+
+A manual-ack delivery is settled exactly once, by `ack`, `nack`, `retry` or `retry_after`;
+`extend_lease` keeps it while work continues. Each settlement resolves when the broker has
+made it durable (`SettleOk`); settlements issued in the same event-loop iteration share one
+frame. A second settlement, or any settlement of an auto-ack delivery, is refused with
+`InvalidArgumentError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import msgpack
+
+from sinew.durations import Duration, to_milliseconds, unix_ms_to_datetime
+from sinew.errors import ClientClosedError, ConnectionLostError, InvalidArgumentError
+from sinew.validation import require_utf8
+from sinew.wire.enums import AckMode
+from sinew.wire.limits import MAX_REASON_BYTES
+from sinew.wire.messages import DeliveredMessage, LeaseExtension, NackItem
+
+if TYPE_CHECKING:
+    from sinew.connection.connection import Connection
+    from sinew.connection.settler import Settler
+
+__all__ = ["Delivery"]
+
+_NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+class Delivery:
+    """A message delivered to a subscription."""
+
+    __slots__ = (
+        "_connection",
+        "_is_client_closed",
+        "_message",
+        "_settled_by",
+        "ack_mode",
+        "group",
+        "headers",
+        "published_at",
+        "topic",
+    )
+
+    def __init__(
+        self,
+        message: DeliveredMessage,
+        *,
+        topic: str,
+        group: str | None,
+        ack_mode: AckMode,
+        connection: Connection,
+        is_client_closed: Callable[[], bool],
+    ) -> None:
+        self._message = message
+        self._connection = connection
+        self._is_client_closed = is_client_closed
+        self._settled_by: str | None = "auto-ack" if ack_mode == AckMode.AUTO else None
+        self.topic = topic
+        """The queue's topic."""
+        self.group = group
+        """The queue's group; None when ungrouped."""
+        self.ack_mode = ack_mode
+        self.headers: Mapping[str, str] = (
+            MappingProxyType(dict(message.headers)) if message.headers else _NO_HEADERS
+        )
+        """User headers, plus `sinew.*` metadata the broker added (dead-letter details)."""
+        self.published_at: datetime = unix_ms_to_datetime(message.published_at_ms)
+        """When the broker stored the message (UTC)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Delivery(topic={self.topic!r}, partition={self.partition}, offset={self.offset}, "
+            f"attempt={self.attempt}, delivery_id={self.delivery_id}, "
+            f"content_type={self.content_type!r}, payload_bytes={len(self.payload)})"
+        )
+
+    # Metadata and payload
+
+    @property
+    def delivery_id(self) -> int:
+        """Session-unique id used to settle this delivery."""
+        return self._message.delivery_id
+
+    @property
+    def partition(self) -> int:
+        return self._message.partition
+
+    @property
+    def offset(self) -> int:
+        """The message's offset in its partition."""
+        return self._message.offset
+
+    @property
+    def attempt(self) -> int:
+        """1 on the first delivery, one more on each redelivery."""
+        return self._message.attempt
+
+    @property
+    def payload(self) -> bytes:
+        return self._message.payload
+
+    @property
+    def content_type(self) -> str | None:
+        return self._message.content_type
+
+    @property
+    def is_settled(self) -> bool:
+        """True once a settlement was issued, and always for auto-ack deliveries."""
+        return self._settled_by is not None
+
+    def text(self) -> str:
+        """The payload decoded as UTF-8; raises `UnicodeDecodeError` if it is not UTF-8."""
+        return self._message.payload.decode("utf-8")
+
+    def json(self, **loads_options: Any) -> Any:
+        """The payload parsed as JSON (`json.loads` options pass through)."""
+        return json.loads(self._message.payload, **loads_options)
+
+    def msgpack(self, **unpack_options: Any) -> Any:
+        """The payload unpacked from MessagePack, with strs decoded (`msgpack.unpackb`
+        options pass through)."""
+        unpack_options.setdefault("raw", False)
+        return msgpack.unpackb(self._message.payload, **unpack_options)
+
+    # Settlement
+
+    async def ack(self) -> None:
+        """Done: the broker removes the message."""
+        settler = self._claim("ack")
+        await settler.ack(self.delivery_id)
+
+    async def nack(self, reason: str | None = None) -> None:
+        """Failed for good: the message is dead-lettered (reason `terminal_nack`), keeping
+        `reason` (at most 1024 bytes) as its `sinew.dlq.error` header."""
+        if reason is not None:
+            require_utf8(reason, field="reason", max_bytes=MAX_REASON_BYTES)
+        settler = self._claim("nack")
+        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=False, reason=reason))
+
+    async def retry(self) -> None:
+        """Back to ready now, for another delivery (dead-lettered instead once the queue's
+        `max_retries` is used up)."""
+        settler = self._claim("retry")
+        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True))
+
+    async def retry_after(self, delay: Duration) -> None:
+        """Back to ready, not delivered again before `delay` (seconds or timedelta) has
+        passed, measured by the broker's clock."""
+        delay_ms = to_milliseconds(delay, field="delay")
+        settler = self._claim("retry_after")
+        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True, delay_ms=delay_ms))
+
+    async def extend_lease(self, by: Duration | None = None) -> None:
+        """Keep the delivery: its lease restarts now and lasts `by` (default: the queue's
+        lease). Does not settle it."""
+        extend_ms = None if by is None else to_milliseconds(by, field="by", allow_zero=False)
+        settler = self._usable_settler("extend_lease")
+        extension = LeaseExtension(delivery_id=self.delivery_id, extend_ms=extend_ms)
+        await settler.extend_lease(extension)
+
+    def _claim(self, action: str) -> Settler:
+        settler = self._usable_settler(action)
+        self._settled_by = action
+        return settler
+
+    def _usable_settler(self, action: str) -> Settler:
+        if self.ack_mode == AckMode.AUTO:
+            raise InvalidArgumentError(
+                f"cannot {action} delivery {self.delivery_id}: it arrived on an auto-ack "
+                "subscription, so the broker settled it when sending it",
+                field="ack_mode",
+                reason="auto_ack",
+            )
+        if self._settled_by is not None:
+            raise InvalidArgumentError(
+                f"cannot {action} delivery {self.delivery_id}: it was already settled with "
+                f"{self._settled_by}",
+                field="delivery",
+                reason="already_settled",
+            )
+        if self._is_client_closed():
+            raise ClientClosedError(
+                f"cannot {action} delivery {self.delivery_id}: the client is closed"
+            )
+        if not self._connection.is_open:
+            raise ConnectionLostError(
+                f"cannot {action} delivery {self.delivery_id}: the connection it arrived on "
+                "was lost, so the broker will deliver the message again",
+                endpoint=str(self._connection.endpoint),
+            )
+        return self._connection.settler

@@ -1,0 +1,41 @@
+"""`QueueInfo`: a declared queue's effective settings, as the broker reported them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sinew.dead_letter_policy import DeadLetterPolicy
+from sinew.wire.messages import DeclareQueueOk
+
+__all__ = ["QueueInfo"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueInfo:
+    """What `declare_queue` returns. Durations are in seconds."""
+
+    topic: str
+    group: str | None
+    """The normalised group: None for the ungrouped queue."""
+    created: bool
+    """True when this declaration created the queue."""
+    partitions: int
+    dead_letter: DeadLetterPolicy
+    max_retries: int
+    default_ttl: float | None
+    """Seconds; None when messages without a TTL never expire."""
+    lease: float
+    """Seconds a delivery is held before it returns to ready."""
+
+    @classmethod
+    def from_wire(cls, topic: str, group: str | None, reply: DeclareQueueOk) -> QueueInfo:
+        return cls(
+            topic=topic,
+            group=group,
+            created=reply.created,
+            partitions=reply.partitions,
+            dead_letter=DeadLetterPolicy.from_wire(reply.dead_letter),
+            max_retries=reply.max_retries,
+            default_ttl=None if reply.default_ttl_ms is None else reply.default_ttl_ms / 1000,
+            lease=reply.lease_ms / 1000,
+        )

@@ -1,0 +1,127 @@
+"""Argument checks shared by the public handles, raising `InvalidArgumentError` with the
+field and the broker's reason name, so a refusal reads the same before and after sending."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sinew.errors import InvalidArgumentError
+from sinew.naming import normalise_group, validate_header_key, validate_name
+from sinew.wire.limits import MAX_CONTENT_TYPE_BYTES, MAX_HEADER_VALUE_BYTES, MAX_U32
+
+__all__ = [
+    "require_content_type",
+    "require_group",
+    "require_headers",
+    "require_name",
+    "require_topic_and_group",
+    "require_u32",
+    "require_utf8",
+]
+
+
+def require_name(name: object, *, field: str, producer_id: bool = False) -> str:
+    """A valid topic, group, cursor or (with `producer_id`) producer id, or the refusal."""
+    if not isinstance(name, str):
+        raise InvalidArgumentError(
+            f"{field} must be a str, not {type(name).__name__}", field=field, reason="wrong_type"
+        )
+    violation = validate_name(name, producer_id=producer_id)
+    if violation is not None:
+        raise InvalidArgumentError(
+            f"{field} {name!r} is not a valid name ({violation.value.replace('_', ' ')})",
+            field=field,
+            reason=violation.value,
+        )
+    return name
+
+
+def require_group(group: object) -> str | None:
+    """The normalised group (`""` and `"default"` become None), checked as a name."""
+    if group is not None and not isinstance(group, str):
+        raise InvalidArgumentError(
+            f"group must be a str or None, not {type(group).__name__}",
+            field="group",
+            reason="wrong_type",
+        )
+    normalised = normalise_group(group)
+    if normalised is not None:
+        require_name(normalised, field="group")
+    return normalised
+
+
+def require_topic_and_group(topic: object, group: object) -> tuple[str, str | None]:
+    """The checked topic and the normalised, checked group."""
+    return require_name(topic, field="topic"), require_group(group)
+
+
+def require_utf8(text: object, *, field: str, max_bytes: int) -> str:
+    """A str with a UTF-8 form of at most `max_bytes` bytes."""
+    if not isinstance(text, str):
+        raise InvalidArgumentError(
+            f"{field} must be a str, not {type(text).__name__}", field=field, reason="wrong_type"
+        )
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(
+            f"{field} holds an unpaired surrogate, which has no UTF-8 form",
+            field=field,
+            reason="invalid_unicode",
+        ) from None
+    if size > max_bytes:
+        raise InvalidArgumentError(
+            f"{field} is {size} bytes of UTF-8, more than the limit of {max_bytes}",
+            field=field,
+            reason="too_long",
+        )
+    return text
+
+
+def require_content_type(content_type: object) -> str:
+    return require_utf8(content_type, field="content_type", max_bytes=MAX_CONTENT_TYPE_BYTES)
+
+
+def require_headers(headers: object) -> dict[str, str]:
+    """A copy of user headers with every key and value checked (section 7.3)."""
+    if not isinstance(headers, Mapping):
+        raise InvalidArgumentError(
+            f"headers must be a mapping of str to str, not {type(headers).__name__}",
+            field="headers",
+            reason="wrong_type",
+        )
+    checked: dict[str, str] = {}
+    for key, value in headers.items():
+        if not isinstance(key, str):
+            raise InvalidArgumentError(
+                f"header keys must be str, not {type(key).__name__}",
+                field="headers",
+                reason="wrong_type",
+            )
+        violation = validate_header_key(key)
+        if violation is not None:
+            raise InvalidArgumentError(
+                f"header key {key!r} is refused ({violation.value.replace('_', ' ')}); keys "
+                "starting 'sinew.' are reserved for the broker except 'sinew.client.'",
+                field="headers",
+                reason=violation.value,
+            )
+        checked[key] = require_utf8(
+            value, field=f"headers[{key!r}]", max_bytes=MAX_HEADER_VALUE_BYTES
+        )
+    return checked
+
+
+def require_u32(value: object, *, field: str, minimum: int = 0, maximum: int = MAX_U32) -> int:
+    """An int within `minimum..maximum` (at most the wire's u32 range)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(
+            f"{field} must be an int, not {type(value).__name__}", field=field, reason="wrong_type"
+        )
+    if not minimum <= value <= maximum:
+        raise InvalidArgumentError(
+            f"{field} must be within {minimum}..{maximum}, got {value}",
+            field=field,
+            reason="out_of_range",
+        )
+    return value

@@ -1,0 +1,140 @@
+"""Connecting: the handshake succeeds, or fails fast with a typed error that says why."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from support.options import options_for
+from support.fake_broker import FakeBroker, start_http_server, start_silent_server
+
+from sinew import BrokerError, ConnectionError, SinewClient, SinewCredentials
+from sinew.version import __version__
+from sinew.wire import AuthMechanism, Hello
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_handshake_sends_hello_offering_version_1_and_connects(broker: FakeBroker) -> None:
+    async with SinewClient.connect(options_for(broker, client_name="billing", heartbeat=5)) as client:
+        assert client.is_connected
+    hello = broker.messages(Hello)[0]
+    assert isinstance(hello, Hello)
+    assert (hello.min_version, hello.max_version) == (1, 1)
+    assert (hello.client_name, hello.client_version) == ("billing", __version__)
+    assert hello.heartbeat_ms == 5000
+    assert hello.auth is None and hello.resume_token is None
+
+
+async def test_connect_can_be_awaited_as_well_as_entered(broker: FakeBroker) -> None:
+    client = await SinewClient.connect(options_for(broker))
+    try:
+        assert client.is_connected
+    finally:
+        await client.close()
+
+
+async def test_credentials_travel_in_hello() -> None:
+    broker = await FakeBroker(credentials=("alice", "pw")).start()
+    try:
+        options = options_for(broker, credentials=SinewCredentials.plain("alice", "pw"))
+        async with SinewClient.connect(options):
+            pass
+        hello = broker.messages(Hello)[0]
+        assert isinstance(hello, Hello) and hello.auth is not None
+        assert (hello.auth.mechanism, hello.auth.identity, hello.auth.secret) == (AuthMechanism.PLAIN, "alice", "pw")
+    finally:
+        await broker.stop()
+
+
+async def test_wrong_credentials_fail_with_unauthorized() -> None:
+    broker = await FakeBroker(credentials=("alice", "pw")).start()
+    try:
+        with pytest.raises(BrokerError) as caught:
+            await SinewClient.connect(options_for(broker, credentials=SinewCredentials.plain("alice", "no")))
+        assert caught.value.code == "unauthorized"
+        assert not caught.value.is_retryable
+        assert "credentials" in caught.value.message
+    finally:
+        await broker.stop()
+
+
+async def test_no_common_version_fails_with_protocol_mismatch_and_its_details() -> None:
+    broker = await FakeBroker(versions=(2,)).start()
+    try:
+        with pytest.raises(BrokerError) as caught:
+            await SinewClient.connect(options_for(broker))
+        assert caught.value.code == "protocol_mismatch"
+        assert caught.value.details["supported"] == "2"
+    finally:
+        await broker.stop()
+
+
+async def test_a_chosen_version_outside_the_offer_is_refused() -> None:
+    broker = await FakeBroker(hello_ok_version=2).start()
+    try:
+        with pytest.raises(ConnectionError, match="outside"):
+            await SinewClient.connect(options_for(broker))
+    finally:
+        await broker.stop()
+
+
+async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> None:
+    server, address = await start_http_server()
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(ConnectionError) as caught:
+            await SinewClient.connect(options_for(address, connect_timeout=10))
+        # Well under the connect timeout: the bytes gave it away.
+        assert loop.time() - started < 5
+        assert "not Sinew frames" in caught.value.message
+        assert caught.value.code == "connection_failed" and caught.value.is_retryable
+        assert [endpoint for endpoint, _ in caught.value.failures] == [address]
+    finally:
+        server.close()
+
+
+async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
+    server, address = await start_silent_server()
+    try:
+        with pytest.raises(ConnectionError, match="connect_timeout"):
+            await SinewClient.connect(options_for(address, connect_timeout=0.2))
+    finally:
+        server.close()
+
+
+async def test_a_refused_connection_fails_with_connection_error() -> None:
+    address = f"127.0.0.1:{_unused_port()}"
+    with pytest.raises(ConnectionError) as caught:
+        await SinewClient.connect(options_for(address))
+    assert address in caught.value.message
+
+
+async def test_endpoints_are_tried_in_order_until_one_answers(broker: FakeBroker) -> None:
+    server, http_address = await start_http_server()
+    refused = f"127.0.0.1:{_unused_port()}"
+    try:
+        async with SinewClient.connect(options_for(broker, endpoints=[refused, http_address, broker.address])) as client:
+            assert client.is_connected
+        assert broker.connections_accepted == 1
+    finally:
+        server.close()
+
+
+async def test_a_handshake_refusal_is_not_retried_on_the_next_endpoint() -> None:
+    strict = await FakeBroker(credentials=("a", "b")).start()
+    other = await FakeBroker().start()
+    try:
+        with pytest.raises(BrokerError):
+            await SinewClient.connect(options_for(strict, endpoints=[strict.address, other.address]))
+        assert other.connections_accepted == 0
+    finally:
+        await strict.stop()
+        await other.stop()

@@ -1,0 +1,58 @@
+"""Heartbeats both ways: a broker Ping is answered, the client pings when idle, and a silent
+broker is declared dead after three intervals."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from support.options import options_for
+from support.fake_broker import FakeBroker
+
+from sinew import ConnectionLostError, SinewClient, SubscribeOptions, SubscriptionEndedError, SubscriptionEndReason
+from sinew.wire import Opcode, Ping
+
+
+async def test_a_ping_from_the_broker_is_answered_with_its_request_id(broker: FakeBroker, client: SinewClient) -> None:
+    await broker.session.ping(timeout=1)
+
+
+async def test_the_client_pings_when_idle_and_stays_connected() -> None:
+    broker = await FakeBroker(heartbeat_ms=50).start()
+    try:
+        async with SinewClient.connect(options_for(broker)) as client:
+            await asyncio.sleep(0.4)  # eight intervals: only Pongs keep it alive
+            assert len(broker.frames(Ping)) >= 3
+            assert client.is_connected
+    finally:
+        await broker.stop()
+
+
+async def test_no_heartbeat_runs_when_the_broker_disables_it(broker: FakeBroker, client: SinewClient) -> None:
+    await asyncio.sleep(0.1)
+    assert broker.frames(Ping) == []
+    connection = client._connection
+    assert connection is not None
+    assert not any("heartbeat" in task.get_name() for task in connection._tasks)
+
+
+async def test_a_silent_broker_is_declared_dead_after_three_intervals() -> None:
+    broker = await FakeBroker(heartbeat_ms=50).start()
+    try:
+        async with SinewClient.connect(options_for(broker, request_timeout=5)) as client:
+            broker.add_queue("orders")
+            subscription = await client.subscribe("orders", SubscribeOptions(partition=0))
+            broker.held.add(Opcode.DECLARE_QUEUE)
+            pending = asyncio.ensure_future(client.declare_queue("orders"))
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            broker.session.muted = True
+            with pytest.raises(ConnectionLostError) as caught:
+                await pending
+            assert loop.time() - started < 1.0
+            assert "three heartbeat intervals" in caught.value.message
+            with pytest.raises(SubscriptionEndedError) as ended:
+                await subscription.next(timeout=1)
+            assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
+    finally:
+        await broker.stop()

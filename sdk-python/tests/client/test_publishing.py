@@ -1,0 +1,248 @@
+"""Publishing: confirmations mapped to receipts, pipelining, batches, unconfirmed sends,
+routing on the wire, per-message and per-publisher options, and write coalescing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from support.options import options_for
+from support.fake_broker import ERROR_NOT_FOUND, FakeBroker
+
+from sinew import (
+    BrokerError,
+    ClientClosedError,
+    InvalidArgumentError,
+    OutgoingMessage,
+    PublisherOptions,
+    PublishReceipt,
+    QueueOptions,
+    SinewClient,
+)
+from sinew.routing import partition_for_key
+from sinew.wire import FrameFlags, Opcode, Publish, PublishBatch, PublishMessage, TopologyRequest
+
+
+def _published(broker: FakeBroker) -> list[PublishMessage]:
+    messages: list[PublishMessage] = []
+    for frame in broker.frames(Publish) + broker.frames(PublishBatch):
+        message = frame.message
+        if isinstance(message, Publish):
+            messages.append(message.message)
+        elif isinstance(message, PublishBatch):
+            messages.extend(message.messages)
+    return messages
+
+
+async def test_a_confirmed_publish_returns_partition_and_offset(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    publisher = client.create_publisher("orders")
+    first = await publisher.publish(OutgoingMessage.from_text("one"))
+    second = await publisher.publish(OutgoingMessage.from_text("two"))
+    assert (first, second) == (PublishReceipt(0, 0, False), PublishReceipt(0, 1, False))
+    frame = broker.frames(Publish)[0]
+    assert frame.flags & FrameFlags.CONFIRM and frame.request_id != 0
+
+
+async def test_a_batch_returns_one_receipt_per_message_in_order(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders", QueueOptions(partitions=2))
+    receipts = await client.create_publisher("orders").publish_batch(
+        OutgoingMessage.from_json({"n": n}) for n in range(5)
+    )
+    assert [(r.partition, r.offset) for r in receipts] == [(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]
+    batch = broker.frames(PublishBatch)
+    assert len(batch) == 1 and batch[0].flags & FrameFlags.CONFIRM
+    assert isinstance(batch[0].message, PublishBatch) and len(batch[0].message.messages) == 5
+
+
+async def test_a_batch_reports_duplicates_per_message(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    publisher = client.create_reliable_publisher("orders")
+    first = await publisher.publish(OutgoingMessage(b"a"))
+    # The same identity again, next to a new one: the broker answers per message.
+    broker.queues[("orders", None)].dedup[("other", 1)] = (first.partition, first.offset)
+    from sinew import ReliablePublisherOptions
+
+    replay = client.create_reliable_publisher("orders", ReliablePublisherOptions(producer_id="other"))
+    receipts = await replay.publish_batch([OutgoingMessage(b"again"), OutgoingMessage(b"new")])
+    assert [r.duplicate for r in receipts] == [True, False]
+    assert receipts[0] == PublishReceipt(first.partition, first.offset, True)
+
+
+async def test_an_empty_batch_sends_nothing(broker: FakeBroker, client: SinewClient) -> None:
+    assert await client.create_publisher("orders").publish_batch([]) == []
+    assert broker.frames(PublishBatch) == []
+
+
+async def test_a_batch_over_the_broker_limit_is_refused(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    with pytest.raises(InvalidArgumentError) as caught:
+        await client.create_publisher("orders").publish_batch([OutgoingMessage(b"")] * 1025)
+    assert caught.value.reason == "too_many"
+
+
+async def test_pipelined_publishes_are_all_sent_before_any_confirmation(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    broker.delays[Opcode.PUBLISH] = 0.05
+    publisher = client.create_publisher("orders")
+    confirmations = [await publisher.publish_with_confirmation(OutgoingMessage(bytes([n]))) for n in range(10)]
+    await broker.wait_for(lambda: len(broker.frames(Publish)) == 10)
+    assert not any(confirmation.done() for confirmation in confirmations)
+    receipts = [await confirmation for confirmation in confirmations]
+    assert [receipt.offset for receipt in receipts] == list(range(10))
+    assert await confirmations[0].wait() == receipts[0]
+
+
+async def test_a_pipelined_failure_is_raised_by_its_confirmation(broker: FakeBroker, client: SinewClient) -> None:
+    confirmation = await client.create_publisher("missing").publish_with_confirmation(OutgoingMessage(b""))
+    with pytest.raises(BrokerError) as caught:
+        await confirmation
+    assert caught.value.code == "not_found"
+
+
+async def test_an_unconfirmed_publish_asks_for_no_reply(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    await client.create_publisher("orders").publish_unconfirmed(OutgoingMessage(b"fire"))
+    await broker.wait_for(lambda: bool(broker.frames(Publish)))
+    frame = broker.frames(Publish)[0]
+    assert frame.request_id == 0 and not frame.flags & FrameFlags.CONFIRM
+
+
+async def test_publishing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
+    with pytest.raises(BrokerError) as caught:
+        await client.create_publisher("missing").publish(OutgoingMessage(b""))
+    assert caught.value.numeric_code == ERROR_NOT_FOUND
+    assert "declare_queue" in caught.value.message
+
+
+async def test_keyed_messages_carry_the_key_and_its_fnv1a_partition(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders", QueueOptions(partitions=7))
+    publisher = client.create_publisher("orders")
+    for key in ("customer-1", "customer-2", b"\x00\xff"):
+        receipt = await publisher.publish(OutgoingMessage(b"", key=key))
+        raw = key.encode() if isinstance(key, str) else key
+        assert receipt.partition == partition_for_key(raw, 7)
+    sent = _published(broker)
+    assert [m.partition_key for m in sent] == [b"customer-1", b"customer-2", b"\x00\xff"]
+    assert [m.partition for m in sent] == [partition_for_key(m.partition_key or b"", 7) for m in sent]
+
+
+async def test_keyless_messages_go_round_robin_over_the_partitions(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders", QueueOptions(partitions=3))
+    publisher = client.create_publisher("orders")
+    receipts = [await publisher.publish(OutgoingMessage(b"")) for _ in range(6)]
+    assert [r.partition for r in receipts] == [0, 1, 2, 0, 1, 2]
+    assert [m.partition for m in _published(broker)] == [0, 1, 2, 0, 1, 2]
+
+
+async def test_an_undeclared_queue_is_looked_up_in_the_topology_once(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=2)
+    publisher = client.create_publisher("orders")
+    receipts = [await publisher.publish(OutgoingMessage(b"")) for _ in range(4)]
+    assert [r.partition for r in receipts] == [0, 1, 0, 1]
+    assert len(broker.frames(TopologyRequest)) == 1
+    sent = broker.frames(Publish)[0].message
+    assert isinstance(sent, Publish) and sent.routing_version == 1
+
+
+async def test_an_unknown_queue_routes_keyless_to_partition_zero_and_keyed_to_the_broker(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    publisher = client.create_publisher("nowhere")
+    for message in (OutgoingMessage(b""), OutgoingMessage(b"", key="k")):
+        with pytest.raises(BrokerError):
+            await publisher.publish(message)
+    assert [(m.partition, m.partition_key) for m in _published(broker)] == [(0, None), (None, b"k")]
+
+
+async def test_delay_not_before_and_ttl_travel_in_milliseconds(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    publisher = client.create_publisher("orders")
+    at = datetime(2031, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+    await publisher.publish(OutgoingMessage(b"", delay=timedelta(seconds=2.5), ttl=60))
+    await publisher.publish(OutgoingMessage(b"", not_before=at))
+    first, second = _published(broker)
+    assert (first.delay_ms, first.not_before_ms, first.ttl_ms) == (2500, None, 60_000)
+    assert (second.delay_ms, second.not_before_ms) == (None, int(at.timestamp() * 1000))
+
+
+async def test_publisher_defaults_apply_to_messages_that_set_none(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    publisher = client.create_publisher("orders", PublisherOptions(delay=1, ttl=30))
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    await publisher.publish(OutgoingMessage(b""))
+    await publisher.publish(OutgoingMessage(b"", delay=5, ttl=9))
+    await publisher.publish(OutgoingMessage(b"", not_before=later))
+    sent = _published(broker)
+    assert [(m.delay_ms, m.ttl_ms) for m in sent] == [(1000, 30_000), (5000, 9000), (None, 30_000)]
+    assert sent[2].not_before_ms is not None
+
+
+async def test_payload_content_type_and_headers_are_sent_as_given(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    message = OutgoingMessage.from_json({"id": 7}, headers={"tenant": "acme", "sinew.client.lib": "py"})
+    await client.create_publisher("orders").publish(message)
+    (sent,) = _published(broker)
+    assert (sent.payload, sent.content_type) == (b'{"id":7}', "application/json")
+    assert sent.headers == {"tenant": "acme", "sinew.client.lib": "py"}
+    assert sent.producer_id is None and sent.sequence is None
+
+
+async def test_more_headers_than_the_broker_allows_are_refused(broker: FakeBroker) -> None:
+    from sinew.wire import Limits
+
+    broker.limits = Limits(max_frame_bytes=1 << 20, max_batch_messages=10, max_headers=2, max_prefetch=10)
+    async with SinewClient.connect(options_for(broker)) as client:
+        with pytest.raises(InvalidArgumentError) as caught:
+            await client.create_publisher("q").publish(OutgoingMessage(b"", headers={"a": "1", "b": "2", "c": "3"}))
+        assert (caught.value.field, caught.value.reason) == ("headers", "too_many")
+
+
+async def test_a_publisher_refuses_invalid_names_before_anything_is_sent(broker: FakeBroker, client: SinewClient) -> None:
+    for topic, group, reason in (("", None, "empty"), ("a b", None, "whitespace"), ("q", "$sys", "reserved_prefix")):
+        with pytest.raises(InvalidArgumentError) as caught:
+            client.create_publisher(topic, PublisherOptions(group=group) if group else None)
+        assert caught.value.reason == reason
+    with pytest.raises(InvalidArgumentError):
+        await client.declare_queue("orders/eu")
+    assert len(broker.received) == 1  # only Hello
+
+
+async def test_groups_are_normalised_before_sending(broker: FakeBroker, client: SinewClient) -> None:
+    info = await client.declare_queue("orders", QueueOptions(group="default"))
+    assert info.group is None
+    await client.create_publisher("orders", PublisherOptions(group="")).publish(OutgoingMessage(b""))
+    sent = broker.frames(Publish)[0].message
+    assert isinstance(sent, Publish) and sent.group is None
+
+
+async def test_a_redirect_refreshes_the_topology(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    broker.fail_next(Opcode.PUBLISH, 11, "routing moved", retryable=True, details={"routing_version": "2"})
+    with pytest.raises(BrokerError) as caught:
+        await client.create_publisher("orders").publish(OutgoingMessage(b""))
+    assert caught.value.code == "redirect" and caught.value.is_retryable
+    assert len(broker.frames(TopologyRequest)) == 1
+
+
+async def test_frames_queued_together_leave_in_one_write(broker: FakeBroker, client: SinewClient) -> None:
+    await client.declare_queue("orders")
+    publisher = client.create_publisher("orders")
+    connection = client._connection
+    assert connection is not None
+    await publisher.publish(OutgoingMessage(b"warm-up"))
+    writes_before = connection.writes_issued
+    await asyncio.gather(*(publisher.publish_unconfirmed(OutgoingMessage(bytes([n]))) for n in range(20)))
+    await broker.wait_for(lambda: len(broker.frames(Publish)) == 21)
+    assert connection.writes_issued - writes_before <= 2
+    assert connection.frames_written >= 21
+
+
+async def test_publishing_after_close_raises_client_closed(broker: FakeBroker, client: SinewClient) -> None:
+    publisher = client.create_publisher("orders")
+    await client.close()
+    with pytest.raises(ClientClosedError):
+        await publisher.publish(OutgoingMessage(b""))
+    with pytest.raises(ClientClosedError):
+        client.create_publisher("orders")

@@ -1,0 +1,339 @@
+"""Subscriptions: fan-in over partitions, settlement (batched, per delivery, exactly once),
+auto-ack, prefetch, payload helpers, and every way a subscription can end."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import msgpack
+import pytest
+from support.fake_broker import FakeBroker
+
+from sinew import (
+    AckMode,
+    BrokerError,
+    ClientClosedError,
+    ConnectionLostError,
+    Delivery,
+    InvalidArgumentError,
+    OperationTimeoutError,
+    SinewClient,
+    SubscribeOptions,
+    Subscription,
+    SubscriptionEndedError,
+    SubscriptionEndReason,
+)
+from sinew.wire import Ack, CloseReason, ExtendLease, Nack, Subscribe, Unsubscribe
+
+
+async def _take(subscription: Subscription, count: int) -> list[Delivery]:
+    return [await subscription.next(timeout=2) for _ in range(count)]
+
+
+async def test_a_subscription_fans_in_every_partition(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=3)
+    for partition in range(3):
+        broker.store("orders", f"p{partition}".encode(), partition=partition)
+    async with client.subscribe("orders") as subscription:
+        assert subscription.partitions == (0, 1, 2)
+        deliveries = await _take(subscription, 3)
+    assert sorted((d.partition, d.payload) for d in deliveries) == [(0, b"p0"), (1, b"p1"), (2, b"p2")]
+    subscribes = broker.messages(Subscribe)
+    assert [s.partition for s in subscribes if isinstance(s, Subscribe)] == [0, 1, 2]
+
+
+async def test_each_delivery_settles_on_its_own_partition_subscription(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=2)
+    broker.store("orders", b"a", partition=0)
+    broker.store("orders", b"b", partition=1)
+    async with client.subscribe("orders") as subscription:
+        deliveries = await _take(subscription, 2)
+        by_partition = {d.partition: d for d in deliveries}
+        await by_partition[1].ack()
+        await by_partition[0].retry()
+        redelivered = await subscription.next(timeout=2)
+        with pytest.raises(OperationTimeoutError):
+            await subscription.next(timeout=0.05)  # the acked one is gone for good
+    (ack,) = broker.messages(Ack)
+    (nack,) = broker.messages(Nack)
+    assert isinstance(ack, Ack) and ack.delivery_ids == (by_partition[1].delivery_id,)
+    assert isinstance(nack, Nack) and [i.delivery_id for i in nack.items] == [by_partition[0].delivery_id]
+    assert (redelivered.partition, redelivered.attempt, redelivered.payload) == (0, 2, b"a")
+
+
+async def test_a_single_partition_can_be_consumed(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=4)
+    broker.store("orders", b"x", partition=2)
+    broker.store("orders", b"y", partition=3)
+    async with client.subscribe("orders", SubscribeOptions(partition=2)) as subscription:
+        assert subscription.partitions == (2,)
+        assert (await subscription.next(timeout=2)).payload == b"x"
+        with pytest.raises(OperationTimeoutError):
+            await subscription.next(timeout=0.05)
+
+
+async def test_prefetch_and_ack_mode_are_passed_through(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=2)
+    async with client.subscribe("orders", SubscribeOptions(prefetch=7, ack_mode=AckMode.AUTO)):
+        pass
+    sent = [m for m in broker.messages(Subscribe) if isinstance(m, Subscribe)]
+    assert [(s.prefetch, s.ack_mode) for s in sent] == [(7, AckMode.AUTO)] * 2
+
+
+async def test_manual_ack_holds_no_more_than_prefetch(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    for n in range(5):
+        broker.store("orders", bytes([n]))
+    async with client.subscribe("orders", SubscribeOptions(prefetch=2)) as subscription:
+        first = await _take(subscription, 2)
+        with pytest.raises(OperationTimeoutError):
+            await subscription.next(timeout=0.05)
+        await first[0].ack()
+        assert (await subscription.next(timeout=2)).payload == bytes([2])
+
+
+async def test_a_prefetch_above_the_broker_limit_is_refused(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    with pytest.raises(InvalidArgumentError) as caught:
+        await client.subscribe("orders", SubscribeOptions(prefetch=65_536))
+    assert caught.value.field == "prefetch"
+    assert broker.messages(Subscribe) == []
+
+
+async def test_auto_ack_deliveries_cannot_be_settled(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"x")
+    async with client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO)) as subscription:
+        delivery = await subscription.next(timeout=2)
+        assert delivery.is_settled
+        for settle in (delivery.ack, delivery.retry, delivery.nack, delivery.extend_lease):
+            with pytest.raises(InvalidArgumentError) as caught:
+                await settle()
+            assert caught.value.reason == "auto_ack"
+    assert broker.messages(Ack) == [] and broker.messages(Nack) == []
+
+
+async def test_settling_twice_is_refused_without_sending(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"x")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+        await delivery.ack()
+        for settle in (delivery.ack, delivery.nack, delivery.retry, delivery.extend_lease):
+            with pytest.raises(InvalidArgumentError) as caught:
+                await settle()
+            assert caught.value.reason == "already_settled"
+        with pytest.raises(InvalidArgumentError):
+            await delivery.retry_after(1)
+    assert len(broker.messages(Ack)) == 1 and broker.messages(Nack) == []
+
+
+async def test_settlements_in_one_loop_iteration_share_one_frame_per_kind(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    for n in range(6):
+        broker.store("orders", bytes([n]))
+    async with client.subscribe("orders") as subscription:
+        d = await _take(subscription, 6)
+        await asyncio.gather(
+            d[0].ack(), d[1].ack(), d[2].ack(), d[3].nack("bad"), d[4].retry(), d[5].retry_after(1.5)
+        )
+    (ack,) = broker.messages(Ack)
+    (nack,) = broker.messages(Nack)
+    assert isinstance(ack, Ack) and ack.delivery_ids == tuple(x.delivery_id for x in d[:3])
+    assert isinstance(nack, Nack)
+    assert [(i.requeue, i.reason, i.delay_ms) for i in nack.items] == [
+        (False, "bad", None),
+        (True, None, None),
+        (True, None, 1500),
+    ]
+
+
+async def test_a_stale_delivery_fails_only_its_own_settlement(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    broker.store("orders", b"b")
+    async with client.subscribe("orders") as subscription:
+        first, second = await _take(subscription, 2)
+        del broker.session.deliveries[first.delivery_id]  # its lease ran out at the broker
+        results = await asyncio.gather(first.ack(), second.ack(), return_exceptions=True)
+    assert isinstance(results[0], BrokerError)
+    assert results[0].code == "stale_delivery" and results[0].details["delivery_id"] == str(first.delivery_id)
+    assert results[1] is None
+    assert len(broker.messages(Ack)) == 1
+
+
+async def test_a_lease_extension_sends_its_length_and_leaves_the_delivery_unsettled(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+        await delivery.extend_lease(45)
+        await delivery.extend_lease()
+        assert not delivery.is_settled
+        await delivery.ack()
+    extensions = [m for m in broker.messages(ExtendLease) if isinstance(m, ExtendLease)]
+    assert [item.extend_ms for m in extensions for item in m.items] == [45_000, None]
+
+
+async def test_a_nack_reason_is_limited_to_1024_bytes(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+        with pytest.raises(InvalidArgumentError):
+            await delivery.nack("x" * 1025)
+        assert not delivery.is_settled  # refused before anything was claimed or sent
+        await delivery.nack("x" * 1024)
+
+
+async def test_deliveries_expose_metadata_and_payload_helpers(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", group="eu")
+    broker.store("orders", b'{"id":1}', group="eu", headers={"tenant": "acme"}, content_type="application/json")
+    broker.store("orders", msgpack.packb({"n": 2}), group="eu")
+    async with client.subscribe("orders", SubscribeOptions(group="eu")) as subscription:
+        as_json, as_msgpack = await _take(subscription, 2)
+    assert as_json.json() == {"id": 1} and as_json.text() == '{"id":1}'
+    assert as_json.content_type == "application/json"
+    assert dict(as_json.headers) == {"tenant": "acme"}
+    assert (as_json.topic, as_json.group, as_json.partition, as_json.offset, as_json.attempt) == (
+        "orders", "eu", 0, 0, 1,
+    )
+    assert as_json.published_at == datetime.fromtimestamp(1_700_000_000, tz=timezone.utc)
+    assert as_json.delivery_id >= 1
+    assert as_msgpack.msgpack() == {"n": 2}
+    assert as_msgpack.headers == {}
+
+
+@pytest.mark.parametrize("reason", list(CloseReason), ids=lambda reason: reason.name.lower())
+async def test_a_broker_close_ends_iteration_with_its_reason(
+    broker: FakeBroker, client: SinewClient, reason: CloseReason
+) -> None:
+    broker.add_queue("orders", partitions=2)
+    subscription = await client.subscribe("orders")
+    first_id = min(broker.session.subscriptions)
+    broker.close_subscription(first_id, reason, "because")
+    with pytest.raises(SubscriptionEndedError) as caught:
+        async for _ in subscription:
+            pass
+    assert caught.value.reason == SubscriptionEndReason(reason.name.lower())
+    assert caught.value.code == reason.name.lower() and "because" in caught.value.message
+    assert subscription.end_reason == caught.value.reason and not subscription.is_active
+    # The other partition's broker subscription is ended too, so nothing is left leased.
+    await broker.wait_for(lambda: len(broker.messages(Unsubscribe)) == 1)
+    assert broker.session.subscriptions == {}
+    # Ending is sticky: the next call raises again.
+    with pytest.raises(SubscriptionEndedError):
+        await subscription.next(timeout=1)
+
+
+async def test_deliveries_that_arrived_before_the_end_are_handed_out_first(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO))
+    broker.store("orders", b"a")
+    broker.store("orders", b"b")
+    broker.close_subscription(min(broker.session.subscriptions), CloseReason.DELETED)
+    await broker.wait_for(lambda: subscription.end_reason is not None)
+    received = []
+    with pytest.raises(SubscriptionEndedError):
+        async for delivery in subscription:
+            received.append(delivery.payload)
+    assert received == [b"a", b"b"]
+
+
+async def test_a_lost_connection_ends_iteration_with_connection_lost(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    subscription = await client.subscribe("orders")
+    delivery = await subscription.next(timeout=2)
+    broker.drop_connections()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await subscription.next(timeout=2)
+    assert caught.value.reason == SubscriptionEndReason.CONNECTION_LOST and caught.value.is_retryable
+    # Its connection is gone, so the broker redelivers it; settling says so.
+    with pytest.raises(ConnectionLostError):
+        await delivery.ack()
+    assert not delivery.is_settled
+
+
+async def test_closing_the_client_ends_iteration_with_client_closed(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders")
+    waiting = asyncio.ensure_future(subscription.next(timeout=5))
+    await asyncio.sleep(0.01)
+    await client.close()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await waiting
+    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED and not caught.value.is_retryable
+
+
+async def test_closing_the_subscription_ends_iteration_quietly(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=2)
+    subscription = await client.subscribe("orders")
+    received = []
+
+    async def consume() -> None:
+        async for delivery in subscription:
+            received.append(delivery)
+
+    consumer = asyncio.ensure_future(consume())
+    await asyncio.sleep(0.01)
+    await subscription.close()
+    await asyncio.wait_for(consumer, 1)
+    assert received == []
+    assert len(broker.messages(Unsubscribe)) == 2 and broker.session.subscriptions == {}
+    with pytest.raises(ClientClosedError):
+        await subscription.next()
+    await subscription.close()  # idempotent
+
+
+async def test_unsettled_deliveries_return_to_the_queue_when_the_subscription_closes(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    async with client.subscribe("orders") as subscription:
+        await subscription.next(timeout=2)
+    async with client.subscribe("orders") as again:
+        redelivered = await again.next(timeout=2)
+    assert (redelivered.payload, redelivered.attempt) == (b"a", 2)
+
+
+async def test_subscribing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
+    with pytest.raises(BrokerError) as caught:
+        await client.subscribe("missing")
+    assert caught.value.code == "not_found"
+
+
+async def test_a_partial_subscribe_failure_unsubscribes_what_succeeded(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=3)
+    original = broker._subscribe
+
+    def fail_second(session, request_id, message):  # type: ignore[no-untyped-def]
+        if message.partition == 1:
+            session.error(request_id, 12, "too many subscriptions", retryable=True)
+        else:
+            original(session, request_id, message)
+
+    broker._subscribe = fail_second  # type: ignore[method-assign]
+    with pytest.raises(BrokerError) as caught:
+        await client.subscribe("orders")
+    assert caught.value.code == "resource_exhausted"
+    await broker.wait_for(lambda: len(broker.messages(Unsubscribe)) == 2)
+    assert broker.session.subscriptions == {}
+
+
+async def test_a_subscribe_answered_after_its_timeout_is_undone(broker: FakeBroker) -> None:
+    from support.options import options_for
+
+    from sinew.wire import Opcode
+
+    broker.add_queue("orders")
+    async with SinewClient.connect(options_for(broker, request_timeout=0.1)) as client:
+        broker.delays[Opcode.SUBSCRIBE] = 0.2
+        with pytest.raises(OperationTimeoutError):
+            await client.subscribe("orders", SubscribeOptions(partition=0))
+        await broker.wait_for(lambda: bool(broker.messages(Unsubscribe)))
+        assert broker.session.subscriptions == {}

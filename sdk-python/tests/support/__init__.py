@@ -1,0 +1,1 @@
+"""Test support: the fake broker and the real-broker launcher."""
