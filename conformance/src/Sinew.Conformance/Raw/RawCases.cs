@@ -1,0 +1,299 @@
+// Cases that talk to the broker directly over a socket: malformed frames, version mismatch, oversized
+// frames, unknown opcodes, ops before the handshake, and the frames no client library sends on its own.
+// These are what let a third-party broker be checked.
+using System.Text;
+using Sinew.Conformance.Execution;
+using Sinew.Protocol.Errors;
+using Sinew.Protocol.Framing;
+using Sinew.Protocol.Messages;
+
+namespace Sinew.Conformance.Raw;
+
+internal sealed record RawCase(string Id, string Title, string Description, string Spec, IReadOnlyList<string> Pins,
+    IReadOnlyList<string> Requires, Func<RawContext, Task> Run);
+
+/// <summary>What a raw case works with.</summary>
+internal sealed class RawContext(BrokerEnvironment environment, string prefix)
+{
+    private int _queues;
+
+    public BrokerEnvironment Environment { get; } = environment;
+
+    public string NewQueue() => $"{prefix}-raw-{Interlocked.Increment(ref _queues)}";
+
+    public async Task<RawConnection> ConnectAsync(bool handshake = true, string? endpoint = null)
+    {
+        var connection = await RawConnection.OpenAsync(endpoint ?? Environment.Endpoint, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (handshake)
+        {
+            await connection.HandshakeAsync(Environment.Credentials).ConfigureAwait(false);
+        }
+
+        return connection;
+    }
+}
+
+internal static class RawCases
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
+    public static IReadOnlyList<RawCase> All { get; } =
+    [
+        new("raw/handshake-and-heartbeat", "Hello is answered with HelloOk, and Ping with Pong",
+            "The handshake negotiates version 1; a Ping is answered with a Pong carrying its request id.",
+            "4.1, 4.4", ["Hello", "HelloOk", "Ping", "Pong"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                var welcome = await c.HandshakeAsync(ctx.Environment.Credentials);
+                Require(welcome.Version == 1, $"the negotiated version is {welcome.Version}, not 1");
+                Require(welcome.Limits.MaxFrameBytes >= 65_536, $"max_frame_bytes {welcome.Limits.MaxFrameBytes} is below the handshake minimum");
+                var pong = await c.RequestAsync(Ping.Instance);
+                Require(pong.Message is Pong, $"Ping was answered with {RawConnection.Describe(pong)}");
+            }),
+
+        new("raw/foreign-bytes-are-refused", "Bytes that are not a Sinew frame are refused and the connection closed",
+            "An HTTP request line on the protocol port gets Error bad_frame, then the connection closes.",
+            "2, 6", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                await c.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+                await ExpectErrorAndCloseAsync(c, ErrorCode.BadFrame);
+            }),
+
+        new("raw/no-common-version-is-protocol-mismatch", "A Hello offering only newer versions gets protocol_mismatch and a close",
+            "The error lists the versions the broker supports.", "4.2", ["Hello", "Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                var reply = await c.RequestAsync(new Hello(2, 9, "sinew-conformance", "1"));
+                var error = ExpectError(reply, ErrorCode.ProtocolMismatch);
+                Require(error.Details?.ContainsKey("supported") == true, "the error does not list the supported versions in details.supported");
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
+            }),
+
+        new("raw/frame-in-unknown-version-is-refused", "A frame carrying an unsupported version is refused",
+            "After the handshake, a frame with version 2 in its header gets protocol_mismatch and a close.", "4.2, 6", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var frame = FrameEncoder.EncodeToArray(Ping.Instance, 5);
+                frame[2] = 2;
+                await c.SendAsync(frame);
+                await ExpectErrorAndCloseAsync(c, ErrorCode.ProtocolMismatch);
+            }),
+
+        new("raw/op-before-hello-is-a-violation", "Any op before Hello is a protocol violation",
+            "A DeclareQueue as the first frame gets protocol_violation and a close.", "4.1", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                var reply = await c.RequestAsync(new DeclareQueue(ctx.NewQueue()));
+                ExpectError(reply, ErrorCode.ProtocolViolation);
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
+            }),
+
+        new("raw/second-hello-is-a-violation", "A second Hello is a protocol violation", "Hello may only be sent once per connection.",
+            "4.1", ["Hello", "Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var reply = await c.RequestAsync(new Hello(1, 1, "again", "1", ctx.Environment.Credentials));
+                ExpectError(reply, ErrorCode.ProtocolViolation);
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
+            }),
+
+        new("raw/oversized-frame-is-refused-from-its-header", "A frame over the size limit is refused as soon as its header arrives",
+            "A header announcing a body larger than max_frame_bytes gets frame_too_large and a close without the body being sent.",
+            "2.3", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var header = new byte[FrameHeader.Size];
+                new FrameHeader(1, Opcode.Publish, FrameFlags.None, 9, checked(c.Welcome!.Limits.MaxFrameBytes + 1u)).Write(header);
+                await c.SendAsync(header);
+                await ExpectErrorAndCloseAsync(c, ErrorCode.FrameTooLarge);
+            }),
+
+        new("raw/unknown-opcode-keeps-the-connection", "An unknown opcode is answered with unknown_op and the connection stays open",
+            "A well-formed frame with an unassigned opcode is skipped; a following Ping still gets its Pong.", "6", ["Error", "Ping", "Pong"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var frame = FrameEncoder.EncodeToArray(Ping.Instance, 77);
+                frame[3] = 0xEE;
+                await c.SendAsync(frame);
+                var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure("the broker closed the connection");
+                ExpectError(reply, ErrorCode.UnknownOp);
+                var pong = await c.RequestAsync(Ping.Instance);
+                Require(pong.Message is Pong, $"the following Ping got {RawConnection.Describe(pong)}");
+            }),
+
+        new("raw/malformed-body-is-bad-frame", "A body that is not valid for its op is bad_frame and closes the connection",
+            "A Publish whose topic is an integer is refused.", "6", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var body = new byte[] { 0x94, 0x07, 0xc0, 0x91, 0xc4, 0x00, 0xc0 };
+                var frame = new byte[FrameHeader.Size + body.Length];
+                new FrameHeader(1, Opcode.Publish, FrameFlags.Confirm, 3, (uint)body.Length).Write(frame);
+                body.CopyTo(frame, FrameHeader.Size);
+                await c.SendAsync(frame);
+                await ExpectErrorAndCloseAsync(c, ErrorCode.BadFrame);
+            }),
+
+        new("raw/broker-only-op-from-a-client-is-a-violation", "A client sending an op only brokers send is a protocol violation",
+            "A Deliver from a client gets protocol_violation.", "9", ["Error", "Deliver"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var reply = await c.RequestAsync(new Deliver(1, [new DeliveredMessage(1, 0, 0, 1, 0, Encoding.UTF8.GetBytes("x"))]));
+                ExpectError(reply, ErrorCode.ProtocolViolation);
+            }),
+
+        new("raw/goodbye-is-answered-then-closed", "Goodbye is answered with Ok and the broker closes the connection",
+            "A clean close.", "4.6", ["Goodbye", "Ok"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var reply = await c.RequestAsync(Goodbye.Instance);
+                Require(reply.Message is Ok, $"Goodbye was answered with {RawConnection.Describe(reply)}");
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open after Goodbye");
+            }),
+
+        new("raw/settlement-frames", "Ack, Nack and ExtendLease are answered with SettleOk listing what failed",
+            "A settlement with a request id is answered once durable; an ack of a delivery no longer held reports stale_delivery.",
+            "8.5", ["DeclareQueue", "DeclareQueueOk", "Publish", "PublishOk", "Subscribe", "SubscribeOk", "Deliver", "ExtendLease", "Nack", "Ack", "SettleOk", "Unsubscribe", "Ok"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var queue = ctx.NewQueue();
+                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue)));
+                Expect<PublishOk>(await c.RequestAsync(new Publish(queue, null, new PublishMessage(Encoding.UTF8.GetBytes("s"))), FrameFlags.Confirm));
+                var subscribed = Expect<SubscribeOk>(await c.RequestAsync(new Subscribe(queue, null, null, AckMode.Manual, 10)));
+                var first = await NextDeliveryAsync(c);
+                Require(first.Attempt == 1, $"the first delivery has attempt {first.Attempt}");
+                var extended = Expect<SettleOk>(await c.RequestAsync(new ExtendLease([new LeaseExtension(first.DeliveryId, 30_000)])));
+                Require(extended.Failures.Count == 0, "extending a held delivery reported a failure");
+                var retried = Expect<SettleOk>(await c.RequestAsync(new Nack([new NackItem(first.DeliveryId, true)])));
+                Require(retried.Failures.Count == 0, "a retry reported a failure");
+                var second = await NextDeliveryAsync(c);
+                Require(second.Attempt == 2 && second.Offset == first.Offset, $"the redelivery has attempt {second.Attempt} and offset {second.Offset}");
+                var acked = Expect<SettleOk>(await c.RequestAsync(new Ack([second.DeliveryId])));
+                Require(acked.Failures.Count == 0, "acking a held delivery reported a failure");
+                var stale = Expect<SettleOk>(await c.RequestAsync(new Ack([second.DeliveryId])));
+                Require(stale.Failures.Count == 1 && stale.Failures[0].Code == (ushort)ErrorCode.StaleDelivery,
+                    "a second ack of the same delivery did not report stale_delivery");
+                Expect<Ok>(await c.RequestAsync(new Unsubscribe(subscribed.SubscriptionId)));
+            }),
+
+        new("raw/invalid-batch-stores-nothing", "A batch with one invalid message is refused whole",
+            "A reserved header in one message of a PublishBatch refuses the batch; the next publish gets offset 0.",
+            "8.3", ["PublishBatch", "Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var queue = ctx.NewQueue();
+                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue)));
+                var batch = new PublishBatch(queue, null,
+                [
+                    new PublishMessage(Encoding.UTF8.GetBytes("ok")),
+                    new PublishMessage(Encoding.UTF8.GetBytes("bad"), Headers: new Dictionary<string, string> { ["sinew.forged"] = "1" }),
+                ]);
+                ExpectError(await c.RequestAsync(batch, FrameFlags.Confirm), ErrorCode.Invalid);
+                var next = Expect<PublishOk>(await c.RequestAsync(new Publish(queue, null, new PublishMessage(Encoding.UTF8.GetBytes("after"))), FrameFlags.Confirm));
+                Require(next.Results[0].Offset == 0, $"the next publish got offset {next.Results[0].Offset}: part of the refused batch was stored");
+            }),
+
+        new("raw/stream-ops-are-answered", "Stream ops are answered (served, or refused with an error) without closing the connection",
+            "DeclareStream and SubscribeStream get a reply and the connection stays usable.", "8.8",
+            ["DeclareStream", "SubscribeStream"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var stream = ctx.NewQueue();
+                var declared = await c.RequestAsync(new DeclareStream(stream));
+                Require(declared.Message is DeclareStreamOk or Error, $"DeclareStream was answered with {RawConnection.Describe(declared)}");
+                var subscribed = await c.RequestAsync(new SubscribeStream(stream, null, null, AckMode.Auto, 10));
+                Require(subscribed.Message is SubscribeOk or Error, $"SubscribeStream was answered with {RawConnection.Describe(subscribed)}");
+                Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
+            }),
+
+        new("raw/reconcile-is-answered", "Reconcile is answered (or refused with an error) without closing the connection",
+            "A Reconcile listing nothing gets a reply.", "8.10", ["Reconcile"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var reply = await c.RequestAsync(new Reconcile(ReconcilePolicy.Conservative, []));
+                Require(reply.Message is ReconcileOk or Error, $"Reconcile was answered with {RawConnection.Describe(reply)}");
+                Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
+            }),
+
+        new("raw/topology-and-its-acknowledgement", "TopologyRequest lists declared queues, and TopologyAck is accepted silently",
+            "A queue declared with three partitions appears in the topology.", "8.9", ["TopologyRequest", "Topology", "TopologyAck"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var queue = ctx.NewQueue();
+                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue, Partitions: 3)));
+                var topology = Expect<Topology>(await c.RequestAsync(TopologyRequest.Instance));
+                Require(topology.Channels.Any(ch => ch.Topic == queue && ch.Partitions == 3 && ch.Kind == ChannelKind.Queue),
+                    "the declared queue is not in the topology");
+                await c.SendAsync(new TopologyAck(topology.Generation), 0);
+                Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable after TopologyAck");
+            }),
+
+        new("raw/missing-credentials-are-unauthorized", "Without credentials, a broker requiring them answers unauthorized and closes",
+            "No hang, no silent close: a typed error.", "4.3", ["Error"], ["auth_broker"],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false, endpoint: ctx.Environment.Builtins["auth_endpoint"]);
+                var reply = await c.RequestAsync(new Hello(1, 1, "sinew-conformance", "1"));
+                ExpectError(reply, ErrorCode.Unauthorized);
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
+            }),
+    ];
+
+    private static async Task<DeliveredMessage> NextDeliveryAsync(RawConnection c)
+    {
+        while (true)
+        {
+            var frame = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure("the broker closed the connection");
+            if (frame.Message is Deliver deliver)
+            {
+                return deliver.Messages[0];
+            }
+        }
+    }
+
+    private static async Task ExpectErrorAndCloseAsync(RawConnection c, ErrorCode code)
+    {
+        var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure($"the connection closed without an Error {ErrorCodes.Get(code).Name}");
+        ExpectError(reply, code);
+        Require(await c.ClosedWithinAsync(Wait), "the connection stayed open after the error");
+    }
+
+    private static Error ExpectError(Frame frame, ErrorCode code)
+    {
+        if (frame.Message is not Error error)
+        {
+            throw new RawCaseFailure($"expected Error {ErrorCodes.Get(code).Name}, got {RawConnection.Describe(frame)}");
+        }
+
+        Require(error.Code == (ushort)code, $"expected Error {ErrorCodes.Get(code).Name}, got {ErrorCodes.NameOf(error.Code)}: {error.Message}");
+        Require(error.Retryable == ErrorCodes.Get(code).Retryable, $"{ErrorCodes.Get(code).Name} must have retryable = {ErrorCodes.Get(code).Retryable}");
+        return error;
+    }
+
+    private static T Expect<T>(Frame frame) where T : IWireMessage =>
+        frame.Message is T message ? message : throw new RawCaseFailure($"expected {typeof(T).Name}, got {RawConnection.Describe(frame)}");
+
+    private static void Require(bool condition, string failure)
+    {
+        if (!condition)
+        {
+            throw new RawCaseFailure(failure);
+        }
+    }
+}
