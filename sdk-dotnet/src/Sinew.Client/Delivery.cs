@@ -1,0 +1,211 @@
+// A message received from a subscription, with its metadata, payload helpers and settlement.
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using MessagePack;
+using Sinew.Client.Diagnostics;
+using Sinew.Client.Errors;
+using Sinew.Client.Internal;
+using Sinew.Client.Routing;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client;
+
+/// <summary>A message delivered to a <see cref="Subscription"/>. With <see cref="AckMode.Manual"/>, settle it
+/// exactly once: <see cref="AckAsync"/> when done, <see cref="NackAsync"/> to dead-letter it,
+/// <see cref="RetryAsync"/> or <see cref="RetryAfterAsync"/> to have it redelivered; <see cref="ExtendLeaseAsync"/>
+/// keeps it while work takes longer than the queue's lease. Settlements issued close together share one frame.</summary>
+public sealed class Delivery
+{
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>(0);
+
+    private readonly PartitionSubscription _source;
+    private readonly Wire.DeliveredMessage _message;
+    private int _settled;
+    private Activity? _activity;
+
+    internal Delivery(PartitionSubscription source, Wire.DeliveredMessage message)
+    {
+        _source = source;
+        _message = message;
+        TraceContext = Diagnostics.TraceContext.Extract(message.Headers);
+    }
+
+    /// <summary>The body.</summary>
+    public ReadOnlyMemory<byte> Payload => _message.Payload;
+
+    /// <summary>The body as UTF-8 text (invalid sequences become U+FFFD).</summary>
+    public string Text => Encoding.UTF8.GetString(_message.Payload.Span);
+
+    /// <summary>The content type the publisher set, if any.</summary>
+    public string? ContentType => _message.ContentType;
+
+    /// <summary>The headers: the publisher's, plus <c>sinew.*</c> metadata the broker added (for example on a
+    /// dead-lettered copy). Empty when there are none.</summary>
+    public IReadOnlyDictionary<string, string> Headers => _message.Headers ?? NoHeaders;
+
+    /// <summary>The queue's topic.</summary>
+    public string Topic => _source.Owner.Topic;
+
+    /// <summary>The queue's group; null for none.</summary>
+    public string? Group => _source.Owner.Group;
+
+    /// <summary>The partition the message is stored in.</summary>
+    public int Partition => (int)_message.Partition;
+
+    /// <summary>Its offset in that partition.</summary>
+    public ulong Offset => _message.Offset;
+
+    /// <summary>1 on the first delivery, one more on each redelivery.</summary>
+    public int Attempt => (int)Math.Min(_message.Attempt, int.MaxValue);
+
+    /// <summary>When the broker stored the message.</summary>
+    public DateTimeOffset PublishedAt => Durations.FromUnixMilliseconds(_message.PublishedAtMs);
+
+    /// <summary>The broker's id for this delivery, unique within the connection's session.</summary>
+    public ulong DeliveryId => _message.DeliveryId;
+
+    /// <summary>How this delivery is settled.</summary>
+    public AckMode AckMode => _source.Owner.AckMode;
+
+    /// <summary>Whether it has been settled: always for <see cref="AckMode.Auto"/>; for manual ack once a settlement
+    /// was issued.</summary>
+    public bool IsSettled => AckMode == AckMode.Auto || Volatile.Read(ref _settled) != 0;
+
+    /// <summary>The publisher's span context, from the <c>traceparent</c> header; default when the message carried none.</summary>
+    public ActivityContext TraceContext { get; }
+
+    /// <summary>The "process" span for this delivery while it is being handled, when tracing listens; it ends when
+    /// the delivery is settled or the next one is taken from the subscription.</summary>
+    public Activity? Activity => _activity;
+
+    /// <summary>The payload as JSON, read with System.Text.Json (web defaults unless <paramref name="options"/> are given).</summary>
+    [RequiresUnreferencedCode("JSON deserialization of arbitrary types may need types that trimming removes; pass a JsonTypeInfo<T> instead.")]
+    [RequiresDynamicCode("JSON deserialization of arbitrary types may need runtime code generation; pass a JsonTypeInfo<T> instead.")]
+    public T? Json<T>(JsonSerializerOptions? options = null) =>
+        JsonSerializer.Deserialize<T>(_message.Payload.Span, options ?? Payloads.JsonOptions);
+
+    /// <summary>The payload as JSON, read with source-generated metadata.</summary>
+    public T? Json<T>(JsonTypeInfo<T> typeInfo) => JsonSerializer.Deserialize(_message.Payload.Span, typeInfo);
+
+    /// <summary>The payload as MessagePack (<see cref="MessagePackSerializer.DefaultOptions"/> unless options are given).</summary>
+    public T MessagePack<T>(MessagePackSerializerOptions? options = null) =>
+        MessagePackSerializer.Deserialize<T>(_message.Payload, options);
+
+    /// <summary>Done: the message is removed from the queue. Completes when the broker has made it durable.</summary>
+    /// <exception cref="InvalidArgumentException">Already settled, or an auto-ack delivery.</exception>
+    /// <exception cref="BrokerException">The broker could not settle it, for example <c>stale_delivery</c> after its
+    /// lease expired.</exception>
+    public Task AckAsync(CancellationToken cancellationToken = default)
+    {
+        BeginSettlement("ack");
+        return Await(_source.Connection.Settlements.Ack(DeliveryId), "Ack", cancellationToken);
+    }
+
+    /// <summary>Failed for good: the message is dead-lettered now (reason <c>terminal_nack</c>), keeping
+    /// <paramref name="reason"/> (at most 1024 bytes) in its <c>sinew.dlq.error</c> header.</summary>
+    /// <inheritdoc cref="AckAsync" path="/exception"/>
+    public Task NackAsync(string? reason = null, CancellationToken cancellationToken = default)
+    {
+        Arguments.NackReason(reason);
+        BeginSettlement("nack");
+        return Await(_source.Connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: false, Reason: reason)), "Nack", cancellationToken);
+    }
+
+    /// <summary>Back to the queue for redelivery now (with a higher attempt number; dead-lettered once the queue's
+    /// retries are exhausted).</summary>
+    /// <inheritdoc cref="AckAsync" path="/exception"/>
+    public Task RetryAsync(CancellationToken cancellationToken = default)
+    {
+        BeginSettlement("retry");
+        return Await(_source.Connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true)), "Retry", cancellationToken);
+    }
+
+    /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> from now.</summary>
+    /// <inheritdoc cref="AckAsync" path="/exception"/>
+    public Task RetryAfterAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        Arguments.NotNegative(delay, "retry delay");
+        BeginSettlement("retry");
+        var item = new Wire.NackItem(DeliveryId, Requeue: true, DelayMs: Durations.ToMilliseconds(delay));
+        return Await(_source.Connection.Settlements.Nack(item), "Delayed retry", cancellationToken);
+    }
+
+    /// <summary>Keeps the delivery longer: its lease restarts with length <paramref name="by"/>, or the queue's
+    /// lease when null. May be called any number of times before the delivery is settled.</summary>
+    /// <exception cref="InvalidArgumentException">Already settled, an auto-ack delivery, or a non-positive duration.</exception>
+    /// <exception cref="BrokerException">The broker no longer holds the delivery (<c>stale_delivery</c>).</exception>
+    public Task ExtendLeaseAsync(TimeSpan? by = null, CancellationToken cancellationToken = default)
+    {
+        Arguments.Positive(by, "lease extension");
+        EnsureManual("extend the lease of");
+        if (Volatile.Read(ref _settled) != 0)
+        {
+            throw new InvalidArgumentException(
+                $"Delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset}) is already settled; its lease cannot be extended.",
+                "delivery", "already_settled");
+        }
+
+        var item = new Wire.LeaseExtension(DeliveryId, Durations.ToMilliseconds(by));
+        return Await(_source.Connection.Settlements.ExtendLease(item), "Lease extension", cancellationToken, ending: false);
+    }
+
+    /// <summary>Starts the process span; called as the subscription hands the delivery out.</summary>
+    internal void BeginProcessing() => _activity = SinewActivities.StartProcess(this);
+
+    /// <summary>Ends the process span if settling has not already.</summary>
+    internal void EndProcessing() => Interlocked.Exchange(ref _activity, null)?.Dispose();
+
+    private void EnsureManual(string action)
+    {
+        if (AckMode == AckMode.Auto)
+        {
+            throw new InvalidArgumentException(
+                $"Cannot {action} delivery {DeliveryId}: it came from a subscription with AckMode.Auto, which the broker settled when it sent it. " +
+                "Subscribe with AckMode.Manual to settle deliveries yourself.",
+                "delivery", "auto_ack");
+        }
+    }
+
+    private void BeginSettlement(string action)
+    {
+        EnsureManual(action);
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            throw new InvalidArgumentException(
+                $"Cannot {action} delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset}): it is already settled. " +
+                "Settle each delivery exactly once.",
+                "delivery", "already_settled");
+        }
+    }
+
+    private async Task Await(Task<IReadOnlyList<Wire.SettleFailure>> settlement, string action, CancellationToken cancellationToken, bool ending = true)
+    {
+        try
+        {
+            var failures = await settlement.WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var failure in failures)
+            {
+                if (failure.DeliveryId == DeliveryId)
+                {
+                    throw BrokerErrors.FromSettleFailure(failure.Code,
+                        $"{action} of delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset})");
+                }
+            }
+        }
+        catch (Exception e) when (ending && _activity is { } activity)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+        finally
+        {
+            if (ending)
+            {
+                EndProcessing();
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+// The connection dropped while an operation was in flight.
+namespace Sinew.Client;
+
+/// <summary>The connection dropped while the operation was in flight. The operation is not replayed: it
+/// may or may not have taken effect. Code <c>connection_lost</c>, retryable; the next operation reconnects
+/// first.</summary>
+public sealed class ConnectionLostException : SinewException
+{
+    /// <summary>Creates the exception.</summary>
+    public ConnectionLostException(string message, Exception? innerException = null)
+        : base(SinewErrorCodes.ConnectionLost, isRetryable: true, message, innerException)
+    {
+    }
+}

@@ -1,0 +1,166 @@
+// The steps every publish takes, shared by Publisher and ReliablePublisher: get a connection and a route,
+// check and build the wire message, send it.
+using System.Diagnostics;
+using Sinew.Client.Connection;
+using Sinew.Client.Diagnostics;
+using Sinew.Client.Routing;
+using Sinew.Protocol.Framing;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Internal;
+
+internal sealed class PublishPipeline(SinewClient client, PublishTarget target, TimeSpan? defaultDelay, TimeSpan? defaultTtl)
+{
+    private int _closed;
+
+    public PublishTarget Target => target;
+
+    public SinewClient Client => client;
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Refuses new publishes; returns false if already closed.</summary>
+    public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
+
+    public void ThrowIfClosed(string handle)
+    {
+        if (IsClosed)
+        {
+            throw new ClientClosedException($"{target.Description} is not possible: the {handle} was disposed.");
+        }
+
+        client.ThrowIfClosed(target.Description);
+    }
+
+    /// <summary>Sends one confirmed message; the returned request completes with the receipt.</summary>
+    public async ValueTask<PendingPublish> SendConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
+        CancellationToken cancellationToken)
+    {
+        target.BeginPublish();
+        PendingPublish? pending = null;
+        try
+        {
+            var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var publish = new Wire.Publish(target.Queue.Topic, target.Queue.Group,
+                Build(message, route, connection.Limits.MaxHeaders, activity, producerId, sequence), route?.RoutingVersion);
+            pending = new PendingPublish(target);
+            connection.Send(pending, publish, FrameFlags.Confirm, cancellationToken);
+            return pending;
+        }
+        catch (Exception e)
+        {
+            Abandon(pending, e);
+            throw;
+        }
+    }
+
+    /// <summary>Sends one message without asking for confirmation (request id 0).</summary>
+    public async ValueTask SendUnconfirmedAsync(OutgoingMessage message, Activity? activity, CancellationToken cancellationToken)
+    {
+        var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var publish = new Wire.Publish(target.Queue.Topic, target.Queue.Group,
+            Build(message, route, connection.Limits.MaxHeaders, activity, null, null), route?.RoutingVersion);
+        connection.SendOneWay(publish, target.Description);
+    }
+
+    /// <summary>Sends messages in one confirmed PublishBatch frame.</summary>
+    public async ValueTask<PendingPublishBatch> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, Activity? activity, string? producerId,
+        ulong firstSequence, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            throw new InvalidArgumentException("The batch is empty; pass at least one message.", "messages", "empty");
+        }
+
+        target.BeginPublish();
+        PendingPublishBatch? pending = null;
+        try
+        {
+            var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var limit = connection.Limits.MaxBatchMessages;
+            if ((uint)messages.Count > limit)
+            {
+                throw new InvalidArgumentException(
+                    $"The batch has {messages.Count} messages; the broker accepts at most {limit} per batch. Split it into several batches.",
+                    "messages", "too_many");
+            }
+
+            var wire = new Wire.PublishMessage[messages.Count];
+            for (var i = 0; i < wire.Length; i++)
+            {
+                wire[i] = Build(messages[i] ?? throw new ArgumentException($"messages[{i}] is null.", nameof(messages)), route,
+                    connection.Limits.MaxHeaders, activity, producerId, producerId is null ? null : firstSequence + (ulong)i);
+            }
+
+            pending = new PendingPublishBatch(target, wire.Length);
+            connection.Send(pending, new Wire.PublishBatch(target.Queue.Topic, target.Queue.Group, wire, route?.RoutingVersion),
+                FrameFlags.Confirm, cancellationToken);
+            return pending;
+        }
+        catch (Exception e)
+        {
+            Abandon(pending, e);
+            throw;
+        }
+    }
+
+    /// <summary>Ends the in-flight count of a publish that failed before it was sent. Once a request exists, failing
+    /// it does that (exactly once, even if the connection failed it already); before, the count is ended here.</summary>
+    private void Abandon<T>(PendingRequest<T>? pending, Exception error)
+    {
+        if (pending is null)
+        {
+            target.EndPublish();
+            return;
+        }
+
+        pending.Fail(error);
+
+        // The caller gets the exception directly; the request's own task is observed here so it is not reported
+        // as unobserved.
+        _ = pending.Task.Exception;
+    }
+
+    private async ValueTask<(SinewConnection Connection, QueueRoute? Route)> PrepareAsync(CancellationToken cancellationToken)
+    {
+        var connection = await client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var route = await client.ResolveRouteAsync(target, connection, cancellationToken).ConfigureAwait(false);
+        await connection.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+        return (connection, route);
+    }
+
+    /// <summary>Checks a message and turns it into its wire form, routed and with trace context.</summary>
+    private Wire.PublishMessage Build(OutgoingMessage message, QueueRoute? route, uint maxHeaders, Activity? activity, string? producerId, ulong? sequence)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Arguments.ContentType(message.ContentType);
+        Arguments.Headers(message.Headers, maxHeaders);
+        if (message.Delay is not null && message.NotBefore is not null)
+        {
+            throw new InvalidArgumentException(
+                "The message sets both Delay and NotBefore; set one: Delay counts from the broker's receipt, NotBefore is an absolute time.",
+                "delay", "conflicting_options");
+        }
+
+        Arguments.NotNegative(message.Delay, "delay");
+        Arguments.Positive(message.Ttl, "TTL");
+        ulong? notBeforeMs = null;
+        if (message.NotBefore is { } notBefore)
+        {
+            if (notBefore < DateTimeOffset.UnixEpoch)
+            {
+                throw new InvalidArgumentException($"NotBefore ({notBefore:o}) is before 1970; use a later time or a Delay.", "not_before", "out_of_range");
+            }
+
+            notBeforeMs = Durations.ToUnixMilliseconds(notBefore);
+        }
+
+        var delayMs = Durations.ToMilliseconds(message.Delay ?? (message.NotBefore is null ? defaultDelay : null));
+        var ttlMs = Durations.ToMilliseconds(message.Ttl ?? defaultTtl);
+        var key = message.Key;
+        var partition = target.ChoosePartition(route, key is { } k ? k.Span : default, key.HasValue);
+        var headers = TraceContext.Inject(message.Headers, activity, maxHeaders);
+        return new Wire.PublishMessage(message.Payload, message.ContentType, headers, key, partition, notBeforeMs, delayMs, ttlMs, producerId, sequence);
+    }
+}

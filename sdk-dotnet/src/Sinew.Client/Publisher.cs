@@ -1,0 +1,147 @@
+// A handle for publishing to one queue: unconfirmed, confirmed, pipelined and batched.
+using Sinew.Client.Diagnostics;
+using Sinew.Client.Internal;
+
+namespace Sinew.Client;
+
+/// <summary>Publishes to one queue. Cheap to create, thread-safe, and independent of the connection: after a
+/// reconnect it simply continues. Keyed messages go to <c>fnv1a64(key) mod partitions</c>; keyless messages go
+/// round-robin over the partitions, per publisher.</summary>
+public sealed class Publisher : IAsyncDisposable
+{
+    private readonly PublishPipeline _pipeline;
+
+    internal Publisher(PublishPipeline pipeline)
+    {
+        _pipeline = pipeline;
+    }
+
+    /// <summary>The queue's topic.</summary>
+    public string Topic => _pipeline.Target.Queue.Topic;
+
+    /// <summary>The queue's group; null for none.</summary>
+    public string? Group => _pipeline.Target.Queue.Group;
+
+    /// <summary>Publishes a message and waits until the broker confirms it is durable.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels before sending; after sending it only stops the wait, and the message
+    /// may still be stored.</param>
+    /// <returns>Where the message was stored.</returns>
+    /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
+    /// <exception cref="BrokerException">The broker refused it (for example <c>not_found</c>).</exception>
+    /// <exception cref="ConnectionLostException">The connection dropped before the confirmation; it may or may not be stored.</exception>
+    /// <exception cref="OperationTimeoutException">No confirmation within the request timeout.</exception>
+    public async Task<PublishReceipt> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        _pipeline.ThrowIfClosed("publisher");
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+        try
+        {
+            var pending = await _pipeline.SendConfirmedAsync(message, activity, null, null, cancellationToken).ConfigureAwait(false);
+            var receipt = await pending.Task.ConfigureAwait(false);
+            Tag(activity, receipt);
+            return receipt;
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Publishes a message without confirmation: completes once the message is queued for the socket. The
+    /// broker answers nothing on success; a failure goes to <see cref="SinewClientOptions.OnError"/> and the log (event
+    /// <see cref="SinewLogEvents.UnsolicitedError"/>).</summary>
+    /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
+    /// <exception cref="ConnectionLostException">The connection ended before the message was queued.</exception>
+    public async ValueTask PublishUnconfirmedAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        _pipeline.ThrowIfClosed("publisher");
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+        try
+        {
+            await _pipeline.SendUnconfirmedAsync(message, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Publishes a message and returns as soon as it is queued for the socket, with a
+    /// <see cref="PublishConfirmation"/> that completes when the broker confirms it. Keeps many publishes in flight on
+    /// one connection without waiting for each round trip.</summary>
+    /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
+    public async ValueTask<PublishConfirmation> PublishWithConfirmationAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        _pipeline.ThrowIfClosed("publisher");
+        var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+        try
+        {
+            var pending = await _pipeline.SendConfirmedAsync(message, activity, null, null, cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                _ = pending.Task.ContinueWith(static (task, state) =>
+                {
+                    var span = (System.Diagnostics.Activity)state!;
+                    if (task.IsCompletedSuccessfully)
+                    {
+                        Tag(span, task.Result);
+                    }
+                    else if (task.Exception?.InnerException is { } error)
+                    {
+                        SinewActivities.RecordFailure(span, error);
+                    }
+
+                    span.Dispose();
+                }, activity, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return new PublishConfirmation(pending.Task);
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            activity?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Publishes messages in one frame and waits for their confirmation. The broker validates the batch as
+    /// a whole: if any message is invalid, none is stored. At most the broker's <c>max_batch_messages</c>.</summary>
+    /// <returns>One receipt per message, in order.</returns>
+    /// <exception cref="InvalidArgumentException">The batch is empty or too large, or a message breaks a rule; nothing was sent.</exception>
+    public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        _pipeline.ThrowIfClosed("publisher");
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages?.Count ?? 0);
+        try
+        {
+            var pending = await _pipeline.SendBatchAsync(messages!, activity, null, 0, cancellationToken).ConfigureAwait(false);
+            return await pending.Task.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Refuses further publishes and waits until every confirmation this publisher still expects has
+    /// arrived or failed (each is bounded by the request timeout).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _pipeline.Close();
+        await _pipeline.Target.WhenDrained().ConfigureAwait(false);
+    }
+
+    private static void Tag(System.Diagnostics.Activity? activity, PublishReceipt receipt)
+    {
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.destination.partition.id", receipt.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("messaging.sinew.offset", receipt.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+}

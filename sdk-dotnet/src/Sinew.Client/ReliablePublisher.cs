@@ -1,0 +1,143 @@
+// A publisher that stamps idempotency keys and retries retryable failures until the broker confirms.
+using Sinew.Client.Diagnostics;
+using Sinew.Client.Internal;
+
+namespace Sinew.Client;
+
+/// <summary>Publishes with exactly-once storage despite retries: each message carries the publisher's producer id
+/// and its own sequence number, and a retryable failure (connection lost, timeout, <c>unavailable</c>,
+/// <c>redirect</c>, …) is retried with the same pair — reconnecting first if needed — until confirmed or
+/// <see cref="ReliablePublisherOptions.MaxAttempts"/> attempts have failed. The broker's dedup window turns a retry of
+/// a message it already stored into a confirmation with <see cref="PublishReceipt.Duplicate"/> set.</summary>
+public sealed class ReliablePublisher : IAsyncDisposable
+{
+    private readonly PublishPipeline _pipeline;
+    private readonly ReliablePublisherOptions _options;
+    private readonly CancellationTokenSource _disposed = new();
+    private ulong _nextSequence;
+
+    internal ReliablePublisher(PublishPipeline pipeline, ReliablePublisherOptions options, string producerId)
+    {
+        _pipeline = pipeline;
+        _options = options;
+        ProducerId = producerId;
+        _nextSequence = options.InitialSequence;
+    }
+
+    /// <summary>The queue's topic.</summary>
+    public string Topic => _pipeline.Target.Queue.Topic;
+
+    /// <summary>The queue's group; null for none.</summary>
+    public string? Group => _pipeline.Target.Queue.Group;
+
+    /// <summary>The producer id stamped on every message.</summary>
+    public string ProducerId { get; }
+
+    /// <summary>The sequence number the next message will get. Persist it with an explicit
+    /// <see cref="ReliablePublisherOptions.ProducerId"/> to continue after a restart.</summary>
+    public ulong NextSequence => Interlocked.Read(ref _nextSequence);
+
+    /// <summary>Publishes a message, retrying retryable failures, and returns its receipt.</summary>
+    /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
+    /// <exception cref="SinewException">A failure that is not retryable, or the last failure once every attempt failed.</exception>
+    public async Task<PublishReceipt> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _pipeline.ThrowIfClosed("reliable publisher");
+        var sequence = Interlocked.Increment(ref _nextSequence) - 1;
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+        activity?.SetTag("messaging.sinew.producer_id", ProducerId);
+        activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            return await WithRetriesAsync(sequence, async token =>
+            {
+                var pending = await _pipeline.SendConfirmedAsync(message, activity, ProducerId, sequence, token).ConfigureAwait(false);
+                return await pending.Task.ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Publishes messages in one batch (consecutive sequence numbers), retrying the whole batch on retryable
+    /// failures; messages the broker already stored come back as duplicates.</summary>
+    /// <returns>One receipt per message, in order.</returns>
+    public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        _pipeline.ThrowIfClosed("reliable publisher");
+        if (messages.Count == 0)
+        {
+            throw new InvalidArgumentException("The batch is empty; pass at least one message.", "messages", "empty");
+        }
+
+        var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
+        try
+        {
+            return await WithRetriesAsync(first, async token =>
+            {
+                var pending = await _pipeline.SendBatchAsync(messages, activity, ProducerId, first, token).ConfigureAwait(false);
+                return await pending.Task.ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SinewActivities.RecordFailure(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Refuses further publishes, stops the retries under way (they fail with
+    /// <see cref="ClientClosedException"/>) and waits for the confirmations still expected.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_pipeline.Close())
+        {
+            await _disposed.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _pipeline.Target.WhenDrained().ConfigureAwait(false);
+    }
+
+    private async Task<T> WithRetriesAsync<T>(ulong sequence, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        var maxAttempts = Math.Max(1, _options.MaxAttempts);
+        for (var number = 1; ; number++)
+        {
+            try
+            {
+                return await attempt(linked.Token).ConfigureAwait(false);
+            }
+            catch (SinewException e) when (e.IsRetryable && number < maxAttempts)
+            {
+                var delay = Backoff(number);
+                Log.PublishRetry(_pipeline.Client.Logger, _pipeline.Target.Queue, ProducerId, sequence, number, maxAttempts,
+                    (long)delay.TotalMilliseconds, e.Message);
+                try
+                {
+                    await Task.Delay(delay, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was disposed while retrying.", e);
+                }
+            }
+            catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was disposed while waiting.");
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failedAttempt)
+    {
+        var factor = Math.Pow(2, Math.Min(failedAttempt - 1, 30));
+        return TimeSpan.FromTicks((long)Math.Min(_options.RetryDelay.Ticks * factor, _options.MaxRetryDelay.Ticks));
+    }
+}

@@ -1,0 +1,78 @@
+// Partition counts per queue, learned from DeclareQueueOk and Topology frames.
+using System.Collections.Concurrent;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Routing;
+
+/// <summary>The client's routing knowledge, shared by every publisher and subscription of a client. A
+/// <see cref="Version"/> that changes with every update lets publishers keep the route they looked up last
+/// without a dictionary lookup per message.</summary>
+internal sealed class TopologyCache
+{
+    private readonly ConcurrentDictionary<QueueKey, QueueRoute> _routes = new();
+    private readonly object _gate = new();
+    private ulong? _generation;
+    private int _version;
+
+    /// <summary>Changes whenever any route changes.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    public bool TryGet(QueueKey queue, out QueueRoute route) => _routes.TryGetValue(queue, out route!);
+
+    /// <summary>Records a queue's partition count from its DeclareQueueOk. A routing version already known for
+    /// the same partition count is kept.</summary>
+    public void Learn(QueueKey queue, uint partitions)
+    {
+        _routes.AddOrUpdate(queue,
+            static (_, p) => new QueueRoute(p, null),
+            static (_, existing, p) => existing.Partitions == p ? existing : new QueueRoute(p, null),
+            partitions);
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>Replaces the queues' routes with a topology's, unless a newer generation was applied already
+    /// (a reply and a push can cross).</summary>
+    /// <returns>False when the topology was older than what the cache holds.</returns>
+    public bool Apply(Wire.Topology topology)
+    {
+        lock (_gate)
+        {
+            if (_generation is { } current && topology.Generation < current)
+            {
+                return false;
+            }
+
+            _generation = topology.Generation;
+            var present = new HashSet<QueueKey>();
+            foreach (var channel in topology.Channels)
+            {
+                if (channel.Kind != Wire.ChannelKind.Queue || channel.Partitions == 0)
+                {
+                    continue;
+                }
+
+                var key = new QueueKey(channel.Topic, Protocol.Naming.GroupNames.Normalise(channel.Group));
+                present.Add(key);
+                _routes[key] = new QueueRoute(channel.Partitions, channel.RoutingVersion);
+            }
+
+            foreach (var key in _routes.Keys)
+            {
+                if (!present.Contains(key))
+                {
+                    _routes.TryRemove(key, out _);
+                }
+            }
+
+            Interlocked.Increment(ref _version);
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a queue's route after the broker said it was stale, so the next publish looks it up again.</summary>
+    public void Invalidate(QueueKey queue)
+    {
+        _routes.TryRemove(queue, out _);
+        Interlocked.Increment(ref _version);
+    }
+}

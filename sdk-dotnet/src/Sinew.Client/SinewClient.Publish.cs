@@ -1,0 +1,52 @@
+// Creating publishers.
+using Sinew.Client.Internal;
+using Sinew.Client.Routing;
+
+namespace Sinew.Client;
+
+public sealed partial class SinewClient
+{
+    private static readonly PublisherOptions DefaultPublisherOptions = new();
+    private static readonly ReliablePublisherOptions DefaultReliablePublisherOptions = new();
+
+    /// <summary>A publisher for one queue. Nothing is sent until the first publish.</summary>
+    /// <param name="topic">The queue's topic.</param>
+    /// <param name="options">Its group and defaults; null for none.</param>
+    /// <exception cref="InvalidArgumentException">The topic, group or a default is invalid.</exception>
+    public Publisher CreatePublisher(string topic, PublisherOptions? options = null)
+    {
+        options ??= DefaultPublisherOptions;
+        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
+        Arguments.NotNegative(options.DefaultDelay, "default delay");
+        Arguments.Positive(options.DefaultTtl, "default TTL");
+        ThrowIfClosed($"Creating a publisher for queue {queue}");
+        return new Publisher(new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl));
+    }
+
+    /// <summary>A publisher that stamps every message with a producer id and sequence number and retries retryable
+    /// failures until the broker confirms (see <see cref="ReliablePublisher"/>).</summary>
+    /// <exception cref="InvalidArgumentException">The topic, group, producer id or a setting is invalid.</exception>
+    public ReliablePublisher CreateReliablePublisher(string topic, ReliablePublisherOptions? options = null)
+    {
+        options ??= DefaultReliablePublisherOptions;
+        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
+        var producerId = Arguments.ProducerId(options.ProducerId ?? Guid.NewGuid().ToString("N"));
+        if (options.MaxAttempts < 1)
+        {
+            throw new InvalidArgumentException($"MaxAttempts is {options.MaxAttempts}; use at least 1 (the first attempt counts).", "max_attempts", "out_of_range");
+        }
+
+        Arguments.NotNegative(options.RetryDelay, "retry delay");
+        if (options.MaxRetryDelay < options.RetryDelay)
+        {
+            throw new InvalidArgumentException($"MaxRetryDelay ({options.MaxRetryDelay}) is shorter than RetryDelay ({options.RetryDelay}).",
+                "max_retry_delay", "out_of_range");
+        }
+
+        Arguments.NotNegative(options.DefaultDelay, "default delay");
+        Arguments.Positive(options.DefaultTtl, "default TTL");
+        ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
+        var pipeline = new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl);
+        return new ReliablePublisher(pipeline, options, producerId);
+    }
+}

@@ -1,0 +1,112 @@
+// The dependency-injection registration: a validated, lazily connecting singleton that logs through the
+// container and closes with it.
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sinew.Client.Tests.Fakes;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Tests.Engine;
+
+public class DependencyInjectionTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task The_registered_client_is_a_singleton_that_connects_on_first_use()
+    {
+        await using var broker = new FakeBroker();
+        var services = new ServiceCollection();
+        services.AddSinewClient(o =>
+        {
+            o.Endpoints = [broker.Endpoint];
+            o.ClientName = "di-tests";
+        });
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var client = provider.GetRequiredService<SinewClient>();
+        Assert.Same(client, provider.GetRequiredService<SinewClient>());
+        Assert.False(client.IsConnected);
+        Assert.Equal(0, broker.AcceptedConnections);
+
+        var info = await client.DeclareQueueAsync("orders");
+        Assert.True(info.Created);
+        Assert.Equal("di-tests", Assert.Single(broker.ReceivedOf<Wire.Hello>()).ClientName);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Invalid_options_fail_when_the_client_is_resolved_with_guidance()
+    {
+        var services = new ServiceCollection();
+        services.AddSinewClient(o => o.Endpoints = ["broker:http"]);
+        await using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<SinewClient>());
+        Assert.Contains("Endpoints[0]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("host:port", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Disposing_the_container_closes_the_client()
+    {
+        await using var broker = new FakeBroker();
+        var services = new ServiceCollection();
+        services.AddSinewClient(o => o.Endpoints = [broker.Endpoint]);
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<SinewClient>();
+        await client.EnsureConnectedAsync();
+        await provider.DisposeAsync();
+        await broker.WaitForAsync<Wire.Goodbye>();
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_client_logs_through_the_containers_logger_factory_with_stable_event_ids()
+    {
+        await using var broker = new FakeBroker();
+        var sink = new RecordingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(sink).SetMinimumLevel(LogLevel.Debug));
+        services.AddSinewClient(o => o.Endpoints = [broker.Endpoint]);
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<SinewClient>().EnsureConnectedAsync();
+
+        var connected = Assert.Single(sink.Entries, e => e.Id.Id == SinewLogEvents.Connected);
+        Assert.Equal(SinewDiagnostics.LoggerCategory, connected.Category);
+        Assert.Contains(broker.Endpoint, connected.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingLoggerProvider : ILoggerProvider
+    {
+        private readonly List<(string Category, EventId Id, string Message)> _entries = [];
+
+        public IReadOnlyList<(string Category, EventId Id, string Message)> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(RecordingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._entries)
+                {
+                    owner._entries.Add((category, eventId, formatter(state, exception)));
+                }
+            }
+        }
+    }
+}

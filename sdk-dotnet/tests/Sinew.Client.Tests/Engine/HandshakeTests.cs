@@ -1,0 +1,154 @@
+// Connecting: the Hello the client sends, and a fast typed error for every way a handshake can fail.
+using System.Diagnostics;
+using Sinew.Client.Tests.Fakes;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Tests.Engine;
+
+public class HandshakeTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task Connect_sends_hello_offering_version_1_with_the_client_name_version_and_heartbeat()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Heartbeat = TimeSpan.FromSeconds(3));
+
+        Assert.True(client.IsConnected);
+        var hello = Assert.Single(broker.ReceivedOf<Wire.Hello>());
+        Assert.Equal(1, hello.MinVersion);
+        Assert.Equal(1, hello.MaxVersion);
+        Assert.Equal("client-tests", hello.ClientName);
+        Assert.False(string.IsNullOrEmpty(hello.ClientVersion));
+        Assert.Equal(3000UL, hello.HeartbeatMs);
+        Assert.Null(hello.Auth);
+        Assert.Null(hello.ResumeToken);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Plain_credentials_are_sent_in_hello_and_accepted()
+    {
+        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Credentials = SinewCredentials.Plain("alice", "s3cret"));
+        var auth = Assert.Single(broker.ReceivedOf<Wire.Hello>()).Auth!;
+        Assert.Equal(Wire.AuthMechanism.Plain, auth.Mechanism);
+        Assert.Equal("alice", auth.Identity);
+        Assert.Equal("s3cret", auth.Secret);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_token_is_sent_with_an_empty_identity()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Credentials = SinewCredentials.Token("tok-1"));
+        var auth = Assert.Single(broker.ReceivedOf<Wire.Hello>()).Auth!;
+        Assert.Equal(Wire.AuthMechanism.Token, auth.Mechanism);
+        Assert.Equal(string.Empty, auth.Identity);
+        Assert.Equal("tok-1", auth.Secret);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Rejected_credentials_fail_fast_with_unauthorized()
+    {
+        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<BrokerException>(() =>
+            TestClients.ConnectAsync(broker, o => o.Credentials = SinewCredentials.Plain("alice", "wrong")));
+        Assert.Equal("unauthorized", error.Code);
+        Assert.Equal(6, error.BrokerCode);
+        Assert.False(error.IsRetryable);
+        Assert.Contains("Credentials", error.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "an unauthorized handshake must not wait for a timeout");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Missing_credentials_fail_with_unauthorized_without_retrying()
+    {
+        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
+        await Assert.ThrowsAsync<BrokerException>(() => TestClients.ConnectAsync(broker));
+        Assert.Equal(1, broker.AcceptedConnections);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task No_common_protocol_version_fails_fast_with_protocol_mismatch()
+    {
+        await using var broker = new FakeBroker { SupportedVersions = [2, 3] };
+        var error = await Assert.ThrowsAsync<BrokerException>(() => TestClients.ConnectAsync(broker));
+        Assert.Equal("protocol_mismatch", error.Code);
+        Assert.Equal("2,3", error.Details["supported"]);
+        Assert.Contains("2,3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_http_server_is_recognised_as_not_a_sinew_broker_without_waiting_for_the_timeout()
+    {
+        await using var http = new FakeHttpServer();
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ConnectionException>(() =>
+            SinewClient.ConnectAsync(TestClients.Options(http.Endpoint, o => o.ConnectTimeout = TimeSpan.FromSeconds(8))));
+        Assert.Equal("connection_failed", error.Code);
+        Assert.True(error.IsRetryable);
+        Assert.Contains("not a Sinew broker", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP", error.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_refused_connection_is_a_connection_error_naming_the_endpoint()
+    {
+        var port = FreePort();
+        var error = await Assert.ThrowsAsync<ConnectionException>(() => SinewClient.ConnectAsync(TestClients.Options($"127.0.0.1:{port}")));
+        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_peer_that_never_answers_fails_after_the_connect_timeout()
+    {
+        await using var silent = new SilentServer();
+        var error = await Assert.ThrowsAsync<ConnectionException>(() =>
+            SinewClient.ConnectAsync(TestClients.Options(silent.Endpoint, o => o.ConnectTimeout = TimeSpan.FromMilliseconds(300))));
+        Assert.Contains("connect timeout", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<OperationCanceledException>(error.InnerException);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Endpoints_are_tried_in_order_until_one_accepts()
+    {
+        await using var broker = new FakeBroker();
+        var dead = $"127.0.0.1:{FreePort()}";
+        await using var client = await SinewClient.ConnectAsync(TestClients.Options(dead, o => o.Endpoints = [dead, broker.Endpoint]));
+        Assert.True(client.IsConnected);
+        Assert.Equal(broker.Port, client.CurrentConnection!.Endpoint.Port);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task When_every_endpoint_fails_the_error_lists_each_failure()
+    {
+        var first = $"127.0.0.1:{FreePort()}";
+        var second = $"127.0.0.1:{FreePort()}";
+        var error = await Assert.ThrowsAsync<ConnectionException>(() => SinewClient.ConnectAsync(TestClients.Options(first, o => o.Endpoints = [first, second])));
+        Assert.Contains("any of the 2 endpoints", error.Message, StringComparison.Ordinal);
+        Assert.Contains(first, error.Message, StringComparison.Ordinal);
+        Assert.Contains(second, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_negotiated_limits_and_heartbeat_come_from_hello_ok()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 250, Limits = new Wire.Limits(1 << 20, 10, 8, 500) };
+        await using var client = await TestClients.ConnectAsync(broker);
+        var connection = client.CurrentConnection!;
+        Assert.Equal(250, connection.HeartbeatMs);
+        Assert.Equal(1 << 20, connection.MaxBodyBytes);
+        Assert.Equal(8u, connection.Limits.MaxHeaders);
+    }
+
+    /// <summary>A port nobody listens on: bound, then released.</summary>
+    internal static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

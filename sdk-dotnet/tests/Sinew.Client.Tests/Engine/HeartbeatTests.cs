@@ -1,0 +1,55 @@
+// Heartbeats both ways: answering the broker's Ping, pinging when idle, and declaring a silent peer dead.
+using Sinew.Client.Tests.Fakes;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Tests.Engine;
+
+[Collection(TimingSensitive.Name)]
+public class HeartbeatTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task A_ping_from_the_broker_is_answered_with_a_pong_carrying_its_request_id()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        broker.Connections[0].Send(Wire.Ping.Instance, 77);
+        var pong = await broker.WaitForAsync<Wire.Pong>();
+        Assert.Equal(77u, pong.RequestId);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_idle_client_pings_at_the_negotiated_interval()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 200 };
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Heartbeat = TimeSpan.FromSeconds(1));
+        var ping = await broker.WaitForAsync<Wire.Ping>();
+        Assert.NotEqual(0u, ping.RequestId);
+        await TestClients.EventuallyAsync(() => broker.ReceivedOf<Wire.Ping>().Count >= 3, "three pings were sent");
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task No_pings_are_sent_when_the_broker_disables_heartbeats()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 0 };
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Heartbeat = TimeSpan.FromMilliseconds(50));
+        await Task.Delay(400);
+        Assert.Empty(broker.ReceivedOf<Wire.Ping>());
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_broker_silent_for_three_intervals_is_declared_dead()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 150 };
+        broker.AddQueue("orders");
+        await using var client = await TestClients.ConnectAsync(broker);
+        await using var subscription = await client.SubscribeAsync("orders");
+        broker.Silent = true;
+
+        var error = await Assert.ThrowsAsync<SubscriptionEndedException>(() => TestClients.TakeAsync(subscription, 1));
+        Assert.Equal(SubscriptionEndReason.ConnectionLost, error.Reason);
+        Assert.Contains("three heartbeat intervals", error.Message, StringComparison.Ordinal);
+        Assert.False(client.IsConnected);
+    }
+}

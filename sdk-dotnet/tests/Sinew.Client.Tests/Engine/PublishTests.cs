@@ -1,0 +1,335 @@
+// Publishing: what goes on the wire, confirmation mapping (single, pipelined, batch), routing, and the
+// checks that refuse a message before anything is sent.
+using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Framing;
+using Sinew.Protocol.Routing;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Tests.Engine;
+
+public class PublishTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task A_confirmed_publish_returns_the_partition_and_offset_the_broker_confirmed()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+
+        var first = await publisher.PublishAsync(OutgoingMessage.FromText("a"));
+        var second = await publisher.PublishAsync(OutgoingMessage.FromText("b"));
+
+        Assert.Equal(new PublishReceipt(0, 0, false), first);
+        Assert.Equal(new PublishReceipt(0, 1, false), second);
+        var frame = await broker.WaitForAsync<Wire.Publish>();
+        Assert.Equal(FrameFlags.Confirm, frame.Header.Flags);
+        Assert.NotEqual(0u, frame.RequestId);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Every_message_field_reaches_the_wire()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders", new QueueOptions { Group = "eu", Partitions = 4 });
+        var publisher = client.CreatePublisher("orders", new PublisherOptions { Group = "eu" });
+        var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(4_102_444_800_000);
+
+        await publisher.PublishAsync(new OutgoingMessage(new byte[] { 1, 2, 3 })
+        {
+            ContentType = "application/octet-stream",
+            Headers = new Dictionary<string, string> { ["tenant"] = "acme", ["sinew.client.origin"] = "tests" },
+            Key = new byte[] { 9, 9 },
+            NotBefore = notBefore,
+            Ttl = TimeSpan.FromSeconds(90),
+        });
+
+        var publish = (Wire.Publish)(await broker.WaitForAsync<Wire.Publish>()).Message;
+        Assert.Equal(("orders", "eu"), (publish.Topic, publish.Group));
+        var message = publish.Message;
+        Assert.Equal(new byte[] { 1, 2, 3 }, message.Payload.ToArray());
+        Assert.Equal("application/octet-stream", message.ContentType);
+        Assert.Equal("acme", message.Headers!["tenant"]);
+        Assert.Equal("tests", message.Headers["sinew.client.origin"]);
+        Assert.Equal(new byte[] { 9, 9 }, message.PartitionKey!.Value.ToArray());
+        Assert.Equal(PartitionRouting.PartitionForKey(new byte[] { 9, 9 }, 4), message.Partition);
+        Assert.Equal(4_102_444_800_000UL, message.NotBeforeMs);
+        Assert.Null(message.DelayMs);
+        Assert.Equal(90_000UL, message.TtlMs);
+        Assert.Null(message.ProducerId);
+        Assert.Null(message.Sequence);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_unconfirmed_publish_asks_for_no_reply()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        await client.CreatePublisher("orders").PublishUnconfirmedAsync(OutgoingMessage.FromText("fire and forget"));
+        var frame = await broker.WaitForAsync<Wire.Publish>();
+        Assert.Equal(0u, frame.RequestId);
+        Assert.Equal(FrameFlags.None, frame.Header.Flags);
+        await TestClients.EventuallyAsync(() => broker.Stored("orders").Count == 1, "the broker stored the message");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_failed_unconfirmed_publish_is_reported_to_the_error_handler()
+    {
+        var reported = new TaskCompletionSource<SinewException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker, o => o.OnError = e =>
+        {
+            reported.TrySetResult(e);
+            throw new InvalidOperationException("a faulty handler must not hurt the client");
+        });
+        await client.CreatePublisher("nowhere").PublishUnconfirmedAsync(OutgoingMessage.FromText("lost"));
+
+        var error = Assert.IsType<BrokerException>(await reported.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("not_found", error.Code);
+        await client.DeclareQueueAsync("somewhere");
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Pipelined_publishes_are_each_confirmed_with_their_own_offset()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+
+        var confirmations = new List<PublishConfirmation>();
+        for (var i = 0; i < 500; i++)
+        {
+            confirmations.Add(await publisher.PublishWithConfirmationAsync(OutgoingMessage.FromText($"m{i}")));
+        }
+
+        var receipts = new List<PublishReceipt>();
+        foreach (var confirmation in confirmations)
+        {
+            receipts.Add(await confirmation);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (ulong)i), receipts.Select(r => r.Offset).Order());
+        var stored = broker.Stored("orders");
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal($"m{i}", System.Text.Encoding.UTF8.GetString(stored[(int)receipts[i].Offset].Message.Payload.Span));
+        }
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_batch_is_one_frame_and_its_receipts_follow_the_message_order()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 });
+        var receipts = await client.CreatePublisher("orders").PublishBatchAsync(
+            [OutgoingMessage.FromText("a"), OutgoingMessage.FromText("b"), OutgoingMessage.FromText("c")]);
+
+        var batch = (Wire.PublishBatch)Assert.Single(broker.Received, f => f.Message is Wire.PublishBatch).Message;
+        Assert.Equal(3, batch.Messages.Count);
+        Assert.Equal(new[] { 0, 1, 0 }, receipts.Select(r => r.Partition));
+        Assert.Equal(new ulong[] { 0, 0, 1 }, receipts.Select(r => r.Offset));
+        Assert.Equal(new uint?[] { 0, 1, 0 }, batch.Messages.Select(m => m.Partition));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_batch_larger_than_the_broker_allows_or_empty_is_refused_before_sending()
+    {
+        await using var broker = new FakeBroker { Limits = new Wire.Limits(FrameLimits.DefaultMaxFrameBytes, 2, 64, 1000) };
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+        var error = await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            publisher.PublishBatchAsync([OutgoingMessage.FromText("a"), OutgoingMessage.FromText("b"), OutgoingMessage.FromText("c")]));
+        Assert.Contains("at most 2", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => publisher.PublishBatchAsync([]));
+        Assert.Empty(broker.ReceivedOf<Wire.PublishBatch>());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_message_over_the_frame_limit_is_refused_and_the_connection_carries_on()
+    {
+        await using var broker = new FakeBroker { Limits = new Wire.Limits(64 * 1024, 1024, 64, 1000) };
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+        var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => publisher.PublishAsync(new OutgoingMessage(new byte[70_000])));
+        Assert.Equal("frame_too_large", error.Reason);
+        Assert.Equal(0UL, (await publisher.PublishAsync(new OutgoingMessage(new byte[60_000]))).Offset);
+        Assert.Single(broker.ReceivedOf<Wire.Publish>());
+
+        // The refused message is not counted as awaiting a confirmation.
+        await publisher.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Keyed_messages_go_to_the_fnv1a_partition_of_their_key()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 8 });
+        var publisher = client.CreatePublisher("orders");
+        foreach (var key in new[] { "alice", "bob", "carol", "dave" })
+        {
+            var receipt = await publisher.PublishAsync(OutgoingMessage.FromText("x").WithKey(key));
+            Assert.Equal((int)PartitionRouting.PartitionForKey(key, 8), receipt.Partition);
+        }
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Keyless_messages_go_round_robin_over_the_partitions()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 3 });
+        var publisher = client.CreatePublisher("orders");
+        var partitions = new List<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            partitions.Add((await publisher.PublishAsync(OutgoingMessage.FromText("x"))).Partition);
+        }
+
+        Assert.Equal([0, 1, 2, 0, 1, 2], partitions);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_queue_this_client_never_declared_is_looked_up_once_in_the_topology()
+    {
+        await using var broker = new FakeBroker();
+        broker.AddQueue("orders", partitions: 3);
+        await using var client = await TestClients.ConnectAsync(broker);
+        var publisher = client.CreatePublisher("orders");
+        var partitions = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            partitions.Add((await publisher.PublishAsync(OutgoingMessage.FromText("x"))).Partition);
+        }
+
+        Assert.Equal([0, 1, 2, 0], partitions);
+        Assert.Single(broker.ReceivedOf<Wire.TopologyRequest>());
+        Assert.NotNull(broker.ReceivedOf<Wire.Publish>()[0].RoutingVersion);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Publishing_to_a_queue_that_does_not_exist_says_to_declare_it()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        var error = await Assert.ThrowsAsync<BrokerException>(() => client.CreatePublisher("nowhere").PublishAsync(OutgoingMessage.FromText("x")));
+        Assert.Equal("not_found", error.Code);
+        Assert.Contains("Publish to queue 'nowhere' failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DeclareQueueAsync", error.Message, StringComparison.Ordinal);
+        // With no routing information a keyless message goes to partition 0, after one topology lookup.
+        Assert.Equal(0u, Assert.Single(broker.ReceivedOf<Wire.Publish>()).Message.Partition);
+        Assert.Single(broker.ReceivedOf<Wire.TopologyRequest>());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_redirect_makes_the_next_publish_refresh_the_route()
+    {
+        var redirected = false;
+        await using var broker = new FakeBroker();
+        broker.Intercept = f =>
+        {
+            if (f.Message is not Wire.Publish || redirected)
+            {
+                return false;
+            }
+
+            redirected = true;
+            f.Connection.Send(new Wire.Error(11, true, "routing moved", new Dictionary<string, string> { ["routing_version"] = "9" }), f.RequestId);
+            return true;
+        };
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 });
+        var publisher = client.CreatePublisher("orders");
+        var error = await Assert.ThrowsAsync<BrokerException>(() => publisher.PublishAsync(OutgoingMessage.FromText("x")));
+        Assert.Equal("redirect", error.Code);
+        Assert.True(error.IsRetryable);
+        Assert.Empty(broker.ReceivedOf<Wire.TopologyRequest>());
+
+        await publisher.PublishAsync(OutgoingMessage.FromText("x"));
+        Assert.Single(broker.ReceivedOf<Wire.TopologyRequest>());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Publisher_defaults_apply_to_messages_that_set_nothing()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders", new PublisherOptions { DefaultDelay = TimeSpan.FromSeconds(2), DefaultTtl = TimeSpan.FromMinutes(5) });
+        await publisher.PublishAsync(OutgoingMessage.FromText("defaults"));
+        await publisher.PublishAsync(OutgoingMessage.FromText("own").WithDelay(TimeSpan.FromMilliseconds(7)).WithTtl(TimeSpan.FromSeconds(1)));
+        await publisher.PublishAsync(OutgoingMessage.FromText("absolute").WithNotBefore(DateTimeOffset.UtcNow.AddHours(1)));
+
+        var messages = broker.ReceivedOf<Wire.Publish>().Select(p => p.Message).ToList();
+        Assert.Equal((2000UL, 300_000UL), (messages[0].DelayMs!.Value, messages[0].TtlMs!.Value));
+        Assert.Equal((7UL, 1000UL), (messages[1].DelayMs!.Value, messages[1].TtlMs!.Value));
+        Assert.Null(messages[2].DelayMs);
+        Assert.NotNull(messages[2].NotBeforeMs);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Invalid_messages_are_refused_before_anything_is_sent()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+
+        Assert.Equal("reserved_prefix", (await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            publisher.PublishAsync(OutgoingMessage.FromText("x").WithHeader("sinew.attempt", "1")))).Reason);
+        Assert.Equal("conflicting_options", (await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            publisher.PublishAsync(OutgoingMessage.FromText("x") with { Delay = TimeSpan.FromSeconds(1), NotBefore = DateTimeOffset.UtcNow }))).Reason);
+        Assert.Equal("out_of_range", (await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            publisher.PublishAsync(OutgoingMessage.FromText("x") with { Ttl = TimeSpan.Zero }))).Reason);
+        Assert.Equal("too_long", (await Assert.ThrowsAsync<InvalidArgumentException>(() =>
+            publisher.PublishUnconfirmedAsync(OutgoingMessage.FromText("x") with { ContentType = new string('c', 300) }).AsTask())).Reason);
+        Assert.Empty(broker.ReceivedOf<Wire.Publish>());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_disposed_publisher_refuses_new_publishes()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+        await publisher.PublishAsync(OutgoingMessage.FromText("x"));
+        await publisher.DisposeAsync();
+        var error = await Assert.ThrowsAsync<ClientClosedException>(() => publisher.PublishAsync(OutgoingMessage.FromText("x")));
+        Assert.Contains("disposed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Disposing_a_publisher_waits_for_the_confirmations_it_expects()
+    {
+        ReceivedFrame? withheld = null;
+        await using var broker = new FakeBroker();
+        broker.Intercept = f =>
+        {
+            if (f.Message is Wire.Publish && withheld is null)
+            {
+                withheld = f;
+                return true;
+            }
+
+            return false;
+        };
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+        var confirmation = await publisher.PublishWithConfirmationAsync(OutgoingMessage.FromText("x"));
+        var disposing = publisher.DisposeAsync().AsTask();
+        await Task.Delay(100);
+        Assert.False(disposing.IsCompleted);
+        broker.Handle(withheld!);
+        await disposing;
+        Assert.True(confirmation.IsCompleted);
+    }
+}

@@ -1,0 +1,184 @@
+// Settling deliveries: each action's frame, settle-once rules, broker failures, and coalescing.
+using Sinew.Client.Tests.Fakes;
+using Wire = Sinew.Protocol.Messages;
+
+namespace Sinew.Client.Tests.Engine;
+
+public class SettlementTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task Each_settlement_sends_its_frame_with_a_request_id_and_completes_on_settle_ok()
+    {
+        await using var fixture = await Fixture.StartAsync(5);
+        var d = await TestClients.TakeAsync(fixture.Subscription, 5);
+
+        await d[0].AckAsync();
+        await d[1].NackAsync("poison");
+        await d[2].RetryAsync();
+        await d[3].RetryAfterAsync(TimeSpan.FromSeconds(2));
+        await d[4].ExtendLeaseAsync(TimeSpan.FromSeconds(5));
+        await d[4].ExtendLeaseAsync();
+
+        var broker = fixture.Broker;
+        Assert.Equal([d[0].DeliveryId], Assert.Single(broker.ReceivedOf<Wire.Ack>()).DeliveryIds);
+        var nacks = broker.ReceivedOf<Wire.Nack>().SelectMany(n => n.Items).ToList();
+        Assert.Equal(new Wire.NackItem(d[1].DeliveryId, false, Reason: "poison"), nacks[0]);
+        Assert.Equal(new Wire.NackItem(d[2].DeliveryId, true), nacks[1]);
+        Assert.Equal(new Wire.NackItem(d[3].DeliveryId, true, DelayMs: 2000), nacks[2]);
+        var extensions = broker.ReceivedOf<Wire.ExtendLease>().SelectMany(e => e.Items).ToList();
+        Assert.Equal([new Wire.LeaseExtension(d[4].DeliveryId, 5000), new Wire.LeaseExtension(d[4].DeliveryId)], extensions);
+        Assert.All(broker.Received.Where(f => f.Message is Wire.Ack or Wire.Nack or Wire.ExtendLease), f => Assert.NotEqual(0u, f.RequestId));
+        Assert.False(d[4].IsSettled);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Settling_twice_is_an_invalid_argument_and_sends_nothing_more()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        await delivery.AckAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.AckAsync());
+        Assert.Equal("already_settled", error.Reason);
+        Assert.Contains("exactly once", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync());
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.RetryAfterAsync(TimeSpan.FromSeconds(1)));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.ExtendLeaseAsync());
+        Assert.Single(fixture.Broker.ReceivedOf<Wire.Ack>());
+        Assert.Empty(fixture.Broker.ReceivedOf<Wire.Nack>());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_failed_settlement_item_raises_the_brokers_code()
+    {
+        await using var fixture = await Fixture.StartAsync(2);
+        var deliveries = await TestClients.TakeAsync(fixture.Subscription, 2);
+        fixture.Broker.Intercept = f =>
+        {
+            if (f.Message is not Wire.Ack ack)
+            {
+                return false;
+            }
+
+            f.Connection.Send(new Wire.SettleOk([new Wire.SettleFailure(deliveries[0].DeliveryId, 10)]), f.RequestId);
+            return true;
+        };
+
+        var results = await Task.WhenAll(deliveries.Select(d => Record(d.AckAsync())));
+        var error = Assert.IsType<BrokerException>(results[0]);
+        Assert.Equal("stale_delivery", error.Code);
+        Assert.Contains($"delivery {deliveries[0].DeliveryId}", error.Message, StringComparison.Ordinal);
+        Assert.Null(results[1]);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_error_answering_a_settlement_fails_every_item_of_that_frame()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        fixture.Broker.Intercept = f =>
+        {
+            if (f.Message is not Wire.Nack)
+            {
+                return false;
+            }
+
+            f.Connection.Send(new Wire.Error(7, false, "reason too long", new Dictionary<string, string> { ["field"] = "reason" }), f.RequestId);
+            return true;
+        };
+        var error = await Assert.ThrowsAsync<BrokerException>(() => delivery.NackAsync("x"));
+        Assert.Equal("invalid", error.Code);
+        Assert.Contains("Nack of a delivery", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Settlements_issued_together_are_coalesced_into_few_frames()
+    {
+        await using var fixture = await Fixture.StartAsync(200, prefetch: 500);
+        var deliveries = await TestClients.TakeAsync(fixture.Subscription, 200);
+        await Task.WhenAll(deliveries.Select(d => d.AckAsync()));
+
+        var acks = fixture.Broker.ReceivedOf<Wire.Ack>();
+        Assert.Equal(deliveries.Select(d => d.DeliveryId).Order(), acks.SelectMany(a => a.DeliveryIds).Order());
+        Assert.True(acks.Count < 100, $"{acks.Count} Ack frames for 200 acks");
+        Assert.Equal(0, fixture.Broker.InflightCount);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_retried_message_comes_back_with_a_higher_attempt()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var first = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        await first.RetryAsync();
+        var again = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        Assert.Equal((first.Offset, 2), (again.Offset, again.Attempt));
+        Assert.NotEqual(first.DeliveryId, again.DeliveryId);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Settling_after_the_connection_dropped_fails_with_connection_lost()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        fixture.Broker.DropAllConnections();
+        await TestClients.EventuallyAsync(() => !fixture.Client.IsConnected, "the client saw the drop");
+        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => delivery.AckAsync());
+        Assert.True(error.IsRetryable);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_nack_reason_over_1024_bytes_is_refused_and_the_delivery_stays_unsettled()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync(new string('r', 1025)));
+        Assert.False(delivery.IsSettled);
+        await delivery.AckAsync();
+    }
+
+    private static async Task<Exception?> Record(Task task)
+    {
+        try
+        {
+            await task;
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>A broker, a client, a queue with messages, and a manual-ack subscription to it.</summary>
+    private sealed class Fixture : IAsyncDisposable
+    {
+        private Fixture(FakeBroker broker, SinewClient client, Subscription subscription)
+        {
+            Broker = broker;
+            Client = client;
+            Subscription = subscription;
+        }
+
+        public FakeBroker Broker { get; }
+
+        public SinewClient Client { get; }
+
+        public Subscription Subscription { get; }
+
+        public static async Task<Fixture> StartAsync(int messages, int prefetch = 100)
+        {
+            var broker = new FakeBroker();
+            var client = await TestClients.ConnectAsync(broker);
+            await client.DeclareQueueAsync("work");
+            await client.CreatePublisher("work").PublishBatchAsync([.. Enumerable.Range(0, messages).Select(i => OutgoingMessage.FromText($"m{i}"))]);
+            var subscription = await client.SubscribeAsync("work", new SubscribeOptions { Prefetch = prefetch });
+            return new Fixture(broker, client, subscription);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Broker.DisposeAsync();
+        }
+    }
+}
