@@ -4,6 +4,8 @@
 //
 // Every step prints the command it runs; a failing step stops the build and names the step.
 
+#load "build/broker.cake"
+
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 
@@ -16,6 +18,10 @@ var pyDir = $"{root}/sdk-python";
 var venv = $"{root}/.venv";
 var venvPython = $"{venv}/bin/python";
 var solution = $"{root}/Sinew.slnx";
+var brokerDll = $"{root}/broker/src/Sinew.Broker.Host/bin/{configuration}/net10.0/sinew-broker.dll";
+var conformanceDll = $"{root}/conformance/src/Sinew.Conformance/bin/{configuration}/net10.0/sinew-conformance.dll";
+var examplesDll = $"{root}/sdk-dotnet/examples/Sinew.Client.Examples/bin/{configuration}/net10.0/sinew-examples.dll";
+var exitAfterDemo = Argument("exit-after-demo", false);
 var version = XmlPeek($"{root}/version.props", "/Project/PropertyGroup/SinewVersion");
 
 // Debian packages that provide the Python toolchain offline (PyPI is not required for development).
@@ -170,6 +176,7 @@ Task("Test")
     Step("Test: TypeScript", "npm", "test", tsDir, testEnvironment);
     Step("Test: Python typecheck", venvPython, "-m mypy --strict src", pyDir);
     Step("Test: Python", venvPython, "-m pytest -q", pyDir, testEnvironment);
+    TestMainJobDemo();
     PrintWireVectorSummaries();
 });
 
@@ -190,9 +197,72 @@ Task("Pack")
     }
 });
 
+// The demo: each client's example runs against the same broker.
+void RunDemo(string endpoint)
+{
+    var environment = new Dictionary<string, string> { ["SINEW_BROKER"] = endpoint };
+    Step("Demo: C# examples", "dotnet", $"{examplesDll} all", root, environment);
+    Step("Demo: TypeScript example", "node", "examples/consume.mjs", tsDir, environment);
+    Step("Demo: Python example", venvPython, "examples/consume_with_retry.py", pyDir, environment);
+}
+
+// The main job's demo as a test: the same steps against a broker on free ports with a throwaway data
+// directory, so it can run next to a broker already using the default ports.
+void TestMainJobDemo()
+{
+    var dataDir = $"{artifacts}/demo-data";
+    if (DirectoryExists(dataDir))
+    {
+        DeleteDirectory(dataDir, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+
+    Information($"==> [Test: main job] dotnet {brokerDll} --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir {dataDir}");
+    using var broker = BrokerProcess.Start("dotnet",
+        new[] { brokerDll, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", dataDir }, root, TimeSpan.FromSeconds(60));
+    RunDemo(broker.Protocol);
+    var code = broker.Stop();
+    if (code != 0)
+    {
+        throw new CakeException($"Step 'Test: main job' failed: the broker exited with code {code} on shutdown.");
+    }
+}
+
 Task("Run")
-    .Description("The main job: for now, the wire-vector check in all three languages.")
-    .IsDependentOn("WireVectors");
+    .Description("The main job: the broker with its default settings (127.0.0.1:7420, data in ./sinew-data), " +
+        "the demo in C#, TypeScript and Python against it, then the broker keeps running until Ctrl-C.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    Information($"==> [Run: broker] dotnet {brokerDll}");
+    using var broker = BrokerProcess.Start("dotnet", new[] { brokerDll }, root, TimeSpan.FromSeconds(60));
+    Information($"==> [Run: broker] ready: protocol {broker.Protocol}, HTTP http://{broker.Http}, data in {root}/sinew-data");
+    RunDemo(broker.Protocol);
+    if (exitAfterDemo)
+    {
+        var code = broker.Stop();
+        if (code != 0)
+        {
+            throw new CakeException($"Step 'Run: broker' failed: the broker exited with code {code} on shutdown.");
+        }
+
+        return;
+    }
+
+    Information("");
+    Information($"The broker is running: clients connect to {broker.Protocol}; health, readiness and metrics are at");
+    Information($"http://{broker.Http}/healthz, /readyz and /metrics. Press Ctrl-C to stop it.");
+    var exitCode = broker.WaitForExit();
+    Information($"The broker stopped (exit code {exitCode}).");
+});
+
+Task("Conformance")
+    .Description("Runs every conformance scenario through the three clients against a fresh local broker; " +
+        "fails on any failing or missing scenario. Reports land in artifacts/conformance.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    Step("Conformance", "dotnet", $"{conformanceDll} --report {artifacts}/conformance");
+});
 
 Task("Default").IsDependentOn("Test");
 

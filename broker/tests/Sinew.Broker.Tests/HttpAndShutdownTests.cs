@@ -64,4 +64,35 @@ public class HttpAndShutdownTests
         Assert.Equal(2u, again.Attempt);
         TempDirectory.Delete(dataDir);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Sigterm_runs_the_shutdown_sequence_once()
+    {
+        var dataDir = TempDirectory.Create("sigterm-once");
+        await using (var broker = await BrokerProcess.StartAsync(dataDir))
+        {
+            await using (var client = await RawClient.ConnectAsync(broker.Endpoint))
+            {
+                await client.DeclareAsync("jobs");
+            }
+
+            Assert.Equal(0, await broker.TerminateAsync(TimeSpan.FromSeconds(15)));
+            var log = broker.StandardError;
+            Assert.Equal(1, CountOccurrences(log, "Shutting down:"));
+            Assert.Equal(1, CountOccurrences(log, "Shutdown complete"));
+        }
+
+        TempDirectory.Delete(dataDir);
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }

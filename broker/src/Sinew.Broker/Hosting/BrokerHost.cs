@@ -237,6 +237,7 @@ public sealed class BrokerHost : IAsyncDisposable
     /// graceful shutdown sequence.</summary>
     private sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleService
     {
+        private int _stopping;
         private int _stopped;
 
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -247,6 +248,12 @@ public sealed class BrokerHost : IAsyncDisposable
         /// subscriptions end before their connections go.</summary>
         public async Task StoppingAsync(CancellationToken cancellationToken)
         {
+            // Like StopAsync, this runs again when a stopped host is disposed.
+            if (Interlocked.Exchange(ref _stopping, 1) != 0)
+            {
+                return;
+            }
+
             context.Services.Logger.ShuttingDown(context.Sessions.Count);
             await context.Sessions.CloseAllAsync(TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs / 2)).ConfigureAwait(false);
         }
