@@ -2,7 +2,10 @@
 //
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
-//       [--rate 5000] [--rate-seconds 10] [--runs 3] [--broker HOST:PORT]
+//       [--rate 5000] [--rate-seconds 10] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
+//
+// `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
+// uses a minimal protocol client instead, to tell the broker's cost from the client's.
 //
 // Phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
 // fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
@@ -18,7 +21,7 @@ using Sinew.Protocol.Messages;
 var settings = BenchSettings.Parse(args);
 Console.WriteLine($"sinew-bench: {settings.Messages:N0} x {settings.Size} B, {settings.Producers} producers ({settings.Inflight} confirms in flight each), " +
                   $"{settings.Consumers} consumers (prefetch {settings.Prefetch}, ack per message), {settings.Partitions} partition(s), " +
-                  $"{Environment.ProcessorCount} cores");
+                  $"{settings.Client} client, {Environment.ProcessorCount} cores");
 
 var results = new List<RunResult>();
 for (var run = 1; run <= settings.Runs; run++)
@@ -58,32 +61,45 @@ static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings 
     var backlogQueue = $"bench-backlog-{suffix}";
     var concurrentQueue = $"bench-concurrent-{suffix}";
     var latencyQueue = $"bench-latency-{suffix}";
-    await DeclareAsync(broker.Endpoint, s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+    var sdk = s.Client == "sdk";
+    Task Produce(string queue, int count, double? rate) => sdk
+        ? SdkWorkers.ProduceAsync(broker.Endpoint, queue, count, s.Inflight, s.Size, rate)
+        : Workers.ProduceAsync(broker.Endpoint, queue, count, s.Inflight, s.Size, rate);
+    Task Consume(string queue, int total, LatencyRecorder? latencies) => sdk
+        ? SdkWorkers.ConsumeAsync(broker.Endpoint, queue, s.Consumers, s.Prefetch, (int)s.Partitions, total, latencies)
+        : Workers.ConsumeAsync(broker.Endpoint, queue, s.Consumers, s.Prefetch, total, latencies);
+    if (sdk)
+    {
+        await SdkWorkers.DeclareAsync(broker.Endpoint, (int)s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+    }
+    else
+    {
+        await DeclareAsync(broker.Endpoint, s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+    }
 
     // 1. publish-confirmed into an empty queue with no consumers.
     var stopwatch = Stopwatch.StartNew();
-    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, backlogQueue, n, s.Inflight, s.Size, null)));
+    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Produce(backlogQueue, n, null)));
     var publish = s.Messages / stopwatch.Elapsed.TotalSeconds;
 
     // 2. drain that backlog.
     var latencies = new LatencyRecorder();
     stopwatch.Restart();
-    await Workers.ConsumeAsync(broker.Endpoint, backlogQueue, s.Consumers, s.Prefetch, s.Messages, latencies: null);
+    await Consume(backlogQueue, s.Messages, null);
     var drain = s.Messages / stopwatch.Elapsed.TotalSeconds;
     var peakWithBacklog = broker.PeakRssBytes();
 
     // 3. producers and consumers together.
     stopwatch.Restart();
-    var consumers = Workers.ConsumeAsync(broker.Endpoint, concurrentQueue, s.Consumers, s.Prefetch, s.Messages, latencies: null);
-    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, concurrentQueue, n, s.Inflight, s.Size, null)));
+    var consumers = Consume(concurrentQueue, s.Messages, null);
+    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Produce(concurrentQueue, n, null)));
     await consumers;
     var concurrent = s.Messages / stopwatch.Elapsed.TotalSeconds;
 
     // 4. end-to-end latency at a fixed rate.
     var total = s.Rate * s.RateSeconds;
-    var paced = Workers.ConsumeAsync(broker.Endpoint, latencyQueue, s.Consumers, s.Prefetch, total, latencies);
-    await Task.WhenAll(Split(total, s.Producers).Select(n => Workers.ProduceAsync(broker.Endpoint, latencyQueue, n, s.Inflight, s.Size,
-        (double)s.Rate / s.Producers)));
+    var paced = Consume(latencyQueue, total, latencies);
+    await Task.WhenAll(Split(total, s.Producers).Select(n => Produce(latencyQueue, n, (double)s.Rate / s.Producers)));
     await paced;
 
     return new RunResult(publish, drain, concurrent, latencies.Percentile(50), latencies.Percentile(99),
@@ -118,7 +134,7 @@ static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params stri
 }
 
 internal sealed record BenchSettings(int Messages, int Size, int Producers, int Inflight, int Consumers, int Prefetch, uint Partitions,
-    int Rate, int RateSeconds, int Runs, IPEndPoint? Broker)
+    int Rate, int RateSeconds, int Runs, IPEndPoint? Broker, string Client)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -128,10 +144,16 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
             values[args[i].TrimStart('-')] = args[i + 1];
         }
 
+        if (values.TryGetValue("client", out var kind) && kind is not ("sdk" or "raw"))
+        {
+            throw new ArgumentException($"--client must be sdk or raw, not '{kind}'");
+        }
+
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new BenchSettings(Int("messages", 200_000), Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
             Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("runs", 1),
-            values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null);
+            values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null,
+            values.TryGetValue("client", out var client) ? client : "sdk");
     }
 }
 
