@@ -1,5 +1,5 @@
 """Test-run plumbing: a per-test time limit, test ordering, the wire-vector summary and the
-`real_broker` fixture.
+real-broker fixtures (`real_broker` per test, `module_broker` per module).
 
 The summary is one line at the end of the terminal output, and also a file in the directory
 named by SINEW_TEST_SUMMARY_DIR when that is set, where the build collects every language's.
@@ -15,11 +15,11 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-from support.real_broker import real_broker
+from support.real_broker import module_broker, real_broker
 from vector_support import TALLY, registry
 
-# The fixture that starts the real broker, available to every test.
-__all__ = ["real_broker"]
+# The fixtures that start the real broker, available to every test.
+__all__ = ["module_broker", "real_broker"]
 
 TIMEOUT_OPTION = "sinew_test_timeout"
 SUMMARY_DIR_VARIABLE = "SINEW_TEST_SUMMARY_DIR"

@@ -1,6 +1,6 @@
-"""The launcher behind the `real_broker` fixture, exercised with stand-in processes: it
-reads the ready line among other output, reports early exits and silence, and stops the
-process with SIGTERM."""
+"""The launcher behind the real-broker fixtures, exercised with stand-in processes: it reads
+the ready line among other output, reports early exits and silence, stops the process with
+SIGTERM, and fails (never skips) a test when the broker is not built."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from support.real_broker import (
     BROKER_DLL_VARIABLE,
+    BUILD_COMMAND,
     BrokerProcess,
     BrokerStartError,
     broker_command,
+    missing_broker_message,
     parse_ready_line,
+    running_broker,
 )
 
 READY = {"event": "ready", "protocol": "127.0.0.1:41000", "http": "127.0.0.1:41001", "pid": 7, "data_dir": "broker-data"}
@@ -43,7 +46,24 @@ def test_the_command_uses_free_ports_a_data_dir_and_the_overridable_dll(monkeypa
     ]
 
 
-async def test_the_launcher_waits_for_the_ready_line_and_stops_with_sigterm() -> None:
+def test_a_restart_reuses_the_port_and_options_pass_through() -> None:
+    command = broker_command(Path("d"), Path("b.dll"), port=41000, options=["--user", "a:b"])
+    assert command[2:4] == ["--listen", "127.0.0.1:41000"] and command[-2:] == ["--user", "a:b"]
+
+
+def test_a_missing_broker_fails_the_test_with_the_build_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "sinew-broker.dll"
+    message = missing_broker_message(missing)
+    assert message is not None and BUILD_COMMAND in message and str(missing) in message
+    monkeypatch.setenv(BROKER_DLL_VARIABLE, str(missing))
+    with pytest.raises(pytest.fail.Exception, match="dotnet build -c Release"):
+        with running_broker():
+            pass
+
+
+def test_the_launcher_waits_for_the_ready_line_and_stops_with_sigterm() -> None:
     body = (
         "import json, signal, sys, time\n"
         "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
@@ -51,30 +71,30 @@ async def test_the_launcher_waits_for_the_ready_line_and_stops_with_sigterm() ->
         f"print(json.dumps({READY!r}), flush=True)\n"
         "time.sleep(30)\n"
     )
-    broker = await BrokerProcess.start(_script(body), startup_timeout=10)
+    broker = BrokerProcess.start(_script(body), startup_timeout=10)
     assert broker.address == "127.0.0.1:41000"
     assert "log: warming up" in broker.output
-    assert await broker.stop(timeout=5) == 0
+    assert broker.stop(timeout=5) == 0
 
 
-async def test_a_process_that_ignores_sigterm_is_killed() -> None:
+def test_a_process_that_ignores_sigterm_is_killed() -> None:
     body = (
         "import json, signal, time\n"
         "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         f"print(json.dumps({READY!r}), flush=True)\n"
         "time.sleep(30)\n"
     )
-    broker = await BrokerProcess.start(_script(body), startup_timeout=10)
-    assert await broker.stop(timeout=0.3) == -signal.SIGKILL
+    broker = BrokerProcess.start(_script(body), startup_timeout=10)
+    assert broker.stop(timeout=0.3) == -signal.SIGKILL
 
 
-async def test_an_early_exit_is_reported_with_its_error_output() -> None:
+def test_an_early_exit_is_reported_with_its_error_output() -> None:
     body = "import sys; sys.stderr.write('cannot bind'); sys.exit(3)"
     with pytest.raises(BrokerStartError, match="code 3.*cannot bind"):
-        await BrokerProcess.start(_script(body), startup_timeout=10)
+        BrokerProcess.start(_script(body), startup_timeout=10)
 
 
-async def test_a_silent_process_fails_after_the_startup_timeout() -> None:
+def test_a_silent_process_fails_after_the_startup_timeout() -> None:
     with pytest.raises(BrokerStartError, match="within 0.3 s"):
-        await BrokerProcess.start(_script("import time; print('starting', flush=True); time.sleep(30)"),
-                                  startup_timeout=0.3)
+        BrokerProcess.start(_script("import time; print('starting', flush=True); time.sleep(30)"),
+                            startup_timeout=0.3)

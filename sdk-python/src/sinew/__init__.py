@@ -41,6 +41,7 @@ from sinew.queue_info import QueueInfo
 from sinew.queue_options import QueueOptions
 from sinew.reconnect_policy import ReconnectPolicy
 from sinew.reliable_publisher import ReliablePublisher
+from sinew.server_info import BrokerLimits, ServerInfo
 from sinew.subscribe_options import AckMode, SubscribeOptions
 from sinew.subscription import Subscription
 from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
@@ -50,6 +51,7 @@ __all__ = [
     "AckMode",
     "AwaitableContext",
     "BrokerError",
+    "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
     "ConnectionError",
@@ -71,6 +73,7 @@ __all__ = [
     "ReconnectPolicy",
     "ReliablePublisher",
     "ReliablePublisherOptions",
+    "ServerInfo",
     "SinewClient",
     "SinewClientOptions",
     "SinewCredentials",

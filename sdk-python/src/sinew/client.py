@@ -3,8 +3,8 @@ subscriptions, reconnects when needed and closes cleanly.
 
 The client holds at most one connection. When it drops, what was in flight fails with
 `ConnectionLostError`, subscriptions end with reason `connection_lost`, and the next
-operation reconnects first under the `ReconnectPolicy`. Publishers are not tied to a
-connection and keep working on the new one.
+operation reconnects first under the `ReconnectPolicy`, opening a new session (sessions are
+not resumed). Publishers are not tied to a connection and keep working on the new one.
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from sinew.queue_options import QueueOptions
 from sinew.reliable_publisher import ReliablePublisher
 from sinew.routing.router import Router
 from sinew.routing.topology_cache import TopologyCache
+from sinew.server_info import ServerInfo
 from sinew.subscribe_options import SubscribeOptions
 from sinew.subscription import Subscription
 from sinew.topology import Topology
 from sinew.validation import require_topic_and_group
 from sinew.version import __version__
 from sinew.wire import messages as wire
-from sinew.wire.enums import ReconcilePolicy
 
 __all__ = ["SinewClient"]
 
@@ -66,13 +66,12 @@ class SinewClient:
     def __init__(self, options: SinewClientOptions) -> None:
         if not isinstance(options, SinewClientOptions):
             raise InvalidArgumentError(
-                "options must be SinewClientOptions", field="options", reason="wrong_type"
+                "options must be SinewClientOptions", argument="options", reason="wrong_type"
             )
         self._options = options
         self._endpoints = options.parsed_endpoints
         self._preferred_endpoint: Endpoint | None = None
         self._connection: Connection | None = None
-        self._resume_token: bytes | None = None
         self._reconnect_lock = asyncio.Lock()
         self._closed = False
         self._closed_event = asyncio.Event()
@@ -132,9 +131,8 @@ class SinewClient:
             self._routes.clear()
             self._subscriptions.clear()
             if connection is not None:
-                await connection.close(
-                    goodbye_timeout=to_seconds(self._options.close_timeout, field="close_timeout")
-                )
+                goodbye_timeout = to_seconds(self._options.close_timeout, argument="close_timeout")
+                await connection.close(goodbye_timeout=goodbye_timeout)
             # Answered before Goodbye's Ok, or failed by the close: either way settled now.
             await asyncio.gather(*unsubscribes, return_exceptions=True)
         finally:
@@ -164,6 +162,14 @@ class SinewClient:
         """True while the client holds an open connection."""
         return self._connection is not None and self._connection.is_open
 
+    @property
+    def server_info(self) -> ServerInfo | None:
+        """The broker and session of the current connection; None while disconnected."""
+        connection = self._connection
+        if connection is None or not connection.is_open:
+            return None
+        return ServerInfo.from_handshake(str(connection.endpoint), connection.session)
+
     # Operations
 
     async def declare_queue(self, topic: str, options: QueueOptions | None = None) -> QueueInfo:
@@ -180,10 +186,10 @@ class SinewClient:
             max_retries=options.max_retries,
             default_ttl_ms=None
             if options.default_ttl is None
-            else to_milliseconds(options.default_ttl, field="default_ttl"),
+            else to_milliseconds(options.default_ttl, argument="default_ttl"),
             lease_ms=None
             if options.lease is None
-            else to_milliseconds(options.lease, field="lease"),
+            else to_milliseconds(options.lease, argument="lease"),
         )
         context = f"declare_queue({topic!r})"
         connection = await self._connection_for(context)
@@ -198,7 +204,7 @@ class SinewClient:
         options = options if options is not None else PublisherOptions()
         if not isinstance(options, PublisherOptions):
             raise InvalidArgumentError(
-                "options must be PublisherOptions", field="options", reason="wrong_type"
+                "options must be PublisherOptions", argument="options", reason="wrong_type"
             )
         topic, group = require_topic_and_group(topic, options.group)
         return Publisher(self, topic, group, options)
@@ -211,7 +217,7 @@ class SinewClient:
         options = options if options is not None else ReliablePublisherOptions()
         if not isinstance(options, ReliablePublisherOptions):
             raise InvalidArgumentError(
-                "options must be ReliablePublisherOptions", field="options", reason="wrong_type"
+                "options must be ReliablePublisherOptions", argument="options", reason="wrong_type"
             )
         topic, group = require_topic_and_group(topic, options.group)
         return ReliablePublisher(self, topic, group, options)
@@ -262,14 +268,10 @@ class SinewClient:
         except (BrokerError, OperationTimeoutError) as error:
             _log.debug("no topology for %r: %s", topic, error)
 
-    async def _refresh_routes_quietly(self) -> None:
-        connection = self._connection
-        if connection is None or not connection.is_open:
-            return
-        try:
-            await self._request_topology(connection)
-        except SinewError as error:
-            _log.debug("topology refresh after a redirect failed: %s", error)
+    def _forget_route(self, topic: str, group: str | None) -> None:
+        """A `redirect` said the routing used for this queue is stale: drop it, so the next
+        publish learns it again rather than repeating the stale one."""
+        self._cache.forget(topic, group)
 
     async def _request_topology(self, connection: Connection) -> wire.Topology:
         reply = await connection.request(
@@ -294,7 +296,7 @@ class SinewClient:
     async def _subscribe(self, topic: str, options: SubscribeOptions) -> Subscription:
         if not isinstance(options, SubscribeOptions):
             raise InvalidArgumentError(
-                "options must be SubscribeOptions", field="options", reason="wrong_type"
+                "options must be SubscribeOptions", argument="options", reason="wrong_type"
             )
         topic, group = require_topic_and_group(topic, options.group)
         context = f"subscribe to {topic!r}"
@@ -303,7 +305,7 @@ class SinewClient:
         if options.prefetch > max_prefetch:
             raise InvalidArgumentError(
                 f"prefetch {options.prefetch} is more than the broker's limit of {max_prefetch}",
-                field="prefetch",
+                argument="prefetch",
                 reason="out_of_range",
             )
         partitions: list[int | None]
@@ -357,11 +359,12 @@ class SinewClient:
                 f"{context}: the connection was lost"
             )
         self._subscriptions.add(subscription)
+        subscription._established_by_client()
         return subscription
 
     # Connecting
 
-    def _settings(self, resume_token: bytes | None) -> ConnectionSettings:
+    def _settings(self) -> ConnectionSettings:
         options = self._options
         return ConnectionSettings(
             client_name=options.client_name,
@@ -369,14 +372,13 @@ class SinewClient:
             credentials=None if options.credentials is None else options.credentials.to_wire(),
             heartbeat_ms=None
             if options.heartbeat is None
-            else to_milliseconds(options.heartbeat, field="heartbeat"),
-            connect_timeout=to_seconds(options.connect_timeout, field="connect_timeout"),
-            request_timeout=to_seconds(options.request_timeout, field="request_timeout"),
-            resume_token=resume_token,
+            else to_milliseconds(options.heartbeat, argument="heartbeat"),
+            connect_timeout=to_seconds(options.connect_timeout, argument="connect_timeout"),
+            request_timeout=to_seconds(options.request_timeout, argument="request_timeout"),
         )
 
     async def _connect_first(self) -> None:
-        self._install(await self._open_any(resume_token=None))
+        self._install(await self._open_any())
 
     async def _reconnect(self, context: str) -> Connection:
         policy = self._options.reconnect
@@ -394,9 +396,7 @@ class SinewClient:
                     await asyncio.wait_for(self._closed_event.wait(), delay)
             self._check_open(context)
             try:
-                connection = await self._unless_closed(
-                    self._open_any(resume_token=self._resume_token), context
-                )
+                connection = await self._unless_closed(self._open_any(), context)
             except ConnectionError as error:
                 last = error
                 failures.extend(error.failures)
@@ -410,7 +410,6 @@ class SinewClient:
                 await connection.close(goodbye_timeout=0)
                 self._check_open(context)
             self._install(connection)
-            await self._reconcile(connection)
             _log.info("reconnected to %s after %d attempt(s)", connection.endpoint, attempt)
             return connection
         raise ConnectionError(
@@ -437,12 +436,12 @@ class SinewClient:
             self._check_open(context)
         return attempt.result()
 
-    async def _open_any(self, *, resume_token: bytes | None) -> Connection:
+    async def _open_any(self) -> Connection:
         """One pass over the endpoints in order (a `GoingAway` target first)."""
         endpoints = list(self._endpoints)
         if self._preferred_endpoint is not None:
             endpoints.insert(0, self._preferred_endpoint)
-        settings = self._settings(resume_token)
+        settings = self._settings()
         failures: list[tuple[str, BaseException]] = []
         for endpoint in endpoints:
             try:
@@ -462,24 +461,10 @@ class SinewClient:
         ) from (failures[-1][1] if failures else None)
 
     def _install(self, connection: Connection) -> None:
+        # Every connection starts a new session: no resume token is sent, since the broker
+        # does not resume sessions, so nothing is reconciled either.
         self._connection = connection
-        self._resume_token = connection.session.resume_token
         self._preferred_endpoint = None
-
-    async def _reconcile(self, connection: Connection) -> None:
-        """After a resumed handshake, tell the broker the client holds no subscriptions:
-        they ended with the old connection, so the broker returns their unsettled messages
-        now instead of at the end of its grace window."""
-        if not connection.session.resumed:
-            return
-        try:
-            await connection.request(
-                wire.Reconcile(policy=ReconcilePolicy.CONSERVATIVE, subscriptions=()),
-                context="reconcile after resume",
-                expects=(wire.ReconcileOk,),
-            )
-        except SinewError as error:
-            _log.debug("reconcile after resume failed: %s", error)
 
     # Events from the connection
 

@@ -51,7 +51,7 @@ class SinewClientOptions:
         endpoints = (self.endpoints,) if isinstance(self.endpoints, str) else tuple(self.endpoints)
         if not endpoints:
             raise InvalidArgumentError(
-                "endpoints must name at least one broker", field="endpoints", reason="empty"
+                "endpoints must name at least one broker", argument="endpoints", reason="empty"
             )
         for endpoint in endpoints:
             parse_endpoint(endpoint)
@@ -59,24 +59,24 @@ class SinewClientOptions:
         object.__setattr__(self, "endpoints", endpoints)
         if not isinstance(self.client_name, str) or not self.client_name:
             raise InvalidArgumentError(
-                "client_name must be a non-empty str", field="client_name", reason="empty"
+                "client_name must be a non-empty str", argument="client_name", reason="empty"
             )
         if self.credentials is not None and not isinstance(self.credentials, SinewCredentials):
             raise InvalidArgumentError(
-                "credentials must be SinewCredentials", field="credentials", reason="wrong_type"
+                "credentials must be SinewCredentials", argument="credentials", reason="wrong_type"
             )
         if self.heartbeat is not None:
-            to_milliseconds(self.heartbeat, field="heartbeat")
-        to_seconds(self.connect_timeout, field="connect_timeout", allow_zero=False)
-        to_seconds(self.request_timeout, field="request_timeout", allow_zero=False)
-        to_seconds(self.close_timeout, field="close_timeout")
+            to_milliseconds(self.heartbeat, argument="heartbeat")
+        to_seconds(self.connect_timeout, argument="connect_timeout", allow_zero=False)
+        to_seconds(self.request_timeout, argument="request_timeout", allow_zero=False)
+        to_seconds(self.close_timeout, argument="close_timeout")
         if not isinstance(self.reconnect, ReconnectPolicy):
             raise InvalidArgumentError(
-                "reconnect must be a ReconnectPolicy", field="reconnect", reason="wrong_type"
+                "reconnect must be a ReconnectPolicy", argument="reconnect", reason="wrong_type"
             )
         if self.on_error is not None and not callable(self.on_error):
             raise InvalidArgumentError(
-                "on_error must be callable", field="on_error", reason="wrong_type"
+                "on_error must be callable", argument="on_error", reason="wrong_type"
             )
 
     @property

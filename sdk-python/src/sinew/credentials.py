@@ -27,14 +27,14 @@ class SinewCredentials:
             if not isinstance(getattr(self, name), str):
                 raise InvalidArgumentError(
                     f"credentials {name} must be a str",
-                    field=f"credentials.{name}",
+                    argument=name,
                     reason="wrong_type",
                 )
         if self.mechanism == AuthMechanism.TOKEN and self.identity:
             raise InvalidArgumentError(
                 "token credentials carry no identity",
-                field="credentials.identity",
-                reason="invalid",
+                argument="identity",
+                reason="not_allowed",
             )
 
     @classmethod

@@ -27,25 +27,25 @@ class DeadLetterPolicy:
     def __post_init__(self) -> None:
         if not isinstance(self.kind, DeadLetterKind):
             raise InvalidArgumentError(
-                "kind must be a DeadLetterKind", field="dead_letter.kind", reason="wrong_type"
+                "kind must be a DeadLetterKind", argument="kind", reason="wrong_type"
             )
         if self.kind == DeadLetterKind.QUEUE:
             if self.topic is None:
                 raise InvalidArgumentError(
                     "a queue dead-letter policy needs a topic",
-                    field="dead_letter.topic",
+                    argument="topic",
                     reason="missing",
                 )
-            require_name(self.topic, field="dead_letter.topic")
+            require_name(self.topic, argument="topic")
             group = normalise_group(self.group)
             if group is not None:
-                require_name(group, field="dead_letter.group")
+                require_name(group, argument="group")
             object.__setattr__(self, "group", group)
         elif self.topic is not None or self.group is not None:
             raise InvalidArgumentError(
                 f"a {self.kind.name.lower()} dead-letter policy names no queue",
-                field="dead_letter.topic",
-                reason="invalid",
+                argument="topic",
+                reason="not_allowed",
             )
 
     @classmethod

@@ -1,14 +1,16 @@
 """`Delivery`: one received message, its metadata, payload helpers and settlement.
 
 A manual-ack delivery is settled exactly once, by `ack`, `nack`, `retry` or `retry_after`;
-`extend_lease` keeps it while work continues. Each settlement resolves when the broker has
-made it durable (`SettleOk`); settlements issued in the same event-loop iteration share one
-frame. A second settlement, or any settlement of an auto-ack delivery, is refused with
-`InvalidArgumentError`.
+`extend_lease` keeps it while work continues. Settling takes effect at the call (no `await`
+needed for it to be sent): the delivery is marked settled at once and the returned future
+resolves when the broker has made it durable (`SettleOk`). Settlements issued in the same
+event-loop iteration share frames. A second settlement, or any settlement of an auto-ack
+delivery, is refused with `InvalidArgumentError` at the call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -131,39 +133,46 @@ class Delivery:
 
     # Settlement
 
-    async def ack(self) -> None:
-        """Done: the broker removes the message."""
-        settler = self._claim("ack")
-        await settler.ack(self.delivery_id)
+    def ack(self) -> asyncio.Future[None]:
+        """Done: the broker removes the message.
 
-    async def nack(self, reason: str | None = None) -> None:
+        Like every settlement, it takes effect at the call: the delivery counts as settled
+        at once and the frame leaves with the other settlements of this event-loop
+        iteration. Await the result to learn that the broker made it durable (`SettleOk`),
+        or why it failed (`BrokerError`, for example `stale_delivery`)."""
+        settler = self._claim("ack")
+        return settler.ack(self.delivery_id)
+
+    def nack(self, reason: str | None = None) -> asyncio.Future[None]:
         """Failed for good: the message is dead-lettered (reason `terminal_nack`), keeping
         `reason` (at most 1024 bytes) as its `sinew.dlq.error` header."""
         if reason is not None:
-            require_utf8(reason, field="reason", max_bytes=MAX_REASON_BYTES)
+            require_utf8(reason, argument="reason", max_bytes=MAX_REASON_BYTES)
         settler = self._claim("nack")
-        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=False, reason=reason))
+        return settler.nack(NackItem(delivery_id=self.delivery_id, requeue=False, reason=reason))
 
-    async def retry(self) -> None:
+    def retry(self) -> asyncio.Future[None]:
         """Back to ready now, for another delivery (dead-lettered instead once the queue's
         `max_retries` is used up)."""
         settler = self._claim("retry")
-        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True))
+        return settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True))
 
-    async def retry_after(self, delay: Duration) -> None:
+    def retry_after(self, delay: Duration) -> asyncio.Future[None]:
         """Back to ready, not delivered again before `delay` (seconds or timedelta) has
         passed, measured by the broker's clock."""
-        delay_ms = to_milliseconds(delay, field="delay")
+        delay_ms = to_milliseconds(delay, argument="delay")
         settler = self._claim("retry_after")
-        await settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True, delay_ms=delay_ms))
+        return settler.nack(
+            NackItem(delivery_id=self.delivery_id, requeue=True, delay_ms=delay_ms)
+        )
 
-    async def extend_lease(self, by: Duration | None = None) -> None:
+    def extend_lease(self, by: Duration | None = None) -> asyncio.Future[None]:
         """Keep the delivery: its lease restarts now and lasts `by` (default: the queue's
-        lease). Does not settle it."""
-        extend_ms = None if by is None else to_milliseconds(by, field="by", allow_zero=False)
+        lease). Does not settle it; sent at the call, like the settlements."""
+        extend_ms = None if by is None else to_milliseconds(by, argument="by", allow_zero=False)
         settler = self._usable_settler("extend_lease")
         extension = LeaseExtension(delivery_id=self.delivery_id, extend_ms=extend_ms)
-        await settler.extend_lease(extension)
+        return settler.extend_lease(extension)
 
     def _claim(self, action: str) -> Settler:
         settler = self._usable_settler(action)
@@ -175,14 +184,14 @@ class Delivery:
             raise InvalidArgumentError(
                 f"cannot {action} delivery {self.delivery_id}: it arrived on an auto-ack "
                 "subscription, so the broker settled it when sending it",
-                field="ack_mode",
+                argument="ack_mode",
                 reason="auto_ack",
             )
         if self._settled_by is not None:
             raise InvalidArgumentError(
                 f"cannot {action} delivery {self.delivery_id}: it was already settled with "
                 f"{self._settled_by}",
-                field="delivery",
+                argument="delivery",
                 reason="already_settled",
             )
         if self._is_client_closed():

@@ -1,8 +1,9 @@
 """The client's errors: `SinewError` and its leaves, each with a stable code and fields.
 
 Every error carries `code` (a stable string) and `is_retryable`. `BrokerError` reports an
-`Error` frame (or a failed settlement item) and also carries the broker's numeric code and
-details; `broker_error` builds one from a code and writes a message that says what to do.
+`Error` frame (or a failed settlement item) and also carries the broker's numeric code
+(`broker_code`) and `details`; `broker_error` builds one from a code and writes a message
+that says what to do.
 
 Three leaves also derive from the matching builtin, so generic handlers catch them:
 `ConnectionError` is a `builtins.ConnectionError`, `OperationTimeoutError` a `TimeoutError`
@@ -20,6 +21,7 @@ from typing import Final
 from sinew.wire.errors import ErrorCode, error_code_info
 
 __all__ = [
+    "UNKNOWN_BROKER_CODE",
     "BrokerError",
     "ClientClosedError",
     "ConnectionError",
@@ -54,14 +56,19 @@ class SinewError(Exception):
         self.is_retryable = retryable
 
 
+UNKNOWN_BROKER_CODE: Final = "unknown"
+"""`BrokerError.code` for an error code this client does not know (`broker_code` has it)."""
+
+
 class BrokerError(SinewError):
     """The broker refused a request with an `Error` frame, or failed one settlement item.
 
-    `code` is the protocol name of the error (`not_found`, `conflict`, ...), or the number
-    as a string for a code this client does not know; `numeric_code` is the number.
+    `code` is the protocol name of the error (`not_found`, `conflict`, ...), or `"unknown"`
+    for a code this client does not know; `broker_code` is the number the broker sent, and
+    `details` the machine-readable context (`field`, `reason`, `topic`, ...).
     """
 
-    numeric_code: int
+    broker_code: int
     details: Mapping[str, str]
     broker_message: str
 
@@ -69,16 +76,16 @@ class BrokerError(SinewError):
         self,
         message: str,
         *,
-        numeric_code: int,
+        broker_code: int,
         retryable: bool,
         broker_message: str = "",
         details: Mapping[str, str] | None = None,
     ) -> None:
-        info = error_code_info(numeric_code)
+        info = error_code_info(broker_code)
         super().__init__(
-            message, code=info.name if info else str(numeric_code), retryable=retryable
+            message, code=info.name if info else UNKNOWN_BROKER_CODE, retryable=retryable
         )
-        self.numeric_code = numeric_code
+        self.broker_code = broker_code
         self.broker_message = broker_message
         self.details = MappingProxyType(dict(details)) if details else _EMPTY
 
@@ -133,18 +140,17 @@ class OperationTimeoutError(SinewError, TimeoutError):
 class InvalidArgumentError(SinewError, ValueError):
     """The client refused the call before sending anything.
 
-    `field` names the argument (`topic`, `headers`, `prefetch`, ...) and `reason` the rule it
-    broke, using the broker's reason names where one exists (`reserved_prefix`, `too_long`).
+    `argument` names the parameter at fault (`topic`, `headers`, `prefetch`, ...) and
+    `reason` the rule it broke as a stable snake_case word, using the broker's reason names
+    where one exists (`reserved_prefix`, `too_long`, `out_of_range`, `already_settled`).
     """
 
-    field: str | None
-    reason: str | None
+    argument: str
+    reason: str
 
-    def __init__(
-        self, message: str, *, field: str | None = None, reason: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, argument: str, reason: str) -> None:
         super().__init__(message, code="invalid_argument", retryable=False)
-        self.field = field
+        self.argument = argument
         self.reason = reason
 
 
@@ -218,8 +224,8 @@ _ADVICE: Final[Mapping[ErrorCode, str]] = MappingProxyType(
         "same settings or use another name",
         ErrorCode.STALE_DELIVERY: "the delivery is no longer held (already settled, or its "
         "lease expired); the message may be delivered again, so keep handlers idempotent",
-        ErrorCode.REDIRECT: "the client's routing was stale; retry (the routing has been "
-        "refreshed)",
+        ErrorCode.REDIRECT: "the client's routing was stale and has been dropped; retry, and "
+        "the route is learned again",
         ErrorCode.RESOURCE_EXHAUSTED: "a broker limit was reached; retry with backoff",
         ErrorCode.UNAVAILABLE: "the broker cannot serve this right now; retry with backoff",
         ErrorCode.QUARANTINED: "the partition is parked until an operator repairs it",
@@ -231,7 +237,7 @@ _ADVICE: Final[Mapping[ErrorCode, str]] = MappingProxyType(
 
 
 def broker_error(
-    numeric_code: int,
+    broker_code: int,
     *,
     retryable: bool | None = None,
     broker_message: str = "",
@@ -245,8 +251,8 @@ def broker_error(
     unknown codes count as not retryable. `context` names the operation, e.g.
     `declare_queue('orders')`.
     """
-    info = error_code_info(numeric_code)
-    name = info.name if info else f"error code {numeric_code}"
+    info = error_code_info(broker_code)
+    name = info.name if info else f"error code {broker_code} (unknown to this client)"
     if retryable is None:
         retryable = info.retryable if info else False
     parts = [f"{context} failed: " if context else "", name]
@@ -259,7 +265,7 @@ def broker_error(
         parts.append(f" [{listed}]")
     return BrokerError(
         "".join(parts),
-        numeric_code=numeric_code,
+        broker_code=broker_code,
         retryable=retryable,
         broker_message=broker_message,
         details=details,

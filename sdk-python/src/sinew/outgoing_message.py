@@ -57,7 +57,7 @@ class OutgoingMessage:
             raise InvalidArgumentError(
                 f"payload must be bytes, not {type(self.payload).__name__}; use "
                 "OutgoingMessage.from_text, from_json or from_msgpack to encode a value",
-                field="payload",
+                argument="payload",
                 reason="wrong_type",
             )
         if self.content_type is not None:
@@ -72,25 +72,25 @@ class OutgoingMessage:
                 except UnicodeEncodeError:
                     raise InvalidArgumentError(
                         "key holds an unpaired surrogate, which has no UTF-8 form",
-                        field="key",
+                        argument="key",
                         reason="invalid_unicode",
                     ) from None
             elif not isinstance(self.key, bytes):
                 raise InvalidArgumentError(
                     f"key must be bytes or str, not {type(self.key).__name__}",
-                    field="key",
+                    argument="key",
                     reason="wrong_type",
                 )
         if self.delay is not None and self.not_before is not None:
             raise InvalidArgumentError(
-                "set delay or not_before, not both", field="delay", reason="conflicting_options"
+                "set delay or not_before, not both", argument="delay", reason="conflicting_options"
             )
         if self.delay is not None:
-            to_milliseconds(self.delay, field="delay")
+            to_milliseconds(self.delay, argument="delay")
         if self.not_before is not None:
-            datetime_to_unix_ms(self.not_before, field="not_before")
+            datetime_to_unix_ms(self.not_before, argument="not_before")
         if self.ttl is not None:
-            to_milliseconds(self.ttl, field="ttl", allow_zero=False)
+            to_milliseconds(self.ttl, argument="ttl", allow_zero=False)
 
     @property
     def key_bytes(self) -> bytes | None:
@@ -127,17 +127,19 @@ class OutgoingMessage:
         cls,
         text: str,
         *,
+        content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         key: bytes | str | None = None,
         delay: Duration | None = None,
         not_before: datetime | None = None,
         ttl: Duration | None = None,
     ) -> OutgoingMessage:
-        """Text as UTF-8, content type `text/plain; charset=utf-8`."""
+        """Text as UTF-8, content type `text/plain; charset=utf-8` unless `content_type`
+        names another."""
         if not isinstance(text, str):
             raise InvalidArgumentError(
                 f"text must be a str, not {type(text).__name__}",
-                field="payload",
+                argument="payload",
                 reason="wrong_type",
             )
         try:
@@ -145,12 +147,12 @@ class OutgoingMessage:
         except UnicodeEncodeError:
             raise InvalidArgumentError(
                 "text holds an unpaired surrogate, which has no UTF-8 form",
-                field="payload",
+                argument="payload",
                 reason="invalid_unicode",
             ) from None
         return cls.from_bytes(
             payload,
-            content_type=TEXT_CONTENT_TYPE,
+            content_type=TEXT_CONTENT_TYPE if content_type is None else content_type,
             headers=headers,
             key=key,
             delay=delay,
@@ -163,6 +165,7 @@ class OutgoingMessage:
         cls,
         value: Any,
         *,
+        content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         key: bytes | str | None = None,
         delay: Duration | None = None,
@@ -170,7 +173,8 @@ class OutgoingMessage:
         ttl: Duration | None = None,
         default: Callable[[Any], Any] | None = None,
     ) -> OutgoingMessage:
-        """A value as compact UTF-8 JSON, content type `application/json`.
+        """A value as compact UTF-8 JSON, content type `application/json` unless
+        `content_type` names another.
 
         `default` converts objects `json` cannot serialise, as in `json.dumps`.
         """
@@ -180,11 +184,13 @@ class OutgoingMessage:
             )
         except (TypeError, ValueError) as error:
             raise InvalidArgumentError(
-                f"the value cannot be encoded as JSON: {error}", field="payload", reason="not_json"
+                f"the value cannot be encoded as JSON: {error}",
+                argument="payload",
+                reason="not_json",
             ) from error
         return cls.from_bytes(
             text.encode("utf-8"),
-            content_type=JSON_CONTENT_TYPE,
+            content_type=JSON_CONTENT_TYPE if content_type is None else content_type,
             headers=headers,
             key=key,
             delay=delay,
@@ -197,6 +203,7 @@ class OutgoingMessage:
         cls,
         value: Any,
         *,
+        content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         key: bytes | str | None = None,
         delay: Duration | None = None,
@@ -204,7 +211,8 @@ class OutgoingMessage:
         ttl: Duration | None = None,
         default: Callable[[Any], Any] | None = None,
     ) -> OutgoingMessage:
-        """A value as MessagePack, content type `application/msgpack`.
+        """A value as MessagePack, content type `application/msgpack` unless `content_type`
+        names another.
 
         `default` converts objects msgpack cannot serialise, as in `msgpack.packb`.
         """
@@ -213,12 +221,12 @@ class OutgoingMessage:
         except (TypeError, ValueError, OverflowError) as error:
             raise InvalidArgumentError(
                 f"the value cannot be encoded as MessagePack: {error}",
-                field="payload",
+                argument="payload",
                 reason="not_msgpack",
             ) from error
         return cls.from_bytes(
             payload,
-            content_type=MSGPACK_CONTENT_TYPE,
+            content_type=MSGPACK_CONTENT_TYPE if content_type is None else content_type,
             headers=headers,
             key=key,
             delay=delay,

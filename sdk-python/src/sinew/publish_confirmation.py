@@ -8,7 +8,7 @@ durable. Many publishes can be in flight at once this way, each confirmed on its
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from sinew.errors import ProtocolError, SinewError
@@ -26,7 +26,7 @@ class PublishConfirmation:
         reply: asyncio.Future[Message],
         *,
         context: str,
-        on_failure: Callable[[SinewError], Awaitable[None]],
+        on_failure: Callable[[SinewError], None],
     ) -> None:
         self._reply = reply
         self._context = context
@@ -45,7 +45,7 @@ class PublishConfirmation:
         try:
             reply = await asyncio.shield(self._reply)
         except SinewError as error:
-            await self._on_failure(error)
+            self._on_failure(error)
             raise
         if not isinstance(reply, PublishOk) or len(reply.results) != 1:
             raise ProtocolError(f"{self._context}: the confirmation holds no single result")

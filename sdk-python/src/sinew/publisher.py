@@ -42,7 +42,7 @@ class Publisher:
         self._group = group
         self._options = options
         self._turns = RoundRobin()
-        self._route_checked = False
+        self._route_learned_at: int | None = None
 
     def __repr__(self) -> str:
         return f"Publisher(topic={self._topic!r}, group={self._group!r})"
@@ -116,7 +116,7 @@ class Publisher:
             raise InvalidArgumentError(
                 f"{context}: {len(messages)} messages are more than the broker's limit of "
                 f"{connection.limits.max_batch_messages} per batch",
-                field="messages",
+                argument="messages",
                 reason="too_many",
             )
         wires: list[PublishMessage] = []
@@ -144,7 +144,7 @@ class Publisher:
                 request, context=context, expects=(PublishOk,), flags=FrameFlags.CONFIRM
             )
         except SinewError as error:
-            await self._after_failure(error)
+            self._after_failure(error)
             raise
         assert isinstance(reply, PublishOk)
         if len(reply.results) != len(wires):
@@ -164,15 +164,17 @@ class Publisher:
 
     async def _ready(self, context: str) -> Connection:
         connection = await self._client._connection_for(context)
-        if not self._route_checked:
+        # The route is learned once, and again after a redirect made the client forget it.
+        forgotten = self._client._router.cache.forgotten
+        if self._route_learned_at != forgotten:
+            self._route_learned_at = forgotten
             await self._client._learn_route(connection, self._topic, self._group)
-            self._route_checked = True
         await connection.wait_writable(context)
         return connection
 
-    async def _after_failure(self, error: SinewError) -> None:
+    def _after_failure(self, error: SinewError) -> None:
         if isinstance(error, BrokerError) and error.code == "redirect":
-            await self._client._refresh_routes_quietly()
+            self._client._forget_route(self._topic, self._group)
 
     def _to_wire(
         self,
@@ -185,7 +187,7 @@ class Publisher:
             raise InvalidArgumentError(
                 f"expected an OutgoingMessage, not {type(message).__name__}; build one with "
                 "OutgoingMessage.from_text, from_json, from_msgpack or from_bytes",
-                field="message",
+                argument="message",
                 reason="wrong_type",
             )
         max_headers = connection.limits.max_headers
@@ -193,7 +195,7 @@ class Publisher:
             raise InvalidArgumentError(
                 f"the message has {len(message.headers)} headers, more than the broker's limit "
                 f"of {max_headers}",
-                field="headers",
+                argument="headers",
                 reason="too_many",
             )
         key = message.key_bytes
@@ -201,11 +203,11 @@ class Publisher:
             route = self._client._router.route(self._topic, self._group, key, self._turns)
         delay_ms = not_before_ms = None
         if message.not_before is not None:
-            not_before_ms = datetime_to_unix_ms(message.not_before, field="not_before")
+            not_before_ms = datetime_to_unix_ms(message.not_before, argument="not_before")
         elif message.delay is not None:
-            delay_ms = to_milliseconds(message.delay, field="delay")
+            delay_ms = to_milliseconds(message.delay, argument="delay")
         elif self._options.delay is not None:
-            delay_ms = to_milliseconds(self._options.delay, field="delay")
+            delay_ms = to_milliseconds(self._options.delay, argument="delay")
         ttl = message.ttl if message.ttl is not None else self._options.ttl
         wire = PublishMessage(
             payload=message.payload,
@@ -215,7 +217,7 @@ class Publisher:
             partition=route.partition,
             not_before_ms=not_before_ms,
             delay_ms=delay_ms,
-            ttl_ms=None if ttl is None else to_milliseconds(ttl, field="ttl"),
+            ttl_ms=None if ttl is None else to_milliseconds(ttl, argument="ttl"),
             producer_id=identity[0] if identity else None,
             sequence=identity[1] if identity else None,
         )

@@ -26,9 +26,9 @@ class PublisherOptions:
     def __post_init__(self) -> None:
         require_group(self.group)
         if self.delay is not None:
-            to_milliseconds(self.delay, field="delay")
+            to_milliseconds(self.delay, argument="delay")
         if self.ttl is not None:
-            to_milliseconds(self.ttl, field="ttl", allow_zero=False)
+            to_milliseconds(self.ttl, argument="ttl", allow_zero=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +51,7 @@ class ReliablePublisherOptions(PublisherOptions):
     def __post_init__(self) -> None:
         PublisherOptions.__post_init__(self)
         if self.producer_id is not None:
-            require_name(self.producer_id, field="producer_id", producer_id=True)
+            require_name(self.producer_id, argument="producer_id", producer_id=True)
         if (
             isinstance(self.first_sequence, bool)
             or not isinstance(self.first_sequence, int)
@@ -59,20 +59,20 @@ class ReliablePublisherOptions(PublisherOptions):
         ):
             raise InvalidArgumentError(
                 "first_sequence must be an int within the u64 range",
-                field="first_sequence",
+                argument="first_sequence",
                 reason="out_of_range",
             )
         attempts = self.max_attempts
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
             raise InvalidArgumentError(
                 "max_attempts must be an int of at least 1",
-                field="max_attempts",
+                argument="max_attempts",
                 reason="out_of_range",
             )
-        initial = to_seconds(self.initial_retry_delay, field="initial_retry_delay")
-        if to_seconds(self.max_retry_delay, field="max_retry_delay") < initial:
+        initial = to_seconds(self.initial_retry_delay, argument="initial_retry_delay")
+        if to_seconds(self.max_retry_delay, argument="max_retry_delay") < initial:
             raise InvalidArgumentError(
                 "max_retry_delay must be at least initial_retry_delay",
-                field="max_retry_delay",
+                argument="max_retry_delay",
                 reason="out_of_range",
             )

@@ -36,14 +36,16 @@ class QueueOptions:
     def __post_init__(self) -> None:
         require_group(self.group)
         if self.partitions is not None:
-            require_u32(self.partitions, field="partitions", minimum=1)
+            require_u32(self.partitions, argument="partitions", minimum=1)
         if self.dead_letter is not None and not isinstance(self.dead_letter, DeadLetterPolicy):
             raise InvalidArgumentError(
-                "dead_letter must be a DeadLetterPolicy", field="dead_letter", reason="wrong_type"
+                "dead_letter must be a DeadLetterPolicy",
+                argument="dead_letter",
+                reason="wrong_type",
             )
         if self.max_retries is not None:
-            require_u32(self.max_retries, field="max_retries")
+            require_u32(self.max_retries, argument="max_retries")
         if self.default_ttl is not None:
-            to_milliseconds(self.default_ttl, field="default_ttl", allow_zero=False)
+            to_milliseconds(self.default_ttl, argument="default_ttl", allow_zero=False)
         if self.lease is not None:
-            to_milliseconds(self.lease, field="lease", allow_zero=False)
+            to_milliseconds(self.lease, argument="lease", allow_zero=False)

@@ -36,19 +36,19 @@ class ReconnectPolicy:
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise InvalidArgumentError(
-                "max_attempts must be an int", field="reconnect.max_attempts", reason="wrong_type"
+                "max_attempts must be an int", argument="max_attempts", reason="wrong_type"
             )
         if self.max_attempts < 0:
             raise InvalidArgumentError(
                 "max_attempts must be at least 0",
-                field="reconnect.max_attempts",
+                argument="max_attempts",
                 reason="out_of_range",
             )
-        initial = to_seconds(self.initial_delay, field="reconnect.initial_delay")
-        if to_seconds(self.max_delay, field="reconnect.max_delay") < initial:
+        initial = to_seconds(self.initial_delay, argument="initial_delay")
+        if to_seconds(self.max_delay, argument="max_delay") < initial:
             raise InvalidArgumentError(
                 "max_delay must be at least initial_delay",
-                field="reconnect.max_delay",
+                argument="max_delay",
                 reason="out_of_range",
             )
         if (
@@ -57,7 +57,7 @@ class ReconnectPolicy:
             or not 0 <= self.jitter <= 1
         ):
             raise InvalidArgumentError(
-                "jitter must be within 0..1", field="reconnect.jitter", reason="out_of_range"
+                "jitter must be within 0..1", argument="jitter", reason="out_of_range"
             )
 
     @classmethod
@@ -69,8 +69,8 @@ class ReconnectPolicy:
         """Seconds to wait before `attempt` (counted from 1; the first waits nothing)."""
         if attempt <= 1:
             return 0.0
-        initial = to_seconds(self.initial_delay, field="reconnect.initial_delay")
-        maximum = to_seconds(self.max_delay, field="reconnect.max_delay")
+        initial = to_seconds(self.initial_delay, argument="initial_delay")
+        maximum = to_seconds(self.max_delay, argument="max_delay")
         # The exponent is bounded so that a huge attempt number cannot overflow the float.
         nominal = min(maximum, initial * 2.0 ** min(attempt - 2, 64))
         return nominal * (1 - self.jitter * random.random())

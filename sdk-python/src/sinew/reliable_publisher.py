@@ -87,7 +87,7 @@ class ReliablePublisher:
             if not isinstance(message, OutgoingMessage):
                 raise InvalidArgumentError(
                     f"expected an OutgoingMessage, not {type(message).__name__}",
-                    field="message",
+                    argument="message",
                     reason="wrong_type",
                 )
         sequences = self._take_sequences(len(messages))
@@ -113,13 +113,13 @@ class ReliablePublisher:
         if first + count - 1 > MAX_U64:
             raise InvalidArgumentError(
                 "the producer's sequence numbers are used up; use a new producer id",
-                field="sequence",
+                argument="sequence",
                 reason="out_of_range",
             )
         self._next_sequence = first + count
         return range(first, first + count)
 
     def _delay_after(self, attempt: int) -> float:
-        initial = to_seconds(self._options.initial_retry_delay, field="initial_retry_delay")
-        maximum = to_seconds(self._options.max_retry_delay, field="max_retry_delay")
+        initial = to_seconds(self._options.initial_retry_delay, argument="initial_retry_delay")
+        maximum = to_seconds(self._options.max_retry_delay, argument="max_retry_delay")
         return float(min(maximum, initial * 2 ** min(attempt - 1, 64)))

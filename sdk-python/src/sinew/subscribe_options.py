@@ -31,9 +31,9 @@ class SubscribeOptions:
     def __post_init__(self) -> None:
         require_group(self.group)
         if self.partition is not None:
-            require_u32(self.partition, field="partition")
-        require_u32(self.prefetch, field="prefetch", minimum=1)
+            require_u32(self.partition, argument="partition")
+        require_u32(self.prefetch, argument="prefetch", minimum=1)
         if not isinstance(self.ack_mode, AckMode):
             raise InvalidArgumentError(
-                "ack_mode must be an AckMode", field="ack_mode", reason="wrong_type"
+                "ack_mode must be an AckMode", argument="ack_mode", reason="wrong_type"
             )

@@ -2,10 +2,23 @@
 
 Without a partition in its options a subscription holds one broker subscription per
 partition (fan-in) and merges their deliveries into one stream; each delivery settles on
-the connection it arrived on. Iteration ends quietly after `close()`; when the subscription
-ends any other way (the broker closed it, the connection dropped, the client was closed),
-the deliveries that had already arrived are handed out first and then iteration raises
-`SubscriptionEndedError` with the reason. It never stops silently.
+the connection it arrived on. When any partition subscription ends, the whole subscription
+ends with that reason and the others are unsubscribed, so no partition goes unconsumed
+while the rest carry on.
+
+Iteration ends quietly after `close()`. When the subscription ends any other way (the broker
+closed it, the connection dropped, the client was closed), iteration raises
+`SubscriptionEndedError` with the reason; it never stops silently. Deliveries received but
+not yet handed out are then dropped with manual ack, since they can no longer be settled
+(the broker returns them to the queue), and handed out first with auto ack, since the broker
+already counts them as done (except when the client was closed).
+
+With auto ack the broker does not wait for settlements, so the subscription pushes back
+instead: once `subscribe` has returned, while it holds `prefetch` messages not yet handed
+out per broker subscription, the connection stops reading the socket, and it reads again
+once half of them are taken. Every reply on that connection waits meanwhile, so a consumer
+should not wait for other operations of the same client while it has not taken its
+deliveries.
 """
 
 from __future__ import annotations
@@ -70,6 +83,7 @@ class Subscription:
         self._end_reason: SubscriptionEndReason | None = None
         self._end_message = ""
         self._closed_by_caller = False
+        self._established = False
         self._is_client_closed = lambda: client.is_closed
 
     def __repr__(self) -> str:
@@ -133,10 +147,10 @@ class Subscription:
         """The next delivery, waiting at most `timeout` (default: no limit).
 
         Raises `OperationTimeoutError` (a `TimeoutError`) when none arrives in time,
-        `SubscriptionEndedError` once the subscription has ended and its deliveries are
-        handed out, and `ClientClosedError` after `close()`.
+        `SubscriptionEndedError` once the subscription has ended (with auto ack, after the
+        deliveries that had arrived are handed out), and `ClientClosedError` after `close()`.
         """
-        seconds = None if timeout is None else to_seconds(timeout, field="timeout")
+        seconds = None if timeout is None else to_seconds(timeout, argument="timeout")
         delivery = await self._take(seconds)
         if delivery is None:
             raise ClientClosedError(f"the subscription to {self._topic!r} is closed")
@@ -150,7 +164,9 @@ class Subscription:
             if self._closed_by_caller:
                 return None
             if self._buffer:
-                return self._buffer.popleft()
+                delivery = self._buffer.popleft()
+                self._maybe_resume_reading()
+                return delivery
             if self._end_reason is not None:
                 raise SubscriptionEndedError(self._end_message, reason=self._end_reason)
             self._arrived.clear()
@@ -175,6 +191,7 @@ class Subscription:
             return
         self._closed_by_caller = True
         self._buffer.clear()
+        self._connection.resume_reading(self)
         self._arrived.set()
         self._client._forget_subscription(self)
         if self._end_reason is not None:
@@ -218,6 +235,33 @@ class Subscription:
                 )
             )
         self._arrived.set()
+        self._maybe_pause_reading()
+
+    def _established_by_client(self) -> None:
+        """Every broker subscription was accepted and `subscribe` returns."""
+        self._established = True
+        self._maybe_pause_reading()
+
+    def _maybe_pause_reading(self) -> None:
+        # Not before `subscribe` has returned: the replies to the other partitions' Subscribe
+        # may be behind the deliveries, and nobody takes deliveries before it returns.
+        if (
+            self._established
+            and self._ack_mode == AckMode.AUTO
+            and self.is_active
+            and len(self._buffer) >= self._pause_threshold()
+        ):
+            self._connection.pause_reading(self)
+
+    def _pause_threshold(self) -> int:
+        return self._prefetch * max(1, len(self._parts))
+
+    def _maybe_resume_reading(self) -> None:
+        if (
+            self._connection.is_reading_paused
+            and len(self._buffer) <= self._pause_threshold() // 2
+        ):
+            self._connection.resume_reading(self)
 
     def _part_closed(self, subscription_id: int, reason: CloseReason, message: str) -> None:
         """The broker ended one partition subscription; the whole subscription ends, so no
@@ -253,6 +297,8 @@ class Subscription:
     def _abandon(self) -> None:
         """Undo a subscribe that failed part-way: unsubscribe what was attached."""
         self._closed_by_caller = True
+        self._buffer.clear()
+        self._connection.resume_reading(self)
         for future in self._unsubscribe_all():
             future.add_done_callback(_consume)
 
@@ -261,6 +307,10 @@ class Subscription:
             return
         self._end_reason = reason
         self._end_message = message
+        if self._ack_mode == AckMode.MANUAL or reason == SubscriptionEndReason.CLIENT_CLOSED:
+            # Manual: they can no longer be settled, and the broker returns them to the queue.
+            self._buffer.clear()
+        self._connection.resume_reading(self)
         self._arrived.set()
         self._client._forget_subscription(self)
 

@@ -1,5 +1,5 @@
 """Argument checks shared by the public handles, raising `InvalidArgumentError` with the
-field and the broker's reason name, so a refusal reads the same before and after sending."""
+argument and the broker's reason name, so a refusal reads the same before and after sending."""
 
 from __future__ import annotations
 
@@ -20,17 +20,19 @@ __all__ = [
 ]
 
 
-def require_name(name: object, *, field: str, producer_id: bool = False) -> str:
+def require_name(name: object, *, argument: str, producer_id: bool = False) -> str:
     """A valid topic, group, cursor or (with `producer_id`) producer id, or the refusal."""
     if not isinstance(name, str):
         raise InvalidArgumentError(
-            f"{field} must be a str, not {type(name).__name__}", field=field, reason="wrong_type"
+            f"{argument} must be a str, not {type(name).__name__}",
+            argument=argument,
+            reason="wrong_type",
         )
     violation = validate_name(name, producer_id=producer_id)
     if violation is not None:
         raise InvalidArgumentError(
-            f"{field} {name!r} is not a valid name ({violation.value.replace('_', ' ')})",
-            field=field,
+            f"{argument} {name!r} is not a valid name ({violation.value.replace('_', ' ')})",
+            argument=argument,
             reason=violation.value,
         )
     return name
@@ -41,45 +43,51 @@ def require_group(group: object) -> str | None:
     if group is not None and not isinstance(group, str):
         raise InvalidArgumentError(
             f"group must be a str or None, not {type(group).__name__}",
-            field="group",
+            argument="group",
             reason="wrong_type",
         )
     normalised = normalise_group(group)
     if normalised is not None:
-        require_name(normalised, field="group")
+        require_name(normalised, argument="group")
     return normalised
 
 
 def require_topic_and_group(topic: object, group: object) -> tuple[str, str | None]:
     """The checked topic and the normalised, checked group."""
-    return require_name(topic, field="topic"), require_group(group)
+    return require_name(topic, argument="topic"), require_group(group)
 
 
-def require_utf8(text: object, *, field: str, max_bytes: int) -> str:
-    """A str with a UTF-8 form of at most `max_bytes` bytes."""
+def require_utf8(
+    text: object, *, argument: str, max_bytes: int, label: str | None = None
+) -> str:
+    """A str with a UTF-8 form of at most `max_bytes` bytes. `label` names the value in
+    messages when it is not the whole argument (one header's value)."""
+    name = label or argument
     if not isinstance(text, str):
         raise InvalidArgumentError(
-            f"{field} must be a str, not {type(text).__name__}", field=field, reason="wrong_type"
+            f"{name} must be a str, not {type(text).__name__}",
+            argument=argument,
+            reason="wrong_type",
         )
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError:
         raise InvalidArgumentError(
-            f"{field} holds an unpaired surrogate, which has no UTF-8 form",
-            field=field,
+            f"{name} holds an unpaired surrogate, which has no UTF-8 form",
+            argument=argument,
             reason="invalid_unicode",
         ) from None
     if size > max_bytes:
         raise InvalidArgumentError(
-            f"{field} is {size} bytes of UTF-8, more than the limit of {max_bytes}",
-            field=field,
+            f"{name} is {size} bytes of UTF-8, more than the limit of {max_bytes}",
+            argument=argument,
             reason="too_long",
         )
     return text
 
 
 def require_content_type(content_type: object) -> str:
-    return require_utf8(content_type, field="content_type", max_bytes=MAX_CONTENT_TYPE_BYTES)
+    return require_utf8(content_type, argument="content_type", max_bytes=MAX_CONTENT_TYPE_BYTES)
 
 
 def require_headers(headers: object) -> dict[str, str]:
@@ -87,7 +95,7 @@ def require_headers(headers: object) -> dict[str, str]:
     if not isinstance(headers, Mapping):
         raise InvalidArgumentError(
             f"headers must be a mapping of str to str, not {type(headers).__name__}",
-            field="headers",
+            argument="headers",
             reason="wrong_type",
         )
     checked: dict[str, str] = {}
@@ -95,7 +103,7 @@ def require_headers(headers: object) -> dict[str, str]:
         if not isinstance(key, str):
             raise InvalidArgumentError(
                 f"header keys must be str, not {type(key).__name__}",
-                field="headers",
+                argument="headers",
                 reason="wrong_type",
             )
         violation = validate_header_key(key)
@@ -103,25 +111,30 @@ def require_headers(headers: object) -> dict[str, str]:
             raise InvalidArgumentError(
                 f"header key {key!r} is refused ({violation.value.replace('_', ' ')}); keys "
                 "starting 'sinew.' are reserved for the broker except 'sinew.client.'",
-                field="headers",
+                argument="headers",
                 reason=violation.value,
             )
         checked[key] = require_utf8(
-            value, field=f"headers[{key!r}]", max_bytes=MAX_HEADER_VALUE_BYTES
+            value,
+            argument="headers",
+            max_bytes=MAX_HEADER_VALUE_BYTES,
+            label=f"the value of header {key!r}",
         )
     return checked
 
 
-def require_u32(value: object, *, field: str, minimum: int = 0, maximum: int = MAX_U32) -> int:
+def require_u32(value: object, *, argument: str, minimum: int = 0, maximum: int = MAX_U32) -> int:
     """An int within `minimum..maximum` (at most the wire's u32 range)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(
-            f"{field} must be an int, not {type(value).__name__}", field=field, reason="wrong_type"
+            f"{argument} must be an int, not {type(value).__name__}",
+            argument=argument,
+            reason="wrong_type",
         )
     if not minimum <= value <= maximum:
         raise InvalidArgumentError(
-            f"{field} must be within {minimum}..{maximum}, got {value}",
-            field=field,
+            f"{argument} must be within {minimum}..{maximum}, got {value}",
+            argument=argument,
             reason="out_of_range",
         )
     return value

@@ -29,7 +29,7 @@ def test_every_broker_error_code_maps_to_its_name_and_flag(code: ErrorCode) -> N
     error = broker_error(int(code), retryable=info.retryable, broker_message="why", details={"field": "topic"})
     assert isinstance(error, BrokerError) and isinstance(error, SinewError)
     assert error.code == code.name.lower()
-    assert error.numeric_code == int(code)
+    assert error.broker_code == int(code)
     assert error.is_retryable is info.retryable
     assert error.details == {"field": "topic"}
     assert error.broker_message == "why"
@@ -46,10 +46,10 @@ def test_the_flag_in_the_frame_wins_over_the_table() -> None:
     assert not broker_error(int(ErrorCode.UNAVAILABLE), retryable=False).is_retryable
 
 
-def test_unknown_codes_are_reported_by_number() -> None:
+def test_unknown_codes_are_reported_as_unknown_with_their_number() -> None:
     error = broker_error(999, retryable=False, broker_message="new")
-    assert error.code == "999"
-    assert error.numeric_code == 999
+    assert error.code == "unknown"
+    assert error.broker_code == 999
     assert "error code 999" in error.message
     assert not broker_error(999).is_retryable
 
@@ -66,7 +66,7 @@ def test_client_side_errors_carry_their_stable_codes() -> None:
         (ConnectionLostError("x"), "connection_lost", True),
         (ClientClosedError(), "client_closed", False),
         (OperationTimeoutError("x"), "timeout", True),
-        (InvalidArgumentError("x"), "invalid_argument", False),
+        (InvalidArgumentError("x", argument="topic", reason="empty"), "invalid_argument", False),
         (ProtocolError("x"), "protocol_error", False),
     ]
     for error, code, retryable in cases:
@@ -76,13 +76,28 @@ def test_client_side_errors_carry_their_stable_codes() -> None:
 def test_errors_also_derive_from_the_matching_builtin() -> None:
     assert isinstance(ConnectionError("x"), builtins.ConnectionError)
     assert isinstance(OperationTimeoutError("x"), TimeoutError)
-    assert isinstance(InvalidArgumentError("x"), ValueError)
+    assert isinstance(InvalidArgumentError("x", argument="a", reason="b"), ValueError)
     assert not isinstance(ConnectionLostError("x"), builtins.ConnectionError)
 
 
-def test_invalid_argument_errors_name_the_field_and_reason() -> None:
-    error = InvalidArgumentError("bad", field="topic", reason="whitespace")
-    assert (error.field, error.reason) == ("topic", "whitespace")
+def test_invalid_argument_errors_name_the_argument_and_reason() -> None:
+    error = InvalidArgumentError("bad", argument="topic", reason="whitespace")
+    assert (error.argument, error.reason) == ("topic", "whitespace")
+
+
+def test_every_invalid_argument_reason_in_the_package_is_a_snake_case_word() -> None:
+    import pathlib
+    import re
+
+    import sinew
+
+    source = pathlib.Path(sinew.__file__).parent
+    reasons = {
+        match
+        for path in source.rglob("*.py")
+        for match in re.findall(r'reason="([^"]*)"', path.read_text(encoding="utf-8"))
+    }
+    assert reasons and all(re.fullmatch(r"[a-z]+(_[a-z]+)*", reason) for reason in reasons), reasons
 
 
 def test_every_broker_close_reason_is_a_subscription_end_reason() -> None:

@@ -138,3 +138,14 @@ async def test_a_handshake_refusal_is_not_retried_on_the_next_endpoint() -> None
     finally:
         await strict.stop()
         await other.stop()
+
+
+async def test_server_info_describes_the_current_connection(broker: FakeBroker) -> None:
+    client = await SinewClient.connect(options_for(broker))
+    info = client.server_info
+    assert info is not None
+    assert (info.endpoint, info.server_id, info.server_version) == (broker.address, "fake-broker", "0.0.0")
+    assert (info.session_id, info.protocol_version, info.heartbeat) == ("session-1", 1, 0.0)
+    assert (info.limits.max_batch_messages, info.limits.max_prefetch) == (1024, 65_535)
+    await client.close()
+    assert client.server_info is None

@@ -56,3 +56,22 @@ async def test_a_silent_broker_is_declared_dead_after_three_intervals() -> None:
             assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
     finally:
         await broker.stop()
+
+
+async def test_silence_is_not_judged_while_reading_is_paused() -> None:
+    broker = await FakeBroker(heartbeat_ms=50).start()
+    try:
+        async with SinewClient.connect(options_for(broker)) as client:
+            connection = client._connection
+            assert connection is not None
+            owner = object()
+            connection.pause_reading(owner)
+            broker.session.muted = True
+            await asyncio.sleep(0.4)  # eight intervals without reading anything
+            assert client.is_connected
+            connection.resume_reading(owner)
+            # Once reading again, the broker's silence counts, from the resume on.
+            await connection.wait_closed()
+            assert not client.is_connected
+    finally:
+        await broker.stop()

@@ -60,7 +60,7 @@ def test_endpoints_parse_into_host_and_port(text: str, expected: Endpoint) -> No
 def test_malformed_endpoints_are_refused(text: str) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         SinewClientOptions(endpoints=text)
-    assert caught.value.field == "endpoints"
+    assert caught.value.argument == "endpoints"
 
 
 def test_an_empty_endpoint_list_is_refused() -> None:
@@ -94,20 +94,20 @@ def test_durations_accept_seconds_and_timedelta() -> None:
     assert SinewClientOptions(request_timeout=timedelta(milliseconds=250)).request_timeout == timedelta(
         milliseconds=250
     )
-    assert to_milliseconds(timedelta(seconds=1.5), field="x") == 1500
-    assert to_milliseconds(0.1, field="x") == 100
-    assert to_milliseconds(2, field="x") == 2000
+    assert to_milliseconds(timedelta(seconds=1.5), argument="x") == 1500
+    assert to_milliseconds(0.1, argument="x") == 100
+    assert to_milliseconds(2, argument="x") == 2000
     # A positive duration never rounds down to "no time at all".
-    assert to_milliseconds(0.0001, field="x") == 1
-    assert to_milliseconds(0, field="x") == 0
+    assert to_milliseconds(0.0001, argument="x") == 1
+    assert to_milliseconds(0, argument="x") == 0
 
 
 def test_naive_datetimes_are_refused_because_their_zone_is_unknown() -> None:
     from datetime import datetime, timezone
 
     with pytest.raises(InvalidArgumentError, match="timezone-aware"):
-        datetime_to_unix_ms(datetime(2030, 1, 1), field="not_before")
-    assert datetime_to_unix_ms(datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), field="x") == 1000
+        datetime_to_unix_ms(datetime(2030, 1, 1), argument="not_before")
+    assert datetime_to_unix_ms(datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), argument="x") == 1000
 
 
 def test_credentials_hide_the_secret_from_repr() -> None:

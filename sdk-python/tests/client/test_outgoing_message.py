@@ -56,7 +56,7 @@ def test_payload_must_be_bytes() -> None:
 def test_reserved_header_keys_are_refused_before_sending(key: str) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         OutgoingMessage(b"", headers={key: "v"})
-    assert (caught.value.field, caught.value.reason) == ("headers", "reserved_prefix")
+    assert (caught.value.argument, caught.value.reason) == ("headers", "reserved_prefix")
 
 
 def test_the_client_header_prefix_is_allowed() -> None:
@@ -94,7 +94,7 @@ def test_content_type_is_limited_to_255_bytes() -> None:
     OutgoingMessage(b"", content_type="x" * 255)
     with pytest.raises(InvalidArgumentError) as caught:
         OutgoingMessage(b"", content_type="x" * 256)
-    assert caught.value.field == "content_type"
+    assert caught.value.argument == "content_type"
 
 
 def test_a_text_key_routes_as_its_utf8_bytes() -> None:
@@ -120,3 +120,10 @@ def test_ttl_must_be_positive_and_delay_non_negative() -> None:
         OutgoingMessage(b"", delay=-1)
     with pytest.raises(InvalidArgumentError):
         OutgoingMessage(b"", not_before=datetime(2030, 1, 1))
+
+
+def test_the_payload_helpers_take_a_content_type_that_overrides_theirs() -> None:
+    assert OutgoingMessage.from_text("x", content_type="text/markdown").content_type == "text/markdown"
+    assert OutgoingMessage.from_json([1], content_type="application/vnd.a+json").content_type == "application/vnd.a+json"
+    assert OutgoingMessage.from_msgpack(1, content_type="application/x-msgpack").content_type == "application/x-msgpack"
+    assert OutgoingMessage.from_json([1]).payload == b"[1]"

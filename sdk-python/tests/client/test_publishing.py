@@ -112,7 +112,7 @@ async def test_an_unconfirmed_publish_asks_for_no_reply(broker: FakeBroker, clie
 async def test_publishing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
     with pytest.raises(BrokerError) as caught:
         await client.create_publisher("missing").publish(OutgoingMessage(b""))
-    assert caught.value.numeric_code == ERROR_NOT_FOUND
+    assert caught.value.broker_code == ERROR_NOT_FOUND
     assert "declare_queue" in caught.value.message
 
 
@@ -196,7 +196,7 @@ async def test_more_headers_than_the_broker_allows_are_refused(broker: FakeBroke
     async with SinewClient.connect(options_for(broker)) as client:
         with pytest.raises(InvalidArgumentError) as caught:
             await client.create_publisher("q").publish(OutgoingMessage(b"", headers={"a": "1", "b": "2", "c": "3"}))
-        assert (caught.value.field, caught.value.reason) == ("headers", "too_many")
+        assert (caught.value.argument, caught.value.reason) == ("headers", "too_many")
 
 
 async def test_a_publisher_refuses_invalid_names_before_anything_is_sent(broker: FakeBroker, client: SinewClient) -> None:
@@ -217,13 +217,37 @@ async def test_groups_are_normalised_before_sending(broker: FakeBroker, client: 
     assert isinstance(sent, Publish) and sent.group is None
 
 
-async def test_a_redirect_refreshes_the_topology(broker: FakeBroker, client: SinewClient) -> None:
-    await client.declare_queue("orders")
+async def test_a_redirect_clears_the_route_and_the_next_publish_learns_it_again(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    await client.declare_queue("orders", QueueOptions(partitions=2))
+    publisher = client.create_publisher("orders")
+    await publisher.publish(OutgoingMessage(b"first"))
+    assert broker.frames(TopologyRequest) == []  # the declare taught the partition count
     broker.fail_next(Opcode.PUBLISH, 11, "routing moved", retryable=True, details={"routing_version": "2"})
     with pytest.raises(BrokerError) as caught:
-        await client.create_publisher("orders").publish(OutgoingMessage(b""))
+        await publisher.publish(OutgoingMessage(b"", key="k"))
     assert caught.value.code == "redirect" and caught.value.is_retryable
+    assert client._router.cache.get("orders", None) is None
+    assert broker.frames(TopologyRequest) == []  # cleared, not refreshed eagerly
+    await publisher.publish(OutgoingMessage(b"again"))
     assert len(broker.frames(TopologyRequest)) == 1
+    sent = broker.frames(Publish)[-1].message
+    assert isinstance(sent, Publish) and sent.routing_version == 1
+
+
+async def test_a_keyed_message_to_an_unknown_queue_carries_its_key_and_no_partition(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.fail_next(Opcode.TOPOLOGY_REQUEST, 13, "not now", retryable=True)
+    with pytest.raises(BrokerError):
+        await client.create_publisher("orders").publish(OutgoingMessage(b"", key="customer-7"))
+    with pytest.raises(BrokerError):
+        await client.create_publisher("orders").publish(OutgoingMessage(b""))
+    keyed, keyless = (frame.message for frame in broker.frames(Publish))
+    assert isinstance(keyed, Publish) and isinstance(keyless, Publish)
+    assert (keyed.message.partition_key, keyed.message.partition) == (b"customer-7", None)
+    assert (keyless.message.partition_key, keyless.message.partition) == (None, 0)
 
 
 async def test_frames_queued_together_leave_in_one_write(broker: FakeBroker, client: SinewClient) -> None:

@@ -38,7 +38,7 @@ async def test_an_error_reply_becomes_a_broker_error_with_details(broker: FakeBr
     with pytest.raises(BrokerError) as caught:
         await client.declare_queue("orders", QueueOptions(partitions=3))
     error = caught.value
-    assert (error.code, error.numeric_code, error.is_retryable) == ("conflict", 9, False)
+    assert (error.code, error.broker_code, error.is_retryable) == ("conflict", 9, False)
     assert error.details == {"field": "partitions", "existing": "2", "requested": "3"}
     assert "declare_queue('orders')" in error.message
 

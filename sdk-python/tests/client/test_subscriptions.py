@@ -24,7 +24,7 @@ from sinew import (
     SubscriptionEndedError,
     SubscriptionEndReason,
 )
-from sinew.wire import Ack, CloseReason, ExtendLease, Nack, Subscribe, Unsubscribe
+from sinew.wire import Ack, CloseReason, Deliver, DeliveredMessage, ExtendLease, Nack, Subscribe, Unsubscribe
 
 
 async def _take(subscription: Subscription, count: int) -> list[Delivery]:
@@ -97,7 +97,7 @@ async def test_a_prefetch_above_the_broker_limit_is_refused(broker: FakeBroker, 
     broker.add_queue("orders")
     with pytest.raises(InvalidArgumentError) as caught:
         await client.subscribe("orders", SubscribeOptions(prefetch=65_536))
-    assert caught.value.field == "prefetch"
+    assert caught.value.argument == "prefetch"
     assert broker.messages(Subscribe) == []
 
 
@@ -337,3 +337,136 @@ async def test_a_subscribe_answered_after_its_timeout_is_undone(broker: FakeBrok
             await client.subscribe("orders", SubscribeOptions(partition=0))
         await broker.wait_for(lambda: bool(broker.messages(Unsubscribe)))
         assert broker.session.subscriptions == {}
+
+
+async def test_settlements_take_effect_at_the_call_without_being_awaited(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+        answer = delivery.ack()
+        assert delivery.is_settled
+        with pytest.raises(InvalidArgumentError) as caught:
+            delivery.retry()
+        assert caught.value.reason == "already_settled"
+        await broker.wait_for(lambda: len(broker.messages(Ack)) == 1)
+        await answer
+
+
+async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_ack(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    for n in range(4):
+        broker.store("orders", bytes([n]))
+    async with client.subscribe("orders") as subscription:
+        d = await _take(subscription, 4)
+        await asyncio.gather(d[0].ack(), d[1].retry(), d[2].extend_lease(5), d[3].nack())
+        await d[2].ack()
+    kinds = [
+        type(frame.message).__name__
+        for _, frame in broker.received
+        if isinstance(frame.message, Ack | Nack | ExtendLease)
+    ]
+    assert kinds == ["ExtendLease", "Nack", "Ack", "Ack"]
+    assert all(
+        frame.request_id != 0
+        for _, frame in broker.received
+        if isinstance(frame.message, Ack | Nack | ExtendLease)
+    )
+
+
+async def test_a_settlement_frame_carries_at_most_1024_items(broker: FakeBroker, client: SinewClient) -> None:
+    connection = client._connection
+    assert connection is not None
+    answers = [connection.settler.ack(delivery_id) for delivery_id in range(1, 1026)]
+    await asyncio.gather(*answers, return_exceptions=True)
+    acks = [message for message in broker.messages(Ack) if isinstance(message, Ack)]
+    assert [len(ack.delivery_ids) for ack in acks] == [1024, 1]
+
+
+async def test_with_manual_ack_deliveries_not_handed_out_are_dropped_when_the_subscription_ends(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders", partitions=2)
+    subscription = await client.subscribe("orders")
+    broker.store("orders", b"a", partition=0)
+    broker.store("orders", b"b", partition=1)
+    await broker.wait_for(lambda: subscription.buffered == 2)
+    broker.close_subscription(min(broker.session.subscriptions), CloseReason.SERVER_SHUTDOWN)
+    await broker.wait_for(lambda: subscription.end_reason is not None)
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await subscription.next(timeout=2)
+    assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
+    assert subscription.buffered == 0
+    # The other partition was unsubscribed, so the broker holds nothing for this session.
+    await broker.wait_for(lambda: not broker.session.deliveries and not broker.session.subscriptions)
+
+
+async def test_with_auto_ack_a_client_close_drops_what_was_not_handed_out(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO))
+    broker.store("orders", b"a")
+    await broker.wait_for(lambda: subscription.buffered == 1)
+    await client.close()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await subscription.next(timeout=1)
+    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED
+
+
+async def test_an_auto_ack_subscription_pauses_reading_while_its_buffer_is_full(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=4))
+    connection = client._connection
+    assert connection is not None
+    for n in range(12):
+        broker.store("orders", bytes([n]))
+    await broker.wait_for(lambda: connection.is_reading_paused)
+    assert subscription.buffered >= 4
+    received = [(await subscription.next(timeout=2)).payload for _ in range(12)]
+    assert received == [bytes([n]) for n in range(12)]
+    assert not connection.is_reading_paused
+    await subscription.close()
+
+
+async def test_reading_resumes_at_half_the_pause_threshold(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders", partitions=2)
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=3))
+    connection = client._connection
+    assert connection is not None
+    # Two broker subscriptions of prefetch 3: reading pauses at 6 buffered, resumes at 3.
+    for n in range(6):
+        subscription._deliver(_deliver_frame(n))
+    assert connection.is_reading_paused
+    for expected_buffered in (5, 4):
+        await subscription.next(timeout=1)
+        assert subscription.buffered == expected_buffered and connection.is_reading_paused
+    await subscription.next(timeout=1)
+    assert subscription.buffered == 3 and not connection.is_reading_paused
+    await subscription.close()
+
+
+async def test_manual_ack_subscriptions_never_pause_reading(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders", SubscribeOptions(prefetch=1))
+    for n in range(3):
+        subscription._deliver(_deliver_frame(n))
+    connection = client._connection
+    assert connection is not None and not connection.is_reading_paused
+    await subscription.close()
+
+
+def _deliver_frame(number: int) -> Deliver:
+    return Deliver(
+        subscription_id=1,
+        messages=(
+            DeliveredMessage(
+                delivery_id=1000 + number, partition=0, offset=number, attempt=1,
+                published_at_ms=0, payload=bytes([number]),
+            ),
+        ),
+    )

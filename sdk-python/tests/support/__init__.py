@@ -1,1 +1,1 @@
-"""Test support: the fake broker and the real-broker launcher."""
+"""Test support: the fake broker, the real-broker launcher and what the integration tests share."""

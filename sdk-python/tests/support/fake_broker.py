@@ -4,9 +4,10 @@ protocol version 1 with the package's own codec.
 It implements enough of the broker for the client's engine tests: the handshake (with
 optional credentials and version checks), Ping/Pong both ways, DeclareQueue, Publish and
 PublishBatch with confirmation and idempotency, TopologyRequest, Subscribe with per-partition
-prefetch and Deliver, Ack/Nack/ExtendLease answered by SettleOk, Unsubscribe, Goodbye and
-resume with Reconcile. Fault hooks let a test drop connections, hold or delay replies, fail
-the next request of an op with an Error, close subscriptions, push frames and go silent.
+prefetch and Deliver, Ack/Nack/ExtendLease answered by SettleOk, Unsubscribe and Goodbye.
+Like the real broker it never resumes a session and refuses Reconcile as not supported.
+Fault hooks let a test drop connections, hold or delay replies, fail the next request of an
+op with an Error, close subscriptions, push frames and go silent.
 Every frame received is recorded for assertions.
 """
 
@@ -55,9 +56,6 @@ from sinew.wire import (
     PublishOk,
     PublishResult,
     Reconcile,
-    ReconcileOk,
-    ReconcileOutcome,
-    ReconcileResult,
     SettleFailure,
     SettleOk,
     Subscribe,
@@ -206,7 +204,6 @@ class FakeBroker:
         self.crash_before_reply: set[Opcode] = set()
         """The next request of these ops takes effect, then the connection drops unanswered."""
         self.scripted_errors: dict[Opcode, deque[Error]] = {}
-        self.dormant_tokens: set[bytes] = set()
         self.generation = 1
         self.connections_accepted = 0
         self.accepted_at: list[float] = []
@@ -332,8 +329,6 @@ class FakeBroker:
         finally:
             self.sessions.remove(session)
             session.return_unsettled()
-            if session.handshaken and not session.said_goodbye:
-                self.dormant_tokens.add(session.resume_token)
             writer.transport.abort()
             self.pump()
 
@@ -356,10 +351,6 @@ class FakeBroker:
                 session.error(frame.request_id, ERROR_UNAUTHORIZED, "bad credentials")
                 session.writer.close()
                 return
-        resumed = hello.resume_token is not None and hello.resume_token in self.dormant_tokens
-        if resumed:
-            assert hello.resume_token is not None
-            self.dormant_tokens.discard(hello.resume_token)
         number = next(self._session_numbers)
         session.resume_token = f"token-{number}".encode()
         session.handshaken = True
@@ -370,7 +361,7 @@ class FakeBroker:
                 server_version="0.0.0",
                 session_id=f"session-{number}",
                 resume_token=session.resume_token,
-                resumed=resumed,
+                resumed=False,
                 heartbeat_ms=self.heartbeat_ms,
                 limits=self.limits,
             ),
@@ -458,13 +449,8 @@ class FakeBroker:
                 if request_id:
                     session.send(SettleOk(failures=failures), request_id)
             case Reconcile():
-                session.send(
-                    ReconcileOk(results=tuple(
-                        ReconcileResult(subscription_id=entry.subscription_id, outcome=ReconcileOutcome.CLOSED)
-                        for entry in message.subscriptions
-                    )),
-                    request_id,
-                )
+                session.error(request_id, ERROR_INVALID, "sessions are not resumed",
+                              details={"reason": "not_supported"})
             case _:
                 session.error(request_id, 3, f"{type(message).__name__} is not handled here")
 

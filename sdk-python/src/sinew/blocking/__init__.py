@@ -41,12 +41,14 @@ from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
 from sinew.queue_info import QueueInfo
 from sinew.queue_options import QueueOptions
 from sinew.reconnect_policy import ReconnectPolicy
+from sinew.server_info import BrokerLimits, ServerInfo
 from sinew.subscribe_options import AckMode, SubscribeOptions
 from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
 
 __all__ = [
     "AckMode",
     "BrokerError",
+    "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
     "ConnectionError",
@@ -68,6 +70,7 @@ __all__ = [
     "ReconnectPolicy",
     "ReliablePublisher",
     "ReliablePublisherOptions",
+    "ServerInfo",
     "SinewClient",
     "SinewClientOptions",
     "SinewCredentials",

@@ -16,6 +16,7 @@ from sinew.client_options import SinewClientOptions
 from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
 from sinew.queue_info import QueueInfo
 from sinew.queue_options import QueueOptions
+from sinew.server_info import ServerInfo
 from sinew.subscribe_options import SubscribeOptions
 from sinew.subscription import Subscription as AsyncSubscription
 from sinew.topology import Topology
@@ -91,6 +92,10 @@ class SinewClient:
     @property
     def is_connected(self) -> bool:
         return self._inner.is_connected
+
+    @property
+    def server_info(self) -> ServerInfo | None:
+        return self._inner.server_info
 
     @property
     def loop_thread(self) -> EventLoopThread:

@@ -1,8 +1,9 @@
-"""The blocking `Delivery`: the asyncio `Delivery` with its settlements made blocking."""
+"""The blocking `Delivery`: the asyncio `Delivery` with its settlements made blocking: each
+returns once the broker has made the settlement durable."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -84,16 +85,21 @@ class Delivery:
         return self._inner.msgpack(**unpack_options)
 
     def ack(self) -> None:
-        self._loop.run(self._inner.ack())
+        self._loop.run(_settle(self._inner.ack))
 
     def nack(self, reason: str | None = None) -> None:
-        self._loop.run(self._inner.nack(reason))
+        self._loop.run(_settle(self._inner.nack, reason))
 
     def retry(self) -> None:
-        self._loop.run(self._inner.retry())
+        self._loop.run(_settle(self._inner.retry))
 
     def retry_after(self, delay: Duration) -> None:
-        self._loop.run(self._inner.retry_after(delay))
+        self._loop.run(_settle(self._inner.retry_after, delay))
 
     def extend_lease(self, by: Duration | None = None) -> None:
-        self._loop.run(self._inner.extend_lease(by))
+        self._loop.run(_settle(self._inner.extend_lease, by))
+
+
+async def _settle(action: Callable[..., Awaitable[None]], *arguments: Any) -> None:
+    # The asyncio settlements act at the call, so the call itself must run on the loop.
+    await action(*arguments)

@@ -2,7 +2,9 @@
 
 It owns three tasks: the read loop (frames in, replies matched to requests by id, pushes
 handed to the `ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
-when the broker agreed to heartbeats, the heartbeat. Requests time out individually; when
+when the broker agreed to heartbeats, the heartbeat. Reading can be paused by a consumer
+that cannot keep up (`pause_reading`); while it is, the socket is not read and silence from
+the broker is not held against it. Requests time out individually; when
 the connection ends, every request still waiting fails at once (`ConnectionLostError`, or
 `ClientClosedError` when `close()` ended it). Nothing is replayed on another connection.
 """
@@ -122,6 +124,9 @@ class Connection:
         # The handshake used id 1.
         self._pending = PendingRequests(first_id=HELLO_REQUEST_ID + 1)
         self._last_received = self._loop.time()
+        self._pausers: set[object] = set()
+        self._reading = asyncio.Event()
+        self._reading.set()
         self._writer = FrameWriter(writer, on_failure=self._on_write_failure, clock=self._loop.time)
         self._closed = self._loop.create_future()
         self.settler = Settler(self)
@@ -135,6 +140,7 @@ class Connection:
                 clock=self._loop.time,
                 last_sent=lambda: self._writer.last_queued_at,
                 last_received=lambda: self._last_received,
+                is_paused=lambda: bool(self._pausers),
                 send_ping=self._send_ping,
                 on_dead=self._on_silence,
             )
@@ -225,6 +231,44 @@ class Connection:
     async def wait_closed(self) -> None:
         await asyncio.shield(self._closed)
 
+    # Flow control
+
+    @property
+    def is_reading_paused(self) -> bool:
+        return bool(self._pausers)
+
+    def pause_reading(self, owner: object) -> None:
+        """Stop reading the socket until every owner that paused it has resumed it, so a
+        consumer that cannot keep up pushes back on the broker through TCP. Frames already
+        read are still dispatched."""
+        if owner in self._pausers:
+            return
+        self._pausers.add(owner)
+        if len(self._pausers) == 1:
+            self._reading.clear()
+            self._set_transport_reading(False)
+
+    def resume_reading(self, owner: object) -> None:
+        """Withdraw `owner`'s pause; reading resumes once no owner holds one."""
+        if owner not in self._pausers:
+            return
+        self._pausers.discard(owner)
+        if self._pausers:
+            return
+        # Silence while paused was the client's doing; the broker's is timed from now.
+        self._last_received = self._loop.time()
+        self._reading.set()
+        self._set_transport_reading(True)
+
+    def _set_transport_reading(self, reading: bool) -> None:
+        transport = self._stream.transport
+        if self._state != "open" or not isinstance(transport, asyncio.ReadTransport):
+            return
+        if reading:
+            transport.resume_reading()
+        else:
+            transport.pause_reading()
+
     # Sending
 
     def start_request(
@@ -312,7 +356,7 @@ class Connection:
             frame = encode_frame(message, request_id=request_id, flags=flags)
         except FrameEncodeError as error:
             raise InvalidArgumentError(
-                f"{context}: {error}", field=error.field, reason="invalid"
+                f"{context}: {error}", argument=error.field or "message", reason="not_encodable"
             ) from error
         body_length = len(frame) - HEADER_SIZE
         if body_length > self.limits.max_frame_bytes:
@@ -320,7 +364,7 @@ class Connection:
                 f"{context}: the frame body would be {body_length} bytes, more than the "
                 f"broker's limit of {self.limits.max_frame_bytes}; shrink the payload or "
                 "split the batch",
-                field="payload",
+                argument="payload",
                 reason="frame_too_large",
             )
         return frame
@@ -362,6 +406,8 @@ class Connection:
                     self._dispatch(frame)
                     if self._state == "closed":
                         return
+                if not self._reading.is_set():
+                    await self._reading.wait()
                 data = await self._reader.read(READ_CHUNK_BYTES)
                 if not data:
                     self._end(self._disconnect_reason("the broker closed the connection"))
@@ -549,6 +595,8 @@ class Connection:
                 )
             else:
                 entry.future.set_exception(self._lost_error(entry.context))
+        self._pausers.clear()
+        self._reading.set()
         self._writer.close()
         _abort_stream(self._stream)
         current = asyncio.current_task()

@@ -28,7 +28,7 @@ class Endpoint:
 def _invalid(text: str, why: str) -> InvalidArgumentError:
     return InvalidArgumentError(
         f"endpoint {text!r} is not a broker address ({why}); expected host:port",
-        field="endpoints",
+        argument="endpoints",
         reason="invalid_endpoint",
     )
 
@@ -38,7 +38,7 @@ def parse_endpoint(text: str) -> Endpoint:
     if not isinstance(text, str):
         raise InvalidArgumentError(
             f"an endpoint must be a str, not {type(text).__name__}",
-            field="endpoints",
+            argument="endpoints",
             reason="wrong_type",
         )
     stripped = text.strip()

@@ -1,6 +1,7 @@
 """The handshake (section 4 of the specification): `Hello` out, `HelloOk` or `Error` back.
 
-The client offers versions 1..1. Every failure here is typed: the broker's `Error` becomes
+The client offers versions 1..1 and sends no resume token: every connection starts a new
+session. Every failure here is typed: the broker's `Error` becomes
 a `BrokerError` (`unauthorized`, `protocol_mismatch`); bytes that are not Sinew frames (an
 HTTP server, a TLS endpoint), an early close or a version outside the offer become a
 `ConnectionError` saying so, without waiting for a timeout.
@@ -41,7 +42,6 @@ def build_hello(settings: ConnectionSettings) -> Hello:
         client_name=settings.client_name,
         client_version=settings.client_version,
         auth=settings.credentials,
-        resume_token=settings.resume_token,
         heartbeat_ms=settings.heartbeat_ms,
     )
 

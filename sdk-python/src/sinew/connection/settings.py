@@ -20,5 +20,3 @@ class ConnectionSettings:
     """Seconds for the TCP connect and the handshake together."""
     request_timeout: float = 30.0
     """Seconds a request waits for its reply."""
-    resume_token: bytes | None = None
-    """Token of the previous session, to resume it within the broker's grace window."""

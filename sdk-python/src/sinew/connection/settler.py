@@ -1,10 +1,13 @@
-"""Settlement batching: acks, nacks and lease extensions issued in the same event-loop
-iteration leave as one `Ack`, one `Nack` and one `ExtendLease` frame.
+"""Settlement batching: lease extensions, nacks and acks issued in the same event-loop
+iteration leave together, as one `ExtendLease`, then one `Nack`, then one `Ack` frame (at
+most `MAX_ITEMS_PER_FRAME` items each; more are split over several frames of the kind).
 
-Each frame carries a request id, so the broker answers `SettleOk` once the settlements are
-durable; the items it lists as failed fail their own caller with a `BrokerError` (for
-example `stale_delivery`), the others succeed. An `Error` answering the whole frame fails
-every item in it.
+The order is the same in every Sinew client. Extensions go first, so that a delivery
+extended and settled in the same iteration has its extension applied rather than refused
+as stale. Each frame carries a request id, so the broker answers `SettleOk` once the
+settlements are durable; the items it lists as failed fail their own caller with a
+`BrokerError` (for example `stale_delivery`), the others succeed. An `Error` answering the
+whole frame fails every item in it.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_ITEMS_PER_FRAME", "Settler"]
 
-MAX_ITEMS_PER_FRAME: Final = 8192
-"""Items per settlement frame, keeping a frame far below the smallest sensible size limit."""
+MAX_ITEMS_PER_FRAME: Final = 1024
+"""Items per settlement frame, keeping a frame far below the smallest frame size limit."""
 
 _Item = TypeVar("_Item")
 
@@ -75,11 +78,11 @@ class Settler:
 
     def _flush(self) -> None:
         self._flush_scheduled = False
-        self._send(self._acks.take(), lambda ids: Ack(delivery_ids=tuple(ids)), "ack")
-        self._send(self._nacks.take(), lambda items: Nack(items=tuple(items)), "nack")
         self._send(
             self._extensions.take(), lambda items: ExtendLease(items=tuple(items)), "extend_lease"
         )
+        self._send(self._nacks.take(), lambda items: Nack(items=tuple(items)), "nack")
+        self._send(self._acks.take(), lambda ids: Ack(delivery_ids=tuple(ids)), "ack")
 
     def _send(
         self,
