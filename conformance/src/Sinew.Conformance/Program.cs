@@ -3,6 +3,7 @@
 //
 //   sinew-conformance [--broker HOST:PORT] [--clients csharp,typescript,python] [--scenario GLOB]...
 //                     [--report DIR] [--driver NAME=COMMAND]... [--scenarios DIR] [--username U --password P] [--list]
+//   sinew-conformance driver     (the C# client's driver: JSON lines on stdin/stdout, see conformance/DRIVERS.md)
 //
 // Exit codes: 0 the gate passed, 1 the gate failed, 2 the run could not be made (bad arguments, no broker).
 using System.CommandLine;
@@ -27,6 +28,18 @@ var root = new RootCommand("Runs the Sinew conformance scenarios through each cl
 {
     broker, clients, scenarioGlobs, report, drivers, scenarioDir, username, password, list,
 };
+// The C# client's driver. The runner starts it as a child process, so standard output carries nothing but
+// protocol lines (UTF-8 without a byte-order mark, whatever the console's encoding); logs go to standard error.
+var driver = new Command("driver", "Run the C# client's conformance driver: steps as JSON lines on standard input, results on standard output.");
+driver.SetAction(async (_, cancellationToken) =>
+{
+    var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+    using var input = new StreamReader(Console.OpenStandardInput(), utf8);
+    using var output = new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = false };
+    return await Sinew.Client.Conformance.ConformanceDriver.RunAsync(input, output, Console.Error, cancellationToken).ConfigureAwait(false);
+});
+root.Subcommands.Add(driver);
+
 root.SetAction((parse, cancellationToken) => Runner.RunAsync(new RunOptions(
     parse.GetValue(broker),
     parse.GetValue(clients)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

@@ -61,6 +61,17 @@ public class ExpectationTests
     }
 
     [Fact]
+    public void Computed_time_marks_compare_with_numbers_from_a_driver()
+    {
+        var variables = new Variables();
+        variables.Set("sent", JsonValue.Create(1_795_461_956_000L));
+        var expectation = variables.Substitute(JsonNode.Parse("""{"received_at_ms": {"gte": "${sent+800}"}}"""))!.AsObject();
+        Assert.Empty(Expectations.Check(JsonNode.Parse("""{"received_at_ms": 1795461956801}"""), expectation));
+        var early = Assert.Single(Expectations.Check(JsonNode.Parse("""{"received_at_ms": 1795461956799}"""), expectation));
+        Assert.Contains("received_at_ms", early, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_variable_is_an_error_not_an_empty_string()
     {
         Assert.Throws<KeyNotFoundException>(() => new Variables().Substitute(JsonValue.Create("${never}")));

@@ -178,9 +178,22 @@ internal static class Expectations
     private static bool TryNumber(JsonNode? node, out decimal number)
     {
         number = 0;
-        return node is JsonValue value
-               && (value.TryGetValue(out number)
-                   || (value.TryGetValue<string>(out var text) && decimal.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number)));
+        if (node is not JsonValue value)
+        {
+            return false;
+        }
+
+        // A value computed by the runner (a time mark plus an offset) wraps a CLR long, which TryGetValue<decimal>
+        // does not convert; its JSON text parses for every numeric kind.
+        var text = value.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Number => value.ToJsonString(),
+            System.Text.Json.JsonValueKind.String => value.GetValue<string>(),
+            _ => null,
+        };
+        return text is not null
+               && decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                   CultureInfo.InvariantCulture, out number);
     }
 
     private static bool Multiset(JsonNode? actual, JsonNode? expected)
