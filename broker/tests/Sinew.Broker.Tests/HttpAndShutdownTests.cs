@@ -85,6 +85,28 @@ public class HttpAndShutdownTests
         TempDirectory.Delete(dataDir);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Sigterm_closes_connected_clients_at_once_instead_of_at_the_shutdown_deadline()
+    {
+        var dataDir = TempDirectory.Create("sigterm-prompt");
+        // The default shutdown timeout is 10 s; a connection kept open until its deadline would take 5 s.
+        await using (var broker = await BrokerProcess.StartAsync(dataDir))
+        {
+            await using var idle = await RawClient.ConnectAsync(broker.Endpoint);
+            await using var subscriber = await RawClient.ConnectAsync(broker.Endpoint);
+            await subscriber.DeclareAsync("jobs");
+            await subscriber.SubscribeAsync("jobs");
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var exit = broker.TerminateAsync(TimeSpan.FromSeconds(15));
+            await idle.WaitClosedAsync(TimeSpan.FromSeconds(3));
+            await subscriber.WaitClosedAsync(TimeSpan.FromSeconds(3));
+            Assert.Equal(0, await exit);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"the broker took {stopwatch.Elapsed} to stop");
+        }
+
+        TempDirectory.Delete(dataDir);
+    }
+
     private static int CountOccurrences(string text, string value)
     {
         var count = 0;

@@ -252,4 +252,42 @@ public class SettlementTests
         await after.SubscribeAsync("events");
         Assert.True(await after.NoDeliveryWithinAsync(TimeSpan.FromMilliseconds(500)));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Auto_ack_deliveries_sent_before_an_unsubscribe_are_not_delivered_again()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        const int Messages = 200;
+        var payload = new byte[16 * 1024];
+        await client.DeclareAsync("events");
+        for (var i = 0; i < Messages; i++)
+        {
+            await client.PublishAsync("events", payload);
+        }
+
+        // Unsubscribe as soon as a delivery arrives, while later deliveries are still being written, a few times over;
+        // then take the rest. Every message must arrive exactly once.
+        var seen = new List<ulong>();
+        for (var round = 0; round < 5; round++)
+        {
+            var subscription = await client.SubscribeAsync("events", prefetch: 20, ackMode: AckMode.Auto);
+            seen.Add((await client.NextDeliveryAsync()).Offset);
+            await client.CallAsync<Ok>(new Unsubscribe(subscription));
+            while (client.BufferedDeliveries > 0)
+            {
+                seen.Add((await client.NextDeliveryAsync()).Offset);
+            }
+        }
+
+        await client.SubscribeAsync("events", prefetch: 100, ackMode: AckMode.Auto);
+        while (seen.Distinct().Count() < Messages)
+        {
+            seen.Add((await client.NextDeliveryAsync()).Offset);
+        }
+
+        Assert.True(await client.NoDeliveryWithinAsync(TimeSpan.FromMilliseconds(300)));
+        var repeated = seen.GroupBy(o => o).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(repeated.Count == 0, $"delivered more than once: {string.Join(", ", repeated)}");
+    }
 }

@@ -330,16 +330,7 @@ async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
     assert client.is_connected
 
 
-AUTO_ACK_RACE = (
-    "BROKER BUG: an auto-ack delivery whose Deliver frame was already written to the socket "
-    "(the client received it) is returned to the queue and delivered again when the broker "
-    "handles Unsubscribe before its after-write callback has settled the delivery; spec 8.4 "
-    "settles auto-ack messages once written"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=AUTO_ACK_RACE)
-async def test_broker_bug_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_again(
+async def test_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_again(
     module_broker: RealBroker, queue_name: str
 ) -> None:
     count = 100

@@ -329,8 +329,8 @@ def running_broker(*options: str) -> Iterator[RealBroker]:
 
 
 QUICK_SHUTDOWN = ("--set", "shutdown.timeout_ms=1000")
-"""A stopping broker holds client connections open for half its shutdown timeout (see
-`test_broker_lifecycle`); tests that stop brokers shorten it so they do not wait 5 s."""
+"""Bounds how long a stopping broker waits for connections to finish; tests that stop brokers
+keep it short so a stop that hangs fails quickly instead of after the default 10 s."""
 
 
 @pytest.fixture

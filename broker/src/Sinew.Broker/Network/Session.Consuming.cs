@@ -91,11 +91,17 @@ internal sealed partial class Session
             partition.Detach(subscription);
         }
 
-        foreach (var (deliveryId, delivery) in _deliveries)
+        // Unsettled manual-ack deliveries go back to the queue. Auto-ack deliveries still tracked here are queued
+        // for the socket ahead of this answer: they settle once written, and only a connection that dies before
+        // the write returns them.
+        if (subscription.AckMode == AckMode.Manual)
         {
-            if (delivery.Subscription == subscription && _deliveries.TryRemove(deliveryId, out _))
+            foreach (var (deliveryId, delivery) in _deliveries)
             {
-                delivery.Partition.Return(delivery.Offset, deliveryId);
+                if (delivery.Subscription == subscription && _deliveries.TryRemove(deliveryId, out _))
+                {
+                    delivery.Partition.Return(delivery.Offset, deliveryId);
+                }
             }
         }
 

@@ -25,6 +25,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private readonly ConcurrentDictionary<long, DeliveryRef> _deliveries = new();
     private readonly Dictionary<ulong, ServerSubscription> _subscriptions = [];
     private readonly CancellationTokenSource _closing = new();
+    private Task? _writer;
     private long _nextDeliveryId;
     private ulong _nextSubscriptionId;
     private uint _nextServerRequestId;
@@ -56,7 +57,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     {
         Logger.ConnectionOpened(Id, _connection.RemoteEndPoint?.ToString());
         _lastReceivedMs = _lastSentMs = NowMs;
-        var writer = Task.Run(() => _out.RunAsync(_connection.Transport.Output, _closing.Token));
+        var writer = _writer = Task.Run(() => _out.RunAsync(_connection.Transport.Output, _closing.Token));
         var heartbeat = Task.Run(HeartbeatLoopAsync);
         try
         {
@@ -347,5 +348,22 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         ReleaseEverything();
         _closeReason = "the broker is shutting down";
         _out.Close();
+
+        // Once the notices are written, stop reading as well, so the connection closes now: a request sent
+        // meanwhile fails at once as a lost connection instead of waiting for the shutdown deadline.
+        _writer?.ContinueWith(static (_, state) => ((Session)state!).StopReading(), this, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void StopReading()
+    {
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session already ended.
+        }
     }
 }
