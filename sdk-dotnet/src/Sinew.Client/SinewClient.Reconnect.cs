@@ -52,7 +52,7 @@ public sealed partial class SinewClient
         {
             if (attempt > 1)
             {
-                var delay = _options.Reconnect.DelayAfter(attempt - 1);
+                var delay = _options.Reconnect.DelayAfter(attempt - 1, Random.Shared.NextDouble());
                 Log.Reconnecting(Logger, attempt - 1, attempts, (long)delay.TotalMilliseconds);
                 try
                 {

@@ -77,6 +77,11 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
     /// <summary>Whether the client currently holds an open connection.</summary>
     public bool IsConnected => Volatile.Read(ref _connection) is { IsOpen: true };
 
+    /// <summary>The broker and session of the current connection; null while the client holds no open
+    /// connection (before the first operation of a client created by its constructor, after a drop until the next
+    /// operation reconnects, and after closing).</summary>
+    public ServerInfo? ServerInfo => Volatile.Read(ref _connection) is { IsOpen: true } connection ? connection.Info : null;
+
     internal ILogger Logger { get; }
 
     internal TopologyCache Topology { get; } = new();

@@ -45,7 +45,7 @@ public sealed class SinewClientOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How the client reconnects when an operation finds the connection dropped
-    /// (default: <see cref="ReconnectPolicy.Default"/>: 5 attempts, backoff from 100 ms doubling to 5 s).</summary>
+    /// (default: <see cref="ReconnectPolicy.Default"/>: 5 attempts, backoff from 100 ms doubling to 5 s, with 20 % jitter).</summary>
     public ReconnectPolicy Reconnect { get; set; } = new();
 
     /// <summary>Called with errors the broker reports that belong to no waiting operation — above all the failure

@@ -81,6 +81,12 @@ public sealed class SinewClientOptionsValidator : IValidateOptions<SinewClientOp
             {
                 failures.Add($"ReconnectPolicy.MaxDelay ({policy.MaxDelay}) is shorter than InitialDelay ({policy.InitialDelay}): make it at least as long.");
             }
+
+            // Written as a negated range check so that NaN is refused too.
+            if (!(policy.Jitter is >= 0 and <= 1))
+            {
+                failures.Add($"ReconnectPolicy.Jitter is {policy.Jitter}: use a share from 0 (exact waits) to 1, such as 0.2.");
+            }
         }
 
         return failures;

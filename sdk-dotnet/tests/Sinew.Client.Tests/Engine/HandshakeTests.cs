@@ -25,6 +25,33 @@ public class HandshakeTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Server_info_describes_the_current_session_and_is_absent_without_a_connection()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 4000, Limits = new Wire.Limits(1_000_000, 50, 8, 300) };
+        var client = new SinewClient(TestClients.Options(broker.Endpoint));
+        Assert.Null(client.ServerInfo);
+
+        await client.EnsureConnectedAsync();
+        var info = client.ServerInfo!;
+        Assert.Equal(broker.Endpoint, info.Endpoint);
+        Assert.Equal("fake-broker", info.ServerId);
+        Assert.Equal("0.0.0-test", info.ServerVersion);
+        Assert.StartsWith("session-", info.SessionId, StringComparison.Ordinal);
+        Assert.Equal(1, info.ProtocolVersion);
+        Assert.Equal(TimeSpan.FromSeconds(4), info.Heartbeat);
+        Assert.Equal(new BrokerLimits(1_000_000, 50, 8, 300), info.Limits);
+
+        // A reconnection is a new session.
+        broker.DropAllConnections();
+        await TestClients.EventuallyAsync(() => client.ServerInfo is null, "the drop cleared the server info");
+        await client.EnsureConnectedAsync();
+        Assert.NotEqual(info.SessionId, client.ServerInfo!.SessionId);
+
+        await client.DisposeAsync();
+        Assert.Null(client.ServerInfo);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Plain_credentials_are_sent_in_hello_and_accepted()
     {
         await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };

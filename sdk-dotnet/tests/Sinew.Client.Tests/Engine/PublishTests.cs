@@ -229,6 +229,19 @@ public class PublishTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Without_routing_information_a_keyed_message_is_sent_with_its_key_and_no_partition()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await Assert.ThrowsAsync<BrokerException>(() => client.CreatePublisher("nowhere").PublishAsync(OutgoingMessage.FromText("x").WithKey("customer-7")));
+
+        // The broker routes it by the key; a partition guessed by the client could contradict the key.
+        var sent = Assert.Single(broker.ReceivedOf<Wire.Publish>()).Message;
+        Assert.Equal("customer-7"u8.ToArray(), sent.PartitionKey!.Value.ToArray());
+        Assert.Null(sent.Partition);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task A_redirect_makes_the_next_publish_refresh_the_route()
     {
         var redirected = false;

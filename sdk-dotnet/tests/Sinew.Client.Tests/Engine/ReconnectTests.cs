@@ -23,6 +23,22 @@ public class ReconnectTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task The_first_reconnection_attempt_does_not_wait_for_the_backoff()
+    {
+        await using var broker = new FakeBroker();
+        var policy = new ReconnectPolicy { MaxAttempts = 2, InitialDelay = TimeSpan.FromSeconds(20), MaxDelay = TimeSpan.FromSeconds(20) };
+        await using var client = await TestClients.ConnectAsync(broker, o => o.Reconnect = policy);
+        broker.DropAllConnections();
+        await TestClients.EventuallyAsync(() => !client.IsConnected, "the client saw the drop");
+
+        // A backoff before the first attempt would hold this operation for at least 16 s (20 s less jitter).
+        var clock = Stopwatch.StartNew();
+        await client.DeclareQueueAsync("orders");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"reconnecting took {clock.Elapsed}");
+        Assert.Equal(2, broker.AcceptedConnections);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Operations_in_flight_when_the_connection_drops_fail_with_connection_lost_and_are_not_replayed()
     {
         await using var broker = new FakeBroker();
@@ -50,7 +66,8 @@ public class ReconnectTests
     public async Task Reconnection_gives_up_after_the_policys_attempts_with_growing_delays()
     {
         await using var broker = new FakeBroker();
-        var policy = new ReconnectPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) };
+        // Without jitter, so the waits can be checked against their nominal lengths.
+        var policy = new ReconnectPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1), Jitter = 0 };
         await using var client = await TestClients.ConnectAsync(broker, o => o.Reconnect = policy);
         broker.AcceptHandshakes = false;
         broker.DropAllConnections();

@@ -1,28 +1,50 @@
 // Starts the real Sinew broker for integration tests: a fresh data directory, ports chosen by the broker
-// (reported on its ready line), and a clean stop with SIGTERM. Ready for the broker's integration tests.
+// (reported on its ready line), a clean stop with SIGTERM, and restarts on the same port and data.
 using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 
 namespace Sinew.Client.Tests.Fixtures;
 
-/// <summary>An xunit fixture running <c>sinew-broker</c> on loopback. The broker is the Release build under
-/// <c>broker/src/Sinew.Broker.Host</c>, or the file named by <c>SINEW_BROKER_DLL</c>.</summary>
-public sealed class SinewBrokerFixture : IAsyncLifetime, IDisposable
+/// <summary>Runs <c>sinew-broker</c> on loopback as a child process. Used as an xunit fixture (shared by a test
+/// collection) or started directly with <see cref="StartAsync"/> by tests that need a broker of their own: with
+/// other settings, or one they stop and restart.</summary>
+/// <remarks>The broker is the build of <c>broker/src/Sinew.Broker.Host</c> in the test assembly's configuration
+/// (the test project references it, so it is built first), else the build in the other configuration, or the
+/// file named by <c>SINEW_BROKER_DLL</c>.</remarks>
+public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisposable
 {
     /// <summary>The environment variable that overrides where the broker's entry assembly is.</summary>
     public const string BrokerDllVariable = "SINEW_BROKER_DLL";
 
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
+    // A graceful stop waits for clients to leave for half of this; tests keep that short.
+    private static readonly string[] TestSettings = ["--set", "shutdown.timeout_ms=2000"];
+
+    private readonly string[] _arguments;
     private readonly StringBuilder _output = new();
     private Process? _process;
+    private int _port;
 
-    /// <summary>The protocol endpoint, <c>127.0.0.1:PORT</c>.</summary>
+    /// <summary>A broker with the default settings, for xunit to create.</summary>
+    public SinewBrokerFixture()
+        : this([])
+    {
+    }
+
+    private SinewBrokerFixture(string[] arguments)
+    {
+        _arguments = arguments;
+    }
+
+    /// <summary>The protocol endpoint, <c>127.0.0.1:PORT</c>. The same across restarts.</summary>
     public string ProtocolEndpoint { get; private set; } = string.Empty;
 
-    /// <summary>The HTTP endpoint, <c>127.0.0.1:PORT</c>.</summary>
+    /// <summary>The HTTP endpoint, <c>127.0.0.1:PORT</c>; a restart picks a new port.</summary>
     public string HttpEndpoint { get; private set; } = string.Empty;
 
     /// <summary>The broker's process id, as it reported it.</summary>
@@ -30,6 +52,9 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IDisposable
 
     /// <summary>The broker's data directory, created empty for this fixture and deleted afterwards.</summary>
     public string DataDirectory { get; private set; } = string.Empty;
+
+    /// <summary>Whether the broker process is running.</summary>
+    public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>What the broker wrote so far, for failure messages.</summary>
     public string Output
@@ -43,58 +68,93 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IDisposable
         }
     }
 
-    /// <summary>Client options pointing at this broker.</summary>
+    /// <summary>Starts a broker of its own with extra command-line arguments, for example
+    /// <c>"--user", "alice:s3cret"</c> or <c>"--set", "queues.default_lease_ms=500"</c>.</summary>
+    public static async Task<SinewBrokerFixture> StartAsync(params string[] arguments)
+    {
+        var broker = new SinewBrokerFixture(arguments);
+        await broker.InitializeAsync();
+        return broker;
+    }
+
+    /// <summary>Where the broker's entry assembly is: the override, then this configuration's build, then the
+    /// other configuration's.</summary>
+    public static string LocateBroker()
+    {
+        var overridden = Environment.GetEnvironmentVariable(BrokerDllVariable);
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return File.Exists(overridden)
+                ? overridden
+                : throw new FileNotFoundException($"{BrokerDllVariable} names {overridden}, which does not exist.", overridden);
+        }
+
+        var configuration = typeof(SinewBrokerFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
+        var preferred = string.Equals(configuration, "Debug", StringComparison.OrdinalIgnoreCase) ? "Debug" : "Release";
+        var other = preferred == "Debug" ? "Release" : "Debug";
+        var candidates = new[] { preferred, other }
+            .Select(c => Path.Combine(RepositoryFiles.Root, "broker", "src", "Sinew.Broker.Host", "bin", c, "net10.0", "sinew-broker.dll"))
+            .ToList();
+        return candidates.FirstOrDefault(File.Exists) ?? throw new FileNotFoundException(
+            $"The broker is not built at {string.Join(" or ", candidates)}. Build it with `dotnet build broker/src/Sinew.Broker.Host -c {preferred}`, " +
+            $"or set {BrokerDllVariable}.", candidates[0]);
+    }
+
+    /// <summary>Client options pointing at this broker (see <see cref="TestClients.Options"/>).</summary>
     public SinewClientOptions ClientOptions(Action<SinewClientOptions>? configure = null) => TestClients.Options(ProtocolEndpoint, configure);
+
+    /// <summary>A client connected to this broker.</summary>
+    public Task<SinewClient> ConnectAsync(Action<SinewClientOptions>? configure = null) => SinewClient.ConnectAsync(ClientOptions(configure));
 
     public async Task InitializeAsync()
     {
-        var dll = Environment.GetEnvironmentVariable(BrokerDllVariable);
-        if (string.IsNullOrEmpty(dll))
-        {
-            dll = Path.Combine(RepositoryFiles.Root, "broker", "src", "Sinew.Broker.Host", "bin", "Release", "net10.0", "sinew-broker.dll");
-        }
-
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException(
-                $"The broker is not built at {dll}. Build it with `dotnet build broker -c Release`, or set {BrokerDllVariable}.", dll);
-        }
-
         DataDirectory = Directory.CreateTempSubdirectory("sinew-client-tests-").FullName;
-        var start = new ProcessStartInfo("dotnet")
+        await LaunchAsync("127.0.0.1:0");
+    }
+
+    /// <summary>Stops the broker as an operator would (SIGTERM) and waits for it to exit; the data stays.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { dll, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", DataDirectory })
+            if (!process.HasExited)
+            {
+                await TerminateAsync(process);
+            }
+
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the stopped broker again on the same protocol port and data directory.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (IsRunning)
         {
-            start.ArgumentList.Add(argument);
+            throw new InvalidOperationException("The broker is still running; stop it first.");
         }
 
-        var ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, null);
-        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"The broker exited before it was ready:\n{Output}"));
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        JsonElement line;
-        try
+        // The old listener's port can stay busy for a moment after the process exited.
+        for (var attempt = 1; ; attempt++)
         {
-            line = await ready.Task.WaitAsync(StartupTimeout);
+            try
+            {
+                await LaunchAsync($"127.0.0.1:{_port}");
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 20)
+            {
+                await Task.Delay(100);
+            }
         }
-        catch (TimeoutException)
-        {
-            await DisposeAsync();
-            throw new TimeoutException($"The broker did not print its ready line within {StartupTimeout.TotalSeconds} s:\n{Output}");
-        }
+    }
 
-        ProtocolEndpoint = line.GetProperty("protocol").GetString()!;
-        HttpEndpoint = line.GetProperty("http").GetString()!;
-        ProcessId = line.GetProperty("pid").GetInt32();
+    /// <summary>Stops the broker gracefully and starts it again on the same port and data.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAgainAsync();
     }
 
     /// <summary>A safety net for when DisposeAsync did not run: never leave a broker process behind.</summary>
@@ -111,21 +171,56 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            if (!process.HasExited)
-            {
-                await TerminateAsync(process);
-            }
-
-            process.Dispose();
-            _process = null;
-        }
-
+        await StopAsync();
         if (Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);
         }
+    }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
+
+    private async Task LaunchAsync(string listen)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] arguments = [LocateBroker(), "--listen", listen, "--http", "127.0.0.1:0", "--data-dir", DataDirectory, .. TestSettings, .. _arguments];
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data, null);
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"The broker exited before it was ready:\n{Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        JsonElement line;
+        try
+        {
+            line = await ready.Task.WaitAsync(StartupTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            await StopAsync();
+            throw e is TimeoutException
+                ? new TimeoutException($"The broker did not print its ready line within {StartupTimeout.TotalSeconds} s:\n{Output}")
+                : e;
+        }
+
+        ProtocolEndpoint = line.GetProperty("protocol").GetString()!;
+        HttpEndpoint = line.GetProperty("http").GetString()!;
+        ProcessId = line.GetProperty("pid").GetInt32();
+        _port = int.Parse(ProtocolEndpoint[(ProtocolEndpoint.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Asks the broker to stop as an operator would (SIGTERM), and kills it only if it does not exit in time.</summary>
@@ -137,7 +232,7 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IDisposable
         }
         else
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false });
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
             if (kill is not null)
             {
                 await kill.WaitForExitAsync();

@@ -17,6 +17,7 @@ public class OptionsValidationTests
         Assert.Equal(5, options.Reconnect.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Reconnect.InitialDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Reconnect.MaxDelay);
+        Assert.Equal(0.2, options.Reconnect.Jitter);
         Assert.Empty(SinewClientOptionsValidator.Check(options));
         await Task.CompletedTask;
     }
@@ -149,7 +150,53 @@ public class OptionsValidationTests
         var policy = ReconnectPolicy.Default;
         Assert.Equal(
             new[] { 100, 200, 400, 800, 1600, 3200, 5000, 5000 }.Select(ms => TimeSpan.FromMilliseconds(ms)),
-            Enumerable.Range(1, 8).Select(policy.DelayAfter));
+            Enumerable.Range(1, 8).Select(policy.NominalDelayAfter));
+
+        // A sample of 0 is the nominal wait itself.
+        Assert.Equal(TimeSpan.FromMilliseconds(400), policy.DelayAfter(3, 0));
+        await Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 5000)]
+    public async Task Reconnect_jitter_defaults_to_a_fifth_and_only_ever_shortens_a_wait_by_up_to_that_share()
+    {
+        // The same rule as the TypeScript and Python clients: nominal × (1 − jitter × sample), so a wait never
+        // exceeds the nominal one and the 5 s cap holds.
+        var policy = ReconnectPolicy.Default;
+        Assert.Equal(0.2, policy.Jitter);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), policy.DelayAfter(1, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(5000), policy.DelayAfter(8, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(4000), policy.DelayAfter(8, 1));
+
+        // Every sample stays within 80–100 % of the nominal wait, and the samples actually spread the waits.
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var sample = i / 1000.0;
+            var wait = policy.DelayAfter(2, sample);
+            Assert.InRange(wait, TimeSpan.FromMilliseconds(160), TimeSpan.FromMilliseconds(200));
+            waits.Add(wait);
+        }
+
+        Assert.True(waits.Min() < TimeSpan.FromMilliseconds(165) && waits.Max() > TimeSpan.FromMilliseconds(195),
+            $"the waits span only {waits.Min()}..{waits.Max()}");
+
+        // Without jitter every sample gives the nominal wait.
+        var exact = policy with { Jitter = 0 };
+        Assert.All(new[] { 0, 0.3, 0.999 }, sample => Assert.Equal(TimeSpan.FromMilliseconds(200), exact.DelayAfter(2, sample)));
+        await Task.CompletedTask;
+    }
+
+    [Theory(Timeout = 5000)]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public async Task Reconnect_jitter_outside_zero_to_one_is_refused(double jitter)
+    {
+        var problem = Assert.Single(SinewClientOptionsValidator.Check(new SinewClientOptions { Reconnect = new ReconnectPolicy { Jitter = jitter } }));
+        Assert.Contains("ReconnectPolicy.Jitter", problem, StringComparison.Ordinal);
+        Assert.Empty(SinewClientOptionsValidator.Check(new SinewClientOptions { Reconnect = new ReconnectPolicy { Jitter = 1 } }));
+        Assert.Empty(SinewClientOptionsValidator.Check(new SinewClientOptions { Reconnect = new ReconnectPolicy { Jitter = 0 } }));
         await Task.CompletedTask;
     }
 
