@@ -26,7 +26,7 @@ const NAME_PROBLEMS: Readonly<Record<NameProblem, string>> = {
  * @throws InvalidArgumentError naming `argument` and the rule broken
  */
 export function checkName(argument: string, name: unknown, options: { producerId?: boolean } = {}): string {
-  if (typeof name !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof name}`);
+  if (typeof name !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof name}`, { reason: "wrong_type" });
   const problem = validateName(name, options);
   if (problem !== undefined) {
     const limit = options.producerId === true ? ProtocolLimits.maxProducerIdBytes : ProtocolLimits.maxNameBytes;
@@ -43,7 +43,7 @@ export function checkName(argument: string, name: unknown, options: { producerId
  */
 export function checkGroup(argument: string, group: unknown): string | undefined {
   if (group === undefined || group === null) return undefined;
-  if (typeof group !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof group}`);
+  if (typeof group !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof group}`, { reason: "wrong_type" });
   const normalised = normaliseGroup(group);
   return normalised === undefined ? undefined : checkName(argument, normalised);
 }
@@ -56,7 +56,9 @@ export function checkGroup(argument: string, group: unknown): string | undefined
 export function checkInteger(argument: string, value: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
-    throw new InvalidArgumentError(argument, `${argument} must be an integer ${range}, got ${String(value)}`);
+    // Not an integer at all is the wrong type; an integer outside the range is out of range.
+    const reason = Number.isInteger(value) ? "out_of_range" : "wrong_type";
+    throw new InvalidArgumentError(argument, `${argument} must be an integer ${range}, got ${String(value)}`, { reason });
   }
   return value;
 }
@@ -76,19 +78,26 @@ export function checkU32(argument: string, value: unknown, min: number = 0): num
  *
  * @throws InvalidArgumentError when it is not a well-formed string of at most `maxBytes` bytes
  */
-export function checkBoundedText(argument: string, value: unknown, maxBytes: number, options: { allowEmpty?: boolean } = {}): string {
-  if (typeof value !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof value}`);
+export function checkBoundedText(
+  argument: string,
+  value: unknown,
+  maxBytes: number,
+  options: { allowEmpty?: boolean; label?: string } = {},
+): string {
+  // The label names the value in messages when it is a part of the argument (one header's value).
+  const label = options.label ?? argument;
+  if (typeof value !== "string") throw new InvalidArgumentError(argument, `${label} must be a string, got ${typeof value}`, { reason: "wrong_type" });
   if (value.length === 0 && options.allowEmpty !== true) {
-    throw new InvalidArgumentError(argument, `${argument} must not be empty`, { reason: "empty" });
+    throw new InvalidArgumentError(argument, `${label} must not be empty`, { reason: "empty" });
   }
   if (!isWellFormed(value)) {
-    throw new InvalidArgumentError(argument, `${argument} is not valid Unicode (it holds a lone surrogate)`, {
+    throw new InvalidArgumentError(argument, `${label} is not valid Unicode (it holds a lone surrogate)`, {
       reason: "invalid_unicode",
     });
   }
   const bytes = utf8ByteLength(value);
   if (bytes > maxBytes) {
-    throw new InvalidArgumentError(argument, `${argument} is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`, {
+    throw new InvalidArgumentError(argument, `${label} is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`, {
       reason: "too_long",
     });
   }
@@ -98,13 +107,13 @@ export function checkBoundedText(argument: string, value: unknown, maxBytes: num
 /** Checks that an options argument is an object (or absent). */
 export function checkOptionsObject(argument: string, value: unknown): void {
   if (value !== undefined && (typeof value !== "object" || value === null)) {
-    throw new InvalidArgumentError(argument, `${argument} must be an object, got ${value === null ? "null" : typeof value}`);
+    throw new InvalidArgumentError(argument, `${argument} must be an object, got ${value === null ? "null" : typeof value}`, { reason: "wrong_type" });
   }
 }
 
 /** Checks an optional AbortSignal option. */
 export function checkSignal(argument: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) throw new InvalidArgumentError(argument, `${argument} must be an AbortSignal`);
+  if (!(value instanceof AbortSignal)) throw new InvalidArgumentError(argument, `${argument} must be an AbortSignal`, { reason: "wrong_type" });
   return value;
 }

@@ -21,6 +21,8 @@ function refusal(options: unknown): InvalidArgumentError {
     resolveClientOptions(options as SinewClientOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidArgumentError);
+    // Every refusal names the rule it applied with a stable snake_case word.
+    expect((error as InvalidArgumentError).reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
     return error as InvalidArgumentError;
   }
   throw new Error(`options ${JSON.stringify(options)} were accepted`);
@@ -77,7 +79,7 @@ describe("client options", () => {
         throw new Error("boom");
       },
     });
-    expect(() => resolved.onError(new InvalidArgumentError("x", "y"))).not.toThrow();
+    expect(() => resolved.onError(new InvalidArgumentError("x", "y", { reason: "wrong_type" }))).not.toThrow();
   }, TIMEOUT_MS);
 });
 

@@ -24,7 +24,7 @@ describe("client error leaves", () => {
     [new ConnectionLostError("m"), "ConnectionLostError", "connection_lost", true],
     [new ClientClosedError("m"), "ClientClosedError", "client_closed", false],
     [new OperationTimeoutError("m"), "OperationTimeoutError", "timeout", true],
-    [new InvalidArgumentError("topic", "m"), "InvalidArgumentError", "invalid_argument", false],
+    [new InvalidArgumentError("topic", "m", { reason: "empty" }), "InvalidArgumentError", "invalid_argument", false],
     [new ProtocolError("m"), "ProtocolError", "protocol_error", false],
   ])("%s has its name, code and retryable flag", (error, name, code, retryable) => {
     expect(error).toBeInstanceOf(SinewError);

@@ -15,6 +15,8 @@ function refusal(build: () => unknown): InvalidArgumentError {
     build();
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidArgumentError);
+    // Every refusal names the rule it applied with a stable snake_case word.
+    expect((error as InvalidArgumentError).reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
     return error as InvalidArgumentError;
   }
   throw new Error("the message was accepted");
@@ -53,11 +55,12 @@ describe("payload factories", () => {
   }, TIMEOUT_MS);
 
   it("refuses values without a JSON form and text with a lone surrogate", () => {
-    expect(refusal(() => OutgoingMessage.json(undefined)).argument).toBe("value");
+    expect(refusal(() => OutgoingMessage.json(undefined))).toMatchObject({ argument: "payload", reason: "not_json" });
     const cyclic: { self?: unknown } = {};
     cyclic.self = cyclic;
-    expect(refusal(() => OutgoingMessage.json(cyclic)).argument).toBe("value");
-    expect(refusal(() => OutgoingMessage.text("\ud800")).reason).toBe("invalid_unicode");
+    expect(refusal(() => OutgoingMessage.json(cyclic))).toMatchObject({ argument: "payload", reason: "not_json" });
+    expect(refusal(() => OutgoingMessage.msgpack(() => 1))).toMatchObject({ argument: "payload", reason: "not_msgpack" });
+    expect(refusal(() => OutgoingMessage.text("\ud800"))).toMatchObject({ argument: "payload", reason: "invalid_unicode" });
   }, TIMEOUT_MS);
 
   it("turns publish arguments into messages: bytes stay bytes, strings become text", () => {
@@ -98,7 +101,9 @@ describe("headers", () => {
     expect(OutgoingMessage.text("x", { headers: { k: "v".repeat(4096) } }).headers.get("k")).toHaveLength(4096);
     expect(refusal(() => OutgoingMessage.text("x", { headers: { k: "é".repeat(2049) } })).reason).toBe("too_long");
     expect(refusal(() => OutgoingMessage.text("x", { headers: [["k", "1"], ["k", "2"]] })).reason).toBe("duplicate");
-    expect(refusal(() => OutgoingMessage.text("x", { headers: { k: 5 as unknown as string } })).argument).toBe('headers["k"]');
+    const badValue = refusal(() => OutgoingMessage.text("x", { headers: { k: 5 as unknown as string } }));
+    expect(badValue).toMatchObject({ argument: "headers", reason: "wrong_type" });
+    expect(badValue.message).toContain('header "k"');
   }, TIMEOUT_MS);
 });
 
@@ -114,15 +119,18 @@ describe("routing, timing and expiry", () => {
     expect(OutgoingMessage.text("x", { delayMs: 0 }).delayMs).toBe(0);
     const at = new Date("2030-01-01T00:00:00Z");
     expect(OutgoingMessage.text("x", { notBefore: at }).notBefore).toBe(at);
-    expect(refusal(() => OutgoingMessage.text("x", { delayMs: 5, notBefore: at })).argument).toBe("notBefore");
-    expect(refusal(() => OutgoingMessage.text("x", { delayMs: -1 })).argument).toBe("delayMs");
-    expect(refusal(() => OutgoingMessage.text("x", { notBefore: new Date(Number.NaN) })).argument).toBe("notBefore");
+    expect(refusal(() => OutgoingMessage.text("x", { delayMs: 5, notBefore: at }))).toMatchObject({ argument: "delayMs", reason: "conflicting_options" });
+    expect(refusal(() => OutgoingMessage.text("x", { delayMs: -1 }))).toMatchObject({ argument: "delayMs", reason: "out_of_range" });
+    expect(refusal(() => OutgoingMessage.text("x", { notBefore: new Date(Number.NaN) }))).toMatchObject({ argument: "notBefore", reason: "out_of_range" });
+    expect(refusal(() => OutgoingMessage.text("x", { notBefore: 5 as unknown as Date }))).toMatchObject({ argument: "notBefore", reason: "wrong_type" });
   }, TIMEOUT_MS);
 
   it("requires a TTL of at least one millisecond", () => {
     expect(OutgoingMessage.text("x", { ttlMs: 1 }).ttlMs).toBe(1);
-    expect(refusal(() => OutgoingMessage.text("x", { ttlMs: 0 })).argument).toBe("ttlMs");
-    expect(refusal(() => OutgoingMessage.text("x", { ttlMs: 2.5 })).argument).toBe("ttlMs");
+    // An integer outside the range is out of range; anything not an integer is the wrong type.
+    expect(refusal(() => OutgoingMessage.text("x", { ttlMs: 0 }))).toMatchObject({ argument: "ttlMs", reason: "out_of_range" });
+    expect(refusal(() => OutgoingMessage.text("x", { ttlMs: 2.5 }))).toMatchObject({ argument: "ttlMs", reason: "wrong_type" });
+    expect(refusal(() => OutgoingMessage.text("x", { ttlMs: "5" as unknown as number }))).toMatchObject({ argument: "ttlMs", reason: "wrong_type" });
   }, TIMEOUT_MS);
 
   it("limits the content type to 255 bytes", () => {

@@ -26,6 +26,8 @@ describe("reconnecting", () => {
     expect((await client.declareQueue("orders")).created).toBe(false);
     expect(broker.framesOf("Hello")).toHaveLength(2);
     expect(client.serverInfo?.sessionId).toBe("session-2");
+    // The first session's resume token is never offered: brokers do not resume sessions yet.
+    expect(broker.framesOf("Hello").map((hello) => hello.message.resumeToken)).toEqual([undefined, undefined]);
   }, ENGINE_TIMEOUT_MS);
 
   it("fails operations in flight with ConnectionLostError and never replays them", async () => {

@@ -146,6 +146,39 @@ describe("flow control", () => {
   }, ENGINE_TIMEOUT_MS);
 });
 
+describe("flow control never holds back a reply", () => {
+  it("reads on to the reply of a request made while an auto-ack consumer is behind, then pauses again", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    const count = 400;
+    const payload = "x".repeat(64 * 1024);
+    broker.store("orders", Array.from({ length: count }, () => payload));
+    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const pushedBefore = broker.messagesIn("orders", "done").length;
+    expect(pushedBefore).toBeLessThan(count);
+    // The reply is behind the deliveries waiting in the socket: the client must read on to it.
+    expect((await client.declareQueue("other")).created).toBe(true);
+    expect((await subscription.receive())?.payload.byteLength).toBe(payload.length);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Reading paused again once the reply was in: the broker is still held back.
+    expect(broker.messagesIn("orders", "done").length).toBeLessThan(count);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("opens an auto-ack subscription over many partitions on a backlog, whose pushes arrive between the answers", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders", { partitions: 8 });
+    const payload = "x".repeat(16 * 1024);
+    broker.store(
+      "orders",
+      Array.from({ length: 8 * 50 }, (_, index) => ({ payload, partition: index % 8 })),
+    );
+    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 1 });
+    expect(subscription.partitions).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect((await subscription.receive())?.payload.byteLength).toBe(payload.length);
+  }, ENGINE_TIMEOUT_MS);
+});
+
 describe("deliveries", () => {
   it("expose the payload with text, JSON and MessagePack decoding, and the message's metadata", async () => {
     const { client } = await brokerAndClient();
@@ -273,6 +306,38 @@ describe("how a subscription ends", () => {
     await expect(iterator.next()).rejects.toBe(error);
     const unsubscribe = await broker.waitForFrame("Unsubscribe");
     expect(unsubscribe.message.subscriptionId).toBe(2n);
+  }, ENGINE_TIMEOUT_MS);
+
+  it.each([
+    ["manual", "deleted", []],
+    ["auto", "deleted", ["p0", "p1"]],
+    ["auto", "client_closed", []],
+  ] as const)("when a %s fan-in ends with %s, hands out the deliveries it already received: %j", async (ackMode, reason, handedOut) => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders", { partitions: 2 });
+    broker.store("orders", [
+      { payload: "p0", partition: 0 },
+      { payload: "p1", partition: 1 },
+    ]);
+    const subscription = await client.subscribe("orders", { ackMode });
+    await broker.waitFor(
+      () => (ackMode === "auto" ? broker.messagesIn("orders", "done").length === 2 : broker.messagesIn("orders", "ready").length === 0),
+      2000,
+      "both messages sent to the client",
+    );
+    // Let the client read both Deliver frames before the subscription ends.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (reason === "client_closed") await client.close();
+    else broker.closeSubscriptions(reason, "", (id) => id === 1n);
+    await broker.waitFor(() => subscription.endReason !== undefined, 2000, "the client to see the end");
+    const received: string[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const delivery of subscription) received.push(delivery.text());
+      })(),
+    );
+    expect(received.sort()).toEqual(handedOut);
+    expect(error).toMatchObject({ name: "SubscriptionEndedError", reason });
   }, ENGINE_TIMEOUT_MS);
 
   it("throws connection_lost when the connection drops, after handing out what an auto-ack subscription received", async () => {

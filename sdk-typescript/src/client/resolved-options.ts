@@ -38,13 +38,13 @@ const MAX_TIMER_MS = 2_147_483_647;
 function resolveEndpoints(value: unknown): Endpoint[] {
   if (value === undefined) return CLIENT_DEFAULTS.endpoints.map((text) => parseEndpoint(text) as Endpoint);
   if (typeof value === "string" || !Array.isArray(value)) {
-    throw new InvalidArgumentError("endpoints", "endpoints must be an array of \"host:port\" strings");
+    throw new InvalidArgumentError("endpoints", "endpoints must be an array of \"host:port\" strings", { reason: "wrong_type" });
   }
-  if (value.length === 0) throw new InvalidArgumentError("endpoints", "endpoints must list at least one broker address");
+  if (value.length === 0) throw new InvalidArgumentError("endpoints", "endpoints must list at least one broker address", { reason: "empty" });
   return value.map((entry: unknown, index) => {
-    if (typeof entry !== "string") throw new InvalidArgumentError("endpoints", `endpoints[${index}] must be a string`);
+    if (typeof entry !== "string") throw new InvalidArgumentError("endpoints", `endpoints[${index}] must be a string`, { reason: "wrong_type" });
     const parsed = parseEndpoint(entry);
-    if (typeof parsed === "string") throw new InvalidArgumentError("endpoints", parsed);
+    if (typeof parsed === "string") throw new InvalidArgumentError("endpoints", parsed, { reason: "invalid_endpoint" });
     return parsed;
   });
 }
@@ -64,14 +64,18 @@ function resolveReconnect(value: unknown): ResolvedReconnectPolicy {
     jitter: policy["jitter"] === undefined ? DEFAULT_RECONNECT_POLICY.jitter : checkJitter(policy["jitter"]),
   };
   if (resolved.maxDelayMs < resolved.initialDelayMs) {
-    throw new InvalidArgumentError("reconnect.maxDelayMs", "reconnect.maxDelayMs must not be below reconnect.initialDelayMs");
+    throw new InvalidArgumentError("reconnect.maxDelayMs", "reconnect.maxDelayMs must not be below reconnect.initialDelayMs", {
+      reason: "out_of_range",
+    });
   }
   return Object.freeze(resolved);
 }
 
 function checkJitter(value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new InvalidArgumentError("reconnect.jitter", `reconnect.jitter must be a number from 0 to 1, got ${String(value)}`);
+    throw new InvalidArgumentError("reconnect.jitter", `reconnect.jitter must be a number from 0 to 1, got ${String(value)}`, {
+      reason: typeof value === "number" && !Number.isNaN(value) ? "out_of_range" : "wrong_type",
+    });
   }
   return value;
 }
@@ -89,10 +93,11 @@ export function resolveClientOptions(options: SinewClientOptions | undefined): R
     throw new InvalidArgumentError(
       "credentials",
       "credentials must be created with SinewCredentials.plain(username, password) or SinewCredentials.token(token)",
+      { reason: "wrong_type" },
     );
   }
   if (given.onError !== undefined && typeof given.onError !== "function") {
-    throw new InvalidArgumentError("onError", "onError must be a function");
+    throw new InvalidArgumentError("onError", "onError must be a function", { reason: "wrong_type" });
   }
   const onError = given.onError;
   return Object.freeze({

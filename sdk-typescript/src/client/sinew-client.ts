@@ -92,6 +92,7 @@ export class SinewClient implements AsyncDisposable {
       throw new InvalidArgumentError(
         "deadLetter",
         "deadLetter must be DeadLetterPolicy.discard(), DeadLetterPolicy.global() or DeadLetterPolicy.toQueue(topic, group)",
+        { reason: "wrong_type" },
       );
     }
     const request = {
@@ -161,20 +162,24 @@ export class SinewClient implements AsyncDisposable {
     const signal = checkSignal("signal", options.signal);
     const ackMode: AckMode = options.ackMode ?? SUBSCRIBE_DEFAULTS.ackMode;
     if (ackMode !== "manual" && ackMode !== "auto") {
-      throw new InvalidArgumentError("ackMode", `ackMode must be "manual" or "auto", got ${JSON.stringify(ackMode)}`);
+      throw new InvalidArgumentError("ackMode", `ackMode must be "manual" or "auto", got ${JSON.stringify(ackMode)}`, { reason: "wrong_type" });
     }
     const prefetch = checkU32("prefetch", options.prefetch ?? SUBSCRIBE_DEFAULTS.prefetch, 1);
     const partition = options.partition === undefined ? undefined : checkU32("partition", options.partition);
     const connection = await this.#core.acquire(signal);
     const maxPrefetch = connection.info.limits.maxPrefetch;
     if (prefetch > maxPrefetch) {
-      throw new InvalidArgumentError("prefetch", `prefetch must be from 1 to the broker's maxPrefetch of ${maxPrefetch}, got ${prefetch}`);
+      throw new InvalidArgumentError("prefetch", `prefetch must be from 1 to the broker's maxPrefetch of ${maxPrefetch}, got ${prefetch}`, {
+        reason: "out_of_range",
+      });
     }
     const route = await this.#core.route(connection, topic, group, signal);
     let partitions: (number | undefined)[];
     if (partition !== undefined) {
       if (route !== undefined && partition >= route.partitions) {
-        throw new InvalidArgumentError("partition", `the queue ${topic} has ${route.partitions} partitions (0 to ${route.partitions - 1}), got ${partition}`);
+        throw new InvalidArgumentError("partition", `the queue ${topic} has ${route.partitions} partitions (0 to ${route.partitions - 1}), got ${partition}`, {
+          reason: "out_of_range",
+        });
       }
       partitions = [partition];
     } else if (route !== undefined) {

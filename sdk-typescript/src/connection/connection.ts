@@ -125,6 +125,7 @@ export class Connection {
   private readonly requests = new RequestTable();
   private readonly sinks = new Map<bigint, SubscriptionSink>();
   private readonly readPausedBy = new Set<object>();
+  private socketPaused = false;
   private heartbeat: Heartbeat | undefined;
   private session: SessionInfo | undefined;
   private closedByClient = false;
@@ -251,6 +252,7 @@ export class Connection {
     return new Promise<ReplyTo<Op>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.requests.forget(id);
+        this.updateReading();
         signal?.removeEventListener("abort", onAbort);
         reject(
           new OperationTimeoutError(
@@ -262,6 +264,7 @@ export class Connection {
       const onAbort = (): void => {
         clearTimeout(timer);
         this.requests.forget(id);
+        this.updateReading();
         reject(abortReason(signal as AbortSignal));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -278,6 +281,8 @@ export class Connection {
         },
       });
       this.writer.write(frame);
+      // A paused socket holds back replies: read again until this one has arrived.
+      this.updateReading();
     });
   }
 
@@ -310,22 +315,36 @@ export class Connection {
 
   /**
    * Stops reading from the socket while any holder asks for it, so a consumer slower than the
-   * broker's pushes is not buffered without bound. Replies wait behind the pause too.
+   * broker's pushes is not buffered without bound. Reading goes on regardless while a request
+   * awaits its reply: the reply can only be reached by reading what the broker sent before it,
+   * and holding it back would stall the caller, who may be the very consumer that is behind.
    */
   pauseReading(holder: object): void {
     if (this.state === "closed") return;
-    if (this.readPausedBy.size === 0) {
-      this.socket.pause();
-      this.heartbeat?.setPaused(true);
-    }
     this.readPausedBy.add(holder);
+    this.updateReading();
   }
 
   /** Withdraws a holder's request to stop reading. */
   resumeReading(holder: object): void {
-    if (!this.readPausedBy.delete(holder) || this.readPausedBy.size > 0 || this.state === "closed") return;
-    this.heartbeat?.setPaused(false);
-    this.socket.resume();
+    if (!this.readPausedBy.delete(holder)) return;
+    this.updateReading();
+  }
+
+  // Pauses the socket when some holder asks for it and no request awaits a reply; resumes it
+  // otherwise.
+  private updateReading(): void {
+    if (this.state === "closed") return;
+    const pause = this.readPausedBy.size > 0 && this.requests.size === 0;
+    if (pause === this.socketPaused) return;
+    this.socketPaused = pause;
+    if (pause) {
+      this.socket.pause();
+      this.heartbeat?.setPaused(true);
+    } else {
+      this.heartbeat?.setPaused(false);
+      this.socket.resume();
+    }
   }
 
   /**
@@ -510,6 +529,7 @@ export class Connection {
     const request = this.requests.take(requestId);
     // A reply nobody waits for answers a request that timed out or was abandoned.
     if (request === undefined) return;
+    this.updateReading();
     if (message.op === "Error") {
       request.reject(brokerErrorOf(message, request.context));
     } else if (message.op === request.expect) {
@@ -537,13 +557,13 @@ export class Connection {
     try {
       frame = encodeFrame(message, { requestId, flags });
     } catch (error) {
-      throw new InvalidArgumentError(message.op, `the ${message.op} frame could not be encoded: ${messageOf(error)}`, { cause: error });
+      throw new InvalidArgumentError("message", `the ${message.op} frame could not be encoded: ${messageOf(error)}`, { reason: "not_encodable", cause: error });
     }
     const limit = this.session?.limits.maxFrameBytes ?? ProtocolLimits.handshakeMaxFrameBytes;
     const bodyLength = frame.byteLength - FRAME_HEADER_SIZE;
     if (bodyLength > limit) {
       throw new InvalidArgumentError(
-        message.op,
+        "payload",
         `the ${message.op} frame body is ${bodyLength} bytes, over the broker's limit of ${limit} bytes; shrink the payload or split the batch`,
         { reason: "frame_too_large" },
       );

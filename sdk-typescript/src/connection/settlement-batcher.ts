@@ -80,8 +80,10 @@ export class SettlementBatcher {
     throwIfAborted(signal);
     const settled = new Promise<void>((resolve, reject) => add({ deliveryId, operation, resolve, reject }));
     if (this.scheduled === undefined) {
+      // Referenced on purpose: the event loop only skips its wait for I/O for referenced
+      // immediates, so an unreferenced one would hold the settlements back until unrelated
+      // traffic arrived. It runs once, at the end of this turn, so it keeps nothing alive.
       this.scheduled = setImmediate(() => this.flush());
-      this.scheduled.unref();
     }
     return raceAbort(settled, signal);
   }

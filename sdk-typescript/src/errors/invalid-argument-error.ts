@@ -4,8 +4,14 @@ import { SinewError, type SinewErrorOptions } from "./sinew-error.js";
 
 /** Options of an {@link InvalidArgumentError}. */
 export interface InvalidArgumentErrorOptions extends SinewErrorOptions {
-  /** The protocol's reason word, e.g. `reserved_prefix`, when a named rule was broken. */
-  readonly reason?: string;
+  /**
+   * The rule that was broken, as a stable snake_case word: the protocol's word where it has one
+   * (`empty`, `too_long`, `reserved_prefix`, `whitespace`, …), otherwise one of the client's
+   * (`wrong_type`, `out_of_range`, `too_many`, `duplicate`, `conflicting_options`,
+   * `invalid_endpoint`, `not_json`, `not_msgpack`, `not_encodable`, `frame_too_large`,
+   * `auto_ack`, `already_settled`).
+   */
+  readonly reason: string;
 }
 
 /**
@@ -18,15 +24,15 @@ export class InvalidArgumentError extends SinewError {
   readonly isRetryable = false;
   /** The argument or option at fault, e.g. `"topic"`, `"headers"`, `"prefetch"`. */
   readonly argument: string;
-  /** The protocol's reason word, when a named rule was broken (e.g. `reserved_prefix`). */
-  readonly reason: string | undefined;
+  /** The rule that was broken, a stable snake_case word such as `reserved_prefix` or `out_of_range`. */
+  readonly reason: string;
 
   /**
    * @param argument - the argument or option at fault
    * @param message - what is wrong and how to fix it
    * @param options - the reason word and the cause, if any
    */
-  constructor(argument: string, message: string, options: InvalidArgumentErrorOptions = {}) {
+  constructor(argument: string, message: string, options: InvalidArgumentErrorOptions) {
     super(message, options);
     this.argument = argument;
     this.reason = options.reason;

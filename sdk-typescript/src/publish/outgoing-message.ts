@@ -65,20 +65,25 @@ function checkHeaders(headers: HeadersInit | undefined): ReadonlyMap<string, str
   const checked = new Map<string, string>();
   if (headers === undefined) return checked;
   if (typeof headers !== "object" || headers === null) {
-    throw new InvalidArgumentError("headers", "headers must be a Map, a plain object or an iterable of [key, value] pairs");
+    throw new InvalidArgumentError("headers", "headers must be a Map, a plain object or an iterable of [key, value] pairs", {
+      reason: "wrong_type",
+    });
   }
   for (const entry of headerEntries(headers)) {
     if (!Array.isArray(entry) || entry.length !== 2) {
-      throw new InvalidArgumentError("headers", "headers must be given as [key, value] pairs");
+      throw new InvalidArgumentError("headers", "headers must be given as [key, value] pairs", { reason: "wrong_type" });
     }
     const [key, value] = entry as [unknown, unknown];
-    if (typeof key !== "string") throw new InvalidArgumentError("headers", "header keys must be strings");
+    if (typeof key !== "string") throw new InvalidArgumentError("headers", "header keys must be strings", { reason: "wrong_type" });
     const problem = validateHeaderKey(key);
     if (problem !== undefined) {
       throw new InvalidArgumentError("headers", `the header key ${JSON.stringify(key)} ${HEADER_KEY_PROBLEMS[problem]}`, { reason: problem });
     }
     if (checked.has(key)) throw new InvalidArgumentError("headers", `the header key ${JSON.stringify(key)} appears twice`, { reason: "duplicate" });
-    checked.set(key, checkBoundedText(`headers[${JSON.stringify(key)}]`, value, ProtocolLimits.maxHeaderValueBytes, { allowEmpty: true }));
+    checked.set(
+      key,
+      checkBoundedText("headers", value, ProtocolLimits.maxHeaderValueBytes, { allowEmpty: true, label: `the value of header ${JSON.stringify(key)}` }),
+    );
   }
   return checked;
 }
@@ -88,7 +93,7 @@ const textEncoder = new TextEncoder();
 function checkKey(key: unknown): Uint8Array | undefined {
   if (key === undefined) return undefined;
   if (key instanceof Uint8Array) return key;
-  if (typeof key !== "string") throw new InvalidArgumentError("key", "key must be a string or a Uint8Array");
+  if (typeof key !== "string") throw new InvalidArgumentError("key", "key must be a string or a Uint8Array", { reason: "wrong_type" });
   if (!isWellFormed(key)) throw new InvalidArgumentError("key", "key is not valid Unicode (it holds a lone surrogate)", { reason: "invalid_unicode" });
   return textEncoder.encode(key);
 }
@@ -122,7 +127,7 @@ export class OutgoingMessage {
    * @throws InvalidArgumentError when any part breaks the protocol's rules
    */
   constructor(payload: Uint8Array, init: OutgoingMessageInit = {}) {
-    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError("payload", "payload must be a Uint8Array (a Buffer is one)");
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError("payload", "payload must be a Uint8Array (a Buffer is one)", { reason: "wrong_type" });
     checkOptionsObject("init", init);
     this.payload = payload;
     this.contentType =
@@ -130,12 +135,15 @@ export class OutgoingMessage {
     this.headers = checkHeaders(init.headers);
     this.key = checkKey(init.key);
     this.delayMs = init.delayMs === undefined ? undefined : checkNonNegative("delayMs", init.delayMs);
-    if (init.notBefore !== undefined && (!(init.notBefore instanceof Date) || Number.isNaN(init.notBefore.getTime()) || init.notBefore.getTime() < 0)) {
-      throw new InvalidArgumentError("notBefore", "notBefore must be a valid Date after 1970-01-01");
+    if (init.notBefore !== undefined && !(init.notBefore instanceof Date)) {
+      throw new InvalidArgumentError("notBefore", "notBefore must be a Date", { reason: "wrong_type" });
+    }
+    if (init.notBefore !== undefined && (Number.isNaN(init.notBefore.getTime()) || init.notBefore.getTime() < 0)) {
+      throw new InvalidArgumentError("notBefore", "notBefore must be a valid Date after 1970-01-01", { reason: "out_of_range" });
     }
     this.notBefore = init.notBefore;
     if (this.delayMs !== undefined && this.notBefore !== undefined) {
-      throw new InvalidArgumentError("notBefore", "a message takes delayMs or notBefore, not both");
+      throw new InvalidArgumentError("delayMs", "a message takes delayMs or notBefore, not both", { reason: "conflicting_options" });
     }
     this.ttlMs = init.ttlMs === undefined ? undefined : checkInteger("ttlMs", init.ttlMs, 1);
     Object.freeze(this);
@@ -148,8 +156,10 @@ export class OutgoingMessage {
 
   /** A text message: the UTF-8 bytes of `text`, content type `text/plain; charset=utf-8`. */
   static text(text: string, init: OutgoingMessageInit = {}): OutgoingMessage {
-    if (typeof text !== "string") throw new InvalidArgumentError("text", "text must be a string");
-    if (!isWellFormed(text)) throw new InvalidArgumentError("text", "text is not valid Unicode (it holds a lone surrogate)", { reason: "invalid_unicode" });
+    if (typeof text !== "string") throw new InvalidArgumentError("payload", "the text must be a string", { reason: "wrong_type" });
+    if (!isWellFormed(text)) {
+      throw new InvalidArgumentError("payload", "the text is not valid Unicode (it holds a lone surrogate)", { reason: "invalid_unicode" });
+    }
     return new OutgoingMessage(textEncoder.encode(text), { ...init, contentType: init.contentType ?? ContentTypes.text });
   }
 
@@ -159,9 +169,9 @@ export class OutgoingMessage {
     try {
       text = JSON.stringify(value);
     } catch (error) {
-      throw new InvalidArgumentError("value", `the value cannot be written as JSON: ${(error as Error).message}`, { cause: error });
+      throw new InvalidArgumentError("payload", `the value cannot be written as JSON: ${(error as Error).message}`, { reason: "not_json", cause: error });
     }
-    if (text === undefined) throw new InvalidArgumentError("value", "the value has no JSON form (undefined, a function or a symbol)");
+    if (text === undefined) throw new InvalidArgumentError("payload", "the value has no JSON form (undefined, a function or a symbol)", { reason: "not_json" });
     return new OutgoingMessage(textEncoder.encode(text), { ...init, contentType: init.contentType ?? ContentTypes.json });
   }
 
@@ -174,7 +184,10 @@ export class OutgoingMessage {
     try {
       payload = encodeMsgpack(value, { useBigInt64: true });
     } catch (error) {
-      throw new InvalidArgumentError("value", `the value cannot be written as MessagePack: ${(error as Error).message}`, { cause: error });
+      throw new InvalidArgumentError("payload", `the value cannot be written as MessagePack: ${(error as Error).message}`, {
+        reason: "not_msgpack",
+        cause: error,
+      });
     }
     return new OutgoingMessage(payload, { ...init, contentType: init.contentType ?? ContentTypes.msgpack });
   }
@@ -188,5 +201,5 @@ export function toOutgoingMessage(input: MessageInput): OutgoingMessage {
   if (input instanceof OutgoingMessage) return input;
   if (input instanceof Uint8Array) return OutgoingMessage.bytes(input);
   if (typeof input === "string") return OutgoingMessage.text(input);
-  throw new InvalidArgumentError("message", "a message must be an OutgoingMessage, a Uint8Array or a string");
+  throw new InvalidArgumentError("message", "a message must be an OutgoingMessage, a Uint8Array or a string", { reason: "wrong_type" });
 }

@@ -77,6 +77,7 @@ export class PublishPipeline {
       throw new InvalidArgumentError(
         "messages",
         `a batch holds at most ${limits.maxBatchMessages} messages on this broker, got ${messages.length}; split it into several publishBatch calls`,
+        { reason: "too_many" },
       );
     }
     const route = await this.core.route(connection, this.topic, this.group, signal);

@@ -140,7 +140,7 @@ export class Publisher implements AsyncDisposable {
 /** Checks a batch argument and turns each entry into a message. */
 export function checkBatch(messages: Iterable<MessageInput>): ReturnType<typeof toOutgoingMessage>[] {
   if (messages === null || typeof messages !== "object" || typeof (messages as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    throw new InvalidArgumentError("messages", "messages must be an array or another iterable of messages");
+    throw new InvalidArgumentError("messages", "messages must be an array or another iterable of messages", { reason: "wrong_type" });
   }
   return [...messages].map(toOutgoingMessage);
 }

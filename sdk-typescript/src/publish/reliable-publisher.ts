@@ -64,7 +64,9 @@ export class ReliablePublisher implements AsyncDisposable {
     this.producerId = given.producerId === undefined ? randomUUID() : checkName("producerId", given.producerId, { producerId: true });
     const first = given.firstSequence ?? RELIABLE_PUBLISHER_DEFAULTS.firstSequence;
     if (typeof first !== "bigint" || first < 0n || first > MAX_U64) {
-      throw new InvalidArgumentError("firstSequence", "firstSequence must be a bigint from 0n to 2^64 - 1");
+      throw new InvalidArgumentError("firstSequence", "firstSequence must be a bigint from 0n to 2^64 - 1", {
+        reason: typeof first === "bigint" ? "out_of_range" : "wrong_type",
+      });
     }
     this.sequence = first;
     const initialDelayMs = checkInteger("initialRetryDelayMs", given.initialRetryDelayMs ?? RELIABLE_PUBLISHER_DEFAULTS.initialRetryDelayMs, 0);
@@ -130,7 +132,9 @@ export class ReliablePublisher implements AsyncDisposable {
   private take(count: number): Idempotency[] {
     const taken: Idempotency[] = [];
     for (let index = 0; index < count; index++) {
-      if (this.sequence > MAX_U64) throw new InvalidArgumentError("sequence", "the producer's sequence numbers are exhausted; create a new ReliablePublisher");
+      if (this.sequence > MAX_U64) throw new InvalidArgumentError("sequence", "the producer's sequence numbers are exhausted; create a new ReliablePublisher", {
+          reason: "out_of_range",
+        });
       taken.push({ producerId: this.producerId, sequence: this.sequence });
       this.sequence++;
     }

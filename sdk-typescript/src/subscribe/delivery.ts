@@ -166,13 +166,13 @@ export class Delivery {
   private usable(operation: SettleOperation, signal: AbortSignal | undefined): Connection {
     if (this.ackMode === "auto") {
       throw new InvalidArgumentError(
-        operation,
+        "ackMode",
         `delivery ${this.deliveryId} came from an auto-ack subscription, which the broker settles itself; ${operation}() is only for manual-ack deliveries`,
         { reason: "auto_ack" },
       );
     }
     if (this.#settledBy !== undefined) {
-      throw new InvalidArgumentError(operation, `delivery ${this.deliveryId} was already settled with ${this.#settledBy}(); a delivery settles once`, {
+      throw new InvalidArgumentError("delivery", `delivery ${this.deliveryId} was already settled with ${this.#settledBy}(); a delivery settles once`, {
         reason: "already_settled",
       });
     }

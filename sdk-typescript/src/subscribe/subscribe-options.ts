@@ -18,7 +18,11 @@ export interface SubscribeOptions extends OperationOptions {
   readonly prefetch?: number | undefined;
   /**
    * `manual`: each delivery must be settled. `auto`: the broker settles each message as it
-   * sends it (at most once; a message in flight when the consumer fails is lost).
+   * sends it (at most once; a message in flight when the consumer fails is lost). While an
+   * auto-ack consumer is far behind, the client stops reading from the connection, except to
+   * reach the reply of a request made meanwhile on the same client, which buffers the
+   * deliveries sent ahead of that reply; use `manual`, or a client of its own for the
+   * consumer, to keep memory bounded then.
    * @default "manual"
    */
   readonly ackMode?: AckMode | undefined;

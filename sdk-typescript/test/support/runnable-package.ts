@@ -1,8 +1,9 @@
 // A runnable copy of the package for tests that need a separate Node.js process: the sources
-// transpiled to JavaScript as node_modules/@sinew/client in a fresh temporary directory, next
-// to a link to the real @msgpack/msgpack, so scripts there import "@sinew/client" by name.
+// transpiled to JavaScript as node_modules/@sinew/client in a fresh temporary directory, with
+// the conformance driver, next to a link to the real @msgpack/msgpack, so scripts there import
+// "@sinew/client" by name.
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,14 +41,15 @@ export function buildRunnablePackage(): RunnablePackage {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
   }
+  // The package's own name, exports and bin, so the copy resolves "@sinew/client" (also from
+  // inside itself, as the conformance driver does) and runs its bin like an installed package.
+  const manifest = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as Record<string, unknown>;
   writeFileSync(
     join(installed, "package.json"),
-    JSON.stringify({
-      name: "@sinew/client",
-      type: "module",
-      exports: { ".": "./dist/index.js", "./wire": "./dist/wire/index.js" },
-    }),
+    JSON.stringify({ name: manifest["name"], version: manifest["version"], type: "module", exports: { ".": "./dist/index.js", "./wire": "./dist/wire/index.js" }, bin: manifest["bin"] }),
   );
+  mkdirSync(join(installed, "conformance"));
+  copyFileSync(join(packageRoot, "conformance", "driver.mjs"), join(installed, "conformance", "driver.mjs"));
   symlinkSync(join(packageRoot, "node_modules", "@msgpack"), join(root, "node_modules", "@msgpack"), "dir");
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
