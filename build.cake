@@ -5,6 +5,8 @@
 // Every step prints the command it runs; a failing step stops the build and names the step.
 
 #load "build/broker.cake"
+#load "build/docs.cake"
+#load "build/install-test.cake"
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
