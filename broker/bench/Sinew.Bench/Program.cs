@@ -18,7 +18,23 @@ using Sinew.Bench;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
 
-var settings = BenchSettings.Parse(args);
+if (args.Any(a => a is "--help" or "-h" or "-?"))
+{
+    Console.WriteLine(BenchSettings.Usage);
+    return 0;
+}
+
+BenchSettings settings;
+try
+{
+    settings = BenchSettings.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    await Console.Error.WriteLineAsync($"sinew-bench: {e.Message}\n\n{BenchSettings.Usage}");
+    return 2;
+}
+
 Console.WriteLine($"sinew-bench: {settings.Messages:N0} x {settings.Size} B, {settings.Producers} producers ({settings.Inflight} confirms in flight each), " +
                   $"{settings.Consumers} consumers (prefetch {settings.Prefetch}, ack per message), {settings.Partitions} partition(s), " +
                   $"{settings.Client} client, {Environment.ProcessorCount} cores");
@@ -136,12 +152,43 @@ static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params stri
 internal sealed record BenchSettings(int Messages, int Size, int Producers, int Inflight, int Consumers, int Prefetch, uint Partitions,
     int Rate, int RateSeconds, int Runs, IPEndPoint? Broker, string Client)
 {
+    public const string Usage = """
+        usage: sinew-bench [options]
+
+          --messages N       messages per throughput phase (default 200000)
+          --size BYTES       payload size (default 1024)
+          --producers N      producer connections (default 4)
+          --inflight N       unconfirmed publishes per producer (default 256)
+          --consumers N      consumer connections (default 4)
+          --prefetch N       unsettled deliveries per consumer (default 1024)
+          --partitions N     partitions of each queue (default 4)
+          --rate N           publish rate of the latency phase, msg/s (default 5000)
+          --rate-seconds N   length of the latency phase (default 10)
+          --runs N           runs; the summary is their median (default 1)
+          --broker HOST:PORT measure a running broker instead of starting one
+          --client sdk|raw   the C# client (default) or a minimal protocol client
+        """;
+
+    private static readonly HashSet<string> Known =
+        ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "runs", "broker", "client"];
+
     public static BenchSettings Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            values[args[i].TrimStart('-')] = args[i + 1];
+            var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
+            if (name is null || !Known.Contains(name))
+            {
+                throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"{args[i]} needs a value");
+            }
+
+            values[name] = args[i + 1];
         }
 
         if (values.TryGetValue("client", out var kind) && kind is not ("sdk" or "raw"))

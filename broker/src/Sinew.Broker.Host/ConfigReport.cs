@@ -53,12 +53,15 @@ internal static class ConfigReport
             foreach (var setting in section)
             {
                 var shown = setting.Show(defaults);
-                text.AppendLine($"| `{setting.Key}` | {setting.Type} | `{(shown.Length == 0 ? "(none)" : shown)}` | `{setting.EnvironmentVariable}` | {setting.Description} |");
+                text.AppendLine($"| `{setting.Key}` | {Cell(setting.Type)} | `{Cell(shown.Length == 0 ? "(none)" : shown)}` | `{setting.EnvironmentVariable}` | {Cell(setting.Description)} |");
             }
         }
 
         return text.ToString();
     }
+
+    // A pipe inside a table cell (the choices of a setting, say) would end the cell.
+    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -90,4 +90,30 @@ public class ConfigurationTests
             setting.Apply(new BrokerOptions(), [setting.Show(defaults)]);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_reference_printed_by_the_cli_is_a_well_formed_markdown_table_per_section()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "sinew-broker.dll"), "config", "reference" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+
+        var rows = output.Split('\n').Where(line => line.StartsWith('|')).ToList();
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            // A pipe inside a cell (a list of choices, say) must be escaped, or it splits the row.
+            var cells = System.Text.RegularExpressions.Regex.Split(row.Trim(), @"(?<!\\)\|").Length - 2;
+            Assert.True(cells == 5, $"{cells} cells in: {row}");
+        }
+
+        Assert.Equal(ConfigSchema.Settings.Count, rows.Count(r => r.StartsWith("| `", StringComparison.Ordinal)));
+    }
 }

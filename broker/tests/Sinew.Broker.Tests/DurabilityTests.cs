@@ -114,6 +114,28 @@ public class DurabilityTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_second_broker_on_a_data_directory_in_use_is_refused_and_the_first_keeps_serving()
+    {
+        await using var first = await TestBroker.StartAsync();
+        var refused = await Assert.ThrowsAsync<IOException>(() => TestBroker.StartAsync(dataDir: first.DataDir));
+        Assert.Contains("in use by another running broker", refused.Message, StringComparison.Ordinal);
+
+        // Another process is refused the same way, and says so before exiting.
+        var exception = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(first.DataDir));
+        Assert.Contains("in use by another running broker", exception.Message, StringComparison.Ordinal);
+
+        await using var client = await first.ConnectAsync();
+        await client.DeclareAsync("still-serving");
+        await client.PublishAsync("still-serving", Encoding.UTF8.GetBytes("ok"));
+
+        // Once the first broker stops, the directory is free again.
+        await first.RestartAsync();
+        await using var after = await first.ConnectAsync();
+        await after.SubscribeAsync("still-serving");
+        Assert.Equal("ok", Encoding.UTF8.GetString((await after.NextDeliveryAsync()).Payload.Span));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_torn_tail_left_by_a_crash_is_truncated_and_nothing_confirmed_is_lost()
     {
         await using var broker = await TestBroker.StartAsync();

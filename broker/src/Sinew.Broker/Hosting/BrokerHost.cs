@@ -15,6 +15,7 @@ using Sinew.Broker.Configuration;
 using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Network;
 using Sinew.Broker.Queues;
+using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Hosting;
 
@@ -24,9 +25,13 @@ public sealed class BrokerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly BrokerContext _context;
 
-    private BrokerHost(WebApplication app, BrokerContext context, IPEndPoint protocol, IPEndPoint http, string dataDirectory)
+    private readonly DataDirectoryLock _lock;
+
+    private BrokerHost(WebApplication app, BrokerContext context, IPEndPoint protocol, IPEndPoint http, string dataDirectory,
+        DataDirectoryLock directoryLock)
     {
         _app = app;
+        _lock = directoryLock;
         _context = context;
         ProtocolEndPoint = protocol;
         HttpEndPoint = http;
@@ -53,6 +58,21 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         var dataDirectory = Path.GetFullPath(options.Storage.DataDir);
         Directory.CreateDirectory(dataDirectory);
+        var directoryLock = DataDirectoryLock.Acquire(dataDirectory);
+        try
+        {
+            return await StartLockedAsync(options, dataDirectory, directoryLock, configureLogging, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<BrokerHost> StartLockedAsync(BrokerOptions options, string dataDirectory, DataDirectoryLock directoryLock,
+        Action<ILoggingBuilder>? configureLogging, CancellationToken cancellationToken)
+    {
         // The content root must not be the data directory: the host watches its content root for
         // configuration changes, and every segment write would wake that watcher. Sinew reads no
         // ASP.NET configuration files, so the configuration sources are cleared too.
@@ -120,7 +140,7 @@ public sealed class BrokerHost : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var protocol = protocolListen!.IPEndPoint!;
         context.ProtocolEndpoint = protocol.ToString();
-        return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory);
+        return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory, directoryLock);
     }
 
     /// <summary>Shuts down gracefully: refuses new connections, ends subscriptions, returns unsettled
@@ -131,6 +151,7 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _lock.Dispose();
     }
 
     // A stable identity per data directory, so a restarted broker is recognisably the same one.
