@@ -5,13 +5,15 @@
 import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { BrokerError } from "../src/errors/broker-error.js";
+import { ClientClosedError } from "../src/errors/client-closed-error.js";
+import { ConnectionLostError } from "../src/errors/connection-lost-error.js";
 import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.js";
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import type { Delivery } from "../src/subscribe/delivery.js";
 import type { Subscription } from "../src/subscribe/subscription.js";
 import type { CloseReason } from "../src/wire/enums.js";
-import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
+import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf, thrownBy } from "./support/harness.js";
 
 async function take(subscription: Subscription, count: number): Promise<Delivery[]> {
   const deliveries: Delivery[] = [];
@@ -104,7 +106,7 @@ describe("prefetch and ack modes", () => {
     const [delivery] = await take(subscription, 1);
     expect(delivery?.ackMode).toBe("auto");
     for (const settle of [() => delivery?.ack(), () => delivery?.nack(), () => delivery?.retry(), () => delivery?.retryAfter(5), () => delivery?.extendLease()]) {
-      expect(await rejectionOf(Promise.resolve().then(settle))).toMatchObject({ name: "InvalidArgumentError", reason: "auto_ack" });
+      expect(thrownBy(settle)).toMatchObject({ name: "InvalidArgumentError", argument: "ackMode", reason: "auto_ack" });
     }
     expect(broker.framesOf("Ack")).toHaveLength(0);
     expect(broker.messagesIn("orders", "done")).toHaveLength(1);
@@ -251,7 +253,7 @@ describe("settlement", () => {
     await delivery.ack();
     expect(delivery.isSettled).toBe(true);
     for (const settle of [() => delivery.ack(), () => delivery.nack("x"), () => delivery.retry(), () => delivery.retryAfter(1), () => delivery.extendLease()]) {
-      const error = await rejectionOf(settle());
+      const error = thrownBy(settle);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(error).toMatchObject({ reason: "already_settled" });
       expect((error as Error).message).toContain("already settled with ack()");
@@ -279,12 +281,79 @@ describe("settlement", () => {
     broker.store("orders", ["a"]);
     const subscription = await client.subscribe("orders");
     const [delivery] = await take(subscription, 1);
-    expect(await rejectionOf(delivery?.nack("r".repeat(1025)) ?? Promise.resolve())).toMatchObject({ argument: "reason" });
-    expect(await rejectionOf(delivery?.retryAfter(-1) ?? Promise.resolve())).toMatchObject({ argument: "delayMs" });
-    expect(await rejectionOf(delivery?.extendLease(0) ?? Promise.resolve())).toMatchObject({ argument: "byMs" });
+    expect(thrownBy(() => delivery?.nack("r".repeat(1025)))).toMatchObject({ argument: "reason" });
+    expect(thrownBy(() => delivery?.retryAfter(-1))).toMatchObject({ argument: "delayMs" });
+    expect(thrownBy(() => delivery?.extendLease(0))).toMatchObject({ argument: "byMs" });
     expect(delivery?.isSettled).toBe(false);
     await delivery?.ack();
     expect(broker.framesOf("Nack")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+});
+
+describe("settlement at the call", () => {
+  it("refuses misuse at the call, before any promise exists, and leaves the delivery as it was", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    await client.declareQueue("audit");
+    broker.store("orders", ["a", "b"]);
+    broker.store("audit", ["c"]);
+    const subscription = await client.subscribe("orders");
+    const [settled, open] = await take(subscription, 2);
+    if (settled === undefined || open === undefined) throw new Error("no delivery");
+    const acked = settled.ack();
+    expect(settled.isSettled).toBe(true);
+    expect(thrownBy(() => settled.retry())).toMatchObject({ name: "InvalidArgumentError", argument: "delivery", reason: "already_settled" });
+    expect(thrownBy(() => settled.extendLease())).toMatchObject({ argument: "delivery", reason: "already_settled" });
+    await acked;
+    expect(thrownBy(() => open.nack("r".repeat(1025)))).toMatchObject({ argument: "reason", reason: "too_long" });
+    expect(thrownBy(() => open.retryAfter(-1))).toMatchObject({ argument: "delayMs", reason: "out_of_range" });
+    expect(thrownBy(() => open.extendLease(0))).toMatchObject({ argument: "byMs", reason: "out_of_range" });
+    expect(thrownBy(() => open.ack({ signal: AbortSignal.abort() }))).toMatchObject({ name: "AbortError" });
+    expect(open.isSettled).toBe(false);
+    const auto = await client.subscribe("audit", { ackMode: "auto" });
+    const [autoAcked] = await take(auto, 1);
+    expect(thrownBy(() => autoAcked?.ack())).toMatchObject({ argument: "ackMode", reason: "auto_ack" });
+    await open.ack();
+    expect(broker.framesOf("Ack").flatMap((frame) => frame.message.deliveryIds)).toEqual([settled.deliveryId, open.deliveryId]);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("refuses at the call once the client is closed or the connection is lost, leaving the delivery unsettled", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    broker.store("orders", ["a"]);
+    const subscription = await client.subscribe("orders");
+    const [delivery] = await take(subscription, 1);
+    if (delivery === undefined) throw new Error("no delivery");
+    broker.dropConnections();
+    await broker.waitFor(() => !client.isConnected, 2000, "the client to notice the drop");
+    expect(thrownBy(() => delivery.ack())).toBeInstanceOf(ConnectionLostError);
+    expect(delivery.isSettled).toBe(false);
+    await client.close();
+    expect(thrownBy(() => delivery.retry())).toBeInstanceOf(ClientClosedError);
+    expect(delivery.isSettled).toBe(false);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("sends a settlement nobody awaits, and its failure is not reported as an unhandled rejection", async () => {
+    const { broker, client } = await brokerAndClient();
+    await client.declareQueue("orders");
+    broker.store("orders", ["a"]);
+    const subscription = await client.subscribe("orders");
+    const [delivery] = await take(subscription, 1);
+    if (delivery === undefined) throw new Error("no delivery");
+    broker.intercept("Ack", () => ({ kind: "reply", message: { op: "SettleOk", failures: [{ deliveryId: delivery.deliveryId, code: 10 }] } }), 1);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      void delivery.ack();
+      await broker.waitForFrame("Ack");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   }, ENGINE_TIMEOUT_MS);
 });
 
@@ -301,6 +370,8 @@ describe("how a subscription ends", () => {
     const error = await rejectionOf(waiting);
     expect(error).toBeInstanceOf(SubscriptionEndedError);
     expect(error).toMatchObject({ reason, code: reason });
+    // Only the transient ends are worth subscribing again for.
+    expect((error as SubscriptionEndedError).isRetryable).toBe(reason === "server_shutdown" || reason === "reconcile_closed");
     expect((error as Error).message).toContain("because");
     expect(subscription.endReason).toBe(reason);
     await expect(iterator.next()).rejects.toBe(error);

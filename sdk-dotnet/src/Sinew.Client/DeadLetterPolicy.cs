@@ -32,11 +32,13 @@ public sealed record DeadLetterPolicy
 
     /// <summary>Send dead messages to the queue <paramref name="topic"/> in <paramref name="group"/>, with
     /// <c>sinew.dlq.*</c> headers saying where and why they died.</summary>
-    public static DeadLetterPolicy ToQueue(string topic, string? group = null)
-    {
-        ArgumentNullException.ThrowIfNull(topic);
-        return new DeadLetterPolicy(DeadLetterKind.Queue, topic, group);
-    }
+    /// <exception cref="InvalidArgumentException">The topic or group is not a valid name (checked here, as every
+    /// Sinew client does, rather than when the queue is declared).</exception>
+    public static DeadLetterPolicy ToQueue(string topic, string? group = null) => new(DeadLetterKind.Queue,
+        Internal.Arguments.Name(topic, "DeadLetter.Topic", "dead-letter topic"), Internal.Arguments.Group(group, "DeadLetter.Group"));
+
+    /// <summary>A queue policy as the broker reported it, taken as it is.</summary>
+    internal static DeadLetterPolicy Reported(string topic, string? group) => new(DeadLetterKind.Queue, topic, group);
 
     /// <summary>Which kind of policy this is.</summary>
     public DeadLetterKind Kind { get; }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MessagePack;
+using Sinew.Client.Connection;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
@@ -95,61 +96,68 @@ public sealed class Delivery
         MessagePackSerializer.Deserialize<T>(_message.Payload, options);
 
     /// <summary>Done: the message is removed from the queue. Completes when the broker has made it durable.</summary>
-    /// <exception cref="InvalidArgumentException">Already settled, or an auto-ack delivery.</exception>
+    /// <remarks>Like every settlement it acts at the call: the delivery counts as settled at once and the frame is
+    /// sent whether or not the returned task is awaited; every refusal is thrown at the call.</remarks>
+    /// <exception cref="InvalidArgumentException">Already settled, or an auto-ack delivery (thrown at the call).</exception>
+    /// <exception cref="ConnectionLostException">The connection the delivery came on is gone; the broker delivers
+    /// the message again (thrown at the call; the delivery stays unsettled).</exception>
+    /// <exception cref="ClientClosedException">The client was closed (thrown at the call).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before anything was sent (thrown at the
+    /// call; the delivery stays unsettled).</exception>
     /// <exception cref="BrokerException">The broker could not settle it, for example <c>stale_delivery</c> after its
-    /// lease expired.</exception>
+    /// lease expired (from the task).</exception>
     public Task AckAsync(CancellationToken cancellationToken = default)
     {
-        BeginSettlement("ack");
-        return Await(_source.Connection.Settlements.Ack(DeliveryId), "Ack", cancellationToken);
+        var connection = BeginSettlement("ack", cancellationToken);
+        return Await(connection.Settlements.Ack(DeliveryId), "Ack", cancellationToken);
     }
 
     /// <summary>Failed for good: the message is dead-lettered now (reason <c>terminal_nack</c>), keeping
     /// <paramref name="reason"/> (at most 1024 bytes) in its <c>sinew.dlq.error</c> header.</summary>
+    /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
     public Task NackAsync(string? reason = null, CancellationToken cancellationToken = default)
     {
         Arguments.NackReason(reason);
-        BeginSettlement("nack");
-        return Await(_source.Connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: false, Reason: reason)), "Nack", cancellationToken);
+        var connection = BeginSettlement("nack", cancellationToken);
+        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: false, Reason: reason)), "Nack", cancellationToken);
     }
 
     /// <summary>Back to the queue for redelivery now (with a higher attempt number; dead-lettered once the queue's
     /// retries are exhausted).</summary>
+    /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
     public Task RetryAsync(CancellationToken cancellationToken = default)
     {
-        BeginSettlement("retry");
-        return Await(_source.Connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true)), "Retry", cancellationToken);
+        var connection = BeginSettlement("retry", cancellationToken);
+        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true)), "Retry", cancellationToken);
     }
 
     /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> from now.</summary>
+    /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
     public Task RetryAfterAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        Arguments.NotNegative(delay, "retry delay");
-        BeginSettlement("retry");
+        Arguments.NotNegative(delay, nameof(delay), "retry delay");
+        var connection = BeginSettlement("retry", cancellationToken);
         var item = new Wire.NackItem(DeliveryId, Requeue: true, DelayMs: Durations.ToMilliseconds(delay));
-        return Await(_source.Connection.Settlements.Nack(item), "Delayed retry", cancellationToken);
+        return Await(connection.Settlements.Nack(item), "Delayed retry", cancellationToken);
     }
 
     /// <summary>Keeps the delivery longer: its lease restarts with length <paramref name="by"/>, or the queue's
-    /// lease when null. May be called any number of times before the delivery is settled.</summary>
+    /// lease when null. May be called any number of times before the delivery is settled. Sent at the call, like
+    /// the settlements.</summary>
     /// <exception cref="InvalidArgumentException">Already settled, an auto-ack delivery, or a non-positive duration.</exception>
+    /// <exception cref="ConnectionLostException">The connection the delivery came on is gone (thrown at the call).</exception>
+    /// <exception cref="ClientClosedException">The client was closed (thrown at the call).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before anything was sent (thrown at the call).</exception>
     /// <exception cref="BrokerException">The broker no longer holds the delivery (<c>stale_delivery</c>).</exception>
     public Task ExtendLeaseAsync(TimeSpan? by = null, CancellationToken cancellationToken = default)
     {
-        Arguments.Positive(by, "lease extension");
-        EnsureManual("extend the lease of");
-        if (Volatile.Read(ref _settled) != 0)
-        {
-            throw new InvalidArgumentException(
-                $"Delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset}) is already settled; its lease cannot be extended.",
-                "delivery", "already_settled");
-        }
-
+        Arguments.Positive(by, nameof(by), "lease extension");
+        var connection = Usable("extend the lease of", cancellationToken);
         var item = new Wire.LeaseExtension(DeliveryId, Durations.ToMilliseconds(by));
-        return Await(_source.Connection.Settlements.ExtendLease(item), "Lease extension", cancellationToken, ending: false);
+        return Await(connection.Settlements.ExtendLease(item), "Lease extension", cancellationToken, ending: false);
     }
 
     /// <summary>Starts the process span; called as the subscription hands the delivery out.</summary>
@@ -158,28 +166,64 @@ public sealed class Delivery
     /// <summary>Ends the process span if settling has not already.</summary>
     internal void EndProcessing() => Interlocked.Exchange(ref _activity, null)?.Dispose();
 
-    private void EnsureManual(string action)
+    /// <summary>Marks the delivery settled, so a second settlement is refused even while the first is in flight.
+    /// Every check comes first: a refused call leaves the delivery unsettled.</summary>
+    private SinewConnection BeginSettlement(string action, CancellationToken cancellationToken)
+    {
+        var connection = Usable(action, cancellationToken);
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            throw AlreadySettled(action);
+        }
+
+        return connection;
+    }
+
+    /// <summary>The connection to settle on, or the refusal, in the same order in every client: an auto-ack
+    /// delivery, one already settled, a closed client, a lost connection, a cancelled token.</summary>
+    private SinewConnection Usable(string action, CancellationToken cancellationToken)
     {
         if (AckMode == AckMode.Auto)
         {
             throw new InvalidArgumentException(
                 $"Cannot {action} delivery {DeliveryId}: it came from a subscription with AckMode.Auto, which the broker settled when it sent it. " +
                 "Subscribe with AckMode.Manual to settle deliveries yourself.",
-                "delivery", "auto_ack");
+                nameof(AckMode), "auto_ack");
         }
+
+        if (Volatile.Read(ref _settled) != 0)
+        {
+            throw AlreadySettled(action);
+        }
+
+        if (_source.Owner.Client.IsClosing)
+        {
+            throw new ClientClosedException($"Cannot {action} {Describe()}: the client was closed.");
+        }
+
+        // A delivery settles on the connection it came from; once that is gone, the broker delivers the message again
+        // and this delivery can never be settled.
+        var connection = _source.Connection;
+        if (!connection.IsOpen)
+        {
+            var reason = connection.EndReason;
+            if (reason is ClientClosedException)
+            {
+                throw new ClientClosedException($"Cannot {action} {Describe()}: its connection was closed by the client.", reason);
+            }
+
+            throw new ConnectionLostException(
+                $"Cannot {action} {Describe()}: the connection it arrived on was lost, so the broker will deliver the message again.", reason);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return connection;
     }
 
-    private void BeginSettlement(string action)
-    {
-        EnsureManual(action);
-        if (Interlocked.Exchange(ref _settled, 1) != 0)
-        {
-            throw new InvalidArgumentException(
-                $"Cannot {action} delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset}): it is already settled. " +
-                "Settle each delivery exactly once.",
-                "delivery", "already_settled");
-        }
-    }
+    private InvalidArgumentException AlreadySettled(string action) => new(
+        $"Cannot {action} {Describe()}: it is already settled. Settle each delivery exactly once.", "delivery", "already_settled");
+
+    private string Describe() => $"delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset})";
 
     private async Task Await(Task<IReadOnlyList<Wire.SettleFailure>> settlement, string action, CancellationToken cancellationToken, bool ending = true)
     {

@@ -69,33 +69,53 @@ public sealed record OutgoingMessage
         new(payload) { ContentType = contentType };
 
     /// <summary>A text message: UTF-8, content type <c>text/plain; charset=utf-8</c>.</summary>
+    /// <exception cref="InvalidArgumentException">The text holds an unpaired surrogate, which has no UTF-8 form
+    /// (reason <c>invalid_unicode</c>).</exception>
     public static OutgoingMessage FromText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return new OutgoingMessage(Encoding.UTF8.GetBytes(text)) { ContentType = TextContentType };
+        return new OutgoingMessage(Utf8(text, nameof(Payload), "text")) { ContentType = TextContentType };
     }
 
     /// <summary>A JSON message serialized with System.Text.Json, content type <c>application/json</c>. Without
     /// options, the web defaults apply (camelCase property names).</summary>
+    /// <exception cref="InvalidArgumentException">The value cannot be written as JSON (reason <c>not_json</c>).</exception>
     [RequiresUnreferencedCode("JSON serialization of arbitrary types may need types that trimming removes; pass a JsonTypeInfo<T> instead.")]
     [RequiresDynamicCode("JSON serialization of arbitrary types may need runtime code generation; pass a JsonTypeInfo<T> instead.")]
     public static OutgoingMessage FromJson<T>(T value, JsonSerializerOptions? options = null) =>
-        new(JsonSerializer.SerializeToUtf8Bytes(value, options ?? Payloads.JsonOptions)) { ContentType = JsonContentType };
+        new(Json(() => JsonSerializer.SerializeToUtf8Bytes(value, options ?? Payloads.JsonOptions))) { ContentType = JsonContentType };
 
     /// <summary>A JSON message serialized with source-generated metadata, content type <c>application/json</c>.</summary>
+    /// <exception cref="InvalidArgumentException">The value cannot be written as JSON (reason <c>not_json</c>).</exception>
     public static OutgoingMessage FromJson<T>(T value, JsonTypeInfo<T> typeInfo) =>
-        new(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo)) { ContentType = JsonContentType };
+        new(Json(() => JsonSerializer.SerializeToUtf8Bytes(value, typeInfo))) { ContentType = JsonContentType };
 
     /// <summary>A MessagePack message, content type <c>application/msgpack</c>. Without options,
     /// <see cref="MessagePackSerializer.DefaultOptions"/> apply.</summary>
-    public static OutgoingMessage FromMessagePack<T>(T value, MessagePackSerializerOptions? options = null) =>
-        new(MessagePackSerializer.Serialize(value, options)) { ContentType = MessagePackContentType };
+    /// <exception cref="InvalidArgumentException">The value cannot be written as MessagePack (reason
+    /// <c>not_msgpack</c>).</exception>
+    public static OutgoingMessage FromMessagePack<T>(T value, MessagePackSerializerOptions? options = null)
+    {
+        byte[] payload;
+        try
+        {
+            payload = MessagePackSerializer.Serialize(value, options);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new InvalidArgumentException($"The value cannot be written as MessagePack: {e.Message}", nameof(Payload), "not_msgpack", e);
+        }
+
+        return new OutgoingMessage(payload) { ContentType = MessagePackContentType };
+    }
 
     /// <summary>A copy with a text partition key (hashed as its UTF-8 bytes).</summary>
+    /// <exception cref="InvalidArgumentException">The key holds an unpaired surrogate, which has no UTF-8 form
+    /// (reason <c>invalid_unicode</c>).</exception>
     public OutgoingMessage WithKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return this with { Key = Encoding.UTF8.GetBytes(key) };
+        return this with { Key = Utf8(key, nameof(key), "key") };
     }
 
     /// <summary>A copy with a binary partition key.</summary>
@@ -121,4 +141,28 @@ public sealed record OutgoingMessage
 
     /// <summary>A copy that expires <paramref name="ttl"/> after the broker receives it.</summary>
     public OutgoingMessage WithTtl(TimeSpan ttl) => this with { Ttl = ttl };
+
+    // Encoding.UTF8 would quietly turn an unpaired surrogate into U+FFFD; the other Sinew clients refuse such text, so
+    // this one does too rather than send something the caller did not write.
+    private static byte[] Utf8(string text, string argument, string what)
+    {
+        if (Arguments.Utf8Length(text) < 0)
+        {
+            throw new InvalidArgumentException($"The {what} contains an unpaired surrogate, which has no UTF-8 form.", argument, "invalid_unicode");
+        }
+
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    private static byte[] Json(Func<byte[]> serialize)
+    {
+        try
+        {
+            return serialize();
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new InvalidArgumentException($"The value cannot be written as JSON: {e.Message}", nameof(Payload), "not_json", e);
+        }
+    }
 }

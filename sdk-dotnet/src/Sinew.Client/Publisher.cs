@@ -110,15 +110,21 @@ public sealed class Publisher : IAsyncDisposable
 
     /// <summary>Publishes messages in one frame and waits for their confirmation. The broker validates the batch as
     /// a whole: if any message is invalid, none is stored. At most the broker's <c>max_batch_messages</c>.</summary>
-    /// <returns>One receipt per message, in order.</returns>
-    /// <exception cref="InvalidArgumentException">The batch is empty or too large, or a message breaks a rule; nothing was sent.</exception>
+    /// <returns>One receipt per message, in order; empty for an empty batch, which sends nothing.</returns>
+    /// <exception cref="InvalidArgumentException">The batch is too large, or a message breaks a rule; nothing was sent.</exception>
     public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         _pipeline.ThrowIfClosed("publisher");
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages?.Count ?? 0);
+        if (messages.Count == 0)
+        {
+            return [];
+        }
+
+        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
         try
         {
-            var pending = await _pipeline.SendBatchAsync(messages!, activity, null, 0, cancellationToken).ConfigureAwait(false);
+            var pending = await _pipeline.SendBatchAsync(messages, activity, null, 0, cancellationToken).ConfigureAwait(false);
             return await pending.Task.ConfigureAwait(false);
         }
         catch (Exception e)

@@ -65,14 +65,15 @@ public sealed class ReliablePublisher : IAsyncDisposable
 
     /// <summary>Publishes messages in one batch (consecutive sequence numbers), retrying the whole batch on retryable
     /// failures; messages the broker already stored come back as duplicates.</summary>
-    /// <returns>One receipt per message, in order.</returns>
+    /// <returns>One receipt per message, in order; empty for an empty batch, which sends nothing.</returns>
     public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         _pipeline.ThrowIfClosed("reliable publisher");
         if (messages.Count == 0)
         {
-            throw new InvalidArgumentException("The batch is empty; pass at least one message.", "messages", "empty");
+            // Nothing to store, so nothing is sent and no sequence number is used, as in every Sinew client.
+            return [];
         }
 
         var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;

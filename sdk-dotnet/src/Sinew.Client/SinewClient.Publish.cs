@@ -16,9 +16,9 @@ public sealed partial class SinewClient
     public Publisher CreatePublisher(string topic, PublisherOptions? options = null)
     {
         options ??= DefaultPublisherOptions;
-        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
-        Arguments.NotNegative(options.DefaultDelay, "default delay");
-        Arguments.Positive(options.DefaultTtl, "default TTL");
+        var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
+        Arguments.NotNegative(options.DefaultDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
+        Arguments.Positive(options.DefaultTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
         ThrowIfClosed($"Creating a publisher for queue {queue}");
         return new Publisher(new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl));
     }
@@ -29,22 +29,22 @@ public sealed partial class SinewClient
     public ReliablePublisher CreateReliablePublisher(string topic, ReliablePublisherOptions? options = null)
     {
         options ??= DefaultReliablePublisherOptions;
-        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
+        var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
         var producerId = Arguments.ProducerId(options.ProducerId ?? Guid.NewGuid().ToString("N"));
         if (options.MaxAttempts < 1)
         {
-            throw new InvalidArgumentException($"MaxAttempts is {options.MaxAttempts}; use at least 1 (the first attempt counts).", "max_attempts", "out_of_range");
+            throw new InvalidArgumentException($"MaxAttempts is {options.MaxAttempts}; use at least 1 (the first attempt counts).", nameof(ReliablePublisherOptions.MaxAttempts), "out_of_range");
         }
 
-        Arguments.NotNegative(options.RetryDelay, "retry delay");
+        Arguments.NotNegative(options.RetryDelay, nameof(ReliablePublisherOptions.RetryDelay), "retry delay");
         if (options.MaxRetryDelay < options.RetryDelay)
         {
             throw new InvalidArgumentException($"MaxRetryDelay ({options.MaxRetryDelay}) is shorter than RetryDelay ({options.RetryDelay}).",
-                "max_retry_delay", "out_of_range");
+                nameof(ReliablePublisherOptions.MaxRetryDelay), "out_of_range");
         }
 
-        Arguments.NotNegative(options.DefaultDelay, "default delay");
-        Arguments.Positive(options.DefaultTtl, "default TTL");
+        Arguments.NotNegative(options.DefaultDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
+        Arguments.Positive(options.DefaultTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
         ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
         var pipeline = new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl);
         return new ReliablePublisher(pipeline, options, producerId);

@@ -23,19 +23,19 @@ public sealed partial class SinewClient
     public async Task<QueueInfo> DeclareQueueAsync(string topic, QueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= DefaultQueueOptions;
-        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
+        var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
         if (options.Partitions is < 1)
         {
-            throw new InvalidArgumentException($"A queue needs at least one partition, not {options.Partitions}.", "partitions", "out_of_range");
+            throw new InvalidArgumentException($"A queue needs at least one partition, not {options.Partitions}.", nameof(QueueOptions.Partitions), "out_of_range");
         }
 
         if (options.MaxRetries is < 0)
         {
-            throw new InvalidArgumentException($"MaxRetries cannot be negative ({options.MaxRetries}); use 0 for no redeliveries.", "max_retries", "out_of_range");
+            throw new InvalidArgumentException($"MaxRetries cannot be negative ({options.MaxRetries}); use 0 for no redeliveries.", nameof(QueueOptions.MaxRetries), "out_of_range");
         }
 
-        Arguments.Positive(options.DefaultTtl, "default TTL");
-        Arguments.Positive(options.Lease, "lease");
+        Arguments.Positive(options.DefaultTtl, nameof(QueueOptions.DefaultTtl), "default TTL");
+        Arguments.Positive(options.Lease, nameof(QueueOptions.Lease), "lease");
         var deadLetter = options.DeadLetter is { } policy ? ToWire(policy) : null;
         var request = new Wire.DeclareQueue(queue.Topic, queue.Group, (uint?)options.Partitions, deadLetter, (uint?)options.MaxRetries,
             Durations.ToMilliseconds(options.DefaultTtl), Durations.ToMilliseconds(options.Lease));
@@ -121,14 +121,14 @@ public sealed partial class SinewClient
     private static Wire.DeadLetterPolicy ToWire(DeadLetterPolicy policy) => policy.Kind switch
     {
         DeadLetterKind.Queue => new Wire.DeadLetterPolicy(Wire.DeadLetterKind.Queue,
-            Arguments.Name(policy.Topic, "dead-letter topic"), Arguments.Group(policy.Group, "dead-letter group")),
+            policy.Topic, policy.Group),
         DeadLetterKind.Global => new Wire.DeadLetterPolicy(Wire.DeadLetterKind.Global),
         _ => new Wire.DeadLetterPolicy(Wire.DeadLetterKind.Discard),
     };
 
     private static DeadLetterPolicy FromWire(Wire.DeadLetterPolicy policy) => policy.Kind switch
     {
-        Wire.DeadLetterKind.Queue => DeadLetterPolicy.ToQueue(policy.Topic ?? string.Empty, Protocol.Naming.GroupNames.Normalise(policy.Group)),
+        Wire.DeadLetterKind.Queue => DeadLetterPolicy.Reported(policy.Topic ?? string.Empty, Protocol.Naming.GroupNames.Normalise(policy.Group)),
         Wire.DeadLetterKind.Global => DeadLetterPolicy.Global,
         _ => DeadLetterPolicy.Discard,
     };

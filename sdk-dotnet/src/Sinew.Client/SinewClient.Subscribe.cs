@@ -22,20 +22,20 @@ public sealed partial class SinewClient
     public async Task<Subscription> SubscribeAsync(string topic, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= DefaultSubscribeOptions;
-        var queue = new QueueKey(Arguments.Name(topic, "topic"), Arguments.Group(options.Group));
+        var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
         if (options.Prefetch < 1)
         {
-            throw new InvalidArgumentException($"Prefetch is {options.Prefetch}; use at least 1 (default {SubscribeOptions.DefaultPrefetch}).", "prefetch", "out_of_range");
+            throw new InvalidArgumentException($"Prefetch is {options.Prefetch}; use at least 1 (default {SubscribeOptions.DefaultPrefetch}).", nameof(SubscribeOptions.Prefetch), "out_of_range");
         }
 
         if (options.Partition is < 0)
         {
-            throw new InvalidArgumentException($"Partition is {options.Partition}; partitions are numbered from 0.", "partition", "out_of_range");
+            throw new InvalidArgumentException($"Partition is {options.Partition}; partitions are numbered from 0.", nameof(SubscribeOptions.Partition), "out_of_range");
         }
 
         if (options.AckMode is not (AckMode.Manual or AckMode.Auto))
         {
-            throw new InvalidArgumentException($"AckMode {options.AckMode} is not defined; use AckMode.Manual or AckMode.Auto.", "ack_mode", "out_of_range");
+            throw new InvalidArgumentException($"AckMode {options.AckMode} is not defined; use AckMode.Manual or AckMode.Auto.", nameof(SubscribeOptions.AckMode), "wrong_type");
         }
 
         var operation = $"Subscribe to queue {queue}";
@@ -44,15 +44,23 @@ public sealed partial class SinewClient
         if ((uint)options.Prefetch > connection.Limits.MaxPrefetch)
         {
             throw new InvalidArgumentException(
-                $"Prefetch is {options.Prefetch}; the broker allows at most {connection.Limits.MaxPrefetch}.", "prefetch", "out_of_range");
+                $"Prefetch is {options.Prefetch}; the broker allows at most {connection.Limits.MaxPrefetch}.", nameof(SubscribeOptions.Prefetch), "out_of_range");
         }
 
         IReadOnlyList<uint?> partitions;
+        var route = await ResolveRouteAsync(queue, connection, cancellationToken).ConfigureAwait(false);
         if (options.Partition is { } one)
         {
+            if (route is not null && (uint)one >= route.Partitions)
+            {
+                throw new InvalidArgumentException(
+                    $"Partition is {one}; queue {queue} has {route.Partitions} partitions (0 to {route.Partitions - 1}).",
+                    nameof(SubscribeOptions.Partition), "out_of_range");
+            }
+
             partitions = [(uint)one];
         }
-        else if (await ResolveRouteAsync(queue, connection, cancellationToken).ConfigureAwait(false) is { } route)
+        else if (route is not null)
         {
             partitions = [.. Enumerable.Range(0, (int)route.Partitions).Select(p => (uint?)p)];
         }
@@ -63,7 +71,7 @@ public sealed partial class SinewClient
             partitions = [null];
         }
 
-        var subscription = new Subscription(this, queue, options);
+        var subscription = new Subscription(this, connection, queue, options, partitions.Count);
         lock (_gate)
         {
             ThrowIfClosed(operation);

@@ -42,10 +42,12 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
     public SinewClient(SinewClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = SinewClientOptionsValidator.Check(options);
+        var problems = SinewClientOptionsValidator.Problems(options);
         if (problems.Count > 0)
         {
-            throw new InvalidArgumentException("The client options are invalid: " + string.Join(" ", problems), "options", "invalid_options");
+            // The message lists every problem; the argument and reason are the first one's, as the other clients report.
+            throw new InvalidArgumentException("The client options are invalid: " + string.Join(" ", problems.Select(p => p.Message)),
+                problems[0].Argument, problems[0].Reason);
         }
 
         _options = options.Clone();
@@ -125,6 +127,9 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
             _subscriptions.Remove(subscription);
         }
     }
+
+    /// <summary>Whether <see cref="CloseAsync"/> or <see cref="DisposeAsync"/> has begun.</summary>
+    internal bool IsClosing => Volatile.Read(ref _closed);
 
     internal void ThrowIfClosed(string operation)
     {

@@ -1,5 +1,6 @@
 // A consumer of one queue: the broker subscriptions behind it merged into one stream of deliveries.
 using System.Threading.Channels;
+using Sinew.Client.Connection;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Routing;
 
@@ -14,14 +15,23 @@ namespace Sinew.Client;
 /// <see cref="SubscriptionEndReason"/>: the broker ended it, the connection dropped, or the client was closed. When
 /// one partition's subscription ends, the whole subscription ends and the others are unsubscribed.</para>
 /// <para>When a manual-ack subscription ends, deliveries received but not yet handed out are dropped: the broker
-/// returns them to the queue. An auto-ack subscription that ends for any reason but the caller's close still hands
-/// out what it received (the broker counts those as settled), then ends.</para>
+/// returns them to the queue. An auto-ack subscription that ends for any reason but the caller closing it or the
+/// client still hands out what it received (the broker counts those as settled), then ends.</para>
 /// <para>Breaking out of <c>await foreach</c> does not close the subscription; iterate again to continue, and
 /// dispose it when done.</para>
+/// <para>With <see cref="AckMode.Auto"/> the broker does not wait for settlements, so the subscription pushes back
+/// instead: while it holds <see cref="Prefetch"/> × its broker subscriptions deliveries not yet handed out, the
+/// connection stops reading the socket, and it reads again once half of them are taken. A request is never held
+/// back by this: while one waits for its reply the socket is read regardless, so a consumer may await a confirmed
+/// publish between deliveries.</para>
 /// </remarks>
 public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
 {
     private readonly SinewClient _client;
+    private readonly SinewConnection _connection;
+
+    // Fixed when subscribing, so the threshold does not move while the partition subscriptions are being accepted.
+    private readonly int _pauseAt;
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>(
         new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -30,13 +40,16 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
     private IReadOnlyList<PartitionSubscription> _sources = [];
     private bool _isEnded;
     private Task? _closing;
+    private int _pausingReading;
 
-    internal Subscription(SinewClient client, QueueKey queue, SubscribeOptions options)
+    internal Subscription(SinewClient client, SinewConnection connection, QueueKey queue, SubscribeOptions options, int brokerSubscriptions)
     {
         _client = client;
+        _connection = connection;
         Queue = queue;
         AckMode = options.AckMode;
         Prefetch = options.Prefetch;
+        _pauseAt = (int)Math.Min((long)options.Prefetch * Math.Max(1, brokerSubscriptions), int.MaxValue);
     }
 
     /// <summary>The queue's topic.</summary>
@@ -74,13 +87,16 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
 
     internal QueueKey Queue { get; }
 
+    /// <summary>The client the subscription belongs to.</summary>
+    internal SinewClient Client => _client;
+
     /// <summary>Deliveries received and not yet handed out.</summary>
     internal int Buffered => _deliveries.Reader.Count;
 
     /// <summary>Iterates the deliveries. Cancelling the token stops the iteration with
     /// <see cref="OperationCanceledException"/> but leaves the subscription open.</summary>
     public IAsyncEnumerator<Delivery> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
-        new Enumerator(_deliveries.Reader, cancellationToken);
+        new Enumerator(this, cancellationToken);
 
     /// <summary>Unsubscribes every partition subscription (the broker returns unsettled deliveries to the queue)
     /// and ends the iteration quietly. Deliveries already handed out can still be settled until the broker has
@@ -110,7 +126,45 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
         Partitions = [.. sources.SelectMany(s => s.Partitions).Select(p => (int)p).Order()];
     }
 
-    internal void Enqueue(Delivery delivery) => _deliveries.Writer.TryWrite(delivery);
+    /// <summary>Buffers a delivery; runs on the read loop.</summary>
+    internal void Enqueue(Delivery delivery)
+    {
+        if (!_deliveries.Writer.TryWrite(delivery))
+        {
+            return;
+        }
+
+        // Manual ack is bounded by prefetch at the broker; auto ack only by how fast the socket is read.
+        if (AckMode == AckMode.Auto && Volatile.Read(ref _pausingReading) == 0 && _deliveries.Reader.Count >= _pauseAt
+            && Interlocked.Exchange(ref _pausingReading, 1) == 0)
+        {
+            _connection.PauseReading(this);
+
+            // The consumer may have drained the buffer, or the subscription ended, between the check and the pause;
+            // either would have found no pause to lift.
+            if (_deliveries.Reader.Count <= _pauseAt / 2 || !IsActive)
+            {
+                ReleaseReading();
+            }
+        }
+    }
+
+    /// <summary>Called after a delivery was taken: lifts the pause once half the threshold is left.</summary>
+    private void AfterTake()
+    {
+        if (Volatile.Read(ref _pausingReading) != 0 && _deliveries.Reader.Count <= _pauseAt / 2)
+        {
+            ReleaseReading();
+        }
+    }
+
+    private void ReleaseReading()
+    {
+        if (Interlocked.Exchange(ref _pausingReading, 0) != 0)
+        {
+            _connection.ResumeReading(this);
+        }
+    }
 
     /// <summary>Ends the subscription because the client is closing: iteration fails with <c>client_closed</c>.</summary>
     internal Task CloseForClientAsync(CancellationToken cancellationToken)
@@ -179,10 +233,13 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
             EndReason = reason;
         }
 
-        if (reason is null || AckMode == AckMode.Manual)
+        ReleaseReading();
+
+        if (reason is null or SubscriptionEndReason.ClientClosed || AckMode == AckMode.Manual)
         {
             // Unsettled manual deliveries go back to the queue with the subscription; handing them out now would
-            // only produce settlements the broker refuses.
+            // only produce settlements the broker refuses. After the caller closed the subscription or the client,
+            // nothing more is handed out whatever the ack mode.
             while (_deliveries.Reader.TryRead(out _))
             {
             }
@@ -204,8 +261,9 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
         return true;
     }
 
-    private sealed class Enumerator(ChannelReader<Delivery> reader, CancellationToken cancellationToken) : IAsyncEnumerator<Delivery>
+    private sealed class Enumerator(Subscription owner, CancellationToken cancellationToken) : IAsyncEnumerator<Delivery>
     {
+        private readonly ChannelReader<Delivery> _reader = owner._deliveries.Reader;
         private Delivery? _current;
 
         public Delivery Current => _current ?? throw new InvalidOperationException("Call MoveNextAsync first.");
@@ -216,14 +274,15 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
             _current = null;
             while (true)
             {
-                if (reader.TryRead(out var delivery))
+                if (_reader.TryRead(out var delivery))
                 {
+                    owner.AfterTake();
                     delivery.BeginProcessing();
                     _current = delivery;
                     return true;
                 }
 
-                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                if (!await _reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }

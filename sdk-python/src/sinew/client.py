@@ -309,11 +309,18 @@ class SinewClient:
                 reason="out_of_range",
             )
         partitions: list[int | None]
+        await self._learn_route(connection, topic, group)
+        count = self._router.partitions(topic, group)
         if options.partition is not None:
+            if count and options.partition >= count:
+                raise InvalidArgumentError(
+                    f"partition {options.partition} is not a partition of {topic!r}, which has "
+                    f"{count} (0 to {count - 1})",
+                    argument="partition",
+                    reason="out_of_range",
+                )
             partitions = [options.partition]
         else:
-            await self._learn_route(connection, topic, group)
-            count = self._router.partitions(topic, group)
             # Unknown to the topology: one subscription over every partition, and the
             # broker's answer (usually not_found) decides.
             partitions = list(range(count)) if count else [None]
@@ -324,6 +331,7 @@ class SinewClient:
             group=group,
             ack_mode=options.ack_mode,
             prefetch=options.prefetch,
+            broker_subscriptions=len(partitions),
         )
         replies: list[asyncio.Future[wire.Message]] = []
         try:

@@ -57,7 +57,13 @@ class SinewClientOptions:
             parse_endpoint(endpoint)
         # Frozen, so the normalised tuple goes in through object.__setattr__.
         object.__setattr__(self, "endpoints", endpoints)
-        if not isinstance(self.client_name, str) or not self.client_name:
+        if not isinstance(self.client_name, str):
+            raise InvalidArgumentError(
+                f"client_name must be a str, not {type(self.client_name).__name__}",
+                argument="client_name",
+                reason="wrong_type",
+            )
+        if not self.client_name:
             raise InvalidArgumentError(
                 "client_name must be a non-empty str", argument="client_name", reason="empty"
             )

@@ -34,7 +34,7 @@ class SinewCredentials:
             raise InvalidArgumentError(
                 "token credentials carry no identity",
                 argument="identity",
-                reason="not_allowed",
+                reason="conflicting_options",
             )
 
     @classmethod

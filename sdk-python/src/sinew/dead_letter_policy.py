@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sinew.errors import InvalidArgumentError
 from sinew.naming import normalise_group
-from sinew.validation import require_name
+from sinew.validation import require_group, require_name
 from sinew.wire import messages as wire
 from sinew.wire.enums import DeadLetterKind
 
@@ -25,27 +25,21 @@ class DeadLetterPolicy:
     group: str | None = None
 
     def __post_init__(self) -> None:
+        # Arguments are named as the queue option they belong to (`dead_letter.topic`), as
+        # every Sinew client names them.
         if not isinstance(self.kind, DeadLetterKind):
             raise InvalidArgumentError(
-                "kind must be a DeadLetterKind", argument="kind", reason="wrong_type"
+                "kind must be a DeadLetterKind", argument="dead_letter.kind", reason="wrong_type"
             )
         if self.kind == DeadLetterKind.QUEUE:
-            if self.topic is None:
-                raise InvalidArgumentError(
-                    "a queue dead-letter policy needs a topic",
-                    argument="topic",
-                    reason="missing",
-                )
-            require_name(self.topic, argument="topic")
-            group = normalise_group(self.group)
-            if group is not None:
-                require_name(group, argument="group")
+            require_name(self.topic, argument="dead_letter.topic")
+            group = require_group(self.group, argument="dead_letter.group")
             object.__setattr__(self, "group", group)
         elif self.topic is not None or self.group is not None:
             raise InvalidArgumentError(
                 f"a {self.kind.name.lower()} dead-letter policy names no queue",
-                argument="topic",
-                reason="not_allowed",
+                argument="dead_letter.topic",
+                reason="conflicting_options",
             )
 
     @classmethod

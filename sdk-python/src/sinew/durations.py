@@ -35,6 +35,11 @@ def to_seconds(value: Duration, *, argument: str, allow_zero: bool = True) -> fl
         )
     else:
         seconds = float(value)
+    if math.isnan(seconds):
+        # Not a number at all, which every Sinew client calls the wrong type.
+        raise InvalidArgumentError(
+            f"{argument} must be a number of seconds, not NaN", argument=argument, reason="wrong_type"
+        )
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         bound = "at least 0" if allow_zero else "greater than 0"
         raise InvalidArgumentError(
@@ -77,7 +82,7 @@ def datetime_to_unix_ms(value: datetime, *, argument: str) -> int:
         raise InvalidArgumentError(
             f"{argument} must be timezone-aware, e.g. datetime.now(timezone.utc)",
             argument=argument,
-            reason="naive_datetime",
+            reason="wrong_type",
         )
     milliseconds = round(value.timestamp() * 1000)
     if milliseconds < 0:

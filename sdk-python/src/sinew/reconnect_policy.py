@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -34,30 +35,42 @@ class ReconnectPolicy:
     in step; 0 gives exact waits (default: 0.2)."""
 
     def __post_init__(self) -> None:
+        # Arguments are named as the client option they belong to (`reconnect.max_delay`), as
+        # every Sinew client names them.
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise InvalidArgumentError(
-                "max_attempts must be an int", argument="max_attempts", reason="wrong_type"
+                "max_attempts must be an int",
+                argument="reconnect.max_attempts",
+                reason="wrong_type",
             )
         if self.max_attempts < 0:
             raise InvalidArgumentError(
                 "max_attempts must be at least 0",
-                argument="max_attempts",
+                argument="reconnect.max_attempts",
                 reason="out_of_range",
             )
-        initial = to_seconds(self.initial_delay, argument="initial_delay")
-        if to_seconds(self.max_delay, argument="max_delay") < initial:
+        initial = to_seconds(self.initial_delay, argument="reconnect.initial_delay")
+        if to_seconds(self.max_delay, argument="reconnect.max_delay") < initial:
             raise InvalidArgumentError(
                 "max_delay must be at least initial_delay",
-                argument="max_delay",
+                argument="reconnect.max_delay",
                 reason="out_of_range",
             )
-        if (
-            isinstance(self.jitter, bool)
-            or not isinstance(self.jitter, int | float)
-            or not 0 <= self.jitter <= 1
-        ):
+        if isinstance(self.jitter, bool) or not isinstance(self.jitter, int | float):
             raise InvalidArgumentError(
-                "jitter must be within 0..1", argument="jitter", reason="out_of_range"
+                f"jitter must be a number within 0..1, not {type(self.jitter).__name__}",
+                argument="reconnect.jitter",
+                reason="wrong_type",
+            )
+        if math.isnan(self.jitter):
+            raise InvalidArgumentError(
+                "jitter must be a number within 0..1, not NaN",
+                argument="reconnect.jitter",
+                reason="wrong_type",
+            )
+        if not 0 <= self.jitter <= 1:
+            raise InvalidArgumentError(
+                "jitter must be within 0..1", argument="reconnect.jitter", reason="out_of_range"
             )
 
     @classmethod
@@ -69,8 +82,8 @@ class ReconnectPolicy:
         """Seconds to wait before `attempt` (counted from 1; the first waits nothing)."""
         if attempt <= 1:
             return 0.0
-        initial = to_seconds(self.initial_delay, argument="initial_delay")
-        maximum = to_seconds(self.max_delay, argument="max_delay")
+        initial = to_seconds(self.initial_delay, argument="reconnect.initial_delay")
+        maximum = to_seconds(self.max_delay, argument="reconnect.max_delay")
         # The exponent is bounded so that a huge attempt number cannot overflow the float.
         nominal = min(maximum, initial * 2.0 ** min(attempt - 2, 64))
         return nominal * (1 - self.jitter * random.random())

@@ -14,11 +14,10 @@ not yet handed out are then dropped with manual ack, since they can no longer be
 already counts them as done (except when the client was closed).
 
 With auto ack the broker does not wait for settlements, so the subscription pushes back
-instead: once `subscribe` has returned, while it holds `prefetch` messages not yet handed
-out per broker subscription, the connection stops reading the socket, and it reads again
-once half of them are taken. Every reply on that connection waits meanwhile, so a consumer
-should not wait for other operations of the same client while it has not taken its
-deliveries.
+instead: while it holds `prefetch` deliveries not yet handed out per broker subscription,
+the connection stops reading the socket, and it reads again once half of them are taken.
+A request on that connection is never held back by this: while one waits for its reply the
+socket is read regardless, so a consumer may await a confirmed publish between deliveries.
 """
 
 from __future__ import annotations
@@ -70,6 +69,7 @@ class Subscription:
         group: str | None,
         ack_mode: AckMode,
         prefetch: int,
+        broker_subscriptions: int = 1,
     ) -> None:
         self._client = client
         self._connection = connection
@@ -83,7 +83,10 @@ class Subscription:
         self._end_reason: SubscriptionEndReason | None = None
         self._end_message = ""
         self._closed_by_caller = False
-        self._established = False
+        self._pausing_reading = False
+        # Fixed when subscribing, so the threshold does not move while the partition
+        # subscriptions are still being accepted.
+        self._pause_threshold = prefetch * max(1, broker_subscriptions)
         self._is_client_closed = lambda: client.is_closed
 
     def __repr__(self) -> str:
@@ -191,7 +194,7 @@ class Subscription:
             return
         self._closed_by_caller = True
         self._buffer.clear()
-        self._connection.resume_reading(self)
+        self._release_reading()
         self._arrived.set()
         self._client._forget_subscription(self)
         if self._end_reason is not None:
@@ -239,28 +242,27 @@ class Subscription:
 
     def _established_by_client(self) -> None:
         """Every broker subscription was accepted and `subscribe` returns."""
-        self._established = True
         self._maybe_pause_reading()
 
     def _maybe_pause_reading(self) -> None:
-        # Not before `subscribe` has returned: the replies to the other partitions' Subscribe
-        # may be behind the deliveries, and nobody takes deliveries before it returns.
+        # Manual ack is bounded by prefetch at the broker; auto ack only by how fast the
+        # socket is read.
         if (
-            self._established
+            not self._pausing_reading
             and self._ack_mode == AckMode.AUTO
             and self.is_active
-            and len(self._buffer) >= self._pause_threshold()
+            and len(self._buffer) >= self._pause_threshold
         ):
+            self._pausing_reading = True
             self._connection.pause_reading(self)
 
-    def _pause_threshold(self) -> int:
-        return self._prefetch * max(1, len(self._parts))
-
     def _maybe_resume_reading(self) -> None:
-        if (
-            self._connection.is_reading_paused
-            and len(self._buffer) <= self._pause_threshold() // 2
-        ):
+        if self._pausing_reading and len(self._buffer) <= self._pause_threshold // 2:
+            self._release_reading()
+
+    def _release_reading(self) -> None:
+        if self._pausing_reading:
+            self._pausing_reading = False
             self._connection.resume_reading(self)
 
     def _part_closed(self, subscription_id: int, reason: CloseReason, message: str) -> None:
@@ -298,7 +300,7 @@ class Subscription:
         """Undo a subscribe that failed part-way: unsubscribe what was attached."""
         self._closed_by_caller = True
         self._buffer.clear()
-        self._connection.resume_reading(self)
+        self._release_reading()
         for future in self._unsubscribe_all():
             future.add_done_callback(_consume)
 
@@ -310,7 +312,7 @@ class Subscription:
         if self._ack_mode == AckMode.MANUAL or reason == SubscriptionEndReason.CLIENT_CLOSED:
             # Manual: they can no longer be settled, and the broker returns them to the queue.
             self._buffer.clear()
-        self._connection.resume_reading(self)
+        self._release_reading()
         self._arrived.set()
         self._client._forget_subscription(self)
 

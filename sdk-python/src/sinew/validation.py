@@ -38,17 +38,17 @@ def require_name(name: object, *, argument: str, producer_id: bool = False) -> s
     return name
 
 
-def require_group(group: object) -> str | None:
+def require_group(group: object, *, argument: str = "group") -> str | None:
     """The normalised group (`""` and `"default"` become None), checked as a name."""
     if group is not None and not isinstance(group, str):
         raise InvalidArgumentError(
-            f"group must be a str or None, not {type(group).__name__}",
-            argument="group",
+            f"{argument} must be a str or None, not {type(group).__name__}",
+            argument=argument,
             reason="wrong_type",
         )
     normalised = normalise_group(group)
     if normalised is not None:
-        require_name(normalised, argument="group")
+        require_name(normalised, argument=argument)
     return normalised
 
 

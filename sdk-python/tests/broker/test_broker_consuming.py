@@ -330,6 +330,32 @@ async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
     assert client.is_connected
 
 
+async def test_an_auto_ack_consumer_behind_on_a_backlog_can_await_a_confirmed_publish_per_message(
+    module_broker: RealBroker, queue_name: str
+) -> None:
+    # A short request timeout: a reply held back behind the consumer's flow control would
+    # show as a timeout.
+    async with SinewClient.connect(broker_options(module_broker, request_timeout=3.0)) as client:
+        target = f"{queue_name}.target"
+        await client.declare_queue(queue_name, QueueOptions(partitions=4))
+        await client.declare_queue(target)
+        source = client.create_publisher(queue_name)
+        for start in range(0, 1000, 250):
+            await source.publish_batch(
+                OutgoingMessage.from_text(f"m{n}") for n in range(start, start + 250)
+            )
+        forward = client.create_publisher(target)
+        options = SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=2)
+        forwarded = 0
+        async with client.subscribe(queue_name, options) as subscription:
+            async for delivery in subscription:
+                await forward.publish(OutgoingMessage(delivery.payload))
+                forwarded += 1
+                if forwarded == 100:
+                    break
+        assert (await forward.publish(OutgoingMessage(b"last"))).offset == 100
+
+
 async def test_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_again(
     module_broker: RealBroker, queue_name: str
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from support.options import options_for
 from support.fake_broker import FakeBroker, start_http_server, start_silent_server
 
-from sinew import BrokerError, ConnectionError, SinewClient, SinewCredentials
+from sinew import BrokerError, BrokerLimits, ConnectionError, SinewClient, SinewCredentials
 from sinew.version import __version__
 from sinew.wire import AuthMechanism, Hello
 
@@ -146,6 +146,13 @@ async def test_server_info_describes_the_current_connection(broker: FakeBroker) 
     assert info is not None
     assert (info.endpoint, info.server_id, info.server_version) == (broker.address, "fake-broker", "0.0.0")
     assert (info.session_id, info.protocol_version, info.heartbeat) == ("session-1", 1, 0.0)
-    assert (info.limits.max_batch_messages, info.limits.max_prefetch) == (1024, 65_535)
+    assert info.limits == BrokerLimits(
+        max_frame_bytes=16 * 1024 * 1024, max_batch_messages=1024, max_headers=64, max_prefetch=65_535
+    )
+    # A reconnection is a new session.
+    broker.drop_connections()
+    await broker.wait_for(lambda: client.server_info is None)
+    await client.topology()
+    assert client.server_info is not None and client.server_info.session_id == "session-2"
     await client.close()
     assert client.server_info is None

@@ -4,6 +4,7 @@ auto-ack, prefetch, payload helpers, and every way a subscription can end."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import datetime, timezone
 
 import msgpack
@@ -18,13 +19,14 @@ from sinew import (
     Delivery,
     InvalidArgumentError,
     OperationTimeoutError,
+    OutgoingMessage,
     SinewClient,
     SubscribeOptions,
     Subscription,
     SubscriptionEndedError,
     SubscriptionEndReason,
 )
-from sinew.wire import Ack, CloseReason, Deliver, DeliveredMessage, ExtendLease, Nack, Subscribe, Unsubscribe
+from sinew.wire import Ack, CloseReason, Deliver, DeliveredMessage, ExtendLease, Nack, Opcode, Subscribe, Unsubscribe
 
 
 async def _take(subscription: Subscription, count: int) -> list[Delivery]:
@@ -220,6 +222,10 @@ async def test_a_broker_close_ends_iteration_with_its_reason(
             pass
     assert caught.value.reason == SubscriptionEndReason(reason.name.lower())
     assert caught.value.code == reason.name.lower() and "because" in caught.value.message
+    # Only the transient ends are worth subscribing again for.
+    assert caught.value.is_retryable == (
+        reason in (CloseReason.SERVER_SHUTDOWN, CloseReason.RECONCILE_CLOSED)
+    )
     assert subscription.end_reason == caught.value.reason and not subscription.is_active
     # The other partition's broker subscription is ended too, so nothing is left leased.
     await broker.wait_for(lambda: len(broker.messages(Unsubscribe)) == 1)
@@ -355,6 +361,29 @@ async def test_settlements_take_effect_at_the_call_without_being_awaited(
         await answer
 
 
+async def test_a_settlement_failure_nobody_awaits_is_not_reported_as_unretrieved(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    broker.store("orders", b"a")
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        async with client.subscribe("orders") as subscription:
+            delivery = await subscription.next(timeout=2)
+            del broker.session.deliveries[delivery.delivery_id]  # its lease ran out at the broker
+            delivery.ack()  # the answer, a stale_delivery failure, is never awaited
+            await broker.wait_for(lambda: len(broker.messages(Ack)) == 1)
+            await asyncio.sleep(0.05)
+        del delivery
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []
+
+
 async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_ack(
     broker: FakeBroker, client: SinewClient
 ) -> None:
@@ -431,6 +460,51 @@ async def test_an_auto_ack_subscription_pauses_reading_while_its_buffer_is_full(
     assert received == [bytes([n]) for n in range(12)]
     assert not connection.is_reading_paused
     await subscription.close()
+
+
+async def test_a_reply_is_never_held_behind_a_paused_socket(broker: FakeBroker, client: SinewClient) -> None:
+    broker.add_queue("orders")
+    broker.add_queue("audit")
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=2))
+    connection = client._connection
+    assert connection is not None
+    for n in range(4):
+        broker.store("orders", bytes([n]))
+    await broker.wait_for(lambda: connection.is_reading_paused)
+    # Deliveries the client has not read sit in front of the reply to come.
+    for n in range(4, 64):
+        broker.store("orders", bytes([n]))
+    publisher = client.create_publisher("audit")
+    # Well inside the request timeout: a reply held back would only end with it.
+    receipt = await asyncio.wait_for(publisher.publish(OutgoingMessage(b"x")), 1.0)
+    assert receipt.offset == 0
+    # Once the reply is in, the consumer that is behind holds the socket again.
+    assert connection.is_reading_paused and connection.pending_requests == 0
+    received = [(await subscription.next(timeout=2)).payload for _ in range(64)]
+    assert received == [bytes([n]) for n in range(64)]
+    assert not connection.is_reading_paused
+    await subscription.close()
+
+
+async def test_a_pending_request_keeps_reading_until_its_reply_then_pausing_resumes(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    broker.add_queue("orders")
+    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=1))
+    connection = client._connection
+    assert connection is not None
+    broker.store("orders", b"a")
+    await broker.wait_for(lambda: connection.is_reading_paused)
+    # The answer comes late, so the pending state can be seen.
+    broker.delays[Opcode.TOPOLOGY_REQUEST] = 0.2
+    topology = asyncio.ensure_future(client.topology())
+    await broker.wait_for(lambda: connection.pending_requests == 1)
+    # The request is pending: the socket is read even though the consumer is behind.
+    assert not connection.is_reading_paused
+    await asyncio.wait_for(topology, 1.0)
+    assert connection.is_reading_paused
+    await subscription.close()
+    assert not connection.is_reading_paused
 
 
 async def test_reading_resumes_at_half_the_pause_threshold(broker: FakeBroker, client: SinewClient) -> None:

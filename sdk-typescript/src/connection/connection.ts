@@ -287,6 +287,16 @@ export class Connection {
   }
 
   /**
+   * Throws what a request would fail with now, when the connection cannot send one.
+   *
+   * @throws ConnectionLostError or ClientClosedError when the connection is not open
+   */
+  assertUsable(): void {
+    const unusable = this.unusableError();
+    if (unusable !== undefined) throw unusable;
+  }
+
+  /**
    * Sends a frame that wants no reply (request id 0).
    *
    * @throws InvalidArgumentError when the frame cannot be encoded or exceeds the frame size limit

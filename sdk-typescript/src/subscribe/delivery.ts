@@ -29,7 +29,9 @@ export interface DeliverySource {
  * One message delivered to a subscription. With manual acknowledgement, settle it exactly once
  * with {@link Delivery.ack}, {@link Delivery.nack}, {@link Delivery.retry} or
  * {@link Delivery.retryAfter}, before its lease runs out (see {@link Delivery.extendLease}).
- * Settlements issued in the same turn of the event loop share one frame.
+ * Settling acts at the call: the delivery counts as settled at once, the frame is sent whether
+ * or not the returned promise is awaited, and a misuse throws at the call. Settlements issued in
+ * the same turn of the event loop share one frame.
  */
 export class Delivery {
   /** The queue's topic. */
@@ -102,57 +104,72 @@ export class Delivery {
     return decodeMsgpack(this.payload) as T;
   }
 
-  /** Settles the message as done; the broker removes it. */
-  async ack(options: OperationOptions = {}): Promise<void> {
+  /**
+   * Settles the message as done; the broker removes it.
+   *
+   * Like every settlement it acts at the call: the delivery counts as settled at once and the
+   * frame leaves at the end of this turn whether or not the promise is awaited. The promise
+   * resolves once the broker made it durable and rejects with a `BrokerError` (for example
+   * `stale_delivery`) when it could not; a failure nobody awaits is not reported as an
+   * unhandled rejection.
+   *
+   * @throws InvalidArgumentError at the call for an auto-ack delivery or one already settled
+   * @throws ClientClosedError or ConnectionLostError at the call when the client is closed or
+   *   the delivery's connection is gone (the delivery stays unsettled)
+   */
+  ack(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("ack", signal);
-    await connection.settlements.ack(this.deliveryId, signal);
+    return quiet(connection.settlements.ack(this.deliveryId, signal));
   }
 
   /**
    * Fails the message: the broker dead-letters it under the queue's policy (with reason
-   * `terminal_nack`), keeping `reason` as the `sinew.dlq.error` header.
+   * `terminal_nack`), keeping `reason` as the `sinew.dlq.error` header. Acts at the call, like
+   * {@link Delivery.ack}.
    *
    * @param reason - why it failed, at most 1024 bytes of UTF-8
    */
-  async nack(reason?: string, options: OperationOptions = {}): Promise<void> {
+  nack(reason?: string, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     if (reason !== undefined) checkBoundedText("reason", reason, ProtocolLimits.maxReasonBytes, { allowEmpty: true });
     const connection = this.claim("nack", signal);
-    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal);
+    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal));
   }
 
   /**
    * Returns the message to the queue for another delivery now. A message already delivered
-   * `maxRetries + 1` times is dead-lettered instead.
+   * `maxRetries + 1` times is dead-lettered instead. Acts at the call, like {@link Delivery.ack}.
    */
-  async retry(options: OperationOptions = {}): Promise<void> {
+  retry(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("retry", signal);
-    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal);
+    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal));
   }
 
   /**
    * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
    * have passed. A message already delivered `maxRetries + 1` times is dead-lettered instead.
+   * Acts at the call, like {@link Delivery.ack}.
    */
-  async retryAfter(delayMs: number, options: OperationOptions = {}): Promise<void> {
+  retryAfter(delayMs: number, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     checkInteger("delayMs", delayMs, 0);
     const connection = this.claim("retryAfter", signal);
-    await connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal);
+    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal));
   }
 
   /**
    * Keeps the message leased while it is still being worked on: the lease restarts now and
    * lasts `byMs` milliseconds, or the queue's lease length when omitted. It does not settle the
-   * delivery, and may be called any number of times before it is settled.
+   * delivery, and may be called any number of times before it is settled. Sent at the call,
+   * like the settlements.
    */
-  async extendLease(byMs?: number, options: OperationOptions = {}): Promise<void> {
+  extendLease(byMs?: number, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     if (byMs !== undefined) checkInteger("byMs", byMs, 1);
     const connection = this.usable("extendLease", signal);
-    await connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal);
+    return quiet(connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal));
   }
 
   // Marks the delivery settled by `operation`, so a second settlement is refused even while
@@ -177,8 +194,19 @@ export class Delivery {
       });
     }
     this.#source.core.assertOpen();
+    // A delivery settles on the connection it came from; once that is gone, the broker
+    // redelivers the message and this one can never be settled.
+    this.#source.connection.assertUsable();
     // An abort before anything is sent leaves the delivery unsettled, free to settle again.
     throwIfAborted(signal);
     return this.#source.connection;
   }
+}
+
+// The settlement was requested at the call whether or not anyone awaits its answer, so a
+// failure nobody awaits is not an unhandled rejection (which would end a Node process); a
+// caller who awaits the promise still sees it.
+function quiet(settled: Promise<void>): Promise<void> {
+  settled.catch(() => undefined);
+  return settled;
 }

@@ -59,6 +59,9 @@ export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable, C
   #endReason: SubscriptionEndReason | undefined;
   #closing: Promise<void> | undefined;
   #readingPaused = false;
+  // Fixed when subscribing, so the threshold does not move while the partition subscriptions
+  // are still being accepted.
+  readonly #highWater: number;
   readonly #brokerSubscriptions: BrokerSubscription[] = [];
   readonly #queue = new FanIn<Delivery>();
   readonly #core: ClientCore;
@@ -70,6 +73,7 @@ export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable, C
     this.group = parameters.group;
     this.ackMode = parameters.ackMode;
     this.prefetch = parameters.prefetch;
+    this.#highWater = parameters.prefetch * Math.max(1, parameters.partitions.length);
     this.#core = core;
     this.#connection = connection;
     this.#source = Object.freeze({ core, connection, topic: this.topic, group: this.group, ackMode: this.ackMode });
@@ -224,18 +228,14 @@ export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable, C
     for (const message of messages) this.#queue.push(new Delivery(message, this.#source));
     // Manual ack is bounded by prefetch at the broker; auto ack is bounded only by how fast
     // the socket is read, so reading pauses while this consumer is far behind.
-    if (this.ackMode === "auto" && !this.#readingPaused && this.#queue.size >= this.highWater()) {
+    if (this.ackMode === "auto" && !this.#readingPaused && this.#queue.size >= this.#highWater) {
       this.#readingPaused = true;
       this.#connection.pauseReading(this);
     }
   }
 
   private afterTake(): void {
-    if (this.#readingPaused && this.#queue.size <= this.highWater() / 2) this.releaseReading();
-  }
-
-  private highWater(): number {
-    return this.prefetch * Math.max(1, this.#brokerSubscriptions.length);
+    if (this.#readingPaused && this.#queue.size <= this.#highWater / 2) this.releaseReading();
   }
 
   private releaseReading(): void {

@@ -7,6 +7,8 @@ import type { SinewClientOptions } from "../../src/client/client-options.js";
 import type { SinewError } from "../../src/errors/sinew-error.js";
 import { FakeBroker, type FakeBrokerOptions } from "./fake-broker.js";
 
+export { thrownBy } from "./thrown.js";
+
 /** The per-test time limit of engine tests. */
 export const ENGINE_TIMEOUT_MS = 10_000;
 

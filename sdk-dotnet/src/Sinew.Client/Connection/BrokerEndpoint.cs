@@ -86,7 +86,8 @@ internal readonly record struct BrokerEndpoint(string Host, int Port)
 
     /// <summary>Parses an address known to be valid (the options were validated).</summary>
     public static BrokerEndpoint Parse(string text) =>
-        TryParse(text, out var endpoint, out var error) ? endpoint : throw new InvalidArgumentException($"The broker address \"{text}\" is not valid: {error}.", "endpoints");
+        TryParse(text, out var endpoint, out var error) ? endpoint : throw new InvalidArgumentException($"The broker address \"{text}\" is not valid: {error}.",
+            nameof(SinewClientOptions.Endpoints), "invalid_endpoint");
 
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

@@ -60,7 +60,7 @@ internal sealed class FrameWriter : IDisposable
             catch (ArgumentException e)
             {
                 _pending.Truncate(before);
-                throw new InvalidArgumentException($"The {message.Opcode} frame cannot be encoded: {e.Message}", innerException: e);
+                throw new InvalidArgumentException($"The {message.Opcode} frame cannot be encoded: {e.Message}", "message", "not_encodable", e);
             }
 
             var body = total - FrameHeader.Size;
@@ -69,7 +69,7 @@ internal sealed class FrameWriter : IDisposable
                 _pending.Truncate(before);
                 throw new InvalidArgumentException(
                     $"The {message.Opcode} frame would be {body} bytes; the broker accepts at most {MaxBodyBytes}. Shrink the payload or split the batch.",
-                    "payload", "frame_too_large");
+                    nameof(OutgoingMessage.Payload), "frame_too_large");
             }
 
             wasEmpty = before == 0;

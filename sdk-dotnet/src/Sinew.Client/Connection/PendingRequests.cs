@@ -8,7 +8,12 @@ internal sealed class PendingRequests
     private readonly object _gate = new();
     private readonly Dictionary<uint, IPendingRequest> _requests = [];
     private uint _lastId;
+    private int _awaited;
     private bool _closed;
+
+    /// <summary>Requests whose caller waits for the reply: every request but heartbeat pings, whose Pong may stay
+    /// unread behind flow control (silence is not judged while reading is paused).</summary>
+    public int AwaitedCount => Volatile.Read(ref _awaited);
 
     /// <summary>Assigns an id and records the request.</summary>
     /// <returns>False when the table was closed by <see cref="FailAll"/>.</returns>
@@ -29,6 +34,7 @@ internal sealed class PendingRequests
 
             request.RequestId = _lastId;
             _requests.Add(_lastId, request);
+            Count(request, 1);
             return true;
         }
     }
@@ -38,7 +44,13 @@ internal sealed class PendingRequests
     {
         lock (_gate)
         {
-            return _requests.Remove(requestId, out var request) ? request : null;
+            if (!_requests.Remove(requestId, out var request))
+            {
+                return null;
+            }
+
+            Count(request, -1);
+            return request;
         }
     }
 
@@ -50,6 +62,7 @@ internal sealed class PendingRequests
             if (_requests.TryGetValue(requestId, out var current) && ReferenceEquals(current, request))
             {
                 _requests.Remove(requestId);
+                Count(request, -1);
             }
         }
     }
@@ -76,6 +89,7 @@ internal sealed class PendingRequests
             foreach (var request in expired)
             {
                 _requests.Remove(request.RequestId);
+                Count(request, -1);
             }
         }
 
@@ -94,11 +108,21 @@ internal sealed class PendingRequests
             _closed = true;
             all = [.. _requests.Values];
             _requests.Clear();
+            Volatile.Write(ref _awaited, 0);
         }
 
         foreach (var request in all)
         {
             request.Fail(error(request));
+        }
+    }
+
+    /// <summary>Keeps <see cref="AwaitedCount"/>; called under the lock.</summary>
+    private void Count(IPendingRequest request, int change)
+    {
+        if (request is not PendingPing)
+        {
+            Volatile.Write(ref _awaited, _awaited + change);
         }
     }
 }

@@ -7,8 +7,8 @@ namespace Sinew.Client.Connection;
 
 /// <summary>Collects acks, nacks and lease extensions and sends them in batches. The first item of an empty
 /// batch schedules a flush on the thread pool; every item that arrives before the flush runs joins the same
-/// frame. Each frame carries a request id and is answered by SettleOk, whose failures are handed to the items
-/// they name.</summary>
+/// frame, and a flush sends its ExtendLease, then its Nack, then its Ack frames. Each frame carries a request id
+/// and is answered by SettleOk, whose failures are handed to the items they name.</summary>
 internal sealed class SettlementBatcher
 {
     private readonly SinewConnection _connection;
@@ -86,9 +86,11 @@ internal sealed class SettlementBatcher
             (extensions, extensionBatch) = _extensions.Take();
         }
 
-        Send(_acks, acks, ackBatch, static ids => new Ack(ids));
-        Send(_nacks, nacks, nackBatch, static items => new Nack(items));
+        // Lease extensions first, then nacks, then acks, as every Sinew client sends them: a delivery extended and
+        // settled in the same flush must still be held when its extension arrives, or the extension is stale.
         Send(_extensions, extensions, extensionBatch, static items => new ExtendLease(items));
+        Send(_nacks, nacks, nackBatch, static items => new Nack(items));
+        Send(_acks, acks, ackBatch, static ids => new Ack(ids));
     }
 
     private void Send<T>(Kind<T> kind, List<T> items, SettleBatch? batch, Func<IReadOnlyList<T>, IWireMessage> frame)

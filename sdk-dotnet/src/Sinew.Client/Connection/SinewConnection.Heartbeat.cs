@@ -41,8 +41,9 @@ internal sealed partial class SinewConnection
                     continue;
                 }
 
+                // While this side has stopped reading (flow control), silence is expected and proves nothing.
                 var silence = now - LastReceivedMs;
-                if (silence >= 3 * HeartbeatMs)
+                if (!IsReadingPaused && silence >= 3 * HeartbeatMs)
                 {
                     Log.HeartbeatTimeout(_logger, Endpoint, silence);
                     Abort(new ConnectionLostException(

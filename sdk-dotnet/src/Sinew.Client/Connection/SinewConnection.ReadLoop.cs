@@ -24,6 +24,7 @@ internal sealed partial class SinewConnection
             ProcessBufferedFrames();
             while (true)
             {
+                await WhileReadingPausedAsync().ConfigureAwait(false);
                 var read = await _socket.ReceiveAsync(_receive.GetFreeMemory(), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (read == 0)
                 {

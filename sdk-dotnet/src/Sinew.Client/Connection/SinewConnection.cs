@@ -1,6 +1,6 @@
 // One TCP connection to a broker: sending requests and correlating their replies, the subscriptions it
-// carries, and how it ends (abort on failure, Goodbye on close). The handshake, the read loop and the
-// heartbeat live in the partial files named after them.
+// carries, and how it ends (abort on failure, Goodbye on close). The handshake, the read loop, flow control and
+// the heartbeat live in the partial files named after them.
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Sinew.Client.Diagnostics;
@@ -232,6 +232,7 @@ internal sealed partial class SinewConnection : IDisposable
 
         _socket.Dispose();
 
+        ReleaseReadingHolders();
         _pending.FailAll(request => ErrorFor(request.Describe(), reason));
         Settlements.Close(() => ErrorFor("A settlement", reason));
 
@@ -274,6 +275,12 @@ internal sealed partial class SinewConnection : IDisposable
         if (!_pending.TryAdd(pending))
         {
             throw EndedError(pending.Describe());
+        }
+
+        if (pending is not PendingPing)
+        {
+            // A paused socket holds replies back: the read loop reads on until this one has arrived.
+            WakeReader();
         }
 
         bool written;

@@ -1,5 +1,6 @@
 // Checks made before anything is sent: names, groups, headers, content types and limits. Each failure
-// is an InvalidArgumentException naming the field and, where the protocol has one, the rule's name.
+// is an InvalidArgumentException naming the argument as the caller writes it (a parameter in camelCase, a property
+// in PascalCase) and the rule broken, in the vocabulary every Sinew client shares.
 using System.Text;
 using Sinew.Protocol.Naming;
 
@@ -10,33 +11,43 @@ internal static class Arguments
     public const int MaxContentTypeBytes = 255;
     public const int MaxNackReasonBytes = 1024;
 
+    /// <summary>The argument header checks name: <see cref="OutgoingMessage.Headers"/>.</summary>
+    private const string HeadersArgument = nameof(OutgoingMessage.Headers);
+
     /// <summary>Checks a topic, stream cursor or other name (protocol section 7.1).</summary>
-    public static string Name(string? name, string field, int maxBytes = NameRules.MaxNameBytes)
+    /// <param name="name">The name to check.</param>
+    /// <param name="argument">The argument as the caller writes it, for <see cref="InvalidArgumentException.Argument"/>.</param>
+    /// <param name="what">How messages call it, for example "topic" or "producer id".</param>
+    /// <param name="maxBytes">The longest name allowed, in bytes of UTF-8.</param>
+    public static string Name(string? name, string argument, string what, int maxBytes = NameRules.MaxNameBytes)
     {
         if (name is null)
         {
-            throw new InvalidArgumentException($"The {field} is missing; pass a name such as \"orders\".", field, "empty");
+            throw new InvalidArgumentException($"The {what} is missing (null); pass a name such as \"orders\".", argument, "wrong_type");
         }
 
         if (NameRules.Validate(name, maxBytes) is { } problem)
         {
             throw new InvalidArgumentException(
-                $"The {field} {Quote(name)} is not a valid name: it {Describe(problem, maxBytes)}. " +
+                $"The {what} {Quote(name)} is not a valid name: it {Describe(problem, maxBytes)}. " +
                 $"Names are 1 to {maxBytes} bytes of UTF-8 without whitespace, control characters or * > ? # / \\, and do not start with '$'.",
-                field, problem.WireName());
+                argument, problem.WireName());
         }
 
         return name;
     }
 
+    /// <summary>Checks a queue's topic, given as the <c>topic</c> parameter.</summary>
+    public static string Topic(string? topic) => Name(topic, "topic", "topic");
+
     /// <summary>Normalises a group (null, "" and "default" mean none) and checks what remains.</summary>
-    public static string? Group(string? group, string field = "group")
+    public static string? Group(string? group, string argument = "Group")
     {
         var normalised = GroupNames.Normalise(group);
-        return normalised is null ? null : Name(normalised, field);
+        return normalised is null ? null : Name(normalised, argument, "group");
     }
 
-    public static string ProducerId(string producerId) => Name(producerId, "producer id", NameRules.MaxProducerIdBytes);
+    public static string ProducerId(string producerId) => Name(producerId, "ProducerId", "producer id", NameRules.MaxProducerIdBytes);
 
     /// <summary>Checks user headers against the protocol's rules and the broker's header limit.</summary>
     public static void Headers(IReadOnlyDictionary<string, string>? headers, uint maxHeaders)
@@ -50,7 +61,7 @@ internal static class Arguments
         {
             throw new InvalidArgumentException(
                 $"The message has {headers.Count} headers; the broker allows at most {maxHeaders}. Move data into the payload.",
-                "headers", "too_many");
+                HeadersArgument, "too_many");
         }
 
         foreach (var (key, value) in headers)
@@ -58,21 +69,21 @@ internal static class Arguments
             HeaderKey(key);
             if (value is null)
             {
-                throw new InvalidArgumentException($"The header {Quote(key)} has a null value; use an empty string instead.", "headers", "missing_value");
+                throw new InvalidArgumentException($"The header {Quote(key)} has a null value; use an empty string instead.", HeadersArgument, "wrong_type");
             }
 
             var bytes = Utf8Length(value);
             if (bytes < 0)
             {
                 throw new InvalidArgumentException($"The value of header {Quote(key)} contains an unpaired surrogate, which has no UTF-8 form.",
-                    "headers", "invalid_unicode");
+                    HeadersArgument, "invalid_unicode");
             }
 
             if (bytes > HeaderRules.MaxValueBytes)
             {
                 throw new InvalidArgumentException(
                     $"The value of header {Quote(key)} is {bytes} bytes of UTF-8; the limit is {HeaderRules.MaxValueBytes}. Move large data into the payload.",
-                    "headers", "too_long");
+                    HeadersArgument, "too_long");
             }
         }
     }
@@ -81,7 +92,7 @@ internal static class Arguments
     {
         if (key is null)
         {
-            throw new InvalidArgumentException("A header key is null.", "headers", "empty");
+            throw new InvalidArgumentException("A header key is null.", HeadersArgument, "wrong_type");
         }
 
         if (HeaderRules.ValidateKey(key) is not { } problem)
@@ -100,7 +111,7 @@ internal static class Arguments
                 $"rename it, or use '{HeaderRules.ClientPrefix}' for client-library metadata",
             _ => problem.WireName(),
         };
-        throw new InvalidArgumentException($"The header key {Quote(key)} {text}.", "headers", problem.WireName());
+        throw new InvalidArgumentException($"The header key {Quote(key)} {text}.", HeadersArgument, problem.WireName());
     }
 
     public static void ContentType(string? contentType)
@@ -113,12 +124,12 @@ internal static class Arguments
         var bytes = Utf8Length(contentType);
         if (bytes < 0)
         {
-            throw new InvalidArgumentException("The content type contains an unpaired surrogate, which has no UTF-8 form.", "content_type", "invalid_unicode");
+            throw new InvalidArgumentException("The content type contains an unpaired surrogate, which has no UTF-8 form.", nameof(OutgoingMessage.ContentType), "invalid_unicode");
         }
 
         if (bytes > MaxContentTypeBytes)
         {
-            throw new InvalidArgumentException($"The content type is {bytes} bytes of UTF-8; the limit is {MaxContentTypeBytes}.", "content_type", "too_long");
+            throw new InvalidArgumentException($"The content type is {bytes} bytes of UTF-8; the limit is {MaxContentTypeBytes}.", nameof(OutgoingMessage.ContentType), "too_long");
         }
     }
 
@@ -141,19 +152,25 @@ internal static class Arguments
         }
     }
 
-    public static void Positive(TimeSpan? value, string field)
+    /// <summary>Checks that a duration, when given, is longer than zero.</summary>
+    /// <param name="value">The duration; null passes.</param>
+    /// <param name="argument">The argument as the caller writes it.</param>
+    /// <param name="what">How messages call it, for example "lease extension".</param>
+    public static void Positive(TimeSpan? value, string argument, string what)
     {
         if (value is { } v && v <= TimeSpan.Zero)
         {
-            throw new InvalidArgumentException($"The {field} must be positive, not {v}.", field, "out_of_range");
+            throw new InvalidArgumentException($"The {what} must be positive, not {v}.", argument, "out_of_range");
         }
     }
 
-    public static void NotNegative(TimeSpan? value, string field)
+    /// <summary>Checks that a duration, when given, is not negative.</summary>
+    /// <inheritdoc cref="Positive" path="/param"/>
+    public static void NotNegative(TimeSpan? value, string argument, string what)
     {
         if (value is { } v && v < TimeSpan.Zero)
         {
-            throw new InvalidArgumentException($"The {field} cannot be negative ({v}).", field, "out_of_range");
+            throw new InvalidArgumentException($"The {what} cannot be negative ({v}).", argument, "out_of_range");
         }
     }
 

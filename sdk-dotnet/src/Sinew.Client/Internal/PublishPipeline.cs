@@ -68,11 +68,6 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
         ulong firstSequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (messages.Count == 0)
-        {
-            throw new InvalidArgumentException("The batch is empty; pass at least one message.", "messages", "empty");
-        }
-
         target.BeginPublish();
         PendingPublishBatch? pending = null;
         try
@@ -140,17 +135,17 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
         {
             throw new InvalidArgumentException(
                 "The message sets both Delay and NotBefore; set one: Delay counts from the broker's receipt, NotBefore is an absolute time.",
-                "delay", "conflicting_options");
+                nameof(OutgoingMessage.Delay), "conflicting_options");
         }
 
-        Arguments.NotNegative(message.Delay, "delay");
-        Arguments.Positive(message.Ttl, "TTL");
+        Arguments.NotNegative(message.Delay, nameof(OutgoingMessage.Delay), "delay");
+        Arguments.Positive(message.Ttl, nameof(OutgoingMessage.Ttl), "TTL");
         ulong? notBeforeMs = null;
         if (message.NotBefore is { } notBefore)
         {
             if (notBefore < DateTimeOffset.UnixEpoch)
             {
-                throw new InvalidArgumentException($"NotBefore ({notBefore:o}) is before 1970; use a later time or a Delay.", "not_before", "out_of_range");
+                throw new InvalidArgumentException($"NotBefore ({notBefore:o}) is before 1970; use a later time or a Delay.", nameof(OutgoingMessage.NotBefore), "out_of_range");
             }
 
             notBeforeMs = Durations.ToUnixMilliseconds(notBefore);

@@ -221,6 +221,30 @@ public class ConsumingTests(SinewBrokerFixture broker)
         Assert.Null(await RealBroker.NextAsync(again, TimeSpan.FromMilliseconds(200)));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task An_auto_ack_consumer_behind_on_a_backlog_can_await_a_confirmed_publish_per_message()
+    {
+        // A short request timeout: a reply held back behind the consumer's flow control would show as a timeout.
+        await using var client = await broker.ConnectAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(3));
+        var topic = await DeclareWithMessagesAsync(client, "flow-source", new QueueOptions { Partitions = 4 },
+            [.. Enumerable.Range(0, 1000).Select(i => $"m{i}")]);
+        var target = await DeclareWithMessagesAsync(client, "flow-target", new QueueOptions());
+        await using var forward = client.CreatePublisher(target);
+
+        await using var subscription = await client.SubscribeAsync(topic, new SubscribeOptions { AckMode = AckMode.Auto, Prefetch = 2 });
+        var forwarded = 0;
+        await foreach (var delivery in subscription)
+        {
+            await forward.PublishAsync(new OutgoingMessage(delivery.Payload));
+            if (++forwarded == 100)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(100UL, (await forward.PublishAsync(OutgoingMessage.FromText("last"))).Offset);
+    }
+
     private static async Task<string> DeclareWithMessagesAsync(SinewClient client, string what, QueueOptions options, params string[] texts)
     {
         var topic = RealBroker.UniqueTopic(what);

@@ -81,7 +81,7 @@ public class PublishingTests(SinewBrokerFixture broker)
         var publisher = client.CreatePublisher(RealBroker.UniqueTopic("names"));
         var header = await Assert.ThrowsAsync<InvalidArgumentException>(() =>
             publisher.PublishAsync(OutgoingMessage.FromText("x").WithHeader("Sinew.Forged", "1")));
-        Assert.Equal("headers", header.Argument);
+        Assert.Equal("Headers", header.Argument);
         Assert.Equal("reserved_prefix", header.Reason);
     }
 

@@ -57,4 +57,21 @@ public class HeartbeatTests
         Assert.Contains("three heartbeat intervals", error.Message, StringComparison.Ordinal);
         Assert.False(client.IsConnected);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Silence_is_not_judged_while_the_client_has_stopped_reading_for_a_slow_consumer()
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = 100 };
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var payload = new byte[1024];
+        await client.CreatePublisher("orders").PublishBatchAsync([.. Enumerable.Range(0, 1000).Select(_ => new OutgoingMessage(payload))]);
+        await using var subscription = await client.SubscribeAsync("orders", new SubscribeOptions { AckMode = AckMode.Auto, Prefetch = 10 });
+        await TestClients.EventuallyAsync(() => client.CurrentConnection!.IsReadingPaused, "reading paused");
+
+        // Far longer than three intervals without reading: the broker's frames wait unread, which is no sign of death.
+        await Task.Delay(700);
+        Assert.True(client.IsConnected);
+        Assert.Equal(1000, (await TestClients.TakeAsync(subscription, 1000)).Count);
+    }
 }

@@ -49,6 +49,54 @@ public class SettlementTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Misuse_is_refused_at_the_call_before_any_task_exists_and_leaves_the_delivery_as_it_was()
+    {
+        await using var fixture = await Fixture.StartAsync(2);
+        var d = await TestClients.TakeAsync(fixture.Subscription, 2);
+        var acked = d[0].AckAsync();
+        Assert.True(d[0].IsSettled);
+        Assert.Equal(("delivery", "already_settled"), Refusal(() => d[0].RetryAsync()));
+        Assert.Equal(("delivery", "already_settled"), Refusal(() => d[0].ExtendLeaseAsync()));
+        await acked;
+
+        Assert.Equal(("reason", "too_long"), Refusal(() => d[1].NackAsync(new string('r', 1025))));
+        Assert.Equal(("delay", "out_of_range"), Refusal(() => d[1].RetryAfterAsync(TimeSpan.FromSeconds(-1))));
+        Assert.Equal(("by", "out_of_range"), Refusal(() => d[1].ExtendLeaseAsync(TimeSpan.Zero)));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        Assert.Throws<OperationCanceledException>(() => { _ = d[1].AckAsync(cancelled.Token); });
+        Assert.False(d[1].IsSettled);
+
+        await d[1].AckAsync();
+        Assert.Equal([d[0].DeliveryId, d[1].DeliveryId], fixture.Broker.ReceivedOf<Wire.Ack>().SelectMany(a => a.DeliveryIds));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_lost_connection_or_a_closed_client_is_refused_at_the_call_and_leaves_the_delivery_unsettled()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        fixture.Broker.DropAllConnections();
+        await TestClients.EventuallyAsync(() => !fixture.Client.IsConnected, "the client noticed the drop");
+
+        Assert.Throws<ConnectionLostException>(() => { _ = delivery.AckAsync(); });
+        Assert.False(delivery.IsSettled);
+        await fixture.Client.DisposeAsync();
+        Assert.Throws<ClientClosedException>(() => { _ = delivery.RetryAsync(); });
+        Assert.False(delivery.IsSettled);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_settlement_is_sent_whether_or_not_it_is_awaited()
+    {
+        await using var fixture = await Fixture.StartAsync(1);
+        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
+        _ = delivery.AckAsync();
+        await fixture.Broker.WaitForAsync<Wire.Ack>(a => a.DeliveryIds.Contains(delivery.DeliveryId));
+        await TestClients.EventuallyAsync(() => fixture.Broker.InflightCount == 0, "the broker settled it");
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task A_failed_settlement_item_raises_the_brokers_code()
     {
         await using var fixture = await Fixture.StartAsync(2);
@@ -105,6 +153,25 @@ public class SettlementTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Lease_extensions_leave_before_the_nacks_and_acks_issued_with_them()
+    {
+        await using var fixture = await Fixture.StartAsync(40, prefetch: 100);
+        var deliveries = await TestClients.TakeAsync(fixture.Subscription, 40);
+
+        // Each delivery is extended and then settled at once: when both share a flush, an ack or nack sent first
+        // would release the delivery and the extension would be refused as stale.
+        var settlements = deliveries.SelectMany((d, i) => new[]
+        {
+            d.ExtendLeaseAsync(TimeSpan.FromSeconds(30)),
+            i % 2 == 0 ? d.AckAsync() : d.RetryAsync(),
+        }).ToList();
+        await Task.WhenAll(settlements);
+
+        var first = fixture.Broker.Received.Select(f => f.Message).First(m => m is Wire.Ack or Wire.Nack or Wire.ExtendLease);
+        Assert.IsType<Wire.ExtendLease>(first);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task A_retried_message_comes_back_with_a_higher_attempt()
     {
         await using var fixture = await Fixture.StartAsync(1);
@@ -150,6 +217,13 @@ public class SettlementTests
     }
 
     /// <summary>A broker, a client, a queue with messages, and a manual-ack subscription to it.</summary>
+    /// <summary>The argument and reason of the refusal <paramref name="settle"/> throws at the call.</summary>
+    private static (string?, string?) Refusal(Func<Task> settle)
+    {
+        var error = Assert.Throws<InvalidArgumentException>(() => { _ = settle(); });
+        return (error.Argument, error.Reason);
+    }
+
     private sealed class Fixture : IAsyncDisposable
     {
         private Fixture(FakeBroker broker, SinewClient client, Subscription subscription)

@@ -23,6 +23,9 @@ public class SubscriptionEndTests
         var error = await Assert.ThrowsAsync<SubscriptionEndedException>(() => TestClients.TakeAsync(subscription, 1));
         Assert.Equal(reason.ToString(), error.Reason.ToString());
         Assert.Equal(error.Reason.Code(), error.Code);
+
+        // Only the transient ends are worth subscribing again for.
+        Assert.Equal(reason is Wire.CloseReason.ServerShutdown or Wire.CloseReason.ReconcileClosed, error.IsRetryable);
         Assert.Contains("because the test said so", error.Message, StringComparison.Ordinal);
         Assert.False(subscription.IsActive);
         Assert.Equal(error.Reason, subscription.EndReason);
@@ -127,5 +130,22 @@ public class SubscriptionEndTests
         });
         Assert.Equal(["a", "b"], received);
         Assert.Equal(SubscriptionEndReason.ServerShutdown, error.Reason);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task An_auto_ack_subscription_ended_by_closing_the_client_drops_what_was_not_handed_out()
+    {
+        await using var broker = new FakeBroker();
+        var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        await client.CreatePublisher("orders").PublishBatchAsync([OutgoingMessage.FromText("a"), OutgoingMessage.FromText("b")]);
+        var subscription = await client.SubscribeAsync("orders", new SubscribeOptions { AckMode = AckMode.Auto });
+        await TestClients.EventuallyAsync(() => subscription.Buffered == 2, "both deliveries arrived");
+
+        // The caller closed the client: nothing is handed out any more, as in every Sinew client.
+        await client.DisposeAsync();
+        Assert.Equal(0, subscription.Buffered);
+        var error = await Assert.ThrowsAsync<SubscriptionEndedException>(() => TestClients.TakeAsync(subscription, 1));
+        Assert.Equal(SubscriptionEndReason.ClientClosed, error.Reason);
     }
 }

@@ -21,11 +21,11 @@ public class ArgumentValidationTests
         var name = (string)vector["value"]!;
         if ((bool)vector["valid"]!)
         {
-            Assert.Equal(name, Arguments.Name(name, "topic"));
+            Assert.Equal(name, Arguments.Topic(name));
         }
         else
         {
-            var error = Assert.Throws<InvalidArgumentException>(() => Arguments.Name(name, "topic"));
+            var error = Assert.Throws<InvalidArgumentException>(() => Arguments.Topic(name));
             Assert.Equal("topic", error.Argument);
             Assert.Equal((string)vector["reason"]!, error.Reason);
         }
@@ -47,7 +47,7 @@ public class ArgumentValidationTests
         else
         {
             var error = Assert.Throws<InvalidArgumentException>(() => Arguments.Headers(headers, 64));
-            Assert.Equal("headers", error.Argument);
+            Assert.Equal("Headers", error.Argument);
             Assert.Equal((string)vector["reason"]!, error.Reason);
         }
 

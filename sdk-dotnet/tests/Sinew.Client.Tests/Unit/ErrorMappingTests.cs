@@ -93,7 +93,7 @@ public class ErrorMappingTests
         Assert.Equal(("connection_lost", true), Describe(new ConnectionLostException("x")));
         Assert.Equal(("client_closed", false), Describe(new ClientClosedException("x")));
         Assert.Equal(("timeout", true), Describe(new OperationTimeoutException("x")));
-        Assert.Equal(("invalid_argument", false), Describe(new InvalidArgumentException("x")));
+        Assert.Equal(("invalid_argument", false), Describe(new InvalidArgumentException("x", "topic", "empty")));
         Assert.Equal(("protocol_error", false), Describe(new ProtocolException("x")));
         await Task.CompletedTask;
     }

@@ -3,8 +3,9 @@
 It owns three tasks: the read loop (frames in, replies matched to requests by id, pushes
 handed to the `ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
 when the broker agreed to heartbeats, the heartbeat. Reading can be paused by a consumer
-that cannot keep up (`pause_reading`); while it is, the socket is not read and silence from
-the broker is not held against it. Requests time out individually; when
+that cannot keep up (`pause_reading`), but only while no request waits for its reply: a reply
+can only be reached by reading what the broker sent before it. While the socket is paused,
+silence from the broker is not held against it. Requests time out individually; when
 the connection ends, every request still waiting fails at once (`ConnectionLostError`, or
 `ClientClosedError` when `close()` ended it). Nothing is replayed on another connection.
 """
@@ -125,6 +126,7 @@ class Connection:
         self._pending = PendingRequests(first_id=HELLO_REQUEST_ID + 1)
         self._last_received = self._loop.time()
         self._pausers: set[object] = set()
+        self._socket_paused = False
         self._reading = asyncio.Event()
         self._reading.set()
         self._writer = FrameWriter(writer, on_failure=self._on_write_failure, clock=self._loop.time)
@@ -140,7 +142,7 @@ class Connection:
                 clock=self._loop.time,
                 last_sent=lambda: self._writer.last_queued_at,
                 last_received=lambda: self._last_received,
-                is_paused=lambda: bool(self._pausers),
+                is_paused=lambda: self._socket_paused,
                 send_ping=self._send_ping,
                 on_dead=self._on_silence,
             )
@@ -235,34 +237,48 @@ class Connection:
 
     @property
     def is_reading_paused(self) -> bool:
-        return bool(self._pausers)
+        """True while the socket is not being read."""
+        return self._socket_paused
 
     def pause_reading(self, owner: object) -> None:
-        """Stop reading the socket until every owner that paused it has resumed it, so a
-        consumer that cannot keep up pushes back on the broker through TCP. Frames already
-        read are still dispatched."""
+        """Ask to stop reading the socket until `owner` resumes it, so a consumer that cannot
+        keep up pushes back on the broker through TCP. Frames already read are still
+        dispatched. The socket is read regardless while a request awaits its reply: the reply
+        can only be reached by reading what the broker sent before it, and the caller waiting
+        for it may be the very consumer that is behind."""
         if owner in self._pausers:
             return
         self._pausers.add(owner)
-        if len(self._pausers) == 1:
-            self._reading.clear()
-            self._set_transport_reading(False)
+        self._update_reading()
 
     def resume_reading(self, owner: object) -> None:
         """Withdraw `owner`'s pause; reading resumes once no owner holds one."""
         if owner not in self._pausers:
             return
         self._pausers.discard(owner)
-        if self._pausers:
+        self._update_reading()
+
+    def _update_reading(self) -> None:
+        """Pause the socket when some owner asks for it and no request awaits a reply;
+        resume it otherwise."""
+        if self._state == "closed":
             return
-        # Silence while paused was the client's doing; the broker's is timed from now.
-        self._last_received = self._loop.time()
-        self._reading.set()
-        self._set_transport_reading(True)
+        pause = bool(self._pausers) and self._pending.awaited == 0
+        if pause == self._socket_paused:
+            return
+        self._socket_paused = pause
+        if pause:
+            self._reading.clear()
+            self._set_transport_reading(False)
+        else:
+            # Silence while paused was the client's doing; the broker's is timed from now.
+            self._last_received = self._loop.time()
+            self._reading.set()
+            self._set_transport_reading(True)
 
     def _set_transport_reading(self, reading: bool) -> None:
         transport = self._stream.transport
-        if self._state != "open" or not isinstance(transport, asyncio.ReadTransport):
+        if self._state == "closed" or not isinstance(transport, asyncio.ReadTransport):
             return
         if reading:
             transport.resume_reading()
@@ -339,16 +355,21 @@ class Connection:
         flags: int,
         on_reply: Callable[[Message], None] | None,
         timeout: float | None,
+        awaited: bool = True,
     ) -> asyncio.Future[Message]:
         request_id = self._pending.allocate_id()
         frame = self._encode(message, request_id, flags, context)
         future: asyncio.Future[Message] = self._loop.create_future()
-        entry = PendingRequest(future=future, context=context, expects=expects, on_reply=on_reply)
+        entry = PendingRequest(
+            future=future, context=context, expects=expects, on_reply=on_reply, awaited=awaited
+        )
         limit = self._settings.request_timeout if timeout is None else timeout
         entry.timer = self._loop.call_later(limit, self._expire, request_id, limit)
         self._pending.add(request_id, entry)
         future.add_done_callback(lambda done: self._forget_cancelled(request_id, done))
         self._writer.enqueue(frame)
+        # A paused socket holds replies back: read on until this one has arrived.
+        self._update_reading()
         return future
 
     def _encode(self, message: Message, request_id: int, flags: int, context: str) -> bytes:
@@ -375,9 +396,11 @@ class Connection:
             entry = self._pending.pop(request_id)
             if entry is not None and entry.future is not future:
                 self._pending.add(request_id, entry)
+            self._update_reading()
 
     def _expire(self, request_id: int, limit: float) -> None:
         entry = self._pending.pop(request_id)
+        self._update_reading()
         if entry is not None and not entry.future.done():
             entry.future.set_exception(
                 OperationTimeoutError(
@@ -392,7 +415,7 @@ class Connection:
             return
         future = self._start_request(
             Ping(), context="heartbeat", expects=(Pong,), flags=0, on_reply=None,
-            timeout=self._session.heartbeat_ms * 3 / 1000,
+            timeout=self._session.heartbeat_ms * 3 / 1000, awaited=False,
         )
         # Nobody waits for a Pong; silence is judged by the heartbeat itself.
         future.add_done_callback(_consume)
@@ -468,6 +491,7 @@ class Connection:
 
     def _on_reply(self, request_id: int, message: Message) -> None:
         entry = self._pending.pop(request_id)
+        self._update_reading()
         if entry is None or entry.future.done():
             self._on_unmatched_reply(message)
             return
@@ -596,6 +620,7 @@ class Connection:
             else:
                 entry.future.set_exception(self._lost_error(entry.context))
         self._pausers.clear()
+        self._socket_paused = False
         self._reading.set()
         self._writer.close()
         _abort_stream(self._stream)

@@ -27,15 +27,24 @@ class PendingRequest:
     """Runs in the read loop as the successful reply is dispatched, before any later frame,
     so that for example a subscription is registered before its first `Deliver`."""
     timer: asyncio.TimerHandle | None = field(default=None)
+    awaited: bool = True
+    """Whether a caller waits for the reply. A heartbeat `Ping` is not: its `Pong` may stay
+    unread behind flow control, since silence is not judged while reading is paused."""
 
 
 class PendingRequests:
     def __init__(self, *, first_id: int = 1) -> None:
         self._entries: dict[int, PendingRequest] = {}
         self._next_id = first_id
+        self._awaited = 0
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def awaited(self) -> int:
+        """Entries a caller waits for (every entry but heartbeat pings)."""
+        return self._awaited
 
     def allocate_id(self) -> int:
         """The next free request id."""
@@ -49,17 +58,23 @@ class PendingRequests:
 
     def add(self, request_id: int, entry: PendingRequest) -> None:
         self._entries[request_id] = entry
+        if entry.awaited:
+            self._awaited += 1
 
     def pop(self, request_id: int) -> PendingRequest | None:
         """Remove and return the entry, cancelling its timer."""
         entry = self._entries.pop(request_id, None)
-        if entry is not None and entry.timer is not None:
-            entry.timer.cancel()
+        if entry is not None:
+            if entry.awaited:
+                self._awaited -= 1
+            if entry.timer is not None:
+                entry.timer.cancel()
         return entry
 
     def drain(self) -> Iterator[PendingRequest]:
         """Remove every entry, cancelling the timers, and yield them."""
         entries, self._entries = self._entries, {}
+        self._awaited = 0
         for entry in entries.values():
             if entry.timer is not None:
                 entry.timer.cancel()

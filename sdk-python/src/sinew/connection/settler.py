@@ -70,6 +70,10 @@ class Settler:
 
     def _add(self, batch: _Batch[_Item], delivery_id: int, item: _Item) -> asyncio.Future[None]:
         future: asyncio.Future[None] = self._loop.create_future()
+        # The settlement was requested at the call whether or not anyone awaits its answer, so
+        # a failure nobody awaits is not logged as "never retrieved"; an awaiting caller still
+        # gets it.
+        future.add_done_callback(_observe)
         batch.items.append((delivery_id, item, future))
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -133,6 +137,11 @@ def _complete(
                     context=f"{action} of delivery {delivery_id}",
                 )
             )
+
+
+def _observe(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _fail_all(

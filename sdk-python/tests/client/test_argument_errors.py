@@ -1,0 +1,186 @@
+"""What `InvalidArgumentError` says for each misuse: the argument as written in Python and the
+reason word every Sinew client uses for the same misuse (the C# and TypeScript suites pin the
+same table in their own casing)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from support.fake_broker import FakeBroker
+from support.options import options_for
+
+from sinew import (
+    AckMode,
+    DeadLetterPolicy,
+    InvalidArgumentError,
+    OutgoingMessage,
+    QueueOptions,
+    ReconnectPolicy,
+    ReliablePublisherOptions,
+    SinewClient,
+    SinewClientOptions,
+    SubscribeOptions,
+)
+from sinew.wire import Limits, Publish, Subscribe
+
+MAX_FRAME_BYTES = 4096
+
+
+@pytest.fixture
+async def small_broker() -> AsyncIterator[FakeBroker]:
+    fake = await FakeBroker(
+        limits=Limits(
+            max_frame_bytes=MAX_FRAME_BYTES, max_batch_messages=2, max_headers=2, max_prefetch=1000
+        )
+    ).start()
+    fake.add_queue("orders", partitions=2)
+    fake.add_queue("audit")
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def small_client(small_broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    connected = await SinewClient.connect(options_for(small_broker))
+    yield connected
+    await connected.close()
+
+
+async def _refusal(call: Callable[[], Awaitable[Any] | Any]) -> tuple[str, str]:
+    """The argument and reason of the refusal, whether raised at the call or when awaited."""
+    with pytest.raises(InvalidArgumentError) as caught:
+        result = call()
+        if isinstance(result, Awaitable):
+            await result
+    return caught.value.argument, caught.value.reason
+
+
+async def test_names_headers_and_message_fields_are_refused_with_the_shared_reasons(
+    small_broker: FakeBroker, small_client: SinewClient
+) -> None:
+    client = small_client
+    publisher = client.create_publisher("orders")
+    past = datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc)
+
+    assert await _refusal(lambda: client.declare_queue("my orders")) == ("topic", "whitespace")
+    assert await _refusal(lambda: client.declare_queue(None)) == ("topic", "wrong_type")  # type: ignore[arg-type]
+    assert await _refusal(
+        lambda: client.subscribe("orders", SubscribeOptions(group="a/b"))
+    ) == ("group", "reserved_character")
+    assert await _refusal(lambda: DeadLetterPolicy.to_queue("bad topic")) == (
+        "dead_letter.topic",
+        "whitespace",
+    )
+    assert await _refusal(
+        lambda: client.create_reliable_publisher(
+            "orders", ReliablePublisherOptions(producer_id="p" * 65)
+        )
+    ) == ("producer_id", "too_long")
+
+    assert await _refusal(lambda: OutgoingMessage(b"x", headers={"sinew.retry": "1"})) == (
+        "headers",
+        "reserved_prefix",
+    )
+    assert await _refusal(lambda: OutgoingMessage(b"x", headers={"": "v"})) == ("headers", "empty")
+    assert await _refusal(lambda: OutgoingMessage(b"x", headers={"k": "v" * 4097})) == (
+        "headers",
+        "too_long",
+    )
+    assert await _refusal(lambda: OutgoingMessage(b"x", headers={"k": None})) == (  # type: ignore[dict-item]
+        "headers",
+        "wrong_type",
+    )
+    three = OutgoingMessage(b"x", headers={"a": "1", "b": "2", "c": "3"})
+    assert await _refusal(lambda: publisher.publish(three)) == ("headers", "too_many")
+    assert await _refusal(lambda: OutgoingMessage(b"x", content_type="c" * 256)) == (
+        "content_type",
+        "too_long",
+    )
+    assert await _refusal(
+        lambda: OutgoingMessage(b"x", delay=1, not_before=datetime.now(timezone.utc))
+    ) == ("delay", "conflicting_options")
+    assert await _refusal(lambda: OutgoingMessage(b"x", delay=-1)) == ("delay", "out_of_range")
+    assert await _refusal(lambda: OutgoingMessage(b"x", ttl=0)) == ("ttl", "out_of_range")
+    assert await _refusal(lambda: OutgoingMessage(b"x", not_before=past)) == (
+        "not_before",
+        "out_of_range",
+    )
+    assert await _refusal(
+        lambda: publisher.publish(OutgoingMessage(bytes(MAX_FRAME_BYTES)))
+    ) == ("payload", "frame_too_large")
+    batch = [OutgoingMessage(b"x")] * 3
+    assert await _refusal(lambda: publisher.publish_batch(batch)) == ("messages", "too_many")
+
+    assert await _refusal(lambda: OutgoingMessage.from_text("\ud800")) == (
+        "payload",
+        "invalid_unicode",
+    )
+    assert await _refusal(lambda: OutgoingMessage(b"x", key="\udc00")) == ("key", "invalid_unicode")
+    assert await _refusal(lambda: OutgoingMessage.from_json(object())) == ("payload", "not_json")
+    assert await _refusal(lambda: OutgoingMessage.from_msgpack(object())) == (
+        "payload",
+        "not_msgpack",
+    )
+    assert small_broker.messages(Publish) == []
+
+
+async def test_queue_and_subscription_options_are_refused_with_the_shared_reasons(
+    small_broker: FakeBroker, small_client: SinewClient
+) -> None:
+    client = small_client
+    assert await _refusal(lambda: QueueOptions(partitions=0)) == ("partitions", "out_of_range")
+    assert await _refusal(lambda: SubscribeOptions(prefetch=0)) == ("prefetch", "out_of_range")
+    assert await _refusal(
+        lambda: client.subscribe("orders", SubscribeOptions(prefetch=1001))
+    ) == ("prefetch", "out_of_range")
+    assert await _refusal(
+        lambda: client.subscribe("orders", SubscribeOptions(partition=2))
+    ) == ("partition", "out_of_range")
+    assert await _refusal(lambda: SubscribeOptions(ack_mode="none")) == (  # type: ignore[arg-type]
+        "ack_mode",
+        "wrong_type",
+    )
+    assert small_broker.messages(Subscribe) == []
+
+
+async def test_settlements_are_refused_with_the_shared_reasons(
+    small_broker: FakeBroker, small_client: SinewClient
+) -> None:
+    small_broker.store("orders", b"a")
+    small_broker.store("orders", b"b", partition=1)
+    small_broker.store("audit", b"c")
+    async with (
+        small_client.subscribe("orders") as manual,
+        small_client.subscribe("audit", SubscribeOptions(ack_mode=AckMode.AUTO)) as auto,
+    ):
+        first, second = [await manual.next(timeout=2) for _ in range(2)]
+        auto_acked = await auto.next(timeout=2)
+        assert await _refusal(auto_acked.ack) == ("ack_mode", "auto_ack")
+        await first.ack()
+        assert await _refusal(first.ack) == ("delivery", "already_settled")
+        assert await _refusal(lambda: second.nack("r" * 1025)) == ("reason", "too_long")
+        assert await _refusal(lambda: second.retry_after(-1)) == ("delay", "out_of_range")
+        assert await _refusal(lambda: second.extend_lease(timedelta(0))) == ("by", "out_of_range")
+
+
+async def test_client_options_are_refused_with_the_shared_reasons() -> None:
+    assert await _refusal(lambda: SinewClientOptions(endpoints="broker:99999")) == (
+        "endpoints",
+        "invalid_endpoint",
+    )
+    assert await _refusal(lambda: SinewClientOptions(endpoints=[])) == ("endpoints", "empty")
+    assert await _refusal(lambda: SinewClientOptions(request_timeout=0)) == (
+        "request_timeout",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: ReconnectPolicy(initial_delay=1, max_delay=0.5)) == (
+        "reconnect.max_delay",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: ReconnectPolicy(jitter=float("nan"))) == (
+        "reconnect.jitter",
+        "wrong_type",
+    )

@@ -1,0 +1,104 @@
+// What InvalidArgumentError says for each misuse: the argument as written in TypeScript and the
+// reason word every Sinew client uses for the same misuse (the C# and Python suites pin the same
+// table in their own casing).
+
+import { describe, expect, it } from "vitest";
+import { resolveClientOptions } from "../src/client/resolved-options.js";
+import type { SinewClient } from "../src/client/sinew-client.js";
+import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
+import { OutgoingMessage } from "../src/publish/outgoing-message.js";
+import { DeadLetterPolicy } from "../src/queue/dead-letter-policy.js";
+import type { FakeBroker } from "./support/fake-broker.js";
+import { brokerAndClient, ENGINE_TIMEOUT_MS } from "./support/harness.js";
+
+const MAX_FRAME_BYTES = 4096;
+
+// The argument and reason of the refusal, whether thrown at the call or by the promise.
+async function refusal(call: () => unknown): Promise<[string, string]> {
+  let error: unknown;
+  try {
+    await call();
+  } catch (thrown) {
+    error = thrown;
+  }
+  if (!(error instanceof InvalidArgumentError)) throw new Error(`expected an InvalidArgumentError, got ${String(error)}`);
+  return [error.argument, error.reason];
+}
+
+async function smallBroker(): Promise<{ broker: FakeBroker; client: SinewClient }> {
+  const started = await brokerAndClient({}, { limits: { maxFrameBytes: MAX_FRAME_BYTES, maxBatchMessages: 2, maxHeaders: 2, maxPrefetch: 1000 } });
+  await started.client.declareQueue("orders", { partitions: 2 });
+  await started.client.declareQueue("audit");
+  return started;
+}
+
+describe("argument errors", () => {
+  it("refuses names, headers and message fields with the shared reasons", async () => {
+    const { broker, client } = await smallBroker();
+    const publisher = client.createPublisher("orders");
+    expect(await refusal(() => client.declareQueue("my orders"))).toEqual(["topic", "whitespace"]);
+    expect(await refusal(() => client.declareQueue(undefined as never))).toEqual(["topic", "wrong_type"]);
+    expect(await refusal(() => client.subscribe("orders", { group: "a/b" }))).toEqual(["group", "reserved_character"]);
+    expect(await refusal(() => DeadLetterPolicy.toQueue("bad topic"))).toEqual(["deadLetter.topic", "whitespace"]);
+    expect(await refusal(() => client.createReliablePublisher("orders", { producerId: "p".repeat(65) }))).toEqual(["producerId", "too_long"]);
+
+    expect(await refusal(() => OutgoingMessage.text("x", { headers: { "sinew.retry": "1" } }))).toEqual(["headers", "reserved_prefix"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { headers: { "": "v" } }))).toEqual(["headers", "empty"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { headers: { k: "v".repeat(4097) } }))).toEqual(["headers", "too_long"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { headers: { k: null as never } }))).toEqual(["headers", "wrong_type"]);
+    const three = OutgoingMessage.text("x", { headers: { a: "1", b: "2", c: "3" } });
+    expect(await refusal(() => publisher.publish(three))).toEqual(["headers", "too_many"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { contentType: "c".repeat(256) }))).toEqual(["contentType", "too_long"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { delayMs: 1000, notBefore: new Date() }))).toEqual(["delayMs", "conflicting_options"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { delayMs: -1 }))).toEqual(["delayMs", "out_of_range"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { ttlMs: 0 }))).toEqual(["ttlMs", "out_of_range"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { notBefore: new Date(-1000) }))).toEqual(["notBefore", "out_of_range"]);
+    expect(await refusal(() => publisher.publish(new Uint8Array(MAX_FRAME_BYTES)))).toEqual(["payload", "frame_too_large"]);
+    expect(await refusal(() => publisher.publishBatch(["a", "b", "c"]))).toEqual(["messages", "too_many"]);
+
+    expect(await refusal(() => OutgoingMessage.text("\ud800"))).toEqual(["payload", "invalid_unicode"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { key: "\udc00" }))).toEqual(["key", "invalid_unicode"]);
+    expect(await refusal(() => OutgoingMessage.json(1n))).toEqual(["payload", "not_json"]);
+    expect(await refusal(() => OutgoingMessage.msgpack(Symbol("no MessagePack form")))).toEqual(["payload", "not_msgpack"]);
+    expect(broker.framesOf("Publish")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("refuses queue and subscription options with the shared reasons", async () => {
+    const { broker, client } = await smallBroker();
+    expect(await refusal(() => client.declareQueue("other", { partitions: 0 }))).toEqual(["partitions", "out_of_range"]);
+    expect(await refusal(() => client.subscribe("orders", { prefetch: 0 }))).toEqual(["prefetch", "out_of_range"]);
+    expect(await refusal(() => client.subscribe("orders", { prefetch: 1001 }))).toEqual(["prefetch", "out_of_range"]);
+    expect(await refusal(() => client.subscribe("orders", { partition: 2 }))).toEqual(["partition", "out_of_range"]);
+    expect(await refusal(() => client.subscribe("orders", { ackMode: "none" as never }))).toEqual(["ackMode", "wrong_type"]);
+    expect(broker.framesOf("Subscribe")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("refuses settlements with the shared reasons", async () => {
+    const { broker, client } = await smallBroker();
+    broker.store("orders", [{ payload: "a", partition: 0 }, { payload: "b", partition: 1 }]);
+    broker.store("audit", ["c"]);
+    const manual = await client.subscribe("orders");
+    const auto = await client.subscribe("audit", { ackMode: "auto" });
+    const first = await manual.receive();
+    const second = await manual.receive();
+    const autoAcked = await auto.receive();
+    if (first === undefined || second === undefined || autoAcked === undefined) throw new Error("no delivery");
+    expect(await refusal(() => autoAcked.ack())).toEqual(["ackMode", "auto_ack"]);
+    await first.ack();
+    expect(await refusal(() => first.ack())).toEqual(["delivery", "already_settled"]);
+    expect(await refusal(() => second.nack("r".repeat(1025)))).toEqual(["reason", "too_long"]);
+    expect(await refusal(() => second.retryAfter(-1))).toEqual(["delayMs", "out_of_range"]);
+    expect(await refusal(() => second.extendLease(0))).toEqual(["byMs", "out_of_range"]);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("refuses client options with the shared reasons", async () => {
+    expect(await refusal(() => resolveClientOptions({ endpoints: ["broker:99999"] }))).toEqual(["endpoints", "invalid_endpoint"]);
+    expect(await refusal(() => resolveClientOptions({ endpoints: [] }))).toEqual(["endpoints", "empty"]);
+    expect(await refusal(() => resolveClientOptions({ requestTimeoutMs: 0 }))).toEqual(["requestTimeoutMs", "out_of_range"]);
+    expect(await refusal(() => resolveClientOptions({ reconnect: { initialDelayMs: 1000, maxDelayMs: 500 } }))).toEqual([
+      "reconnect.maxDelayMs",
+      "out_of_range",
+    ]);
+    expect(await refusal(() => resolveClientOptions({ reconnect: { jitter: Number.NaN } }))).toEqual(["reconnect.jitter", "wrong_type"]);
+  }, ENGINE_TIMEOUT_MS);
+});
