@@ -71,7 +71,8 @@ public sealed class Publisher : IAsyncDisposable
 
     /// <summary>Publishes a message and returns as soon as it is queued for the socket, with a
     /// <see cref="PublishConfirmation"/> that completes when the broker confirms it. Keeps many publishes in flight on
-    /// one connection without waiting for each round trip.</summary>
+    /// one connection without waiting for each round trip. The message is encoded before this returns, so its payload
+    /// buffer may be reused for the next message at once.</summary>
     /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
     public async ValueTask<PublishConfirmation> PublishWithConfirmationAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {

@@ -93,6 +93,36 @@ public class PublishTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task A_payload_buffer_may_be_reused_once_the_publish_is_queued()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        await client.DeclareQueueAsync("orders");
+        var publisher = client.CreatePublisher("orders");
+
+        var buffer = new byte[4];
+        var message = new OutgoingMessage(buffer);
+        var confirmations = new List<PublishConfirmation>();
+        for (var i = 0; i < 100; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(buffer, i);
+            confirmations.Add(await publisher.PublishWithConfirmationAsync(message));
+        }
+
+        var receipts = new List<PublishReceipt>();
+        foreach (var confirmation in confirmations)
+        {
+            receipts.Add(await confirmation);
+        }
+
+        var stored = broker.Stored("orders");
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(i, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(stored[(int)receipts[i].Offset].Message.Payload.Span));
+        }
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Pipelined_publishes_are_each_confirmed_with_their_own_offset()
     {
         await using var broker = new FakeBroker();
