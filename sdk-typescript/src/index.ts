@@ -7,7 +7,7 @@ export { SinewClient } from "./client/sinew-client.js";
 export type { SinewClientOptions } from "./client/client-options.js";
 export { SinewCredentials } from "./client/credentials.js";
 export { DEFAULT_RECONNECT_POLICY } from "./client/reconnect-policy.js";
-export type { ReconnectPolicy } from "./client/reconnect-policy.js";
+export type { ReconnectPolicy, ResolvedReconnectPolicy } from "./client/reconnect-policy.js";
 export { CLIENT_DEFAULTS } from "./client/resolved-options.js";
 export type { BrokerLimits, ServerInfo } from "./client/server-info.js";
 export type { BrokerInfo, ChannelInfo, Topology } from "./client/topology.js";

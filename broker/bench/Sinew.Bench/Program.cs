@@ -2,12 +2,14 @@
 //
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
-//       [--rate 5000] [--rate-seconds 10] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
+//       [--rate 5000] [--rate-seconds 10] [--warmup 20000] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
 //
-// Phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
+// Each run first sends a short unmeasured warm-up through its own queue, so the figures describe a broker
+// and client whose code is already compiled rather than the JIT's first minutes. Then the measured
+// phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
 // fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
 // (producers and consumers together), and latency at a fixed publish rate (publish-to-receive).
 using System.Diagnostics;
@@ -37,7 +39,7 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 
 Console.WriteLine($"sinew-bench: {settings.Messages:N0} x {settings.Size} B, {settings.Producers} producers ({settings.Inflight} confirms in flight each), " +
                   $"{settings.Consumers} consumers (prefetch {settings.Prefetch}, ack per message), {settings.Partitions} partition(s), " +
-                  $"{settings.Client} client, {Environment.ProcessorCount} cores");
+                  $"{settings.Client} client, {settings.Warmup:N0} warm-up messages per run, {Environment.ProcessorCount} cores");
 
 var results = new List<RunResult>();
 for (var run = 1; run <= settings.Runs; run++)
@@ -77,6 +79,7 @@ static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings 
     var backlogQueue = $"bench-backlog-{suffix}";
     var concurrentQueue = $"bench-concurrent-{suffix}";
     var latencyQueue = $"bench-latency-{suffix}";
+    var warmupQueue = $"bench-warmup-{suffix}";
     var sdk = s.Client == "sdk";
     Task Produce(string queue, int count, double? rate) => sdk
         ? SdkWorkers.ProduceAsync(broker.Endpoint, queue, count, s.Inflight, s.Size, rate)
@@ -86,11 +89,19 @@ static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings 
         : Workers.ConsumeAsync(broker.Endpoint, queue, s.Consumers, s.Prefetch, total, latencies);
     if (sdk)
     {
-        await SdkWorkers.DeclareAsync(broker.Endpoint, (int)s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+        await SdkWorkers.DeclareAsync(broker.Endpoint, (int)s.Partitions, warmupQueue, backlogQueue, concurrentQueue, latencyQueue);
     }
     else
     {
-        await DeclareAsync(broker.Endpoint, s.Partitions, backlogQueue, concurrentQueue, latencyQueue);
+        await DeclareAsync(broker.Endpoint, s.Partitions, warmupQueue, backlogQueue, concurrentQueue, latencyQueue);
+    }
+
+    // 0. warm-up, not measured: the same publish and consume paths, on a queue of its own.
+    if (s.Warmup > 0)
+    {
+        var warm = Consume(warmupQueue, s.Warmup, null);
+        await Task.WhenAll(Split(s.Warmup, s.Producers).Select(n => Produce(warmupQueue, n, null)));
+        await warm;
     }
 
     // 1. publish-confirmed into an empty queue with no consumers.
@@ -150,7 +161,7 @@ static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params stri
 }
 
 internal sealed record BenchSettings(int Messages, int Size, int Producers, int Inflight, int Consumers, int Prefetch, uint Partitions,
-    int Rate, int RateSeconds, int Runs, IPEndPoint? Broker, string Client)
+    int Rate, int RateSeconds, int Warmup, int Runs, IPEndPoint? Broker, string Client)
 {
     public const string Usage = """
         usage: sinew-bench [options]
@@ -164,13 +175,14 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
           --partitions N     partitions of each queue (default 4)
           --rate N           publish rate of the latency phase, msg/s (default 5000)
           --rate-seconds N   length of the latency phase (default 10)
+          --warmup N         unmeasured messages sent through each run first (default 20000; 0 for none)
           --runs N           runs; the summary is their median (default 1)
           --broker HOST:PORT measure a running broker instead of starting one
           --client sdk|raw   the C# client (default) or a minimal protocol client
         """;
 
     private static readonly HashSet<string> Known =
-        ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "runs", "broker", "client"];
+        ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "warmup", "runs", "broker", "client"];
 
     public static BenchSettings Parse(string[] args)
     {
@@ -198,7 +210,7 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
 
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new BenchSettings(Int("messages", 200_000), Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
-            Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("runs", 1),
+            Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("warmup", 20_000), Int("runs", 1),
             values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null,
             values.TryGetValue("client", out var client) ? client : "sdk");
     }

@@ -2,7 +2,7 @@
 
 The asyncio client lives here; `sinew.blocking` offers the same API for threads that do
 not run an event loop. Underneath are the layers it is built from: `sinew.wire` (the frame
-codec), `sinew.connection` (the connection engine) and `sinew.routing` (partition routing).
+codec), `sinew.connection` (the connection engine) and `sinew.routing` (partition routing)::
 
     from sinew import OutgoingMessage, SinewClient, SinewClientOptions
 

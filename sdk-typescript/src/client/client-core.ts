@@ -13,7 +13,10 @@ import type { Topology } from "../wire/messages.js";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ResolvedClientOptions } from "./resolved-options.js";
 
-/** A subscription as the client sees it when closing. */
+/**
+ * A subscription as the client sees it when closing.
+ * @internal
+ */
 export interface ClosableSubscription {
   /**
    * Ends the subscription because the client is closing. Its Unsubscribe frames are written

@@ -5,7 +5,7 @@
 import { checkSignal } from "../argument-checks.js";
 import { raceAbort } from "../async/abort.js";
 import { asyncDispose } from "../async/dispose.js";
-import type { ClientCore, ClosableSubscription } from "../client/client-core.js";
+import type { ClientCore } from "../client/client-core.js";
 import type { Connection, SubscriptionSink } from "../connection/connection.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import { SubscriptionEndedError } from "../errors/subscription-ended-error.js";
@@ -45,7 +45,7 @@ type State = "opening" | "active" | "closed" | "ended";
  * ends are dropped (the broker returns them to the queue); an auto-ack subscription first hands
  * out the deliveries it already received.
  */
-export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable, ClosableSubscription {
+export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable {
   /** The queue's topic. */
   readonly topic: string;
   /** The queue's group, or `undefined` for none. */

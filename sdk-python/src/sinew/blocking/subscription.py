@@ -29,6 +29,8 @@ class Subscription:
         with client.subscribe("orders") as subscription:
             for delivery in subscription:
                 delivery.ack()
+
+    Create with `SinewClient.subscribe`.
     """
 
     def __init__(self, inner: AsyncSubscription, loop: EventLoopThread) -> None:
