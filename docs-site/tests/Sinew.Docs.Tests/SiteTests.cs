@@ -206,6 +206,78 @@ public sealed class SiteTests(SiteFixture site)
         }
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_conformance_runners_html_report_shows_every_outcome_of_its_run_in_a_browser()
+    {
+        // The runner writes conformance.json and conformance.html side by side; the page must show
+        // exactly what the JSON says, scenario by client, when opened straight from disk.
+        var directory = Path.Combine(Repository.Artifacts, "conformance");
+        var html = Path.Combine(directory, "conformance.html");
+        var json = Path.Combine(directory, "conformance.json");
+        if (!File.Exists(json))
+        {
+            Assert.False(File.Exists(html), $"{html} exists without the JSON report of the same run");
+            return;
+        }
+
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var (context, page) = await site.NewPageAsync();
+        try
+        {
+            var errors = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    errors.Add(message.Text);
+                }
+            };
+            await page.GotoAsync(new Uri(html).AbsoluteUri);
+            Assert.True(await page.Locator("table").IsVisibleAsync(), "the report shows no table");
+            var shownJson = await page.EvaluateAsync<string>("""
+                () => {
+                  const heads = [...document.querySelectorAll('thead th')].map(th => th.childNodes[0].textContent.trim());
+                  const cells = {};
+                  for (const row of document.querySelectorAll('tbody tr')) {
+                    const id = row.querySelector('td code');
+                    if (!id) continue;
+                    [...row.children].forEach((cell, i) => { if (i >= 2) cells[id.textContent + ' ' + heads[i]] = cell.className; });
+                  }
+                  return JSON.stringify({ verdict: document.querySelector('.verdict')?.textContent ?? '', cells });
+                }
+                """);
+
+            using var shownDocument = JsonDocument.Parse(shownJson);
+            var shown = shownDocument.RootElement;
+            var root = report.RootElement;
+            var cells = shown.GetProperty("cells");
+            var results = root.GetProperty("results").EnumerateArray().ToList();
+            Assert.NotEmpty(results);
+            foreach (var result in results)
+            {
+                var key = $"{result.GetProperty("id").GetString()} {result.GetProperty("client").GetString()}";
+                Assert.True(cells.TryGetProperty(key, out var cell), $"the report has no cell for {key}");
+                Assert.Equal(result.GetProperty("outcome").GetString(), cell.GetString());
+            }
+
+            // No outcome is shown that the run did not have.
+            var expectedKeys = results.Select(r => $"{r.GetProperty("id").GetString()} {r.GetProperty("client").GetString()}").ToHashSet(StringComparer.Ordinal);
+            var extra = cells.EnumerateObject().Where(c => c.Value.GetString() is { Length: > 0 } && !expectedKeys.Contains(c.Name)).Select(c => $"{c.Name}={c.Value}").ToList();
+            Assert.True(extra.Count == 0, $"the report shows outcomes the run did not have: {string.Join(", ", extra)}");
+            Assert.StartsWith(root.GetProperty("gate_passed").GetBoolean() ? "Parity gate passed" : "Parity gate failed",
+                shown.GetProperty("verdict").GetString(), StringComparison.Ordinal);
+            Assert.Empty(errors);
+
+            var screenshots = Path.Combine(Repository.Artifacts, "docs-screenshots");
+            Directory.CreateDirectory(screenshots);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "conformance-report.png"), FullPage = true });
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
     private async Task OpenAsync(IPage page, string path)
     {
         var response = await page.GotoAsync(site.Url(path).ToString());
