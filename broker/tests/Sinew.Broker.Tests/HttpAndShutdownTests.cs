@@ -107,6 +107,35 @@ public class HttpAndShutdownTests
         TempDirectory.Delete(dataDir);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Sigterm_sends_every_client_a_going_away_notice_after_its_subscription_notices()
+    {
+        var dataDir = TempDirectory.Create("sigterm-going-away");
+        await using (var broker = await BrokerProcess.StartAsync(dataDir))
+        {
+            await using var idle = await RawClient.ConnectAsync(broker.Endpoint);
+            await using var subscriber = await RawClient.ConnectAsync(broker.Endpoint);
+            await subscriber.DeclareAsync("jobs");
+            await subscriber.SubscribeAsync("jobs");
+            var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var exit = broker.TerminateAsync(TimeSpan.FromSeconds(15));
+
+            var idleNotice = Assert.IsType<GoingAway>((await idle.NextPushAsync()).Message);
+            Assert.Contains("shutting down", idleNotice.Message, StringComparison.Ordinal);
+            Assert.Null(idleNotice.ReconnectTo);
+            // The deadline is when the broker closes connections at the latest: within the shutdown timeout.
+            Assert.InRange(idleNotice.DeadlineAtMs, (ulong)before, (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 10_000));
+
+            Assert.IsType<SubscriptionClosed>((await subscriber.NextPushAsync()).Message);
+            Assert.IsType<GoingAway>((await subscriber.NextPushAsync()).Message);
+            await idle.WaitClosedAsync();
+            await subscriber.WaitClosedAsync();
+            Assert.Equal(0, await exit);
+        }
+
+        TempDirectory.Delete(dataDir);
+    }
+
     private static int CountOccurrences(string text, string value)
     {
         var count = 0;

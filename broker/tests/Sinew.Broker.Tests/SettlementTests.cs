@@ -101,14 +101,17 @@ public class SettlementTests
     {
         await using var broker = await TestBroker.StartAsync();
         await using var client = await broker.ConnectAsync();
-        await client.DeclareAsync("jobs", leaseMs: 500);
+        await client.DeclareAsync("jobs", leaseMs: 1_000);
         await client.PublishAsync("jobs", Bytes("long task"));
         await client.SubscribeAsync("jobs");
         var delivery = await client.NextDeliveryAsync();
-        for (var i = 0; i < 4; i++)
+        // Extend well before each deadline (a loaded test machine may sleep long past 250 ms), until the
+        // delivery has been held half a lease beyond the deadline it was delivered with.
+        var held = System.Diagnostics.Stopwatch.StartNew();
+        while (held.ElapsedMilliseconds < 1_500)
         {
-            await Task.Delay(300);
-            var extended = await client.CallAsync<SettleOk>(new ExtendLease([new LeaseExtension(delivery.DeliveryId, 500)]));
+            await Task.Delay(250);
+            var extended = await client.CallAsync<SettleOk>(new ExtendLease([new LeaseExtension(delivery.DeliveryId, 1_000)]));
             Assert.Empty(extended.Failures);
         }
 

@@ -331,8 +331,9 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
     }
 
-    /// <summary>Tells the client its subscriptions end because the broker stops, then closes.</summary>
-    public void CloseForShutdown()
+    /// <summary>Tells the client its subscriptions end because the broker stops, and that the connection
+    /// closes by <paramref name="deadlineAtMs"/> (unix ms) at the latest, then closes.</summary>
+    public void CloseForShutdown(ulong deadlineAtMs)
     {
         List<ServerSubscription> subscriptions;
         lock (_subscriptions)
@@ -345,6 +346,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
             Send(new SubscriptionClosed(subscription.Id, CloseReason.ServerShutdown, "the broker is shutting down"));
         }
 
+        // The drain notice comes last, so a client that reconnects on it has already seen every subscription end.
+        Send(new GoingAway(deadlineAtMs, "the broker is shutting down"));
         ReleaseEverything();
         _closeReason = "the broker is shutting down";
         _out.Close();

@@ -16,17 +16,19 @@ internal sealed class SessionRegistry
 
     public void Remove(Session session) => _sessions.TryRemove(session.Id, out _);
 
-    /// <summary>Refuses new connections, tells every client its subscriptions end, returns their deliveries
-    /// and closes their connections, waiting up to <paramref name="timeout"/> for them to finish.</summary>
+    /// <summary>Refuses new connections, tells every client its subscriptions end and that the broker is going
+    /// away, returns their deliveries and closes their connections, waiting up to <paramref name="timeout"/>
+    /// (the deadline the notice names) for them to finish.</summary>
     public async Task CloseAllAsync(TimeSpan timeout)
     {
         Stopping = true;
+        var deadline = DateTime.UtcNow + timeout;
+        var deadlineAtMs = (ulong)new DateTimeOffset(deadline).ToUnixTimeMilliseconds();
         foreach (var session in _sessions.Values)
         {
-            session.CloseForShutdown();
+            session.CloseForShutdown(deadlineAtMs);
         }
 
-        var deadline = DateTime.UtcNow + timeout;
         while (!_sessions.IsEmpty && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20).ConfigureAwait(false);
