@@ -32,6 +32,66 @@ public class HttpAndShutdownTests
         Assert.Contains("\"ready\":true", await http.GetStringAsync("/readyz"), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task With_auth_enabled_the_admin_endpoints_ask_for_a_configured_user_and_probes_stay_open()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Auth.Enabled = true;
+            o.Auth.Users.Add("alice:s3cret");
+        });
+        using var http = new HttpClient { BaseAddress = broker.HttpBase };
+
+        static System.Net.Http.Headers.AuthenticationHeaderValue Basic(string pair) =>
+            new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, System.Net.Http.Headers.AuthenticationHeaderValue? credentials, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = credentials;
+            return await http.SendAsync(request);
+        }
+
+        foreach (var credentials in new[] { null, Basic("alice:guess"), Basic("mallory:s3cret"), Basic("alice"), new("Basic", "not base64!"), new("Bearer", "s3cret") })
+        {
+            using var queues = await SendAsync(HttpMethod.Get, "/admin/queues", credentials);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, queues.StatusCode);
+            Assert.Equal("Basic", Assert.Single(queues.Headers.WwwAuthenticate).Scheme);
+            using var put = await SendAsync(HttpMethod.Put, "/admin/dead-letter-target", credentials, """{"topic":"dead-letters"}""");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, put.StatusCode);
+        }
+
+        // Refused requests changed nothing.
+        using (var target = await SendAsync(HttpMethod.Get, "/admin/dead-letter-target", Basic("alice:s3cret")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, target.StatusCode);
+            Assert.Contains("\"topic\":null", await target.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var put = await SendAsync(HttpMethod.Put, "/admin/dead-letter-target", Basic("alice:s3cret"), """{"topic":"dead-letters"}"""))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using (var deleted = await SendAsync(HttpMethod.Delete, "/admin/dead-letter-target", Basic("alice:s3cret")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
+        Assert.Contains("\"ready\":true", await http.GetStringAsync("/readyz"), StringComparison.Ordinal);
+        Assert.Contains("sinew_connections", await http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Without_auth_the_admin_endpoints_need_no_credentials()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var http = new HttpClient { BaseAddress = broker.HttpBase };
+        using var queues = await http.GetAsync("/admin/queues");
+        Assert.Equal(System.Net.HttpStatusCode.OK, queues.StatusCode);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Sigterm_ends_subscriptions_with_server_shutdown_exits_zero_and_keeps_unsettled_messages()
     {

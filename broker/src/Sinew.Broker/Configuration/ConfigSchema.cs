@@ -84,9 +84,9 @@ public static class ConfigSchema
         Integer("connection", "handshake_timeout_ms", "Time a new connection has to complete its Hello.", 100, int.MaxValue,
             o => o.Connection.HandshakeTimeoutMs, (o, v) => o.Connection.HandshakeTimeoutMs = v),
 
-        Boolean("auth", "enabled", "Require a user name and password in Hello.",
+        Boolean("auth", "enabled", "Require a user name and password in Hello, and on the HTTP /admin endpoints (Basic).",
             o => o.Auth.Enabled, (o, v) => o.Auth.Enabled = v),
-        new("auth", "users", "list of name:password", "Users allowed to connect when auth is enabled.",
+        new("auth", "users", "list of name:password", "Users allowed to connect, and to use the HTTP /admin endpoints, when auth is enabled.",
             o => string.Join(",", o.Auth.Users.Select(u => u.Split(':', 2)[0] + ":***")),
             (o, values) =>
             {

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Http;
 using Sinew.Broker.Network;
 using Sinew.Broker.Queues;
 using Sinew.Broker.Storage;
@@ -190,7 +191,8 @@ public sealed class BrokerHost : IAsyncDisposable
         });
         app.MapMetrics("/metrics", registry);
 
-        app.MapGet("/admin/queues", () => Results.Json(context.Registry.Slots
+        var admin = app.MapGroup("/admin").RequireConfiguredUser(context.Options.Auth);
+        admin.MapGet("/queues", () => Results.Json(context.Registry.Slots
             .OrderBy(s => s.Name.Topic, StringComparer.Ordinal)
             .Select(s => new
             {
@@ -215,10 +217,10 @@ public sealed class BrokerHost : IAsyncDisposable
                 }) : null,
             })));
 
-        app.MapGet("/admin/dead-letter-target", () => context.Runtime.GlobalDeadLetterTarget is { } target
+        admin.MapGet("/dead-letter-target", () => context.Runtime.GlobalDeadLetterTarget is { } target
             ? Results.Json(new { topic = target.Topic, group = target.Group })
             : Results.Json(new { topic = (string?)null, group = (string?)null }));
-        app.MapPut("/admin/dead-letter-target", async (HttpRequest request) =>
+        admin.MapPut("/dead-letter-target", async (HttpRequest request) =>
         {
             JsonElement body;
             try
@@ -247,7 +249,7 @@ public sealed class BrokerHost : IAsyncDisposable
                 return Results.BadRequest(new { error = e.Message });
             }
         });
-        app.MapDelete("/admin/dead-letter-target", () =>
+        admin.MapDelete("/dead-letter-target", () =>
         {
             context.Runtime.SetGlobalDeadLetterTarget(null);
             return Results.NoContent();

@@ -2,7 +2,7 @@
 // the handshake timeout and the idle timeout.
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
+using Sinew.Broker.Security;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
@@ -70,15 +70,7 @@ internal sealed partial class Session
             return false;
         }
 
-        var offered = Encoding.UTF8.GetBytes(auth.Identity + ":" + auth.Secret);
-        var matched = false;
-        foreach (var user in _broker.Options.Auth.Users)
-        {
-            // Compare every entry in constant time so timing does not reveal which names exist.
-            matched |= CryptographicOperations.FixedTimeEquals(offered, Encoding.UTF8.GetBytes(user));
-        }
-
-        return matched;
+        return UserCredentials.Match(_broker.Options.Auth.Users, auth.Identity, auth.Secret);
     }
 
     private async Task HeartbeatLoopAsync()
