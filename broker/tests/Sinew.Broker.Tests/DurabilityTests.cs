@@ -316,6 +316,38 @@ public class DurabilityTests
         Assert.InRange(Directory.GetFiles(partitionDir, "*.seg").Length, 1, 3);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Snapshots_of_one_partition_requested_at_once_are_written_one_after_another()
+    {
+        // A periodic snapshot can still be running when shutdown snapshots the same partition.
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("logs");
+        await client.PublishAsync("logs", Bytes("kept"));
+        var partition = broker.Host.Context.Registry.Slots.Single(s => s.Name.Topic == "logs").Queue.Partitions[0];
+
+        for (var round = 0; round < 20; round++)
+        {
+            using var start = new ManualResetEventSlim();
+            var writers = Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.Wait();
+                return partition.WriteSnapshotAsync(CancellationToken.None);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
+            start.Set();
+            await Task.WhenAll(writers);
+        }
+
+        var files = Directory.GetFiles(Path.Combine(QueueDirectory(broker.DataDir, "logs"), "p0")).Select(Path.GetFileName).ToList();
+        Assert.Single(files, f => f!.EndsWith(".snap", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f!.EndsWith(".tmp", StringComparison.Ordinal));
+
+        await broker.RestartAsync();
+        await using var after = await broker.ConnectAsync();
+        await after.SubscribeAsync("logs");
+        Assert.Equal("kept", Encoding.UTF8.GetString((await after.NextDeliveryAsync()).Payload.Span));
+    }
+
     private static string QueueDirectory(string dataDir, string topic) =>
         Directory.GetDirectories(Path.Combine(dataDir, "queues")).Single(d => Path.GetFileName(d).StartsWith(topic + "-", StringComparison.Ordinal));
 

@@ -26,6 +26,9 @@ public sealed class BrokerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly BrokerContext _context;
 
+    /// <summary>The broker's state, for tests that reach below the protocol.</summary>
+    internal BrokerContext Context => _context;
+
     private readonly DataDirectoryLock _lock;
 
     private BrokerHost(WebApplication app, BrokerContext context, IPEndPoint protocol, IPEndPoint http, string dataDirectory,
@@ -311,6 +314,7 @@ public sealed class BrokerHost : IAsyncDisposable
             var timeout = TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout / 2);
+            await context.Services.Maintenance.StopAsync().ConfigureAwait(false);
             foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
             {
                 await slot.Queue.CloseAsync(deadline.Token).ConfigureAwait(false);

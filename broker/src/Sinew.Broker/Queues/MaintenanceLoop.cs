@@ -12,6 +12,7 @@ internal sealed class MaintenanceLoop : IDisposable
     private readonly BrokerServices _services;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private int _stopRequested;
 
     public MaintenanceLoop(BrokerServices services)
     {
@@ -75,10 +76,33 @@ internal sealed class MaintenanceLoop : IDisposable
         }
     }
 
+    /// <summary>Stops taking snapshots and waits (a bounded time) for the one in progress to end, so that
+    /// shutdown can take each partition's last snapshot itself.</summary>
+    public async Task StopAsync()
+    {
+        RequestStop();
+        try
+        {
+            await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A snapshot stuck on the disk: shutdown goes on, and the partition's own snapshot waits for it.
+        }
+    }
+
+    private void RequestStop()
+    {
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
+        {
+            _stop.Cancel();
+            _requests.Writer.TryComplete();
+        }
+    }
+
     public void Dispose()
     {
-        _stop.Cancel();
-        _requests.Writer.TryComplete();
+        RequestStop();
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(10));

@@ -188,6 +188,19 @@ internal sealed partial class Partition
     /// <summary>Writes a snapshot of the current state and deletes the segments it makes unnecessary.</summary>
     public async Task WriteSnapshotAsync(CancellationToken cancellationToken)
     {
+        await _snapshotGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteSnapshotExclusiveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _snapshotGate.Release();
+        }
+    }
+
+    private async Task WriteSnapshotExclusiveAsync(CancellationToken cancellationToken)
+    {
         SnapshotData data;
         lock (_lock)
         {

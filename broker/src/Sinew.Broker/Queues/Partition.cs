@@ -20,6 +20,8 @@ internal readonly record struct IncomingMessage(
 internal readonly record struct AppendResult(uint Partition, long Offset, long LsnEnd);
 
 /// <summary>A partition of a queue.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The only disposable field is a SemaphoreSlim whose wait handle is never taken; it holds nothing to release.")]
 internal sealed partial class Partition
 {
     private readonly object _lock = new();
@@ -38,6 +40,10 @@ internal sealed partial class Partition
     private long _nextOffset;
     private long _durableEnd;
     private long _snapshotLsn;
+
+    // One snapshot at a time: a periodic one may still be running when shutdown takes the last, and
+    // both would write the same file.
+    private readonly SemaphoreSlim _snapshotGate = new(1, 1);
     private int _inflight;
     private int _delayedCount;
     private int _flushRequested;
