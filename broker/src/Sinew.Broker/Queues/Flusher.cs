@@ -1,26 +1,48 @@
-// Group commit: one thread writes and fsyncs the partitions that have appended since their last flush.
-// While it is busy with one batch, appends pile up behind it and share the next fsync.
+// Group commit: the flusher thread takes every partition that has appended since its last flush, makes
+// them durable together, and only then takes the next batch. While it is busy with one batch, appends
+// pile up behind it and share the next fsync. Partitions have separate files, so the fsyncs of one batch
+// run side by side, on the flusher thread and a few helper threads.
+//
+// The helpers are the flusher's own threads rather than the thread pool's: an fsync holds its thread for
+// as long as the disk takes, and a slow disk must not starve the pool that serves connections and
+// heartbeats.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Sinew.Broker.Queues;
 
-/// <summary>The broker's flusher. Partitions enqueue themselves after appending; the flusher thread makes
-/// their appends durable and lets them confirm and deliver.</summary>
+/// <summary>The broker's flusher. Partitions enqueue themselves after appending; the flusher makes their
+/// appends durable and lets them confirm and deliver.</summary>
 internal sealed class Flusher : IDisposable
 {
+    private const int Helpers = 3;
+
     private readonly ConcurrentQueue<Partition> _dirty = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
+
+    // The batch being flushed: partitions not yet taken, a wake-up for the helpers, and what is left to finish.
+    private readonly ConcurrentQueue<Partition> _batch = new();
+    private readonly SemaphoreSlim _helperSignal = new(0);
+    private readonly CountdownEvent _unfinished = new(0);
+    private readonly Thread[] _helpers = new Thread[Helpers];
+
     private readonly Diagnostics.BrokerMetrics _metrics;
     private readonly ILogger _logger;
     private volatile bool _stopping;
+    private volatile bool _helpersStopping;
 
     public Flusher(Diagnostics.BrokerMetrics metrics, ILogger logger)
     {
         _metrics = metrics;
         _logger = logger;
+        for (var i = 0; i < Helpers; i++)
+        {
+            _helpers[i] = new Thread(Help) { IsBackground = true, Name = $"sinew-flusher-helper-{i}" };
+            _helpers[i].Start();
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = "sinew-flusher" };
         _thread.Start();
     }
@@ -30,8 +52,6 @@ internal sealed class Flusher : IDisposable
         _dirty.Enqueue(partition);
         _signal.Release();
     }
-
-    private const int MaxParallelFlushes = 8;
 
     private void Flush(Partition partition)
     {
@@ -50,7 +70,7 @@ internal sealed class Flusher : IDisposable
 
     private void Run()
     {
-        var batch = new List<Partition>();
+        var taken = new List<Partition>();
         while (true)
         {
             _signal.Wait();
@@ -59,30 +79,77 @@ internal sealed class Flusher : IDisposable
                 return;
             }
 
-            batch.Clear();
+            taken.Clear();
             while (_dirty.TryDequeue(out var partition))
             {
-                batch.Add(partition);
+                taken.Add(partition);
             }
 
-            // Partitions have separate files, so their writes and fsyncs overlap instead of queueing.
-            if (batch.Count == 1)
+            if (taken.Count == 1)
             {
-                Flush(batch[0]);
+                Flush(taken[0]);
             }
-            else if (batch.Count > 1)
+            else if (taken.Count > 1)
             {
-                Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelFlushes }, Flush);
+                FlushTogether(taken);
             }
         }
     }
 
-    /// <summary>Flushes everything still pending and stops the thread.</summary>
+    private void FlushTogether(List<Partition> partitions)
+    {
+        _unfinished.Reset(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            _batch.Enqueue(partition);
+        }
+
+        _helperSignal.Release(Math.Min(Helpers, partitions.Count - 1));
+        TakeFromBatch();
+        _unfinished.Wait();
+    }
+
+    private void TakeFromBatch()
+    {
+        while (_batch.TryDequeue(out var partition))
+        {
+            Flush(partition);
+            _unfinished.Signal();
+        }
+    }
+
+    private void Help()
+    {
+        while (true)
+        {
+            _helperSignal.Wait();
+            if (_helpersStopping)
+            {
+                return;
+            }
+
+            TakeFromBatch();
+        }
+    }
+
+    /// <summary>Flushes everything still pending and stops the threads.</summary>
     public void Dispose()
     {
         _stopping = true;
         _signal.Release();
-        _thread.Join(TimeSpan.FromSeconds(30));
-        _signal.Dispose();
+        var stopped = _thread.Join(TimeSpan.FromSeconds(30));
+        _helpersStopping = true;
+        _helperSignal.Release(Helpers);
+        foreach (var helper in _helpers)
+        {
+            stopped &= helper.Join(TimeSpan.FromSeconds(5));
+        }
+
+        if (stopped)
+        {
+            _signal.Dispose();
+            _helperSignal.Dispose();
+            _unfinished.Dispose();
+        }
     }
 }
