@@ -486,7 +486,7 @@ class SinewClient:
         self._report(error)
 
     def _on_going_away(self, message: wire.GoingAway) -> None:
-        _log.warning("the broker is going away: %s", message.message)
+        _log.info("the broker is going away: %s", message.message)
         if message.reconnect_to:
             try:
                 self._preferred_endpoint = parse_endpoint(message.reconnect_to)
