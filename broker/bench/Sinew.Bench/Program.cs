@@ -2,13 +2,14 @@
 //
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
-//       [--rate 5000] [--rate-seconds 10] [--warmup 20000] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
+//       [--rate 5000] [--rate-seconds 10] [--warmup N] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
 //
-// Each run first sends a short unmeasured warm-up through its own queue, so the figures describe a broker
-// and client whose code is already compiled rather than the JIT's first minutes. Then the measured
+// Each run first sends an unmeasured warm-up through its own queue (by default as many messages as a
+// phase), so the figures describe a broker and client in their steady state, with their hot code through
+// the JIT's tiers, as a long-running broker is; `--warmup 0` measures a cold start instead. Then the measured
 // phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
 // fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
 // (producers and consumers together), and latency at a fixed publish rate (publish-to-receive).
@@ -175,7 +176,7 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
           --partitions N     partitions of each queue (default 4)
           --rate N           publish rate of the latency phase, msg/s (default 5000)
           --rate-seconds N   length of the latency phase (default 10)
-          --warmup N         unmeasured messages sent through each run first (default 20000; 0 for none)
+          --warmup N         unmeasured messages sent through each run first (default: --messages; 0 for none)
           --runs N           runs; the summary is their median (default 1)
           --broker HOST:PORT measure a running broker instead of starting one
           --client sdk|raw   the C# client (default) or a minimal protocol client
@@ -209,8 +210,9 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
         }
 
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        return new BenchSettings(Int("messages", 200_000), Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
-            Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("warmup", 20_000), Int("runs", 1),
+        var messages = Int("messages", 200_000);
+        return new BenchSettings(messages, Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
+            Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("warmup", messages), Int("runs", 1),
             values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null,
             values.TryGetValue("client", out var client) ? client : "sdk");
     }
