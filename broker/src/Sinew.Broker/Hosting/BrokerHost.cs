@@ -25,10 +25,6 @@ public sealed class BrokerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly BrokerContext _context;
-
-    /// <summary>The broker's state, for tests that reach below the protocol.</summary>
-    internal BrokerContext Context => _context;
-
     private readonly DataDirectoryLock _lock;
 
     private BrokerHost(WebApplication app, BrokerContext context, IPEndPoint protocol, IPEndPoint http, string dataDirectory,
@@ -50,6 +46,9 @@ public sealed class BrokerHost : IAsyncDisposable
 
     /// <summary>The absolute data directory.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>The broker's state, for tests that reach below the protocol.</summary>
+    internal BrokerContext Context => _context;
 
     /// <summary>Completes when the broker has shut down (after <see cref="StopAsync"/> or a signal).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

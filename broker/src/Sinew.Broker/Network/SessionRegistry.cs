@@ -22,14 +22,13 @@ internal sealed class SessionRegistry
     public async Task CloseAllAsync(TimeSpan timeout)
     {
         Stopping = true;
-        var deadline = DateTime.UtcNow + timeout;
-        var deadlineAtMs = (ulong)new DateTimeOffset(deadline).ToUnixTimeMilliseconds();
+        var deadline = DateTimeOffset.UtcNow + timeout;
         foreach (var session in _sessions.Values)
         {
-            session.CloseForShutdown(deadlineAtMs);
+            session.CloseForShutdown((ulong)deadline.ToUnixTimeMilliseconds());
         }
 
-        while (!_sessions.IsEmpty && DateTime.UtcNow < deadline)
+        while (!_sessions.IsEmpty && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(20).ConfigureAwait(false);
         }
