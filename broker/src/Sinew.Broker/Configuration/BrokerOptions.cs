@@ -43,6 +43,12 @@ public sealed class StorageOptions
 
     /// <summary>Message bodies kept in memory across all queues; beyond it they are read back from disk.</summary>
     public long MaxResidentBytes { get; set; } = 128L << 20;
+
+    /// <summary>Free space below which publishing is refused; 0 turns the check off.</summary>
+    public long MinFreeBytes { get; set; } = 256L << 20;
+
+    /// <summary>How often free space is measured.</summary>
+    public long DiskCheckIntervalMs { get; set; } = 1000;
 }
 
 public sealed class QueueDefaultOptions

@@ -39,6 +39,10 @@ internal sealed class BrokerMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00005, 2, 16) });
         Quarantined = factory.CreateGauge("sinew_partitions_quarantined", "Partitions parked after failing recovery checks.");
         Quarantines = factory.CreateCounter("sinew_quarantines_total", "Partitions quarantined since start.");
+        Parked = factory.CreateGauge("sinew_partitions_parked", "Partitions that cannot write their log at the moment (a failed write or fsync); each retries by itself.");
+        WriteFailures = factory.CreateCounter("sinew_log_write_failures_total", "Partition log flushes that failed (write, fsync or segment creation).");
+        DiskFreeBytes = factory.CreateGauge("sinew_disk_free_bytes", "Free bytes on the file system of the data directory, as last measured.");
+        DiskLow = factory.CreateGauge("sinew_disk_low", "1 while free space is under storage.min_free_bytes and publishing is refused, otherwise 0.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -50,6 +54,14 @@ internal sealed class BrokerMetrics
     public Gauge Quarantined { get; }
 
     public Counter Quarantines { get; }
+
+    public Gauge Parked { get; }
+
+    public Counter WriteFailures { get; }
+
+    public Gauge DiskFreeBytes { get; }
+
+    public Gauge DiskLow { get; }
 
     public QueueMetrics For(QueueName name)
     {

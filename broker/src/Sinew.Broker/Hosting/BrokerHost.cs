@@ -187,6 +187,17 @@ public sealed class BrokerHost : IAsyncDisposable
                 problems.Add($"partition {partition} of queue {queue} is quarantined: {reason}");
             }
 
+            foreach (var (_, reason) in context.Services.ParkedPartitions)
+            {
+                problems.Add(reason);
+            }
+
+            if (context.Services.DiskSpace.IsLow)
+            {
+                problems.Add($"the disk is nearly full: {context.Services.DiskSpace.FreeBytes} bytes free, under storage.min_free_bytes = "
+                    + $"{context.Services.DiskSpace.MinFreeBytes}; publishing is refused");
+            }
+
             return problems.Count == 0
                 ? Results.Json(new { ready = true })
                 : Results.Json(new { ready = false, problems }, statusCode: StatusCodes.Status503ServiceUnavailable);

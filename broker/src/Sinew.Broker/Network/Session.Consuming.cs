@@ -179,7 +179,7 @@ internal sealed partial class Session
         }
         else
         {
-            delivery.Partition.WhenDurable(lsnEnd, () => Send(new SettleOk([]), requestId));
+            delivery.Partition.WhenDurable(lsnEnd, failure => ReplyOrFail(new SettleOk([]), requestId, failure));
         }
     }
 
@@ -281,16 +281,6 @@ internal sealed partial class Session
             return;
         }
 
-        var remaining = durableAt.Count;
-        foreach (var (partition, lsnEnd) in durableAt)
-        {
-            partition.WhenDurable(lsnEnd, () =>
-            {
-                if (Interlocked.Decrement(ref remaining) == 0)
-                {
-                    Send(new SettleOk(failures), requestId);
-                }
-            });
-        }
+        ReplyWhenDurable(requestId, durableAt, () => new SettleOk(failures));
     }
 }

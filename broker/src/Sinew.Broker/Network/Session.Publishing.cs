@@ -21,12 +21,13 @@ internal sealed partial class Session
     {
         var queue = _broker.Registry.Get(PublishValidator.QueueName(publish.Topic, publish.Group));
         PublishValidator.Message(publish.Message, _broker.Options.Limits);
+        _broker.Services.DiskSpace.ThrowIfLow();
         var result = queue.Publish(publish.Message, NowMs);
         if ((header.Flags & FrameFlags.Confirm) != 0)
         {
             var requestId = header.RequestId;
             var reply = new PublishOk([new PublishResult(result.Partition.Index, (ulong)result.Offset, result.Duplicate)]);
-            result.Partition.WhenDurable(result.LsnEnd, () => Send(reply, requestId));
+            result.Partition.WhenDurable(result.LsnEnd, failure => ReplyOrFail(reply, requestId, failure));
         }
     }
 
@@ -45,6 +46,8 @@ internal sealed partial class Session
             PublishValidator.Message(message, _broker.Options.Limits);
         }
 
+        _broker.Services.DiskSpace.ThrowIfLow();
+
         var now = NowMs;
         var results = new PublishResult[batch.Messages.Count];
         var durableAt = new Dictionary<Partition, long>();
@@ -61,15 +64,43 @@ internal sealed partial class Session
         }
 
         // One confirmation once every partition the batch touched is durable.
-        var requestId = header.RequestId;
+        ReplyWhenDurable(header.RequestId, durableAt, () => new PublishOk(results));
+    }
+
+    /// <summary>Sends <paramref name="reply"/>, or the error of a write that failed before it was durable.</summary>
+    private void ReplyOrFail(IWireMessage reply, uint requestId, BrokerErrorException? failure)
+    {
+        if (failure is null)
+        {
+            Send(reply, requestId);
+        }
+        else
+        {
+            SendError(requestId, failure.Code, failure.Message, failure.Details);
+        }
+    }
+
+    /// <summary>Answers with the reply <paramref name="build"/> makes once every partition in
+    /// <paramref name="durableAt"/> is durable up to its position; if any write fails first, answers with
+    /// that error instead (once), since the request as a whole was not made durable.</summary>
+    private void ReplyWhenDurable(uint requestId, Dictionary<Partition, long> durableAt, Func<IWireMessage> build)
+    {
         var remaining = durableAt.Count;
+        var failed = 0;
         foreach (var (partition, lsnEnd) in durableAt)
         {
-            partition.WhenDurable(lsnEnd, () =>
+            partition.WhenDurable(lsnEnd, failure =>
             {
-                if (Interlocked.Decrement(ref remaining) == 0)
+                if (failure is not null)
                 {
-                    Send(new PublishOk(results), requestId);
+                    if (Interlocked.Exchange(ref failed, 1) == 0)
+                    {
+                        SendError(requestId, failure.Code, failure.Message, failure.Details);
+                    }
+                }
+                else if (Interlocked.Decrement(ref remaining) == 0 && Volatile.Read(ref failed) == 0)
+                {
+                    Send(build(), requestId);
                 }
             });
         }

@@ -219,6 +219,12 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
             SendError(header.RequestId, e.Code, e.Message, e.Details);
             return !ErrorCodes.Get(e.Code).ClosesConnection;
         }
+        catch (IOException e) when (Storage.StorageFailure.IsOutOfSpace(e))
+        {
+            SendError(header.RequestId, ErrorCode.ResourceExhausted, $"the broker's disk is full: {e.Message}",
+                new Dictionary<string, string> { ["reason"] = "disk_full" });
+            return true;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Logger.RequestFailed(e, Id, header.Opcode.ToString());

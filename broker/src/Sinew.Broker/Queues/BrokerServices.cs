@@ -10,6 +10,7 @@ namespace Sinew.Broker.Queues;
 internal sealed class BrokerServices : IDisposable
 {
     private readonly ConcurrentDictionary<(QueueName Queue, uint Partition), string> _quarantined = new();
+    private readonly ConcurrentDictionary<(QueueName Queue, uint Partition), string> _parked = new();
 
     public BrokerServices(BrokerOptions options, TimeProvider time, BrokerMetrics metrics, ILogger logger)
     {
@@ -20,6 +21,8 @@ internal sealed class BrokerServices : IDisposable
         Flusher = new Flusher(metrics, logger);
         Timers = new TimerScheduler(time);
         Maintenance = new MaintenanceLoop(this);
+        DiskSpace = new Storage.DiskSpaceMonitor(options.Storage.DataDir, options.Storage.MinFreeBytes,
+            TimeSpan.FromMilliseconds(options.Storage.DiskCheckIntervalMs), metrics, logger);
     }
 
     public BrokerOptions Options { get; }
@@ -36,7 +39,13 @@ internal sealed class BrokerServices : IDisposable
 
     public MaintenanceLoop Maintenance { get; }
 
+    /// <summary>Free space on the data directory's file system, and whether publishing must stop.</summary>
+    public Storage.DiskSpaceMonitor DiskSpace { get; }
+
     public DeadLetterRouter DeadLetters { get; set; } = null!;
+
+    /// <summary>Faults to inject below every partition log (tests only).</summary>
+    public Storage.StorageFaults StorageFaults { get; } = new();
 
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -74,8 +83,31 @@ internal sealed class BrokerServices : IDisposable
         }
     }
 
+    /// <summary>Partitions whose log cannot be written at the moment, with the reason; each retries by itself.</summary>
+    public IReadOnlyDictionary<(QueueName Queue, uint Partition), string> ParkedPartitions => _parked;
+
+    public void Parked(Partition partition, Exception failure)
+    {
+        var reason = partition.ParkedReason ?? failure.Message;
+        if (_parked.TryAdd((partition.Queue.Name, partition.Index), reason))
+        {
+            Metrics.Parked.Inc();
+            Logger.PartitionParked(failure, partition.Index, partition.Queue.Name);
+        }
+    }
+
+    public void Resumed(Partition partition)
+    {
+        if (_parked.TryRemove((partition.Queue.Name, partition.Index), out _))
+        {
+            Metrics.Parked.Dec();
+            Logger.PartitionResumed(partition.Index, partition.Queue.Name);
+        }
+    }
+
     public void Dispose()
     {
+        DiskSpace.Dispose();
         Maintenance.Dispose();
         Timers.Dispose();
         Flusher.Dispose();

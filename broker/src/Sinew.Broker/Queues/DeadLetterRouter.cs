@@ -40,7 +40,8 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
             {
                 var queue = registry.GetOrDeclareTarget(target);
                 var result = queue.Publish(new PublishMessage(copy.Payload, copy.ContentType, copy.Headers), services.NowMs);
-                result.Partition.WhenDurable(result.LsnEnd, onDurable);
+                await result.Partition.WhenDurableAsync(result.LsnEnd).ConfigureAwait(false);
+                onDurable();
                 return;
             }
             catch (Exception e) when (e is BrokerErrorException or IOException or InvalidDataException)

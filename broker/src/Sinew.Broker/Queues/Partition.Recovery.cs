@@ -13,9 +13,20 @@ internal sealed partial class Partition
 {
     private static ReadOnlySpan<byte> SnapshotMagic => "SNWSNAP1"u8;
 
-    /// <summary>Rebuilds the partition from its snapshot and log. Corruption quarantines the partition, or
-    /// throws when the broker is configured to refuse to start.</summary>
+    /// <summary>Rebuilds the partition from its snapshot and log. Corruption, or a log that lacks what the
+    /// snapshot says was durable, quarantines the partition, or throws when the broker is configured to
+    /// refuse to start.</summary>
     public void Recover()
+    {
+        // Recovery schedules timers (delays, TTLs) whose thread calls OnTimer as soon as they are due: it
+        // must find the partition whole, so it waits for this lock.
+        lock (_lock)
+        {
+            RecoverLocked();
+        }
+    }
+
+    private void RecoverLocked()
     {
         var now = NowMs;
         var snapshot = LoadLatestSnapshot();
@@ -23,7 +34,8 @@ internal sealed partial class Partition
         {
             if (snapshot is not null)
             {
-                QuarantineLocked("a snapshot exists but the log segments are missing");
+                FailRecovery($"the log has no segment, but snapshot {snapshot.FileName} says it was durable up to position {snapshot.Lsn} "
+                    + $"with {snapshot.Entries.Count} unsettled message(s)");
                 return;
             }
 
@@ -34,9 +46,21 @@ internal sealed partial class Partition
         }
 
         var fromLsn = _log.StartLsn;
+        var durableFloor = 0L;
+
+        // Where each message the snapshot lists must be found in the log, checked as the scan passes it.
+        Dictionary<long, long>? listed = null;
         if (snapshot is not null)
         {
+            if (_log.StartLsn > snapshot.RequiredStartLsn)
+            {
+                FailRecovery($"the log starts at position {_log.StartLsn}, but snapshot {snapshot.FileName} needs it from position "
+                    + $"{snapshot.RequiredStartLsn}: the oldest segment(s) are missing");
+                return;
+            }
+
             _nextOffset = snapshot.NextOffset;
+            listed = new Dictionary<long, long>(snapshot.Entries.Count);
             foreach (var s in snapshot.Entries)
             {
                 _messages[s.Offset] = new MessageEntry(s.Offset, s.Lsn, s.PublishedAtMs, s.ExpiresAtMs)
@@ -44,6 +68,7 @@ internal sealed partial class Partition
                     NotBeforeMs = s.NotBeforeMs,
                     DeliveryCount = s.DeliveryCount,
                 };
+                listed[s.Lsn] = s.Offset;
             }
 
             foreach (var d in snapshot.Dedup)
@@ -55,7 +80,15 @@ internal sealed partial class Partition
             }
 
             fromLsn = snapshot.Lsn;
+            durableFloor = snapshot.Lsn;
             _snapshotLsn = snapshot.Lsn;
+        }
+        else if (_log.StartLsn > 0)
+        {
+            // Segments are only deleted once a snapshot covers them, and that snapshot is only deleted
+            // when a newer one replaces it.
+            FailRecovery($"the log starts at position {_log.StartLsn} (older segments were removed) but no readable snapshot covers them");
+            return;
         }
         else
         {
@@ -67,7 +100,7 @@ internal sealed partial class Partition
         ScanResult scan;
         try
         {
-            scan = _log.Scan(_log.StartLsn, (lsn, body) =>
+            scan = _log.Scan(_log.StartLsn, durableFloor, (lsn, body) =>
             {
                 if (lsn >= fromLsn)
                 {
@@ -77,6 +110,11 @@ internal sealed partial class Partition
                 {
                     throw new InvalidDataException($"unknown record type {body.Span[0]} at log position {lsn}");
                 }
+                else if (listed is not null && listed.Remove(lsn, out var offset)
+                         && (Records.TypeOf(body.Span) != RecordType.Message || Records.ReadMessage(body.Span).Offset != offset))
+                {
+                    throw new InvalidDataException($"the snapshot places message {offset} at log position {lsn}, but the record there is not that message");
+                }
             });
         }
         catch (InvalidDataException e)
@@ -84,22 +122,21 @@ internal sealed partial class Partition
             scan = ScanResult.Corrupt(-1, $"a record cannot be decoded: {e.Message}");
         }
 
+        if (!scan.IsCorrupt && listed is { Count: > 0 })
+        {
+            var (lsn, offset) = listed.MinBy(l => l.Key);
+            scan = ScanResult.Corrupt(lsn, $"{listed.Count} message(s) the snapshot lists are not in the log, such as message {offset} at position {lsn}");
+        }
+
         if (scan.IsCorrupt)
         {
-            var reason = $"corrupt log at position {scan.CorruptLsn}: {scan.Problem}";
-            if (_services.Options.Recovery.OnCorruption == "refuse")
-            {
-                throw new InvalidDataException($"partition {Index} of queue {Queue.Name}: {reason}");
-            }
-
-            foreach (var entry in _messages.Values)
-            {
-                DropBodyLocked(entry);
-            }
-
-            _messages.Clear();
-            QuarantineLocked(reason);
+            FailRecovery($"corrupt log at position {scan.CorruptLsn}: {scan.Problem}");
             return;
+        }
+
+        if (scan.TruncatedBytes > 0)
+        {
+            _services.Logger.TornTailTruncated(Index, Queue.Name, scan.TruncatedBytes, _log.AppendedEnd);
         }
 
         _durableEnd = _log.DurableEnd;
@@ -185,6 +222,24 @@ internal sealed partial class Partition
         }
     }
 
+    /// <summary>Stops recovery: throws when the broker must refuse to start on corruption, otherwise
+    /// quarantines the partition with nothing loaded.</summary>
+    private void FailRecovery(string reason)
+    {
+        if (_services.Options.Recovery.OnCorruption == "refuse")
+        {
+            throw new InvalidDataException($"partition {Index} of queue {Queue.Name} ({Path.Combine(Queue.Directory, $"p{Index}")}): {reason}");
+        }
+
+        foreach (var entry in _messages.Values)
+        {
+            DropBodyLocked(entry);
+        }
+
+        _messages.Clear();
+        QuarantineLocked(reason);
+    }
+
     /// <summary>Writes a snapshot of the current state and deletes the segments it makes unnecessary.</summary>
     public async Task WriteSnapshotAsync(CancellationToken cancellationToken)
     {
@@ -204,7 +259,7 @@ internal sealed partial class Partition
         SnapshotData data;
         lock (_lock)
         {
-            if (_quarantine is not null)
+            if (_quarantine is not null || _parked is not null)
             {
                 return;
             }
@@ -213,8 +268,10 @@ internal sealed partial class Partition
             var entries = new List<SnapshotEntry>(_messages.Count);
             foreach (var entry in _messages.Values)
             {
+                // A message still waiting for its fsync keeps its not-before time too: the snapshot only exists
+                // once it is durable, and recovery must not make it deliverable early.
                 entries.Add(new SnapshotEntry(entry.Offset, entry.Lsn, entry.PublishedAtMs, entry.ExpiresAtMs,
-                    entry.State == MessageState.Delayed ? entry.NotBeforeMs : 0, entry.DeliveryCount));
+                    entry.State is MessageState.Delayed or MessageState.Pending ? entry.NotBeforeMs : 0, entry.DeliveryCount));
             }
 
             data = new SnapshotData(lsn, _nextOffset, entries, []);
@@ -242,7 +299,7 @@ internal sealed partial class Partition
         }
 
         Volatile.Write(ref _snapshotLsn, data.Lsn);
-        var keepFrom = data.Entries.Count == 0 ? data.Lsn : Math.Min(data.Lsn, data.Entries.Min(e => e.Lsn));
+        var keepFrom = data.RequiredStartLsn;
         var deleted = _log.DeleteSegmentsBefore(keepFrom);
         _services.Logger.SnapshotWritten(Index, Queue.Name, data.Lsn, deleted);
     }
@@ -250,7 +307,7 @@ internal sealed partial class Partition
     /// <summary>Flushes, snapshots and closes the log (graceful shutdown).</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        if (QuarantineReason is null)
+        if (QuarantineReason is null && ParkedReason is null)
         {
             try
             {
@@ -259,6 +316,10 @@ internal sealed partial class Partition
             catch (OperationCanceledException)
             {
                 // Out of time: what was flushed is safe; recovery replays the rest.
+            }
+            catch (BrokerErrorException)
+            {
+                // The log cannot be written: what was durable is safe; nothing past it was confirmed.
             }
         }
 
@@ -269,6 +330,8 @@ internal sealed partial class Partition
         }
     }
 
+    /// <summary>The newest snapshot that can be read, whatever the log holds: recovery checks the log
+    /// against it, so a log shorter than the snapshot says is found rather than skipped.</summary>
     private SnapshotData? LoadLatestSnapshot()
     {
         var directory = Path.Combine(Queue.Directory, $"p{Index}");
@@ -277,14 +340,25 @@ internal sealed partial class Partition
             return null;
         }
 
-        var end = _log.AppendedEnd;
+        string? damaged = null;
         foreach (var path in Directory.GetFiles(directory, "snapshot-*.snap").OrderDescending(StringComparer.Ordinal))
         {
-            var data = TryDecodeSnapshot(File.ReadAllBytes(path));
-            if (data is not null && data.Lsn <= end && data.Lsn >= _log.StartLsn)
+            if (TryDecodeSnapshot(File.ReadAllBytes(path)) is { } data)
             {
-                return data;
+                if (damaged is not null)
+                {
+                    _services.Logger.SnapshotUnreadable(Index, Queue.Name, damaged, Path.GetFileName(path));
+                }
+
+                return data with { FileName = Path.GetFileName(path) };
             }
+
+            damaged ??= Path.GetFileName(path);
+        }
+
+        if (damaged is not null)
+        {
+            _services.Logger.SnapshotUnreadable(Index, Queue.Name, damaged, "none");
         }
 
         return null;
@@ -380,7 +454,14 @@ internal sealed partial class Partition
         }
     }
 
-    private sealed record SnapshotData(long Lsn, long NextOffset, List<SnapshotEntry> Entries, List<SnapshotDedup> Dedup);
+    private sealed record SnapshotData(long Lsn, long NextOffset, List<SnapshotEntry> Entries, List<SnapshotDedup> Dedup)
+    {
+        public string FileName { get; init; } = "";
+
+        /// <summary>The first log position the snapshot needs: its own position, or the record of its
+        /// oldest unsettled message.</summary>
+        public long RequiredStartLsn => Entries.Count == 0 ? Lsn : Math.Min(Lsn, Entries.Min(e => e.Lsn));
+    }
 
     private sealed record SnapshotEntry(long Offset, long Lsn, long PublishedAtMs, long ExpiresAtMs, long NotBeforeMs, int DeliveryCount);
 

@@ -32,7 +32,7 @@ internal sealed partial class Partition
     private readonly PriorityQueue<(MessageEntry Entry, long DeliveryId), long> _leases = new();
     private readonly PriorityQueue<MessageEntry, long> _expiries = new();
     private readonly Queue<(long LsnEnd, MessageEntry Entry)> _awaitingDurability = new();
-    private readonly Queue<(long LsnEnd, Action Callback)> _durabilityWaiters = new();
+    private readonly Queue<(long LsnEnd, Action<BrokerErrorException?> Callback)> _durabilityWaiters = new();
     private readonly List<ServerSubscription> _consumers = [];
     private readonly BrokerServices _services;
     private readonly PartitionLog _log;
@@ -50,6 +50,12 @@ internal sealed partial class Partition
     private long _timerDueMs = long.MaxValue;
     private string? _quarantine;
 
+    // Set while the log cannot be written (a failed write or fsync): the partition takes no writes and
+    // delivers nothing, and the flush is retried with backoff until it succeeds.
+    private BrokerErrorException? _parked;
+    private long _flushRetryAtMs;
+    private long _flushRetryDelayMs;
+
     public Partition(Queue queue, uint index, PartitionLog log, BrokerServices services)
     {
         Queue = queue;
@@ -66,6 +72,9 @@ internal sealed partial class Partition
 
     /// <summary>Why the partition is quarantined, or null when it serves.</summary>
     public string? QuarantineReason => Volatile.Read(ref _quarantine);
+
+    /// <summary>Why the partition's log cannot be written at the moment, or null when it can.</summary>
+    public string? ParkedReason => Volatile.Read(ref _parked)?.Message;
 
     private long NowMs => _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -91,7 +100,7 @@ internal sealed partial class Partition
         AppendResult result;
         lock (_lock)
         {
-            ThrowIfQuarantined();
+            ThrowIfNotWritable();
             var now = NowMs;
             if (_log.NeedsRoll)
             {
@@ -118,26 +127,45 @@ internal sealed partial class Partition
         return result;
     }
 
-    /// <summary>Runs <paramref name="callback"/> once the log is durable up to <paramref name="lsnEnd"/>
-    /// (at once if it already is). The callback runs with no partition lock held.</summary>
-    public void WhenDurable(long lsnEnd, Action callback)
+    /// <summary>Runs <paramref name="callback"/> with null once the log is durable up to
+    /// <paramref name="lsnEnd"/> (at once if it already is), or with the error when the write fails first
+    /// (at once if the log cannot be written now). The callback runs with no partition lock held.</summary>
+    public void WhenDurable(long lsnEnd, Action<BrokerErrorException?> callback)
     {
+        BrokerErrorException? failure = null;
         lock (_lock)
         {
             if (_durableEnd < lsnEnd)
             {
-                _durabilityWaiters.Enqueue((lsnEnd, callback));
-                return;
+                if (_parked is null)
+                {
+                    _durabilityWaiters.Enqueue((lsnEnd, callback));
+                    return;
+                }
+
+                failure = _parked;
             }
         }
 
-        callback();
+        callback(failure);
     }
 
+    /// <summary>Completes once the log is durable up to <paramref name="lsnEnd"/>; faults with a
+    /// <see cref="BrokerErrorException"/> when the write fails.</summary>
     public Task WhenDurableAsync(long lsnEnd)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        WhenDurable(lsnEnd, done.SetResult);
+        WhenDurable(lsnEnd, failure =>
+        {
+            if (failure is null)
+            {
+                done.SetResult();
+            }
+            else
+            {
+                done.SetException(failure);
+            }
+        });
         return done.Task;
     }
 
@@ -170,13 +198,15 @@ internal sealed partial class Partition
         {
             end = _log.Flush();
         }
-        catch (IOException e)
-        {
-            Quarantine($"writing the log failed: {e.Message}");
-            return;
-        }
         catch (ObjectDisposedException)
         {
+            return;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever the exception (an I/O error, a full disk, a permission taken away), nothing past the
+            // durable end may count: fail every waiter and park until a retry writes the same bytes.
+            Park(e);
             return;
         }
 
@@ -184,15 +214,32 @@ internal sealed partial class Partition
         {
             OnDurable(end);
         }
+        else if (Volatile.Read(ref _parked) is not null)
+        {
+            // Nothing was left to write (the log was closed meanwhile): nothing is waiting either.
+            OnDurable(_log.DurableEnd);
+        }
     }
 
     private void OnDurable(long end)
     {
-        List<Action>? callbacks = null;
+        List<Action<BrokerErrorException?>>? callbacks = null;
         List<Action>? deferred = null;
+        var resumed = false;
         lock (_lock)
         {
             _durableEnd = end;
+            if (_parked is not null)
+            {
+                _parked = null;
+                _flushRetryDelayMs = 0;
+                resumed = true;
+
+                // Deadlines that passed while parked are handled now.
+                _timerDueMs = long.MaxValue;
+                ScheduleTimerLocked(NowMs);
+            }
+
             var now = NowMs;
             while (_awaitingDurability.TryPeek(out var head) && head.LsnEnd <= end)
             {
@@ -230,10 +277,62 @@ internal sealed partial class Partition
             }
         }
 
-        RunAll(callbacks);
+        if (resumed)
+        {
+            _services.Resumed(this);
+        }
+
+        if (callbacks is not null)
+        {
+            foreach (var callback in callbacks)
+            {
+                callback(null);
+            }
+        }
+
         RunAll(deferred);
         Dispatch();
         _services.Maintenance.MaybeSnapshot(this, end - Volatile.Read(ref _snapshotLsn));
+    }
+
+    /// <summary>Stops taking writes after a failed flush: fails every durability waiter, and schedules a
+    /// retry with backoff (50 ms doubling to 5 s, for as long as it takes: the partition cannot serve
+    /// writes until its log can be written, and an operator fixing the disk should not need a restart).</summary>
+    private void Park(Exception failure)
+    {
+        var outOfSpace = StorageFailure.IsOutOfSpace(failure);
+        var error = new BrokerErrorException(
+            outOfSpace ? ErrorCode.ResourceExhausted : ErrorCode.Unavailable,
+            outOfSpace
+                ? $"partition {Index} of queue {Queue.Name} cannot write its log: the disk is full ({failure.Message}); writing resumes when space is freed"
+                : $"partition {Index} of queue {Queue.Name} cannot write its log: {failure.Message}; it retries by itself",
+            Queue.ErrorDetails(Index));
+        List<Action<BrokerErrorException?>> failed = [];
+        bool first;
+        lock (_lock)
+        {
+            first = _parked is null;
+            _parked = error;
+            while (_durabilityWaiters.TryDequeue(out var waiter))
+            {
+                failed.Add(waiter.Callback);
+            }
+
+            _flushRetryDelayMs = Math.Clamp(_flushRetryDelayMs * 2, 50, 5000);
+            _flushRetryAtMs = NowMs + _flushRetryDelayMs;
+            ScheduleTimerLocked(_flushRetryAtMs);
+        }
+
+        _services.Metrics.WriteFailures.Inc();
+        if (first)
+        {
+            _services.Parked(this, failure);
+        }
+
+        foreach (var callback in failed)
+        {
+            callback(error);
+        }
     }
 
     // ---- consumers ----------------------------------------------------------------------------------
@@ -265,7 +364,7 @@ internal sealed partial class Partition
         List<Action>? deferred = null;
         lock (_lock)
         {
-            if (_quarantine is not null || _consumers.Count == 0 || _ready.Count == 0)
+            if (_quarantine is not null || _parked is not null || _consumers.Count == 0 || _ready.Count == 0)
             {
                 return;
             }
@@ -363,7 +462,7 @@ internal sealed partial class Partition
         long lsnEnd;
         lock (_lock)
         {
-            ThrowIfQuarantined();
+            ThrowIfNotWritable();
             var settled = new List<long>(items.Count);
             foreach (var (offset, deliveryId) in items)
             {
@@ -405,7 +504,7 @@ internal sealed partial class Partition
         long lsnEnd;
         lock (_lock)
         {
-            ThrowIfQuarantined();
+            ThrowIfNotWritable();
             if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out holder))
             {
                 return -1;
@@ -430,7 +529,7 @@ internal sealed partial class Partition
         ServerSubscription? holder;
         lock (_lock)
         {
-            ThrowIfQuarantined();
+            ThrowIfNotWritable();
             if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out holder))
             {
                 lsnEnd = _log.AppendedEnd;
@@ -679,6 +778,7 @@ internal sealed partial class Partition
         List<Action>? deferred = null;
         Dictionary<ServerSubscription, int>? released = null;
         var changed = false;
+        var retryFlush = false;
         lock (_lock)
         {
             _timerDueMs = long.MaxValue;
@@ -688,6 +788,56 @@ internal sealed partial class Partition
             }
 
             var now = NowMs;
+            if (_parked is not null)
+            {
+                // Frozen until the log can be written: leases and delays wait too, so nothing is retried
+                // or dead-lettered because of a disk that failed.
+                if (now >= _flushRetryAtMs)
+                {
+                    retryFlush = true;
+                }
+                else
+                {
+                    ScheduleTimerLocked(_flushRetryAtMs);
+                }
+            }
+            else
+            {
+                changed = OnTimerLocked(now, ref deferred, ref released);
+            }
+        }
+
+        if (retryFlush)
+        {
+            RequestFlush();
+            return;
+        }
+
+        if (changed)
+        {
+            RequestFlush();
+        }
+
+        RunAll(deferred);
+        if (released is not null)
+        {
+            foreach (var (subscription, count) in released)
+            {
+                subscription.Release(count);
+            }
+        }
+
+        Dispatch();
+    }
+
+    /// <summary>Promotes due delayed messages, expires leases and TTLs, and asks to be woken at the next
+    /// deadline; the wake-up is scheduled even if handling one entry throws, so one failure cannot leave
+    /// every later deadline of the partition unserved.</summary>
+    private bool OnTimerLocked(long now, ref List<Action>? deferred, ref Dictionary<ServerSubscription, int>? released)
+    {
+        var changed = false;
+        try
+        {
             while (_delayed.TryPeek(out var item, out var due) && due <= now)
             {
                 _delayed.Dequeue();
@@ -751,7 +901,9 @@ internal sealed partial class Partition
                         break;
                 }
             }
-
+        }
+        finally
+        {
             var next = long.MaxValue;
             if (_delayed.TryPeek(out _, out var nextDelay))
             {
@@ -774,24 +926,20 @@ internal sealed partial class Partition
             }
         }
 
-        if (changed)
-        {
-            RequestFlush();
-        }
-
-        RunAll(deferred);
-        if (released is not null)
-        {
-            foreach (var (subscription, count) in released)
-            {
-                subscription.Release(count);
-            }
-        }
-
-        Dispatch();
+        return changed;
     }
 
     // ---- quarantine and helpers ---------------------------------------------------------------------
+
+    /// <summary>Refuses writes while quarantined or parked, with the typed error that says which.</summary>
+    private void ThrowIfNotWritable()
+    {
+        ThrowIfQuarantined();
+        if (_parked is { } parked)
+        {
+            throw parked;
+        }
+    }
 
     private void ThrowIfQuarantined()
     {

@@ -47,7 +47,7 @@ internal sealed class Queue
         var partitions = new Partition[Settings.Partitions];
         for (var i = 0u; i < partitions.Length; i++)
         {
-            var log = PartitionLog.Open(Path.Combine(Directory, $"p{i}"), Services.Options.Storage.SegmentBytes);
+            var log = PartitionLog.Open(Path.Combine(Directory, $"p{i}"), Services.Options.Storage.SegmentBytes, Services.StorageFaults);
             partitions[i] = new Partition(this, i, log, Services);
         }
 

@@ -4,13 +4,13 @@ namespace Sinew.Broker;
 internal static class AtomicFile
 {
     /// <summary>Writes to a temporary file, fsyncs it, renames it over <paramref name="path"/> and fsyncs
-    /// the directory.</summary>
+    /// the directory, so the rename itself survives a power loss.</summary>
     public static void Write(string path, string contents) => Write(path, System.Text.Encoding.UTF8.GetBytes(contents));
 
     public static void Write(string path, ReadOnlySpan<byte> contents)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
+        Storage.DirectorySync.CreateDirectory(directory);
         var temporary = path + ".tmp";
         using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {
@@ -19,6 +19,6 @@ internal static class AtomicFile
         }
 
         File.Move(temporary, path, overwrite: true);
-        Storage.PartitionLog.SyncDirectory(directory);
+        Storage.DirectorySync.Sync(directory);
     }
 }

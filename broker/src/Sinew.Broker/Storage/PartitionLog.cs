@@ -14,6 +14,7 @@ internal sealed class PartitionLog : IDisposable
 {
     private readonly string _directory;
     private readonly long _segmentBytes;
+    private readonly StorageFaults _faults;
     private readonly object _lock = new();
     private readonly List<Segment> _segments = [];
     private readonly List<long> _pendingRolls = [];
@@ -25,10 +26,11 @@ internal sealed class PartitionLog : IDisposable
     private long _activeBaseLsn;
     private bool _disposed;
 
-    private PartitionLog(string directory, long segmentBytes)
+    private PartitionLog(string directory, long segmentBytes, StorageFaults faults)
     {
         _directory = directory;
         _segmentBytes = segmentBytes;
+        _faults = faults;
     }
 
     /// <summary>The LSN just past the last appended record.</summary>
@@ -63,10 +65,10 @@ internal sealed class PartitionLog : IDisposable
 
     /// <summary>Opens the log in <paramref name="directory"/>, creating the directory if needed. Existing
     /// segments are opened but not read; call <see cref="Scan"/> to recover.</summary>
-    public static PartitionLog Open(string directory, long segmentBytes)
+    public static PartitionLog Open(string directory, long segmentBytes, StorageFaults? faults = null)
     {
-        Directory.CreateDirectory(directory);
-        var log = new PartitionLog(directory, segmentBytes);
+        DirectorySync.CreateDirectory(directory);
+        var log = new PartitionLog(directory, segmentBytes, faults ?? new StorageFaults());
         foreach (var path in Directory.GetFiles(directory, "*.seg").Order(StringComparer.Ordinal))
         {
             if (!Lsn.TryParseSegmentFileName(Path.GetFileName(path), out var baseLsn))
@@ -135,6 +137,9 @@ internal sealed class PartitionLog : IDisposable
 
     /// <summary>Writes everything appended so far to the segment files and fsyncs them.</summary>
     /// <returns>The new durable end, or -1 when there was nothing to flush.</returns>
+    /// <exception cref="Exception">Any failure to write, sync or create a file. The durable end does not
+    /// move, and the batch is kept in front of what was appended since, so the next call writes the same
+    /// bytes at the same positions again: a failed flush can neither leave a hole nor move a record.</exception>
     public long Flush()
     {
         long start, end;
@@ -156,52 +161,77 @@ internal sealed class PartitionLog : IDisposable
 
         try
         {
-            var data = _flushing.WrittenMemory;
-            var position = start;
-            Segment? touched = null;
-            foreach (var boundary in rolls.Append(end))
-            {
-                if (boundary > position)
-                {
-                    Segment segment;
-                    lock (_lock)
-                    {
-                        segment = SegmentFor(position);
-                    }
-
-                    var piece = data.Span.Slice((int)(position - start), (int)(boundary - position));
-                    RandomAccess.Write(segment.Handle, piece, position - segment.BaseLsn);
-                    segment.Length = Math.Max(segment.Length, position - segment.BaseLsn + piece.Length);
-                    touched = segment;
-                    position = boundary;
-                }
-
-                if (boundary < end)
-                {
-                    // The segment that just ended must be durable before any byte of the next one is
-                    // written: recovery relies on a torn region never spanning two segments.
-                    if (touched is not null)
-                    {
-                        RandomAccess.FlushToDisk(touched.Handle);
-                    }
-
-                    CreateSegment(boundary);
-                    touched = null;
-                }
-            }
-
-            if (touched is not null)
-            {
-                RandomAccess.FlushToDisk(touched.Handle);
-            }
+            WriteAndSync(_flushing.WrittenMemory, start, end, rolls);
         }
-        finally
+        catch
         {
-            _flushing.Clear();
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    _pendingStartLsn = start;
+                    _pendingRolls.InsertRange(0, rolls);
+                    _pending.WrittenSpan.CopyTo(_flushing.Reserve(_pending.Count));
+                    (_pending, _flushing) = (_flushing, _pending);
+                }
+
+                _flushing.Clear();
+            }
+
+            throw;
         }
 
+        _flushing.Clear();
         Volatile.Write(ref _durableEnd, end);
         return end;
+    }
+
+    private void WriteAndSync(ReadOnlyMemory<byte> data, long start, long end, long[] rolls)
+    {
+        var position = start;
+        Segment? touched = null;
+        foreach (var boundary in rolls.Append(end))
+        {
+            if (boundary > position)
+            {
+                Segment segment;
+                lock (_lock)
+                {
+                    segment = SegmentFor(position);
+                }
+
+                var piece = data.Span.Slice((int)(position - start), (int)(boundary - position));
+                _faults.Check(StorageOperation.Write, segment.Path);
+                RandomAccess.Write(segment.Handle, piece, position - segment.BaseLsn);
+                segment.Length = Math.Max(segment.Length, position - segment.BaseLsn + piece.Length);
+                touched = segment;
+                position = boundary;
+            }
+
+            if (boundary < end)
+            {
+                // The segment that just ended must be durable before any byte of the next one is
+                // written: recovery relies on a torn region never spanning two segments.
+                if (touched is not null)
+                {
+                    Sync(touched);
+                }
+
+                CreateSegment(boundary);
+                touched = null;
+            }
+        }
+
+        if (touched is not null)
+        {
+            Sync(touched);
+        }
+    }
+
+    private void Sync(Segment segment)
+    {
+        _faults.Check(StorageOperation.Sync, segment.Path);
+        RandomAccess.FlushToDisk(segment.Handle);
     }
 
     // ---- reading --------------------------------------------------------------------------------
@@ -236,14 +266,27 @@ internal sealed class PartitionLog : IDisposable
 
     /// <summary>Reads every record from <paramref name="fromLsn"/> to the end, handing each to
     /// <paramref name="onRecord"/>. A torn tail (a partial or damaged record with nothing valid after it,
-    /// left by a crash before the fsync) is truncated away. Damage followed by valid records, or inside
-    /// an older segment, is corruption and stops the scan.</summary>
-    public ScanResult Scan(long fromLsn, Action<long, ReadOnlyMemory<byte>> onRecord)
+    /// left by a crash before the fsync) is truncated away, but only past <paramref name="durableFloor"/>:
+    /// bytes below it were known to be durable, so damage there, like damage followed by valid records,
+    /// inside an older segment, or a gap between segments, is corruption and stops the scan. So is a log
+    /// that ends before the floor.</summary>
+    public ScanResult Scan(long fromLsn, long durableFloor, Action<long, ReadOnlyMemory<byte>> onRecord)
     {
         List<Segment> segments;
         lock (_lock)
         {
             segments = [.. _segments];
+        }
+
+        for (var index = 1; index < segments.Count; index++)
+        {
+            var previousEnd = segments[index - 1].BaseLsn + segments[index - 1].Length;
+            if (segments[index].BaseLsn != previousEnd)
+            {
+                return ScanResult.Corrupt(previousEnd,
+                    $"segment {Path.GetFileName(segments[index - 1].Path)} ends at log position {previousEnd} but the next segment, "
+                    + $"{Path.GetFileName(segments[index].Path)}, starts at {segments[index].BaseLsn}: log bytes are missing");
+            }
         }
 
         var lastNonEmpty = segments.FindLastIndex(s => s.Length > 0);
@@ -276,17 +319,28 @@ internal sealed class PartitionLog : IDisposable
                     return ScanResult.Corrupt(lsn, $"{problem} in segment {Path.GetFileName(segment.Path)}, which is not the last");
                 }
 
+                if (lsn < durableFloor)
+                {
+                    return ScanResult.Corrupt(lsn, $"{problem} below log position {durableFloor}, up to which the log was durable");
+                }
+
                 if (reader.AnyValidRecordAfter(position + 1))
                 {
                     return ScanResult.Corrupt(lsn, $"{problem}, followed by valid records");
                 }
 
-                // Torn tail: nothing valid after the damage, so it was never fsynced.
+                // Torn tail: nothing valid after the damage, and past what was known to be durable.
                 truncatedBytes += segment.Length - position;
                 TruncateAt(segment, position);
                 DropSegmentsAfter(segment);
                 return ScanResult.Clean(truncatedBytes);
             }
+        }
+
+        var end = segments.Count == 0 ? 0 : segments[^1].BaseLsn + segments[^1].Length;
+        if (end < durableFloor)
+        {
+            return ScanResult.Corrupt(end, $"the log ends at position {end} but was durable up to {durableFloor}: its end is missing");
         }
 
         return ScanResult.Clean(truncatedBytes);
@@ -378,8 +432,21 @@ internal sealed class PartitionLog : IDisposable
 
     private void CreateSegment(long baseLsn)
     {
+        lock (_lock)
+        {
+            // A flush that failed after creating this segment is being retried: the file is already ours.
+            if (_segments.Exists(s => s.BaseLsn == baseLsn))
+            {
+                return;
+            }
+        }
+
         var path = Path.Combine(_directory, Lsn.SegmentFileName(baseLsn));
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        _faults.Check(StorageOperation.CreateSegment, path);
+
+        // Create, not CreateNew: a file by this name can only be left by an attempt that failed before the
+        // segment was listed, and everything in it lies past the durable end.
+        var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         lock (_lock)
         {
             _segments.Add(new Segment(baseLsn, path, handle, 0));
@@ -387,7 +454,7 @@ internal sealed class PartitionLog : IDisposable
         }
 
         // The new file's directory entry must survive a crash too.
-        SyncDirectory(_directory);
+        DirectorySync.Sync(_directory);
     }
 
     private void TruncateAt(Segment segment, long length)
@@ -417,6 +484,11 @@ internal sealed class PartitionLog : IDisposable
             segment.Handle.Dispose();
             File.Delete(segment.Path);
         }
+
+        if (dropped.Count > 0)
+        {
+            DirectorySync.Sync(_directory);
+        }
     }
 
     private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset)
@@ -431,23 +503,6 @@ internal sealed class PartitionLog : IDisposable
 
             destination = destination[read..];
             offset += read;
-        }
-    }
-
-    internal static void SyncDirectory(string directory)
-    {
-        // Opening a directory for fsync is not possible on every platform; where it is not, the
-        // file-level fsync is all there is.
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        catch (IOException)
-        {
         }
     }
 
