@@ -282,11 +282,39 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
     public void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten)
     {
+        // A dispatch can hold more than one frame may carry (large messages, or a large prefetch): cut it
+        // into frames within the limit announced in HelloOk, or the client must refuse the frame and the
+        // queue could never drain. The frames go out in order, so the last one written means all were.
+        var limit = _broker.Options.Limits.MaxFrameBytes;
+        var start = 0;
+        long size = DeliverFrameOverhead;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var next = EncodedSizeBound(messages[i]);
+            if (i > start && size + next > limit)
+            {
+                if (!SendDeliverFrame(subscriptionId, Slice(messages, start, i), null, null))
+                {
+                    return;
+                }
+
+                start = i;
+                size = DeliverFrameOverhead;
+            }
+
+            size += next;
+        }
+
+        SendDeliverFrame(subscriptionId, start == 0 ? messages : Slice(messages, start, messages.Count), messages, onWritten);
+    }
+
+    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<DeliveredMessage> frame, IReadOnlyList<DeliveredMessage>? all, Action? onWritten)
+    {
         Action? afterWrite = onWritten is null
             ? null
             : () =>
             {
-                foreach (var message in messages)
+                foreach (var message in all!)
                 {
                     _deliveries.TryRemove((long)message.DeliveryId, out _);
                 }
@@ -294,16 +322,55 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                 onWritten();
             };
 
-        if (!_out.Send(new Deliver(subscriptionId, messages), onWritten: afterWrite))
+        if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: afterWrite))
         {
-            return;
+            return false;
         }
 
         Volatile.Write(ref _lastSentMs, NowMs);
         if (_out.Pending > SlowReaderLimitBytes)
         {
             Abort($"the client is not reading: {_out.Pending} bytes are waiting to be sent");
+            return false;
         }
+
+        return true;
+    }
+
+    private static DeliveredMessage[] Slice(IReadOnlyList<DeliveredMessage> messages, int from, int to)
+    {
+        var slice = new DeliveredMessage[to - from];
+        for (var i = from; i < to; i++)
+        {
+            slice[i - from] = messages[i];
+        }
+
+        return slice;
+    }
+
+    // The Deliver body around its messages: array header, subscription id (at most 9 bytes), list header.
+    private const int DeliverFrameOverhead = 16;
+
+    /// <summary>An upper bound of one delivered message's MessagePack size: six integers of at most nine
+    /// bytes each, the headers of the record, payload, content type and header map, and five bytes of
+    /// string header per header key and value.</summary>
+    private static long EncodedSizeBound(DeliveredMessage message)
+    {
+        long size = 64 + message.Payload.Length;
+        if (message.ContentType is { } contentType)
+        {
+            size += System.Text.Encoding.UTF8.GetByteCount(contentType);
+        }
+
+        if (message.Headers is { } headers)
+        {
+            foreach (var (key, value) in headers)
+            {
+                size += 10 + System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
+            }
+        }
+
+        return size;
     }
 
     // A reader this far behind is stuck; its deliveries are returned so others can have them.

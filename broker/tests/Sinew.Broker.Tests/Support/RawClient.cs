@@ -176,7 +176,9 @@ internal sealed class RawClient : IAsyncDisposable
             {
                 var result = await reader.ReadAsync();
                 var buffer = result.Buffer;
-                while (FrameReader.TryReadFrame(ref buffer, FrameLimits.DefaultMaxFrameBytes, out var header, out var reserved, out var body))
+                // Like a real client, refuse frames past the limit the broker announced.
+                var limit = Welcome is { } welcome ? (int)welcome.Limits.MaxFrameBytes : FrameLimits.DefaultMaxFrameBytes;
+                while (FrameReader.TryReadFrame(ref buffer, limit, out var header, out var reserved, out var body))
                 {
                     await OnFrameAsync(new Frame(header, FrameDecoder.DecodeBody(header, reserved, body)));
                 }
@@ -188,7 +190,7 @@ internal sealed class RawClient : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or OperationCanceledException or FrameDecodeException)
         {
         }
         finally
