@@ -110,6 +110,25 @@ public class StorageFaultTests(ITestOutputHelper output)
         Assert.Equal("after", Encoding.UTF8.GetString(seen.Single(d => d.Offset == confirmed.Offset).Payload.Span));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_queue_whose_first_segment_cannot_be_created_parks_and_serves_once_it_can()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var failing = true;
+        broker.Host.Context.Services.StorageFaults.Inject = (operation, path) =>
+            operation == StorageOperation.CreateSegment && Volatile.Read(ref failing)
+                ? new IOException("No space left on device", 28)
+                : null;
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("late");
+        var refused = await client.FailAsync(new Publish("late", null, new PublishMessage(Bytes("early"))), ErrorCode.ResourceExhausted, FrameFlags.Confirm);
+        Assert.Contains("disk is full", refused.Message, StringComparison.Ordinal);
+
+        Volatile.Write(ref failing, false);
+        Assert.True(await EngineHarness.EventuallyAsync(async () =>
+            (await client.RequestAsync(new Publish("late", null, new PublishMessage(Bytes("on time"))), FrameFlags.Confirm)).Message is PublishOk));
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Under_the_free_space_floor_publishes_are_refused_consumers_keep_draining_and_publishing_resumes_by_itself()
     {

@@ -39,9 +39,10 @@ internal sealed partial class Partition
                 return;
             }
 
+            // A new partition on a full or failing disk parks and retries like any other, instead of
+            // failing the queue's load.
             _log.StartFresh(0, now);
-            _ = _log.Flush();
-            _durableEnd = _log.DurableEnd;
+            FlushLocked();
             return;
         }
 

@@ -356,10 +356,12 @@ internal sealed class PartitionLog : IDisposable
                 throw new InvalidOperationException("the log is not empty");
             }
 
-            CreateSegment(0);
+            // The first segment is created by the first flush, like every later one, so a disk that cannot
+            // take it fails that flush (which is retried) rather than the partition's opening.
+            _pendingRolls.Add(0);
+            _activeBaseLsn = 0;
+            Append(Records.SegmentStartSize, static (body, state) => Records.WriteSegmentStart(body, state.nextOffset, state.nowMs), (nextOffset, nowMs));
         }
-
-        Append(Records.SegmentStartSize, static (body, state) => Records.WriteSegmentStart(body, state.nextOffset, state.nowMs), (nextOffset, nowMs));
     }
 
     /// <summary>Deletes whole segments that end at or before <paramref name="lsn"/>, never the active one.</summary>
