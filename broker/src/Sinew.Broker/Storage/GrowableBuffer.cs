@@ -3,15 +3,13 @@ using System.Buffers;
 
 namespace Sinew.Broker.Storage;
 
-/// <summary>A byte buffer rented from the shared pool that grows by doubling. Not thread-safe.</summary>
+/// <summary>A byte buffer rented from the shared pool that grows by doubling. It holds no array while
+/// empty: a partition that is not being written to keeps no buffer, so idle partitions cost little
+/// memory however many there are. Not thread-safe.</summary>
 internal sealed class GrowableBuffer : IDisposable
 {
-    private byte[] _array;
-
-    public GrowableBuffer(int initialCapacity = 64 * 1024)
-    {
-        _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
-    }
+    private const int InitialCapacity = 64 * 1024;
+    private byte[] _array = [];
 
     public int Count { get; private set; }
 
@@ -24,9 +22,9 @@ internal sealed class GrowableBuffer : IDisposable
     {
         if (Count + length > _array.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, Count + length));
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_array.Length * 2, InitialCapacity), Count + length));
             _array.AsSpan(0, Count).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_array);
+            Release();
             _array = larger;
         }
 
@@ -35,21 +33,21 @@ internal sealed class GrowableBuffer : IDisposable
         return span;
     }
 
+    /// <summary>Empties the buffer and gives its array back to the pool.</summary>
     public void Clear()
     {
         Count = 0;
-        // Give a buffer that grew large for one burst back to the pool.
-        if (_array.Length > 8 << 20)
-        {
-            ArrayPool<byte>.Shared.Return(_array);
-            _array = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        }
+        Release();
     }
 
-    public void Dispose()
+    public void Dispose() => Clear();
+
+    private void Release()
     {
-        ArrayPool<byte>.Shared.Return(_array);
-        _array = [];
-        Count = 0;
+        if (_array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
+        }
     }
 }
