@@ -104,7 +104,7 @@ public static class ConfigSchema
             },
             IsList: true),
 
-        Choice("recovery", "on_corruption", "What a corrupt record in the middle of a partition log does: quarantine (that partition errors, the rest serves) or refuse (the broker does not start).",
+        Choice("recovery", "on_corruption", "What corruption found at start does (a corrupt record in the middle of a partition log, or a queue's missing or damaged queue.json): quarantine (that partition or queue errors, the rest serves) or refuse (the broker does not start, and says which file is at fault).",
             ["quarantine", "refuse"], o => o.Recovery.OnCorruption, (o, v) => o.Recovery.OnCorruption = v),
 
         Integer("shutdown", "timeout_ms", "Longest a graceful shutdown waits for connections to close and writes to flush.", 0, int.MaxValue,

@@ -39,6 +39,9 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Information, "Declared queue {Queue} with {Partitions} partition(s)")]
     public static partial void QueueDeclared(this ILogger logger, QueueName queue, uint partitions);
 
+    [LoggerMessage(1010, LogLevel.Error, "Queue directory {Directory} is quarantined: {File}: {Reason}. Its queue answers quarantined, and nothing in the directory is changed, until an operator repairs it and restarts the broker")]
+    public static partial void QueueQuarantined(this ILogger logger, string directory, string file, string reason);
+
     [LoggerMessage(2000, LogLevel.Debug, "Connection {ConnectionId} from {Remote} opened")]
     public static partial void ConnectionOpened(this ILogger logger, string connectionId, string? remote);
 

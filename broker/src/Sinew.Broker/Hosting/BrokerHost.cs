@@ -131,6 +131,17 @@ public sealed class BrokerHost : IAsyncDisposable
 
         var app = builder.Build();
         var context = app.Services.GetRequiredService<BrokerContext>();
+        try
+        {
+            Index(context);
+        }
+        catch
+        {
+            context.Services.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         registry.AddBeforeCollectCallback(() =>
         {
             foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
@@ -144,6 +155,29 @@ public sealed class BrokerHost : IAsyncDisposable
         var protocol = protocolListen!.IPEndPoint!;
         context.ProtocolEndpoint = protocol.ToString();
         return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory, directoryLock);
+    }
+
+    // Runs before anything listens, so no request reaches a queue before the index, and a refusal comes
+    // before serving; outside the host's own start, so a refusal is one clear error, not a logged stack trace.
+    private static void Index(BrokerContext context)
+    {
+        var count = context.Registry.Index();
+        context.Services.Logger.QueuesIndexed(count, Path.GetFullPath(context.Options.Storage.DataDir));
+        if (context.Options.Recovery.OnCorruption == "refuse")
+        {
+            // Refusing must happen before serving, so every queue is recovered now rather than on first use.
+            foreach (var slot in context.Registry.Slots)
+            {
+                try
+                {
+                    _ = slot.Queue;
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    throw new InvalidDataException($"{slot.Directory}: {e.Message}", e);
+                }
+            }
+        }
     }
 
     /// <summary>Shuts down gracefully: refuses new connections, ends subscriptions, returns unsettled
@@ -180,6 +214,14 @@ public sealed class BrokerHost : IAsyncDisposable
             if (!context.Started)
             {
                 problems.Add("recovering");
+            }
+
+            foreach (var queue in context.Registry.QuarantinedQueues.OrderBy(q => q.Directory, StringComparer.Ordinal))
+            {
+                var file = context.Registry.Describe(queue.File);
+                problems.Add(queue.Name is { } name
+                    ? $"queue {name} is quarantined: {file}: {queue.Reason}"
+                    : $"the queue in {context.Registry.Describe(queue.Directory)} is quarantined: {file}: {queue.Reason}");
             }
 
             foreach (var ((queue, partition), reason) in context.Services.QuarantinedPartitions)
@@ -258,8 +300,7 @@ public sealed class BrokerHost : IAsyncDisposable
         });
     }
 
-    /// <summary>Start-up (index queues, eager recovery when corruption must refuse the start) and the
-    /// graceful shutdown sequence.</summary>
+    /// <summary>Start-up and the graceful shutdown sequence.</summary>
     private sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleService
     {
         private int _stopping;
@@ -287,17 +328,6 @@ public sealed class BrokerHost : IAsyncDisposable
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            var count = context.Registry.Index();
-            context.Services.Logger.QueuesIndexed(count, Path.GetFullPath(context.Options.Storage.DataDir));
-            if (context.Options.Recovery.OnCorruption == "refuse")
-            {
-                // Refusing must happen before serving, so every queue is recovered now rather than on first use.
-                foreach (var slot in context.Registry.Slots)
-                {
-                    _ = slot.Queue;
-                }
-            }
-
             context.Started = true;
             return Task.CompletedTask;
         }
