@@ -65,6 +65,9 @@ public class DamagedQueueFileTests
         Assert.Contains(problems, p => p.Contains($"{relativeFile}: {problem}", StringComparison.Ordinal));
         Assert.Contains(broker.Log.Lines, line => line.StartsWith("Error", StringComparison.Ordinal)
             && line.Contains($"{file}: {problem}", StringComparison.Ordinal));
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("sinew_queues_quarantined 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_queues 2", metrics, StringComparison.Ordinal);
     }
 
     private static string Damage(string json, string damage)
@@ -159,6 +162,7 @@ public class DamagedQueueFileTests
         }
 
         Assert.Equal(["m0", "m1", "m2", "m3"], received.Order(StringComparer.Ordinal));
+        await broker.Host.Context.Verification.Completion;
         using var afterRepair = new HttpClient { BaseAddress = broker.HttpBase };
         Assert.Equal(HttpStatusCode.OK, (await ReadinessAsync(afterRepair)).Status);
     }

@@ -1,4 +1,5 @@
-// Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines.
+// Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines, and how far
+// the verification at start has come.
 using Prometheus;
 using Sinew.Broker.Queues;
 using Sinew.Broker.Storage;
@@ -18,6 +19,11 @@ internal sealed class BrokerMetrics
     private readonly Gauge _ready;
     private readonly Gauge _inflight;
     private readonly Gauge _delayed;
+    private readonly Gauge _queues;
+    private readonly Gauge _queuesVerified;
+    private readonly Gauge _queuesQuarantined;
+    private readonly Gauge _partitions;
+    private readonly Gauge _partitionsVerified;
 
     public BrokerMetrics(CollectorRegistry registry)
     {
@@ -39,6 +45,11 @@ internal sealed class BrokerMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00005, 2, 16) });
         Quarantined = factory.CreateGauge("sinew_partitions_quarantined", "Partitions parked after failing recovery checks.");
         Quarantines = factory.CreateCounter("sinew_quarantines_total", "Partitions quarantined since start.");
+        _queues = factory.CreateGauge("sinew_queues", "Queues in the data directory, quarantined ones included.");
+        _queuesVerified = factory.CreateGauge("sinew_queues_verified", "Queues recovered and checked since start (declared since, or verified).");
+        _queuesQuarantined = factory.CreateGauge("sinew_queues_quarantined", "Queues not served at all: a missing or damaged queue.json, or a failed load.");
+        _partitions = factory.CreateGauge("sinew_partitions", "Partitions of the queues whose settings could be read.");
+        _partitionsVerified = factory.CreateGauge("sinew_partitions_verified", "Partitions recovered and checked since start, quarantined ones included.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -50,6 +61,16 @@ internal sealed class BrokerMetrics
     public Gauge Quarantined { get; }
 
     public Counter Quarantines { get; }
+
+    /// <summary>Sets the verification gauges (called before each scrape).</summary>
+    public void Observe(QueueCensus census)
+    {
+        _queues.Set(census.Queues);
+        _queuesVerified.Set(census.QueuesVerified);
+        _queuesQuarantined.Set(census.QueuesQuarantined);
+        _partitions.Set(census.Partitions);
+        _partitionsVerified.Set(census.PartitionsVerified);
+    }
 
     public QueueMetrics For(QueueName name)
     {

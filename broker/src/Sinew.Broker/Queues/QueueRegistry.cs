@@ -1,6 +1,6 @@
-// The catalogue of declared queues. At start it indexes queue directories (settings only); a queue's
-// partitions are recovered on first use, so thousands of idle queues cost little memory and start time.
-// A queue directory that cannot be indexed or loaded is quarantined on its own: the broker
+// The catalogue of declared queues. At start it indexes queue directories (settings only); each queue's
+// partitions are then recovered once, by the start-up verification or by the first request, whichever
+// comes first. A queue directory that cannot be indexed or loaded is quarantined on its own: the broker
 // serves every other queue, and requests for that queue's name answer quarantined.
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -47,6 +47,17 @@ internal sealed class QueueSlot(QueueName name, QueueSettings settings, string d
 /// <param name="Name">The queue's name when the file still says it.</param>
 internal sealed record QuarantinedQueue(string Directory, string File, string Reason, QueueName? Name);
 
+/// <summary>How many queues and partitions the broker knows, and how many of them are verified (recovered
+/// and checked since start) or quarantined as a whole queue.</summary>
+internal readonly record struct QueueCensus(
+    int Queues,
+    int QueuesVerified,
+    int QueuesUnverified,
+    int QueuesQuarantined,
+    long Partitions,
+    long PartitionsVerified,
+    long PartitionsUnverified);
+
 internal sealed class QueueRegistry
 {
     private const string PendingFileName = QueueFile.FileName + ".tmp";
@@ -62,6 +73,7 @@ internal sealed class QueueRegistry
     private readonly string _root;
     private readonly BrokerServices _services;
     private long _generation;
+    private int _failedLoads;
 
     public QueueRegistry(string dataDir, BrokerServices services)
     {
@@ -177,11 +189,40 @@ internal sealed class QueueRegistry
                 {
                     slot.Quarantine = failure;
                     Quarantine(failure, atStart: false);
+                    Interlocked.Increment(ref _failedLoads);
                 }
             }
 
             throw QuarantinedError(slot.Name, slot.Quarantine!);
         }
+    }
+
+    /// <summary>Counts queues and partitions, verified or not, for readiness and metrics.</summary>
+    public QueueCensus Census()
+    {
+        int queues = 0, verified = 0, unverified = 0;
+        long partitions = 0, partitionsVerified = 0, partitionsUnverified = 0;
+        foreach (var slot in _slots.Values)
+        {
+            queues++;
+            partitions += slot.Settings.Partitions;
+            if (slot.IsLoaded)
+            {
+                verified++;
+                partitionsVerified += slot.Settings.Partitions;
+            }
+            else if (slot.Quarantine is null)
+            {
+                unverified++;
+                partitionsUnverified += slot.Settings.Partitions;
+            }
+        }
+
+        // A queue whose load failed has a slot as well as its quarantine entry; one whose directory could not
+        // be indexed has only the entry.
+        var quarantined = _quarantined.Count;
+        var withoutSlot = quarantined - Volatile.Read(ref _failedLoads);
+        return new QueueCensus(queues + withoutSlot, verified, unverified, quarantined, partitions, partitionsVerified, partitionsUnverified);
     }
 
     /// <summary>A path inside the data directory as operators and clients see it: relative to the data directory.</summary>

@@ -27,21 +27,22 @@ internal sealed class TestBroker : IAsyncDisposable
     /// <summary>What the broker logged at warning level and above, across restarts.</summary>
     public CapturedLog Log { get; }
 
-    /// <summary>Starts a broker; <paramref name="configure"/> may adjust options (applied after the test defaults).</summary>
-    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null)
+    /// <summary>Starts a broker; <paramref name="configure"/> may adjust options (applied after the test defaults).
+    /// The verification at start waits for <paramref name="verificationGate"/> when one is given.</summary>
+    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null, Task? verificationGate = null)
     {
         dataDir ??= TempDirectory.Create("broker");
         var log = new CapturedLog();
-        var host = await StartHostAsync(Options(dataDir, configure), log);
+        var host = await StartHostAsync(Options(dataDir, configure), log, verificationGate);
         return new TestBroker(host, dataDir, log);
     }
 
-    private static Task<BrokerHost> StartHostAsync(BrokerOptions options, CapturedLog log) =>
+    private static Task<BrokerHost> StartHostAsync(BrokerOptions options, CapturedLog log, Task? verificationGate) =>
         BrokerHost.StartAsync(options, logging =>
         {
             logging.SetMinimumLevel(LogLevel.Warning);
             logging.AddProvider(log);
-        });
+        }, verificationGate);
 
     public static BrokerOptions Options(string dataDir, Action<BrokerOptions>? configure = null)
     {
@@ -55,10 +56,10 @@ internal sealed class TestBroker : IAsyncDisposable
     }
 
     /// <summary>Stops gracefully and starts again on the same data directory (new ports).</summary>
-    public async Task RestartAsync(Action<BrokerOptions>? configure = null)
+    public async Task RestartAsync(Action<BrokerOptions>? configure = null, Task? verificationGate = null)
     {
         await Host.DisposeAsync();
-        Host = await StartHostAsync(Options(DataDir, configure), Log);
+        Host = await StartHostAsync(Options(DataDir, configure), Log, verificationGate);
     }
 
     public Task<RawClient> ConnectAsync() => RawClient.ConnectAsync(Endpoint);
