@@ -226,7 +226,10 @@ public class DurabilityTests
         await File.WriteAllBytesAsync(segment, bytes);
 
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, "--set", "recovery.on_corruption=refuse"));
-        Assert.Contains("corrupt", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("exited with code 1", failed.Message, StringComparison.Ordinal);
+        Assert.Contains($"sinew-broker: could not start: {QueueDirectory(dataDir, "damaged")}: partition 0 of queue damaged: corrupt log", failed.Message,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failed.Message, StringComparison.Ordinal);
         TempDirectory.Delete(dataDir);
     }
 
@@ -348,9 +351,7 @@ public class DurabilityTests
         Assert.Equal("kept", Encoding.UTF8.GetString((await after.NextDeliveryAsync()).Payload.Span));
     }
 
-    private static string QueueDirectory(string dataDir, string topic) =>
-        Directory.GetDirectories(Path.Combine(dataDir, "queues")).Single(d => Path.GetFileName(d).StartsWith(topic + "-", StringComparison.Ordinal));
+    private static string QueueDirectory(string dataDir, string topic) => DataFiles.QueueDirectory(dataDir, topic);
 
-    private static string LastSegment(string dataDir, string topic) =>
-        Directory.GetFiles(Path.Combine(QueueDirectory(dataDir, topic), "p0"), "*.seg").Order(StringComparer.Ordinal).Last();
+    private static string LastSegment(string dataDir, string topic) => DataFiles.LastSegment(dataDir, topic);
 }

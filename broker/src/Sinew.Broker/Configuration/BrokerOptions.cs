@@ -102,6 +102,9 @@ public sealed class RecoveryOptions
 {
     /// <summary>quarantine (serve the rest) or refuse (stop the broker).</summary>
     public string OnCorruption { get; set; } = "quarantine";
+
+    /// <summary>Queues the verification at start loads at once, each on a thread of its own.</summary>
+    public int Parallelism { get; set; } = 2;
 }
 
 public sealed class ShutdownOptions

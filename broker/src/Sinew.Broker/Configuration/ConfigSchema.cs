@@ -108,8 +108,10 @@ public static class ConfigSchema
             },
             IsList: true),
 
-        Choice("recovery", "on_corruption", "What a corrupt record in the middle of a partition log does: quarantine (that partition errors, the rest serves) or refuse (the broker does not start).",
+        Choice("recovery", "on_corruption", "What corruption found at start does (a corrupt record in the middle of a partition log, or a queue's missing or damaged queue.json): quarantine (that partition or queue errors, the rest serves) or refuse (the broker does not start, and says which file is at fault).",
             ["quarantine", "refuse"], o => o.Recovery.OnCorruption, (o, v) => o.Recovery.OnCorruption = v),
+        Integer("recovery", "parallelism", "Queues verified at once at start. After the index, every queue's partitions are recovered and checked, in the background (before serving, when on_corruption is refuse); /readyz reports ready once all are, and a queue used before its turn is recovered on first use.", 1, 64,
+            o => o.Recovery.Parallelism, (o, v) => o.Recovery.Parallelism = (int)v),
 
         Integer("shutdown", "timeout_ms", "Longest a graceful shutdown waits for connections to close and writes to flush.", 0, int.MaxValue,
             o => o.Shutdown.TimeoutMs, (o, v) => o.Shutdown.TimeoutMs = v),

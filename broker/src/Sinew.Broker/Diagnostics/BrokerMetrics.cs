@@ -1,4 +1,5 @@
-// Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines.
+// Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines, and how far
+// the verification at start has come.
 using Prometheus;
 using Sinew.Broker.Queues;
 using Sinew.Broker.Storage;
@@ -18,6 +19,11 @@ internal sealed class BrokerMetrics
     private readonly Gauge _ready;
     private readonly Gauge _inflight;
     private readonly Gauge _delayed;
+    private readonly Gauge _queues;
+    private readonly Gauge _queuesVerified;
+    private readonly Gauge _queuesQuarantined;
+    private readonly Gauge _partitions;
+    private readonly Gauge _partitionsVerified;
 
     public BrokerMetrics(CollectorRegistry registry)
     {
@@ -43,6 +49,11 @@ internal sealed class BrokerMetrics
         WriteFailures = factory.CreateCounter("sinew_log_write_failures_total", "Partition log flushes that failed (write, fsync or segment creation).");
         DiskFreeBytes = factory.CreateGauge("sinew_disk_free_bytes", "Free bytes on the file system of the data directory, as last measured.");
         DiskLow = factory.CreateGauge("sinew_disk_low", "1 while free space is under storage.min_free_bytes and publishing is refused, otherwise 0.");
+        _queues = factory.CreateGauge("sinew_queues", "Queues in the data directory, quarantined ones included.");
+        _queuesVerified = factory.CreateGauge("sinew_queues_verified", "Queues recovered and checked since start (declared since, or verified).");
+        _queuesQuarantined = factory.CreateGauge("sinew_queues_quarantined", "Queues not served at all: a missing or damaged queue.json, or a failed load.");
+        _partitions = factory.CreateGauge("sinew_partitions", "Partitions of the queues whose settings could be read.");
+        _partitionsVerified = factory.CreateGauge("sinew_partitions_verified", "Partitions recovered and checked since start, quarantined ones included.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -62,6 +73,16 @@ internal sealed class BrokerMetrics
     public Gauge DiskFreeBytes { get; }
 
     public Gauge DiskLow { get; }
+
+    /// <summary>Sets the verification gauges (called before each scrape).</summary>
+    public void Observe(QueueCensus census)
+    {
+        _queues.Set(census.Queues);
+        _queuesVerified.Set(census.QueuesVerified);
+        _queuesQuarantined.Set(census.QueuesQuarantined);
+        _partitions.Set(census.Partitions);
+        _partitionsVerified.Set(census.PartitionsVerified);
+    }
 
     public QueueMetrics For(QueueName name)
     {

@@ -57,6 +57,21 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Information, "Declared queue {Queue} with {Partitions} partition(s)")]
     public static partial void QueueDeclared(this ILogger logger, QueueName queue, uint partitions);
 
+    [LoggerMessage(1010, LogLevel.Error, "Queue directory {Directory} is quarantined: {File}: {Reason}. Its queue answers quarantined, and nothing in the directory is changed, until an operator repairs it and restarts the broker")]
+    public static partial void QueueQuarantined(this ILogger logger, string directory, string file, string reason);
+
+    [LoggerMessage(1011, LogLevel.Information, "Verifying {Queues} queue(s) with {Partitions} partition(s), {Parallelism} at a time")]
+    public static partial void VerificationStarted(this ILogger logger, int queues, long partitions, int parallelism);
+
+    [LoggerMessage(1012, LogLevel.Information, "Verified {Queues} of {TotalQueues} queue(s) and {Partitions} of {TotalPartitions} partition(s) in {ElapsedSeconds:F1} s")]
+    public static partial void VerificationProgress(this ILogger logger, int queues, int totalQueues, long partitions, long totalPartitions, double elapsedSeconds);
+
+    [LoggerMessage(1013, LogLevel.Information, "Verified every queue: {Queues} queue(s) and {Partitions} partition(s) in {ElapsedSeconds:F1} s; {QuarantinedQueues} queue(s) and {QuarantinedPartitions} partition(s) quarantined")]
+    public static partial void VerificationComplete(this ILogger logger, int queues, long partitions, double elapsedSeconds, int quarantinedQueues, int quarantinedPartitions);
+
+    [LoggerMessage(1014, LogLevel.Information, "Verification stopped by shutdown after {Queues} of {TotalQueues} queue(s) in {ElapsedSeconds:F1} s")]
+    public static partial void VerificationStopped(this ILogger logger, int queues, int totalQueues, double elapsedSeconds);
+
     [LoggerMessage(2000, LogLevel.Debug, "Connection {ConnectionId} from {Remote} opened")]
     public static partial void ConnectionOpened(this ILogger logger, string connectionId, string? remote);
 

@@ -1,4 +1,5 @@
-// What every session needs: configuration, services, the queue registry, runtime state and identity.
+// What every session needs: configuration, services, the queue registry, runtime state and identity; and
+// the verification at start, which readiness reports on.
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Network;
 using Sinew.Broker.Queues;
@@ -12,6 +13,7 @@ internal sealed class BrokerContext(
     QueueRegistry registry,
     RuntimeState runtime,
     SessionRegistry sessions,
+    StartupVerification verification,
     string serverId)
 {
     public BrokerOptions Options { get; } = options;
@@ -23,6 +25,8 @@ internal sealed class BrokerContext(
     public RuntimeState Runtime { get; } = runtime;
 
     public SessionRegistry Sessions { get; } = sessions;
+
+    public StartupVerification Verification { get; } = verification;
 
     public string ServerId { get; } = serverId;
 

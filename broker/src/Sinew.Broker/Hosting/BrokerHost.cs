@@ -1,5 +1,5 @@
 // Composes and runs a broker: Kestrel with the protocol listener and the HTTP endpoints, the queue
-// engine, and the start-up and shutdown sequences.
+// engine, and the start-up (index, verification, readiness) and shutdown sequences.
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -56,15 +56,22 @@ public sealed class BrokerHost : IAsyncDisposable
     /// <summary>Builds and starts a broker with <paramref name="options"/>.</summary>
     /// <param name="options">Effective configuration.</param>
     /// <param name="configureLogging">Adjusts logging; by default logs go to standard error.</param>
-    public static async Task<BrokerHost> StartAsync(BrokerOptions options, Action<ILoggingBuilder>? configureLogging = null,
-        CancellationToken cancellationToken = default)
+    public static Task<BrokerHost> StartAsync(BrokerOptions options, Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(options, configureLogging, verificationGate: null, cancellationToken);
+
+    /// <summary>Builds and starts a broker whose verification at start waits for
+    /// <paramref name="verificationGate"/>, so tests can see the broker before its queues are verified.</summary>
+    internal static async Task<BrokerHost> StartAsync(BrokerOptions options, Action<ILoggingBuilder>? configureLogging,
+        Task? verificationGate, CancellationToken cancellationToken = default)
     {
         var dataDirectory = Path.GetFullPath(options.Storage.DataDir);
         Directory.CreateDirectory(dataDirectory);
         var directoryLock = DataDirectoryLock.Acquire(dataDirectory);
         try
         {
-            return await StartLockedAsync(options, dataDirectory, directoryLock, configureLogging, cancellationToken).ConfigureAwait(false);
+            return await StartLockedAsync(options, dataDirectory, directoryLock, configureLogging, verificationGate ?? Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -74,7 +81,7 @@ public sealed class BrokerHost : IAsyncDisposable
     }
 
     private static async Task<BrokerHost> StartLockedAsync(BrokerOptions options, string dataDirectory, DataDirectoryLock directoryLock,
-        Action<ILoggingBuilder>? configureLogging, CancellationToken cancellationToken)
+        Action<ILoggingBuilder>? configureLogging, Task verificationGate, CancellationToken cancellationToken)
     {
         // The content root must not be the data directory: the host watches its content root for
         // configuration changes, and every segment write would wake that watcher. Sinew reads no
@@ -125,14 +132,28 @@ public sealed class BrokerHost : IAsyncDisposable
             var queues = new QueueRegistry(dataDirectory, services);
             var runtime = RuntimeState.Load(dataDirectory);
             services.DeadLetters = new DeadLetterRouter(queues, runtime, services);
-            return new BrokerContext(options, services, queues, runtime, new SessionRegistry(), BrokerIdentity(dataDirectory));
+            return new BrokerContext(options, services, queues, runtime, new SessionRegistry(),
+                new StartupVerification(queues, services, verificationGate), BrokerIdentity(dataDirectory));
         });
         builder.Services.AddHostedService<BrokerLifecycle>();
 
         var app = builder.Build();
         var context = app.Services.GetRequiredService<BrokerContext>();
+        try
+        {
+            await IndexAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            context.Verification.Dispose();
+            context.Services.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         registry.AddBeforeCollectCallback(() =>
         {
+            metrics.Observe(context.Registry.Census());
             foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
             {
                 slot.Queue.Metrics.Observe(slot.Queue.Stats);
@@ -144,6 +165,19 @@ public sealed class BrokerHost : IAsyncDisposable
         var protocol = protocolListen!.IPEndPoint!;
         context.ProtocolEndpoint = protocol.ToString();
         return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory, directoryLock);
+    }
+
+    // Runs before anything listens, so no request reaches a queue before the index, and a refusal comes
+    // before serving; outside the host's own start, so a refusal is one clear error, not a logged stack trace.
+    private static async Task IndexAsync(BrokerContext context, CancellationToken cancellationToken)
+    {
+        var count = context.Registry.Index();
+        context.Services.Logger.QueuesIndexed(count, Path.GetFullPath(context.Options.Storage.DataDir));
+        if (context.Options.Recovery.OnCorruption == "refuse")
+        {
+            // Refusing must happen before serving, so every queue is verified now rather than in the background.
+            await context.Verification.VerifyBeforeServingAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Shuts down gracefully: refuses new connections, ends subscriptions, returns unsettled
@@ -174,34 +208,7 @@ public sealed class BrokerHost : IAsyncDisposable
     private static void MapHttp(WebApplication app, BrokerContext context, CollectorRegistry registry)
     {
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () =>
-        {
-            var problems = new List<string>();
-            if (!context.Started)
-            {
-                problems.Add("recovering");
-            }
-
-            foreach (var ((queue, partition), reason) in context.Services.QuarantinedPartitions)
-            {
-                problems.Add($"partition {partition} of queue {queue} is quarantined: {reason}");
-            }
-
-            foreach (var (_, reason) in context.Services.ParkedPartitions)
-            {
-                problems.Add(reason);
-            }
-
-            if (context.Services.DiskSpace.IsLow)
-            {
-                problems.Add($"the disk is nearly full: {context.Services.DiskSpace.FreeBytes} bytes free, under storage.min_free_bytes = "
-                    + $"{context.Services.DiskSpace.MinFreeBytes}; publishing is refused");
-            }
-
-            return problems.Count == 0
-                ? Results.Json(new { ready = true })
-                : Results.Json(new { ready = false, problems }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
+        app.MapGet("/readyz", () => Readiness(context));
         app.MapMetrics("/metrics", registry);
 
         var admin = app.MapGroup("/admin").RequireConfiguredUser(context.Options.Auth);
@@ -269,7 +276,62 @@ public sealed class BrokerHost : IAsyncDisposable
         });
     }
 
-    /// <summary>Start-up (index queues, eager recovery when corruption must refuse the start) and the
+    // Ready means every partition of every queue has been verified and none is quarantined. The body says
+    // what stands in the way: how much is not yet verified, and each quarantine with its file and reason.
+    private static IResult Readiness(BrokerContext context)
+    {
+        var problems = new List<string>();
+        var quarantined = new List<object>();
+        if (!context.Started)
+        {
+            problems.Add("starting");
+        }
+
+        var census = context.Registry.Census();
+        if (census.QueuesUnverified > 0)
+        {
+            problems.Add($"{census.PartitionsUnverified} of {census.Partitions} partition(s), in {census.QueuesUnverified} queue(s), not yet verified");
+        }
+
+        foreach (var queue in context.Registry.QuarantinedQueues.OrderBy(q => q.Directory, StringComparer.Ordinal))
+        {
+            var file = context.Registry.Describe(queue.File);
+            problems.Add(queue.Name is { } name
+                ? $"queue {name} is quarantined: {file}: {queue.Reason}"
+                : $"the queue in {context.Registry.Describe(queue.Directory)} is quarantined: {file}: {queue.Reason}");
+            quarantined.Add(new { topic = queue.Name?.Topic, group = queue.Name?.Group, file, reason = queue.Reason });
+        }
+
+        foreach (var ((queue, partition), reason) in context.Services.QuarantinedPartitions.OrderBy(p => p.Key.Queue.ToString(), StringComparer.Ordinal))
+        {
+            problems.Add($"partition {partition} of queue {queue} is quarantined: {reason}");
+            quarantined.Add(new { topic = queue.Topic, group = queue.Group, partition, reason });
+        }
+
+        foreach (var (_, reason) in context.Services.ParkedPartitions.OrderBy(p => p.Key.Queue.ToString(), StringComparer.Ordinal))
+        {
+            problems.Add(reason);
+        }
+
+        if (context.Services.DiskSpace.IsLow)
+        {
+            problems.Add($"the disk is nearly full: {context.Services.DiskSpace.FreeBytes} bytes free, under storage.min_free_bytes = "
+                + $"{context.Services.DiskSpace.MinFreeBytes}; publishing is refused");
+        }
+
+        var verification = new
+        {
+            queues = census.Queues,
+            queues_verified = census.QueuesVerified,
+            partitions = census.Partitions,
+            partitions_verified = census.PartitionsVerified,
+        };
+        return problems.Count == 0
+            ? Results.Json(new { ready = true, verification })
+            : Results.Json(new { ready = false, problems, verification, quarantined }, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>Start-up (the verification in the background, unless it already ran before serving) and the
     /// graceful shutdown sequence.</summary>
     private sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleService
     {
@@ -298,15 +360,9 @@ public sealed class BrokerHost : IAsyncDisposable
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            var count = context.Registry.Index();
-            context.Services.Logger.QueuesIndexed(count, Path.GetFullPath(context.Options.Storage.DataDir));
-            if (context.Options.Recovery.OnCorruption == "refuse")
+            if (context.Options.Recovery.OnCorruption != "refuse")
             {
-                // Refusing must happen before serving, so every queue is recovered now rather than on first use.
-                foreach (var slot in context.Registry.Slots)
-                {
-                    _ = slot.Queue;
-                }
+                context.Verification.Start();
             }
 
             context.Started = true;
@@ -324,12 +380,15 @@ public sealed class BrokerHost : IAsyncDisposable
             var timeout = TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout / 2);
+            // Verification first: it must not load a queue while the loaded ones are being closed.
+            await context.Verification.StopAsync(deadline.Token).ConfigureAwait(false);
             await context.Services.Maintenance.StopAsync().ConfigureAwait(false);
             foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
             {
                 await slot.Queue.CloseAsync(deadline.Token).ConfigureAwait(false);
             }
 
+            context.Verification.Dispose();
             context.Services.Dispose();
             context.Services.Logger.ShutdownComplete();
         }

@@ -229,7 +229,7 @@ internal sealed partial class Partition
     {
         if (_services.Options.Recovery.OnCorruption == "refuse")
         {
-            throw new InvalidDataException($"partition {Index} of queue {Queue.Name} ({Path.Combine(Queue.Directory, $"p{Index}")}): {reason}");
+            throw new InvalidDataException($"partition {Index} of queue {Queue.Name}: {reason}");
         }
 
         foreach (var entry in _messages.Values)

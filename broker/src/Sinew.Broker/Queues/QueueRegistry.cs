@@ -1,11 +1,12 @@
-// The catalogue of declared queues. At start it indexes queue directories (settings only); a queue's
-// partitions are recovered on first use, so thousands of idle queues cost little memory and start time.
+// The catalogue of declared queues. At start it indexes queue directories (settings only); each queue's
+// partitions are then recovered once, by the start-up verification or by the first request, whichever
+// comes first. A queue directory that cannot be indexed or loaded is quarantined on its own: the broker
+// serves every other queue, and requests for that queue's name answer quarantined.
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
 using Sinew.Protocol.Naming;
@@ -16,6 +17,7 @@ namespace Sinew.Broker.Queues;
 internal sealed class QueueSlot(QueueName name, QueueSettings settings, string directory, Func<Queue> load)
 {
     private readonly Lazy<Queue> _queue = new(load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private QuarantinedQueue? _quarantine;
 
     public QueueName Name { get; } = name;
 
@@ -25,19 +27,57 @@ internal sealed class QueueSlot(QueueName name, QueueSettings settings, string d
 
     public bool IsLoaded => _queue.IsValueCreated;
 
+    /// <summary>The queue, loaded on first use. A failed load is not retried: the same exception is thrown
+    /// again (<see cref="QueueRegistry.Load"/> turns it into a quarantine).</summary>
     public Queue Queue => _queue.Value;
+
+    /// <summary>Set when loading failed; the queue then answers quarantined.</summary>
+    public QuarantinedQueue? Quarantine
+    {
+        get => Volatile.Read(ref _quarantine);
+        set => Volatile.Write(ref _quarantine, value);
+    }
 }
+
+/// <summary>A queue directory the broker does not serve: its queue.json is missing or damaged, or loading the
+/// queue failed. Nothing in it is changed or replaced until an operator repairs it.</summary>
+/// <param name="Directory">The queue directory.</param>
+/// <param name="File">The file at fault (queue.json, or the directory itself when loading failed).</param>
+/// <param name="Reason">What is wrong with it.</param>
+/// <param name="Name">The queue's name when the file still says it.</param>
+internal sealed record QuarantinedQueue(string Directory, string File, string Reason, QueueName? Name);
+
+/// <summary>How many queues and partitions the broker knows, and how many of them are verified (recovered
+/// and checked since start) or quarantined as a whole queue.</summary>
+internal readonly record struct QueueCensus(
+    int Queues,
+    int QueuesVerified,
+    int QueuesUnverified,
+    int QueuesQuarantined,
+    long Partitions,
+    long PartitionsVerified,
+    long PartitionsUnverified);
 
 internal sealed class QueueRegistry
 {
+    private const string PendingFileName = QueueFile.FileName + ".tmp";
+
     private readonly ConcurrentDictionary<QueueName, QueueSlot> _slots = new();
+    // Quarantined queue directories by directory name, and by queue name where the file still says it. A
+    // name maps to one directory (DirectoryName), so a request for a name whose file is unreadable is
+    // still recognised.
+    private readonly ConcurrentDictionary<string, QuarantinedQueue> _quarantined = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<QueueName, QuarantinedQueue> _quarantinedNames = new();
     private readonly object _declareLock = new();
+    private readonly string _dataDir;
     private readonly string _root;
     private readonly BrokerServices _services;
     private long _generation;
+    private int _failedLoads;
 
     public QueueRegistry(string dataDir, BrokerServices services)
     {
+        _dataDir = dataDir;
         _root = Path.Combine(dataDir, "queues");
         _services = services;
         Directory.CreateDirectory(_root);
@@ -48,18 +88,58 @@ internal sealed class QueueRegistry
 
     public IEnumerable<QueueSlot> Slots => _slots.Values;
 
-    /// <summary>Reads every queue's settings from disk without loading its partitions.</summary>
+    /// <summary>Queue directories quarantined as a whole.</summary>
+    public IEnumerable<QuarantinedQueue> QuarantinedQueues => _quarantined.Values;
+
+    /// <summary>Reads every queue's settings from disk without loading its partitions. A directory whose
+    /// queue.json is missing or damaged is quarantined, or, when the broker is configured to refuse to
+    /// start on corruption, throws <see cref="InvalidDataException"/> naming the file.</summary>
     public int Index()
     {
-        foreach (var directory in Directory.GetDirectories(_root))
+        foreach (var directory in Directory.GetDirectories(_root).Order(StringComparer.Ordinal))
         {
-            var file = Path.Combine(directory, "queue.json");
+            var file = Path.Combine(directory, QueueFile.FileName);
             if (!File.Exists(file))
             {
+                // A declare creates the directory, then queue.json, and only then any partition data. So a
+                // directory with nothing else in it is a declare a crash interrupted: it was never
+                // confirmed, stored nothing, and declaring the name again completes it. It is left alone
+                // (deleting it would gain nothing). Anything more means the file was lost.
+                if (Contents(directory) is { Count: > 0 } held)
+                {
+                    Quarantine(new QuarantinedQueue(directory, file,
+                        $"missing, but the directory still holds {string.Join(", ", held)}", null), atStart: true);
+                }
+
                 continue;
             }
 
-            var (name, settings) = ReadQueueFile(file);
+            QueueName name;
+            QueueSettings settings;
+            try
+            {
+                (name, settings) = QueueFile.Read(file);
+            }
+            catch (InvalidDataException e)
+            {
+                Quarantine(new QuarantinedQueue(directory, file, e.Message, null), atStart: true);
+                continue;
+            }
+
+            if (DirectoryName(name) is var expected && expected != Path.GetFileName(directory))
+            {
+                Quarantine(new QuarantinedQueue(directory, file,
+                    $"names queue {name}, whose directory is {expected}, not this one", name), atStart: true);
+                continue;
+            }
+
+            if (ExtraPartitions(directory, settings.Partitions) is { Count: > 0 } extra)
+            {
+                Quarantine(new QuarantinedQueue(directory, file,
+                    $"declares {settings.Partitions} partition(s), but the directory also holds {string.Join(", ", extra)}", name), atStart: true);
+                continue;
+            }
+
             _slots[name] = NewSlot(name, settings, directory);
         }
 
@@ -67,8 +147,17 @@ internal sealed class QueueRegistry
         return _slots.Count;
     }
 
-    /// <summary>The queue if it is declared (loading it on first use), otherwise null.</summary>
-    public Queue? TryGet(QueueName name) => _slots.TryGetValue(name, out var slot) ? slot.Queue : null;
+    /// <summary>The queue if it is declared (loading it on first use), otherwise null. Throws a quarantined
+    /// error for a queue that cannot be served.</summary>
+    public Queue? TryGet(QueueName name)
+    {
+        if (_slots.TryGetValue(name, out var slot))
+        {
+            return Load(slot);
+        }
+
+        return QuarantineOf(name) is { } quarantined ? throw QuarantinedError(name, quarantined) : null;
+    }
 
     /// <summary>The queue, or a not_found error that says how to fix it.</summary>
     public Queue Get(QueueName name) =>
@@ -78,6 +167,67 @@ internal sealed class QueueRegistry
                 ? new Dictionary<string, string> { ["topic"] = name.Topic }
                 : new Dictionary<string, string> { ["topic"] = name.Topic, ["group"] = name.Group });
 
+    /// <summary>Loads the slot's queue, or returns it when already loaded. Loading happens once; if it fails,
+    /// the queue is quarantined and this throws a quarantined error, now and on every later call.</summary>
+    public Queue Load(QueueSlot slot)
+    {
+        if (slot.Quarantine is { } quarantined)
+        {
+            throw QuarantinedError(slot.Name, quarantined);
+        }
+
+        try
+        {
+            return slot.Queue;
+        }
+        catch (Exception e) when (e is not (BrokerErrorException or OutOfMemoryException))
+        {
+            var failure = new QuarantinedQueue(slot.Directory, slot.Directory, $"loading the queue failed: {e.Message}", slot.Name);
+            lock (_declareLock)
+            {
+                if (slot.Quarantine is null)
+                {
+                    slot.Quarantine = failure;
+                    Quarantine(failure, atStart: false);
+                    Interlocked.Increment(ref _failedLoads);
+                }
+            }
+
+            throw QuarantinedError(slot.Name, slot.Quarantine!);
+        }
+    }
+
+    /// <summary>Counts queues and partitions, verified or not, for readiness and metrics.</summary>
+    public QueueCensus Census()
+    {
+        int queues = 0, verified = 0, unverified = 0;
+        long partitions = 0, partitionsVerified = 0, partitionsUnverified = 0;
+        foreach (var slot in _slots.Values)
+        {
+            queues++;
+            partitions += slot.Settings.Partitions;
+            if (slot.IsLoaded)
+            {
+                verified++;
+                partitionsVerified += slot.Settings.Partitions;
+            }
+            else if (slot.Quarantine is null)
+            {
+                unverified++;
+                partitionsUnverified += slot.Settings.Partitions;
+            }
+        }
+
+        // A queue whose load failed has a slot as well as its quarantine entry; one whose directory could not
+        // be indexed has only the entry.
+        var quarantined = _quarantined.Count;
+        var withoutSlot = quarantined - Volatile.Read(ref _failedLoads);
+        return new QueueCensus(queues + withoutSlot, verified, unverified, quarantined, partitions, partitionsVerified, partitionsUnverified);
+    }
+
+    /// <summary>A path inside the data directory as operators and clients see it: relative to the data directory.</summary>
+    public string Describe(string path) => Path.GetRelativePath(_dataDir, path);
+
     /// <summary>Creates a queue or confirms an existing one with the same effective settings.</summary>
     public (QueueSlot Slot, bool Created) Declare(QueueName name, DeclareQueue request)
     {
@@ -86,6 +236,11 @@ internal sealed class QueueRegistry
         {
             if (_slots.TryGetValue(name, out var existing))
             {
+                if (existing.Quarantine is { } failed)
+                {
+                    throw QuarantinedError(name, failed);
+                }
+
                 var difference = FirstDifference(existing.Settings, settings);
                 if (difference is { } d)
                 {
@@ -97,9 +252,32 @@ internal sealed class QueueRegistry
                 return (existing, false);
             }
 
+            if (QuarantineOf(name) is { } quarantined)
+            {
+                throw QuarantinedError(name, quarantined);
+            }
+
             var directory = Path.Combine(_root, DirectoryName(name));
-            Directory.CreateDirectory(directory);
-            WriteQueueFile(Path.Combine(directory, "queue.json"), name, settings);
+            if (Directory.Exists(directory))
+            {
+                // Never a fresh queue over data the index did not account for (files put there while the
+                // broker runs): the data stays as it is, and the name answers quarantined.
+                if (Contents(directory) is { Count: > 0 } held)
+                {
+                    var unindexed = new QuarantinedQueue(directory, Path.Combine(directory, QueueFile.FileName),
+                        $"the directory holds {string.Join(", ", held)}, which the broker did not index at start", name);
+                    Quarantine(unindexed, atStart: false);
+                    throw QuarantinedError(name, unindexed);
+                }
+            }
+            else
+            {
+                // The new directory's entry in queues/ must be durable too, or a power cut could take the
+                // whole queue with it even though queue.json itself was fsynced.
+                DirectorySync.CreateDirectory(directory);
+            }
+
+            QueueFile.Write(Path.Combine(directory, QueueFile.FileName), name, settings);
             var slot = NewSlot(name, settings, directory);
             _slots[name] = slot;
             Interlocked.Increment(ref _generation);
@@ -179,8 +357,50 @@ internal sealed class QueueRegistry
         }
 
         var (slot, _) = Declare(name, new DeclareQueue(name.Topic, name.Group, DeadLetter: new DeadLetterPolicy(DeadLetterKind.Discard)));
-        return slot.Queue;
+        return Load(slot);
     }
+
+    private QuarantinedQueue? QuarantineOf(QueueName name) =>
+        _quarantinedNames.TryGetValue(name, out var byName) ? byName
+        : _quarantined.TryGetValue(DirectoryName(name), out var byDirectory) ? byDirectory
+        : null;
+
+    private void Quarantine(QuarantinedQueue quarantined, bool atStart)
+    {
+        if (atStart && _services.Options.Recovery.OnCorruption == "refuse")
+        {
+            throw new InvalidDataException($"{quarantined.File}: {quarantined.Reason}");
+        }
+
+        _quarantined[Path.GetFileName(quarantined.Directory)] = quarantined;
+        if (quarantined.Name is { } name)
+        {
+            _quarantinedNames.TryAdd(name, quarantined);
+        }
+
+        _services.Logger.QueueQuarantined(quarantined.Directory, quarantined.File, quarantined.Reason);
+    }
+
+    private BrokerErrorException QuarantinedError(QueueName name, QuarantinedQueue quarantined) =>
+        new(ErrorCode.Quarantined,
+            $"queue {name} is quarantined: {Describe(quarantined.File)}: {quarantined.Reason}. An operator must repair it.",
+            name.Group is null
+                ? new Dictionary<string, string> { ["topic"] = name.Topic }
+                : new Dictionary<string, string> { ["topic"] = name.Topic, ["group"] = name.Group });
+
+    // What a queue directory holds besides an unfinished queue.json.
+    private static List<string> Contents(string directory) =>
+        [.. Directory.EnumerateFileSystemEntries(directory)
+            .Select(entry => Path.GetFileName(entry))
+            .Where(entry => entry != PendingFileName)
+            .Order(StringComparer.Ordinal)];
+
+    // Partition directories beyond the declared count: the file no longer matches the data.
+    private static List<string> ExtraPartitions(string directory, uint partitions) =>
+        [.. Directory.EnumerateDirectories(directory, "p*")
+            .Select(entry => Path.GetFileName(entry))
+            .Where(entry => uint.TryParse(entry.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= partitions)
+            .Order(StringComparer.Ordinal)];
 
     private QueueSlot NewSlot(QueueName name, QueueSettings settings, string directory) =>
         new(name, settings, directory, () =>
@@ -245,39 +465,5 @@ internal sealed class QueueRegistry
         }
 
         return $"{readable}-{hash}";
-    }
-
-    private static void WriteQueueFile(string path, QueueName name, QueueSettings settings)
-    {
-        var json = new JsonObject
-        {
-            ["topic"] = name.Topic,
-            ["group"] = name.Group,
-            ["partitions"] = settings.Partitions,
-            ["dead_letter"] = new JsonObject
-            {
-                ["kind"] = settings.DeadLetter.Kind.ToString().ToLowerInvariant(),
-                ["topic"] = settings.DeadLetter.Topic,
-                ["group"] = settings.DeadLetter.Group,
-            },
-            ["max_retries"] = settings.MaxRetries,
-            ["default_ttl_ms"] = settings.DefaultTtlMs,
-            ["lease_ms"] = settings.LeaseMs,
-        };
-        AtomicFile.Write(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    private static (QueueName Name, QueueSettings Settings) ReadQueueFile(string path)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        var deadLetter = json["dead_letter"]!.AsObject();
-        var kind = Enum.Parse<DeadLetterKind>((string)deadLetter["kind"]!, ignoreCase: true);
-        return (new QueueName((string)json["topic"]!, (string?)json["group"]),
-            new QueueSettings(
-                (uint)json["partitions"]!,
-                kind == DeadLetterKind.Discard ? DeadLetterSettings.Discard : new DeadLetterSettings(kind, (string?)deadLetter["topic"], (string?)deadLetter["group"]),
-                (uint)json["max_retries"]!,
-                (ulong?)json["default_ttl_ms"],
-                (ulong)json["lease_ms"]!));
     }
 }

@@ -1,4 +1,6 @@
-// Runs a broker in the test process on free loopback ports with its own data directory.
+// Runs a broker in the test process on free loopback ports with its own data directory, keeping its
+// warnings and errors for tests that check what it logs.
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Hosting;
@@ -7,10 +9,11 @@ namespace Sinew.Broker.Tests.Support;
 
 internal sealed class TestBroker : IAsyncDisposable
 {
-    private TestBroker(BrokerHost host, string dataDir)
+    private TestBroker(BrokerHost host, string dataDir, CapturedLog log)
     {
         Host = host;
         DataDir = dataDir;
+        Log = log;
     }
 
     public BrokerHost Host { get; private set; }
@@ -21,14 +24,25 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public Uri HttpBase => new($"http://{Host.HttpEndPoint}");
 
-    /// <summary>Starts a broker; <paramref name="configure"/> may adjust options (applied after the test defaults).</summary>
-    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null)
+    /// <summary>What the broker logged at warning level and above, across restarts.</summary>
+    public CapturedLog Log { get; }
+
+    /// <summary>Starts a broker; <paramref name="configure"/> may adjust options (applied after the test defaults).
+    /// The verification at start waits for <paramref name="verificationGate"/> when one is given.</summary>
+    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null, Task? verificationGate = null)
     {
         dataDir ??= TempDirectory.Create("broker");
-        var options = Options(dataDir, configure);
-        var host = await BrokerHost.StartAsync(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        return new TestBroker(host, dataDir);
+        var log = new CapturedLog();
+        var host = await StartHostAsync(Options(dataDir, configure), log, verificationGate);
+        return new TestBroker(host, dataDir, log);
     }
+
+    private static Task<BrokerHost> StartHostAsync(BrokerOptions options, CapturedLog log, Task? verificationGate) =>
+        BrokerHost.StartAsync(options, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(log);
+        }, verificationGate);
 
     public static BrokerOptions Options(string dataDir, Action<BrokerOptions>? configure = null)
     {
@@ -42,10 +56,10 @@ internal sealed class TestBroker : IAsyncDisposable
     }
 
     /// <summary>Stops gracefully and starts again on the same data directory (new ports).</summary>
-    public async Task RestartAsync(Action<BrokerOptions>? configure = null)
+    public async Task RestartAsync(Action<BrokerOptions>? configure = null, Task? verificationGate = null)
     {
         await Host.DisposeAsync();
-        Host = await BrokerHost.StartAsync(Options(DataDir, configure), logging => logging.SetMinimumLevel(LogLevel.Warning));
+        Host = await StartHostAsync(Options(DataDir, configure), Log, verificationGate);
     }
 
     public Task<RawClient> ConnectAsync() => RawClient.ConnectAsync(Endpoint);
@@ -54,6 +68,35 @@ internal sealed class TestBroker : IAsyncDisposable
     {
         await Host.DisposeAsync();
         TempDirectory.Delete(DataDir);
+    }
+}
+
+/// <summary>Log lines kept in memory: "Level: message".</summary>
+internal sealed class CapturedLog : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            }
+        }
     }
 }
 

@@ -68,7 +68,11 @@ internal sealed class BrokerProcess : IAsyncDisposable
         var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
         if (line is null)
         {
-            throw new InvalidOperationException($"the broker exited before it was ready: {string.Join('\n', stderr)}");
+            await process.WaitForExitAsync(timeout.Token);
+            lock (stderr)
+            {
+                throw new InvalidOperationException($"the broker exited with code {process.ExitCode} before it was ready: {string.Join('\n', stderr)}");
+            }
         }
 
         using var ready = JsonDocument.Parse(line);

@@ -1,0 +1,16 @@
+// Where a broker keeps a queue's files, for tests that damage them while the broker is stopped.
+namespace Sinew.Broker.Tests.Support;
+
+internal static class DataFiles
+{
+    /// <summary>The directory of the queue named <paramref name="topic"/> (no group).</summary>
+    public static string QueueDirectory(string dataDir, string topic) =>
+        Directory.GetDirectories(Path.Combine(dataDir, "queues")).Single(d => Path.GetFileName(d).StartsWith(topic + "-", StringComparison.Ordinal));
+
+    /// <summary>The queue's settings file.</summary>
+    public static string QueueFile(string dataDir, string topic) => Path.Combine(QueueDirectory(dataDir, topic), "queue.json");
+
+    /// <summary>The newest segment of partition 0.</summary>
+    public static string LastSegment(string dataDir, string topic) =>
+        Directory.GetFiles(Path.Combine(QueueDirectory(dataDir, topic), "p0"), "*.seg").Order(StringComparer.Ordinal).Last();
+}
