@@ -28,7 +28,7 @@ namespace Sinew.Client;
 public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
 {
     private readonly SinewClient _client;
-    private readonly SinewConnection _connection;
+    private readonly IReadPause _connection;
 
     // Fixed when subscribing, so the threshold does not move while the partition subscriptions are being accepted.
     private readonly int _pauseAt;
@@ -42,7 +42,7 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
     private Task? _closing;
     private int _pausingReading;
 
-    internal Subscription(SinewClient client, SinewConnection connection, QueueKey queue, SubscribeOptions options, int brokerSubscriptions)
+    internal Subscription(SinewClient client, IReadPause connection, QueueKey queue, SubscribeOptions options, int brokerSubscriptions)
     {
         _client = client;
         _connection = connection;
@@ -134,14 +134,18 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
             return;
         }
 
-        // Manual ack is bounded by prefetch at the broker; auto ack only by how fast the socket is read.
-        if (AckMode == AckMode.Auto && Volatile.Read(ref _pausingReading) == 0 && _deliveries.Reader.Count >= _pauseAt
-            && Interlocked.Exchange(ref _pausingReading, 1) == 0)
+        // Manual ack is bounded by prefetch at the broker; auto ack only by how fast the socket is read. Only the
+        // read loop pauses; the consumer lifts the pause, from another thread, whenever it takes a delivery.
+        if (AckMode == AckMode.Auto && Volatile.Read(ref _pausingReading) == 0 && _deliveries.Reader.Count >= _pauseAt)
         {
+            // The connection holds the pause before the flag announces it, so a consumer that sees the flag always
+            // finds a pause to lift. The other way round, a consumer draining the buffer in between would clear the
+            // flag and lift nothing, and the socket would stay paused with nobody left to resume it.
             _connection.PauseReading(this);
+            Interlocked.Exchange(ref _pausingReading, 1);
 
-            // The consumer may have drained the buffer, or the subscription ended, between the check and the pause;
-            // either would have found no pause to lift.
+            // A consumer that drained the buffer before the flag was up, or an end of the subscription, left the
+            // pause in place: lift it here.
             if (_deliveries.Reader.Count <= _pauseAt / 2 || !IsActive)
             {
                 ReleaseReading();

@@ -14,7 +14,7 @@ namespace Sinew.Client.Connection;
 /// a maintenance loop sends heartbeats, detects a dead peer and expires requests. Any failure aborts the
 /// connection: every waiting request fails and every subscription on it ends. A connection is never reused
 /// after it ended; the client opens a new one.</summary>
-internal sealed partial class SinewConnection : IDisposable
+internal sealed partial class SinewConnection : IReadPause, IDisposable
 {
     private const int Open = 0;
     private const int Closing = 1;

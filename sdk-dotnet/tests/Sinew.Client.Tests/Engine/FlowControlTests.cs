@@ -1,6 +1,9 @@
 // Flow control on deliveries: an auto-ack consumer that falls behind stops the client reading its socket, so the
 // broker's pushes wait in TCP instead of in memory; a request waiting for its reply lifts the pause until it arrives.
+using Sinew.Client.Connection;
+using Sinew.Client.Routing;
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Tests.Engine;
 
@@ -89,6 +92,42 @@ public class FlowControlTests
         Assert.False(client.CurrentConnection!.IsReadingPaused);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task A_consumer_that_drains_the_buffer_while_the_read_loop_pauses_reading_leaves_reading_running()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = await TestClients.ConnectAsync(broker);
+        var reading = new ReadPauseWithConsumerInBetween();
+        var subscription = new Subscription(client, reading, new QueueKey("orders", null), new SubscribeOptions { AckMode = AckMode.Auto, Prefetch = 4 }, 1);
+        var source = new PartitionSubscription(subscription, client.CurrentConnection!);
+        await using var deliveries = subscription.GetAsyncEnumerator();
+
+        // The consumer, on another thread in real life, takes half of the full buffer just as the read loop pauses
+        // reading and before the connection has recorded the pause.
+        reading.BeforeRecording = () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var next = deliveries.MoveNextAsync();
+                Assert.True(next.IsCompletedSuccessfully && next.Result, "a buffered delivery is taken at once");
+            }
+        };
+
+        // What the read loop does with a Deliver of four messages.
+        for (var offset = 0UL; offset < 4; offset++)
+        {
+            subscription.Enqueue(new Delivery(source, new DeliveredMessage(offset + 1, 0, offset, 1, 0, new byte[] { 1 }, null, null)));
+        }
+
+        Assert.Null(reading.BeforeRecording);
+        Assert.Equal(2, subscription.Buffered);
+
+        // Half the threshold is left, so nothing may hold the socket: the consumer will take these two and then wait
+        // for deliveries that only a running read loop can bring.
+        Assert.Empty(reading.Holders);
+        await subscription.DisposeAsync();
+    }
+
     private static async Task PublishBacklogAsync(SinewClient client, string topic, int count)
     {
         var payload = new byte[1024];
@@ -97,5 +136,24 @@ public class FlowControlTests
         {
             await publisher.PublishBatchAsync([.. Enumerable.Range(start, Math.Min(500, count - start)).Select(_ => new OutgoingMessage(payload))]);
         }
+    }
+
+    /// <summary>A connection's pause bookkeeping that lets a consumer run between a pause being asked for and being
+    /// recorded, which on a busy machine the thread scheduler does now and then.</summary>
+    private sealed class ReadPauseWithConsumerInBetween : IReadPause
+    {
+        public Action? BeforeRecording { get; set; }
+
+        public HashSet<object> Holders { get; } = [];
+
+        public void PauseReading(object holder)
+        {
+            var consumer = BeforeRecording;
+            BeforeRecording = null;
+            consumer?.Invoke();
+            Holders.Add(holder);
+        }
+
+        public void ResumeReading(object holder) => Holders.Remove(holder);
     }
 }
