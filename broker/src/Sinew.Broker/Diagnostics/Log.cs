@@ -18,17 +18,20 @@ internal static partial class Log
     public static void LogPartitionTimerFailure(this ILogger logger, Exception exception, Partition partition) =>
         logger.PartitionTimerFailed(exception, partition.Index, partition.Queue.Name);
 
-    [LoggerMessage(1012, LogLevel.Warning, "Partition {Partition} of queue {Queue}: truncated a torn tail of {Bytes} byte(s) at log position {Lsn}, written after the last fsync and never confirmed")]
+    [LoggerMessage(1022, LogLevel.Warning, "Partition {Partition} of queue {Queue}: truncated a torn tail of {Bytes} byte(s) at log position {Lsn}, written after the last fsync and never confirmed")]
     public static partial void TornTailTruncated(this ILogger logger, uint partition, QueueName queue, long bytes, long lsn);
 
-    [LoggerMessage(1013, LogLevel.Warning, "Partition {Partition} of queue {Queue}: snapshot {Damaged} cannot be read; using {Used}")]
+    [LoggerMessage(1023, LogLevel.Warning, "Partition {Partition} of queue {Queue}: snapshot {Damaged} cannot be read; using {Used}")]
     public static partial void SnapshotUnreadable(this ILogger logger, uint partition, QueueName queue, string damaged, string used);
 
-    [LoggerMessage(1014, LogLevel.Error, "The data directory's disk has {Free} bytes free, under storage.min_free_bytes = {Floor}: publishing is refused until space is freed")]
+    [LoggerMessage(1024, LogLevel.Error, "The data directory's disk has {Free} bytes free, under storage.min_free_bytes = {Floor}: publishing is refused until space is freed")]
     public static partial void DiskLow(this ILogger logger, long free, long floor);
 
-    [LoggerMessage(1015, LogLevel.Warning, "The data directory's disk has {Free} bytes free again (floor {Floor}): publishing resumes")]
+    [LoggerMessage(1025, LogLevel.Warning, "The data directory's disk has {Free} bytes free again (floor {Floor}): publishing resumes")]
     public static partial void DiskRecovered(this ILogger logger, long free, long floor);
+
+    [LoggerMessage(1026, LogLevel.Warning, "Reading message {Offset} of partition {Partition} of queue {Queue} back from disk failed; it stays ready")]
+    public static partial void BodyReadFailed(this ILogger logger, Exception exception, long offset, uint partition, QueueName queue);
 
     [LoggerMessage(1003, LogLevel.Information, "Wrote snapshot of partition {Partition} of queue {Queue} at log position {Lsn}; deleted {Segments} segment(s)")]
     public static partial void SnapshotWritten(this ILogger logger, uint partition, QueueName queue, long lsn, int segments);
@@ -45,10 +48,10 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Error, "Flushing partition {Partition} of queue {Queue} failed")]
     public static partial void FlushFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
 
-    [LoggerMessage(1010, LogLevel.Error, "Partition {Partition} of queue {Queue} cannot write its log and takes no writes until a retry succeeds; nothing past its durable end was confirmed")]
+    [LoggerMessage(1020, LogLevel.Error, "Partition {Partition} of queue {Queue} cannot write its log and takes no writes until a retry succeeds; nothing past its durable end was confirmed")]
     public static partial void PartitionParked(this ILogger logger, Exception exception, uint partition, QueueName queue);
 
-    [LoggerMessage(1011, LogLevel.Warning, "Partition {Partition} of queue {Queue} can write its log again and serves as before")]
+    [LoggerMessage(1021, LogLevel.Warning, "Partition {Partition} of queue {Queue} can write its log again and serves as before")]
     public static partial void PartitionResumed(this ILogger logger, uint partition, QueueName queue);
 
     [LoggerMessage(1007, LogLevel.Information, "Indexed {Count} queue(s) in {DataDir}")]

@@ -406,6 +406,15 @@ internal sealed partial class Partition
                     QuarantineLocked($"message {entry.Offset} cannot be read back: {e.Message}");
                     break;
                 }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The disk could not be read this time (the bytes are not known to be damaged): the message
+                    // stays ready, with its credit given back, for the next dispatch.
+                    subscription.ReturnUnusedCredit();
+                    _ready.AddReturned(entry);
+                    _services.Logger.BodyReadFailed(e, entry.Offset, Index, Queue.Name);
+                    break;
+                }
 
                 var deliveryId = subscription.Target.NextDeliveryId();
                 entry.State = MessageState.Inflight;
