@@ -11,7 +11,7 @@ internal sealed partial class Session
     {
         var name = PublishValidator.QueueName(declare.Topic, declare.Group);
         var (slot, created) = _broker.Registry.Declare(name, declare);
-        var queue = slot.Queue;
+        var queue = _broker.Registry.Load(slot);
         var settings = queue.Settings;
         Send(new DeclareQueueOk(created, settings.Partitions, settings.DeadLetter.ToWire(), settings.MaxRetries, settings.DefaultTtlMs, settings.LeaseMs),
             requestId);

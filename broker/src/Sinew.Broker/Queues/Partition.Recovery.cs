@@ -308,7 +308,9 @@ internal sealed partial class Partition
     /// <summary>Flushes, snapshots and closes the log (graceful shutdown).</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        if (QuarantineReason is null && ParkedReason is null)
+        // A partition untouched since its last snapshot keeps it: that snapshot already records the log's end,
+        // and a broker with many idle queues stops without rewriting one file per partition.
+        if (QuarantineReason is null && ParkedReason is null && _log.AppendedEnd != Volatile.Read(ref _snapshotLsn))
         {
             try
             {
