@@ -46,4 +46,35 @@ public class DeliveryFrameTests
         Assert.Equal(messages, received);
         Assert.True(frames > 1, $"{frames} frame(s)");
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_consumer_that_stops_reading_is_sent_no_more_than_its_pending_limit_and_gets_the_rest_once_it_reads()
+    {
+        const int count = 1024;
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPendingDeliveryBytes = 1 << 20);
+        await using var publisher = await broker.ConnectAsync();
+        await publisher.DeclareAsync("backlog");
+        var payload = new byte[32 << 10];
+        for (var sent = 0; sent < count; sent += 16)
+        {
+            await publisher.CallAsync<PublishOk>(new PublishBatch("backlog", null, Enumerable.Range(0, 16).Select(_ => new PublishMessage(payload)).ToList()),
+                FrameFlags.Confirm);
+        }
+
+        await using var consumer = await broker.ConnectAsync();
+        await consumer.SubscribeAsync("backlog", prefetch: 65_535, ackMode: AckMode.Auto);
+        consumer.StopReading();
+
+        // 32 MiB are waiting; with 1 MiB allowed, most stay in the queue instead of in the broker's send buffers
+        // (socket buffers take a few MiB more).
+        await Task.Delay(1000);
+        var partition = broker.Host.Context.Registry.Slots.Single(s => s.Name.Topic == "backlog").Queue.Partitions[0];
+        Assert.True(partition.Stats.Ready > count / 2, $"{partition.Stats}");
+
+        consumer.ResumeReading();
+        for (var i = 0; i < count; i++)
+        {
+            await consumer.NextDeliveryAsync(TimeSpan.FromSeconds(20));
+        }
+    }
 }

@@ -81,6 +81,9 @@ public sealed class LimitOptions
     public int MaxConnections { get; set; } = 10_000;
 
     public int MaxSubscriptionsPerConnection { get; set; } = 4096;
+
+    /// <summary>Bytes of deliveries a connection may have queued but not yet written to its socket.</summary>
+    public long MaxPendingDeliveryBytes { get; set; } = 16L << 20;
 }
 
 public sealed class ConnectionOptions

@@ -82,6 +82,8 @@ public static class ConfigSchema
             o => o.Limits.MaxConnections, (o, v) => o.Limits.MaxConnections = (int)v),
         Integer("limits", "max_subscriptions_per_connection", "Most subscriptions one connection may hold.", 1, int.MaxValue,
             o => o.Limits.MaxSubscriptionsPerConnection, (o, v) => o.Limits.MaxSubscriptionsPerConnection = (int)v),
+        Bytes("limits", "max_pending_delivery_bytes", "Bytes of deliveries a connection may have waiting to be written to its socket. Past it, its subscriptions receive nothing more until the client reads what was sent, which bounds the memory a consumer that stops reading can hold (a single larger message is still sent).", 1 << 16, long.MaxValue,
+            o => o.Limits.MaxPendingDeliveryBytes, (o, v) => o.Limits.MaxPendingDeliveryBytes = v),
 
         Integer("connection", "heartbeat_ms", "Heartbeat interval offered to clients; a connection silent for three intervals is closed. 0 disables heartbeats.", 0, int.MaxValue,
             o => o.Connection.HeartbeatMs, (o, v) => o.Connection.HeartbeatMs = v),

@@ -27,6 +27,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private readonly CancellationTokenSource _closing = new();
     private Task? _writer;
     private long _nextDeliveryId;
+    private long _pendingDeliveryBytes;
     private ulong _nextSubscriptionId;
     private uint _nextServerRequestId;
     private long _lastReceivedMs;
@@ -280,6 +281,10 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
     public void ForgetDelivery(long deliveryId) => _deliveries.TryRemove(deliveryId, out _);
 
+    public bool HasDeliveryRoom => Interlocked.Read(ref _pendingDeliveryBytes) < _broker.Options.Limits.MaxPendingDeliveryBytes;
+
+    public void CountPendingDelivery(DeliveredMessage message) => Interlocked.Add(ref _pendingDeliveryBytes, EncodedSizeBound(message));
+
     public void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten)
     {
         // A dispatch can hold more than one frame may carry (large messages, or a large prefetch): cut it
@@ -288,31 +293,35 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         var limit = _broker.Options.Limits.MaxFrameBytes;
         var start = 0;
         long size = DeliverFrameOverhead;
+        long counted = 0;
         for (var i = 0; i < messages.Count; i++)
         {
             var next = EncodedSizeBound(messages[i]);
             if (i > start && size + next > limit)
             {
-                if (!SendDeliverFrame(subscriptionId, Slice(messages, start, i), null, null))
+                if (!SendDeliverFrame(subscriptionId, Slice(messages, start, i), counted, null, null))
                 {
                     return;
                 }
 
                 start = i;
                 size = DeliverFrameOverhead;
+                counted = 0;
             }
 
             size += next;
+            counted += next;
         }
 
-        SendDeliverFrame(subscriptionId, start == 0 ? messages : Slice(messages, start, messages.Count), messages, onWritten);
+        SendDeliverFrame(subscriptionId, start == 0 ? messages : Slice(messages, start, messages.Count), counted, messages, onWritten);
     }
 
-    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<DeliveredMessage> frame, IReadOnlyList<DeliveredMessage>? all, Action? onWritten)
+    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<DeliveredMessage> frame, long countedBytes,
+        IReadOnlyList<DeliveredMessage>? all, Action? onWritten)
     {
-        Action? afterWrite = onWritten is null
-            ? null
-            : () =>
+        void AfterWrite()
+        {
+            if (onWritten is not null)
             {
                 foreach (var message in all!)
                 {
@@ -320,9 +329,12 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                 }
 
                 onWritten();
-            };
+            }
 
-        if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: afterWrite))
+            ReleasePendingDeliveries(countedBytes);
+        }
+
+        if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: AfterWrite))
         {
             return false;
         }
@@ -335,6 +347,29 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Uncounts deliveries written to the socket; when that makes room again, every subscription of
+    /// the session is asked to deliver, since dispatch stopped for it while there was none.</summary>
+    private void ReleasePendingDeliveries(long bytes)
+    {
+        var limit = _broker.Options.Limits.MaxPendingDeliveryBytes;
+        var after = Interlocked.Add(ref _pendingDeliveryBytes, -bytes);
+        if (after + bytes < limit || after >= limit)
+        {
+            return;
+        }
+
+        List<ServerSubscription> subscriptions;
+        lock (_subscriptions)
+        {
+            subscriptions = [.. _subscriptions.Values];
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            subscription.KickPartitions();
+        }
     }
 
     private static DeliveredMessage[] Slice(IReadOnlyList<DeliveredMessage> messages, int from, int to)

@@ -375,7 +375,7 @@ internal sealed partial class Partition
             while (_ready.Count > 0 && consumersWithoutCredit < _consumers.Count)
             {
                 var subscription = _consumers[_nextConsumer++ % _consumers.Count];
-                if (!subscription.TryTakeCredit())
+                if (!subscription.Target.HasDeliveryRoom || !subscription.TryTakeCredit())
                 {
                     consumersWithoutCredit++;
                     continue;
@@ -436,8 +436,10 @@ internal sealed partial class Partition
                     batches[subscription] = batch = [];
                 }
 
-                batch.Add(new DeliveredMessage((ulong)deliveryId, Index, (ulong)entry.Offset, (uint)entry.DeliveryCount,
-                    (ulong)entry.PublishedAtMs, body.Payload, body.ContentType, body.Headers));
+                var delivered = new DeliveredMessage((ulong)deliveryId, Index, (ulong)entry.Offset, (uint)entry.DeliveryCount,
+                    (ulong)entry.PublishedAtMs, body.Payload, body.ContentType, body.Headers);
+                subscription.Target.CountPendingDelivery(delivered);
+                batch.Add(delivered);
             }
 
             if (batches is not null)

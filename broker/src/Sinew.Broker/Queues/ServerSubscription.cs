@@ -15,8 +15,16 @@ internal interface IDeliveryTarget
     /// <summary>Forgets a delivery that left the session another way (lease expiry).</summary>
     void ForgetDelivery(long deliveryId);
 
-    /// <summary>Sends one Deliver frame. For auto-ack subscriptions, <paramref name="onWritten"/> runs once the
-    /// frame has been written to the socket, which is when those deliveries count as settled.</summary>
+    /// <summary>Whether the session can take more deliveries now: what it has waiting to be written to its
+    /// socket is under its limit. A consumer that stops reading thus holds a bounded amount of memory.</summary>
+    bool HasDeliveryRoom { get; }
+
+    /// <summary>Counts a delivery about to be sent against that limit, until it is written.</summary>
+    void CountPendingDelivery(DeliveredMessage message);
+
+    /// <summary>Sends the deliveries, in frames within the negotiated frame size. For auto-ack subscriptions,
+    /// <paramref name="onWritten"/> runs once they have been written to the socket, which is when those
+    /// deliveries count as settled.</summary>
     void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten);
 }
 

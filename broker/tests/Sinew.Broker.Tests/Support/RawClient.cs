@@ -24,6 +24,7 @@ internal sealed class RawClient : IAsyncDisposable
     private readonly Task _readLoop;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private uint _nextRequestId;
+    private volatile TaskCompletionSource _readGate = Open();
 
     private RawClient(TcpClient tcp)
     {
@@ -174,6 +175,7 @@ internal sealed class RawClient : IAsyncDisposable
         {
             while (true)
             {
+                await _readGate.Task;
                 var result = await reader.ReadAsync();
                 var buffer = result.Buffer;
                 // Like a real client, refuse frames past the limit the broker announced.
@@ -231,8 +233,21 @@ internal sealed class RawClient : IAsyncDisposable
         _pushes.Writer.TryWrite(frame);
     }
 
+    /// <summary>Stops reading the socket (after the read under way), as a consumer that stopped reading would.</summary>
+    public void StopReading() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => _readGate.TrySetResult();
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        ResumeReading();
         _tcp.Dispose();
         await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _writeLock.Dispose();
