@@ -162,8 +162,7 @@ public class DurabilityTests
             Assert.Equal($"m{i}", Encoding.UTF8.GetString((await after.NextDeliveryAsync()).Payload.Span));
         }
 
-        using var http = new HttpClient { BaseAddress = broker.HttpBase };
-        Assert.True((await http.GetAsync("/readyz")).IsSuccessStatusCode);
+        await broker.AssertBecomesReadyAsync();
     }
 
     [Fact(Timeout = 60_000)]

@@ -64,6 +64,27 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public Task<RawClient> ConnectAsync() => RawClient.ConnectAsync(Endpoint);
 
+    /// <summary>Asserts that /readyz answers 200 within a bounded time: after a start the broker verifies its
+    /// partitions in the background and is ready once that is done.</summary>
+    public async Task AssertBecomesReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = HttpBase };
+        var body = "";
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var ready = await http.GetAsync("/readyz");
+            body = await ready.Content.ReadAsStringAsync();
+            if (ready.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/readyz stayed unready: {body}");
+            await Task.Delay(20);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
