@@ -788,7 +788,8 @@ def durations() -> dict[str, Any]:
         case("u64-max", 2**64 - 1, False, "The largest value the u64 can carry.")
 
     # The broker's answer to a heartbeat proposal, for a broker whose own interval is 10 s (or
-    # off), and whether a client may send the proposal at all.
+    # off): a proposal within 1 s..5 min as it is, any other its own interval. And whether a
+    # client may send the proposal at all.
     low, high = LIMITS["min_heartbeat_ms"], LIMITS["max_heartbeat_ms"]
     heartbeats = []
 
@@ -801,15 +802,16 @@ def durations() -> dict[str, Any]:
     proposal("absent", None, 10000, 10000, "No proposal: the broker's own interval.")
     proposal("absent-broker-off", None, 0, 0, "No proposal and a broker with heartbeats off: none.")
     proposal("zero", 0, 10000, 10000, "0 leaves the choice to the broker.")
-    proposal("one-ms", 1, 10000, low, "Below the minimum: clamped up to 1 s.")
-    proposal("below-min", low - 1, 10000, low, "One below the minimum: clamped up.")
+    proposal("one-ms", 1, 10000, 10000, "Below the minimum: the broker's own interval.")
+    proposal("below-min", low - 1, 10000, 10000, "One below the minimum: the broker's own interval.")
     proposal("min", low, 10000, low, "The minimum, 1 s.")
     proposal("in-range", 5000, 10000, 5000, "A proposal in range is taken as it is.")
     proposal("in-range-broker-off", 5000, 0, 5000, "A proposal in range is taken even when the broker's own interval is off.")
     proposal("max", high, 10000, high, "The maximum, 5 minutes.")
-    proposal("max-plus-one", high + 1, 10000, high, "One past the maximum: clamped down; a client does not send it.")
-    proposal("two-pow-63", 2**63, 10000, high, "2^63: clamped down.")
-    proposal("u64-max", 2**64 - 1, 10000, high, "The largest u64: clamped down.")
+    proposal("max-plus-one", high + 1, 10000, 10000, "One past the maximum: the broker's own interval; a client does not send it.")
+    proposal("two-pow-63", 2**63, 10000, 10000, "2^63: the broker's own interval.")
+    proposal("u64-max", 2**64 - 1, 10000, 10000, "The largest u64: the broker's own interval.")
+    proposal("u64-max-broker-off", 2**64 - 1, 0, 0, "The largest u64 to a broker with heartbeats off: none.")
 
     # The interval a client runs with, given HelloOk.heartbeat_ms.
     announced = []
@@ -824,7 +826,7 @@ def durations() -> dict[str, Any]:
 
     return {
         "schema": SCHEMA_ID,
-        "description": "The range of every duration a client sends, the broker's clamping of a heartbeat proposal and the client's reading of the heartbeat it is given.",
+        "description": "The range of every duration a client sends, the broker's answer to a heartbeat proposal and the client's reading of the heartbeat it is given.",
         "now_ms": str(DURATIONS_NOW_MS),
         "fields": fields,
         "durations": cases,

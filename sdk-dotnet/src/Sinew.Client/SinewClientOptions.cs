@@ -28,7 +28,8 @@ public sealed class SinewClientOptions
     public SinewCredentials? Credentials { get; set; }
 
     /// <summary>The heartbeat interval to propose, at most 5 minutes; the broker decides the interval both sides use,
-    /// clamping a proposal to 1 s to 5 min. When nothing has been sent for an interval a Ping goes out, and after
+    /// taking a proposal of 1 s to 5 min and answering any other with its own. When nothing has been sent for an
+    /// interval a Ping goes out, and after
     /// three intervals without any frame from the broker the connection is considered dead.
     /// <see cref="TimeSpan.Zero"/> leaves the interval to the broker (default: 10 s).</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,4 +1,4 @@
-// Duration ranges, the broker's heartbeat clamp and the client's reading of an announced heartbeat
+// Duration ranges, the broker's answer to a heartbeat proposal and the client's reading of an announced heartbeat
 // against wire-vectors/durations.json; saturating deadlines.
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -58,7 +58,7 @@ public class DurationVectorTests
 
     [Theory]
     [MemberData(nameof(HeartbeatIds))]
-    public void Heartbeat_proposal_is_clamped_as_the_vector_says(string id)
+    public void Heartbeat_proposal_is_answered_as_the_vector_says(string id)
     {
         var c = Case("heartbeats", id);
         Assert.Equal(U64(c["negotiated"]), HeartbeatOutcome(c));

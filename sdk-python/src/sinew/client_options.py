@@ -30,7 +30,8 @@ class SinewClientOptions:
     """Credentials for a broker that requires them (default: none)."""
     heartbeat: Duration | None = 10.0
     """Preferred heartbeat interval, at most 5 minutes (default: 10 s); the broker decides
-    the interval used, clamping a proposal to 1 s to 5 min. 0 and None leave the choice to
+    the interval used, taking a proposal of 1 s to 5 min and answering any other with its
+    own. 0 and None leave the choice to
     the broker. The connection is declared dead after three intervals without a frame from
     the broker."""
     connect_timeout: Duration = 10.0

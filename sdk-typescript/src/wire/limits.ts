@@ -37,7 +37,7 @@ export const ProtocolLimits = Object.freeze({
   minLeaseMs: 100,
   /** Longest lease of a queue or a lease extension, in milliseconds: 12 hours. */
   maxLeaseMs: 43_200_000,
-  /** Shortest heartbeat a broker agrees to; shorter proposals are clamped up. */
+  /** Shortest heartbeat proposal a broker takes; it answers a shorter one with its own interval. */
   minHeartbeatMs: 1000,
   /** Longest heartbeat, 5 minutes: a client proposes no more, and uses no more whatever a broker announces. */
   maxHeartbeatMs: 300_000,

@@ -80,7 +80,7 @@ public static class ConfigSchema
         Integer("limits", "max_subscriptions_per_connection", "Most subscriptions one connection may hold.", 1, int.MaxValue,
             o => o.Limits.MaxSubscriptionsPerConnection, (o, v) => o.Limits.MaxSubscriptionsPerConnection = (int)v),
 
-        Integer("connection", "heartbeat_ms", "Heartbeat interval used with clients that propose none, at most 5 min (a client's proposal is clamped to 1 s..5 min); a connection silent for three intervals is closed. 0 disables heartbeats.", 0, (long)DurationLimits.MaxHeartbeatMs,
+        Integer("connection", "heartbeat_ms", "Heartbeat interval used with clients that propose none, at most 5 min (a client's proposal of 1 s..5 min is used instead); a connection silent for three intervals is closed. 0 disables heartbeats.", 0, (long)DurationLimits.MaxHeartbeatMs,
             o => o.Connection.HeartbeatMs, (o, v) => o.Connection.HeartbeatMs = v),
         Integer("connection", "handshake_timeout_ms", "Time a new connection has to complete its Hello.", 100, int.MaxValue,
             o => o.Connection.HandshakeTimeoutMs, (o, v) => o.Connection.HandshakeTimeoutMs = v),

@@ -43,8 +43,8 @@ internal sealed partial class Session
             return false;
         }
 
-        // A proposal is clamped into 1 s..5 min, never refused: it is a preference, and a refused Hello would cost
-        // the client its connection. None, or 0, leaves the broker's own interval.
+        // A proposal of 1 s..5 min is taken as it is; any other, 2^64-1 included, gets the broker's own interval. It is
+        // never refused: it is a preference, and a refused Hello would cost the client its connection.
         _heartbeatMs = (long)DurationRules.NegotiateHeartbeat(hello.HeartbeatMs, (ulong)Math.Max(0, _broker.Options.Connection.HeartbeatMs));
         _handshakeDone = true;
         var limits = _broker.Options.Limits;

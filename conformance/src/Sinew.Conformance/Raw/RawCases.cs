@@ -246,16 +246,28 @@ internal static class RawCases
                 Expect<Ok>(await c.RequestAsync(new Unsubscribe(subscribed.SubscriptionId)));
             }),
 
-        new("raw/heartbeat-proposal-is-clamped", "A heartbeat proposal outside 1 s to 5 min is clamped, not refused",
-            "Hello proposing 2^64-1 ms gets HelloOk with 300000; proposing 1 ms gets 1000.", "4.4", ["Hello", "HelloOk"], [],
+        new("raw/heartbeat-proposal-is-bounded", "A heartbeat proposal outside 1 s to 5 min gets the broker's own interval, not an error",
+            "Hello proposing 1 ms or 2^64-1 ms is answered with the interval a Hello without a proposal gets; 5 min is taken as it is.",
+            "4.4", ["Hello", "HelloOk"], [],
             async ctx =>
             {
-                foreach (var (proposed, expected) in new[] { (ulong.MaxValue, DurationLimits.MaxHeartbeatMs), (1UL, DurationLimits.MinHeartbeatMs) })
+                async Task<ulong> AnswerAsync(ulong? proposed)
                 {
                     await using var c = await ctx.ConnectAsync(handshake: false);
-                    var welcome = Expect<HelloOk>(await c.RequestAsync(new Hello(1, 1, "sinew-conformance", "1", ctx.Environment.Credentials, HeartbeatMs: proposed)));
-                    Require(welcome.HeartbeatMs == expected, $"a proposal of {proposed} ms was answered with {welcome.HeartbeatMs} ms, not {expected}");
+                    var hello = new Hello(1, 1, "sinew-conformance", "1", ctx.Environment.Credentials, HeartbeatMs: proposed);
+                    return Expect<HelloOk>(await c.RequestAsync(hello)).HeartbeatMs;
                 }
+
+                var own = await AnswerAsync(null);
+                Require(own <= DurationLimits.MaxHeartbeatMs, $"the broker's own interval is {own} ms, over the 5-minute maximum");
+                foreach (var proposed in new[] { 1UL, ulong.MaxValue })
+                {
+                    var answer = await AnswerAsync(proposed);
+                    Require(answer == own, $"a proposal of {proposed} ms was answered with {answer} ms, not the broker's own {own} ms");
+                }
+
+                var longest = await AnswerAsync(DurationLimits.MaxHeartbeatMs);
+                Require(longest == DurationLimits.MaxHeartbeatMs, $"a proposal of 5 minutes was answered with {longest} ms");
             }),
 
         new("raw/stream-ops-are-answered", "Stream ops are answered (served, or refused with an error) without closing the connection",

@@ -1,4 +1,4 @@
-// The range of every duration a client sends, the heartbeat clamp and overflow-proof deadlines
+// The range of every duration a client sends, the bounds of the heartbeat and overflow-proof deadlines
 // (specification sections 4.4, 7.4 and 7.5).
 namespace Sinew.Protocol.Timing;
 
@@ -41,10 +41,11 @@ public static class DurationLimits
     /// <summary>Longest lease, of a queue or a lease extension: 12 hours.</summary>
     public const ulong MaxLeaseMs = 43_200_000;
 
-    /// <summary>Shortest heartbeat the broker agrees to: 1 s. Shorter proposals are clamped up.</summary>
+    /// <summary>Shortest heartbeat proposal the broker takes: 1 s. It answers a shorter one with its own interval.</summary>
     public const ulong MinHeartbeatMs = 1000;
 
-    /// <summary>Longest heartbeat: 5 minutes. Longer proposals are clamped down.</summary>
+    /// <summary>Longest heartbeat: 5 minutes. The broker answers a longer proposal with its own interval, and a
+    /// client runs with at most this whatever a broker announces.</summary>
     public const ulong MaxHeartbeatMs = 300_000;
 
     /// <summary>Longest retention age of a stream: 3650 days.</summary>
@@ -138,16 +139,13 @@ public static class DurationRules
     /// <summary>A unix-millisecond time from the wire as a signed deadline, saturating at <see cref="long.MaxValue"/>.</summary>
     public static long Time(ulong unixMs) => unixMs > long.MaxValue ? long.MaxValue : (long)unixMs;
 
-    /// <summary>The heartbeat a broker answers a proposal with (specification section 4.4): a proposal is
-    /// clamped into <see cref="DurationLimits.MinHeartbeatMs"/>..<see cref="DurationLimits.MaxHeartbeatMs"/>;
-    /// none, or 0, leaves the broker's own interval.</summary>
+    /// <summary>The heartbeat a broker answers a proposal with (specification section 4.4): a proposal of
+    /// <see cref="DurationLimits.MinHeartbeatMs"/>..<see cref="DurationLimits.MaxHeartbeatMs"/> as it is; none, 0
+    /// or any other value, the broker's own interval.</summary>
     /// <param name="proposedMs">Hello.heartbeat_ms, or null when absent.</param>
     /// <param name="brokerIntervalMs">The broker's own interval (0 for none).</param>
-    public static ulong NegotiateHeartbeat(ulong? proposedMs, ulong brokerIntervalMs) => proposedMs switch
-    {
-        null or 0 => brokerIntervalMs,
-        { } proposed => Math.Clamp(proposed, DurationLimits.MinHeartbeatMs, DurationLimits.MaxHeartbeatMs),
-    };
+    public static ulong NegotiateHeartbeat(ulong? proposedMs, ulong brokerIntervalMs) =>
+        proposedMs is { } proposed and >= DurationLimits.MinHeartbeatMs and <= DurationLimits.MaxHeartbeatMs ? proposed : brokerIntervalMs;
 
     /// <summary>The heartbeat a client runs with when a broker announces <paramref name="announcedMs"/>: at most
     /// <see cref="DurationLimits.MaxHeartbeatMs"/>.</summary>

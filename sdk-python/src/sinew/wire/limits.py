@@ -68,7 +68,7 @@ MAX_LEASE_MS = 43_200_000
 """Longest lease of a queue or a lease extension: 12 hours."""
 
 MIN_HEARTBEAT_MS = 1000
-"""Shortest heartbeat a broker agrees to; shorter proposals are clamped up."""
+"""Shortest heartbeat proposal a broker takes; it answers a shorter one with its own interval."""
 
 MAX_HEARTBEAT_MS = 300_000
 """Longest heartbeat, 5 minutes: a client proposes no more, and uses no more whatever a broker
