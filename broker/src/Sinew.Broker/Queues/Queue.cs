@@ -66,8 +66,8 @@ internal sealed class Queue
     {
         var partition = Partitions[PartitionFor(message)];
         // Saturating: a value past the signed range would otherwise wrap to a time in the past, delivering
-        // or expiring the message at once. The session refuses such values; a queue's stored default TTL is
-        // the one input that did not come through that check.
+        // or expiring the message at once. The session refuses such values, but a queue's default TTL may come
+        // from a queue file written before declares were held to the ranges.
         long notBefore = message.NotBeforeMs is { } at ? DurationRules.Time(at)
             : message.DelayMs is { } delay and > 0 ? DurationRules.Deadline(nowMs, delay)
             : 0;
