@@ -145,6 +145,12 @@ def name_vectors() -> JsonObject:
     return loaded
 
 
+@cache
+def duration_vectors() -> JsonObject:
+    loaded: JsonObject = _load_json(wire_vectors_dir() / "durations.json")
+    return loaded
+
+
 # Byte templates
 
 
@@ -453,6 +459,8 @@ class VectorTally:
     names: int = 0
     header_keys: int = 0
     groups: int = 0
+    durations: int = 0
+    heartbeats: int = 0
     deselected_tests: int = 0
     """Tests left out by -k, -m or --lf; the run-everything guard only judges full runs."""
 
@@ -463,6 +471,7 @@ class VectorTally:
             f"negative={len(self.negative_passed)} mutations={self.mutations} "
             f"partitioning={self.partitioning} names={self.names} "
             f"header_keys={self.header_keys} groups={self.groups} "
+            f"durations={self.durations} heartbeats={self.heartbeats} "
             f"ops={len(self.ops_passed)}/{total_ops}"
         )
 

@@ -2,6 +2,7 @@
 // rules, and numeric options in range. Each failure is an InvalidArgumentError naming the
 // argument and saying how to fix it.
 
+import { DURATION_RANGES, type DurationField } from "./durations.js";
 import { InvalidArgumentError } from "./errors/invalid-argument-error.js";
 import { normaliseGroup, validateName, type NameProblem } from "./naming.js";
 import { ProtocolLimits } from "./wire/limits.js";
@@ -59,6 +60,38 @@ export function checkInteger(argument: string, value: unknown, min: number, max:
     // Not an integer at all is the wrong type; an integer outside the range is out of range.
     const reason = Number.isInteger(value) ? "out_of_range" : "wrong_type";
     throw new InvalidArgumentError(argument, `${argument} must be an integer ${range}, got ${String(value)}`, { reason });
+  }
+  return value;
+}
+
+/**
+ * Checks a duration in milliseconds against the range of the wire field it is sent in
+ * (protocol section 7.4), for example 1 to 315 360 000 000 for a TTL.
+ *
+ * @throws InvalidArgumentError when it is not an integer in that range
+ */
+export function checkDurationMs(argument: string, value: unknown, field: DurationField): number {
+  const { min, max } = DURATION_RANGES[field];
+  return checkInteger(argument, value, min, max);
+}
+
+/**
+ * Checks a not-before time: a valid `Date`, not before 1970, and no further ahead of this
+ * machine's clock than the longest delay (3650 days, protocol section 7.4).
+ *
+ * @throws InvalidArgumentError when it is not such a `Date`
+ */
+export function checkNotBefore(argument: string, value: unknown, field: DurationField): Date {
+  if (!(value instanceof Date)) throw new InvalidArgumentError(argument, `${argument} must be a Date`, { reason: "wrong_type" });
+  const time = value.getTime();
+  if (Number.isNaN(time) || time < 0) {
+    throw new InvalidArgumentError(argument, `${argument} must be a valid Date after 1970-01-01`, { reason: "out_of_range" });
+  }
+  const { max } = DURATION_RANGES[field];
+  if (time > Date.now() + max) {
+    throw new InvalidArgumentError(argument, `${argument} (${value.toISOString()}) is more than ${max / 86_400_000} days ahead, the longest delay the protocol allows`, {
+      reason: "out_of_range",
+    });
   }
   return value;
 }

@@ -91,10 +91,39 @@ describe("argument errors", () => {
     expect(await refusal(() => second.extendLease(0))).toEqual(["byMs", "out_of_range"]);
   }, ENGINE_TIMEOUT_MS);
 
+  it("refuses durations past the protocol ranges with the shared reasons", async () => {
+    const { broker, client } = await smallBroker();
+    const tooLong = 3650 * 86_400_000 + 1;
+    const overTwelveHours = 12 * 3_600_000 + 1;
+    expect(await refusal(() => OutgoingMessage.text("x", { ttlMs: tooLong }))).toEqual(["ttlMs", "out_of_range"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { ttlMs: 2 ** 64 }))).toEqual(["ttlMs", "out_of_range"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { delayMs: tooLong }))).toEqual(["delayMs", "out_of_range"]);
+    expect(await refusal(() => OutgoingMessage.text("x", { notBefore: new Date(Date.now() + 3651 * 86_400_000) }))).toEqual([
+      "notBefore",
+      "out_of_range",
+    ]);
+    expect(await refusal(() => client.createPublisher("orders", { ttlMs: tooLong }))).toEqual(["ttlMs", "out_of_range"]);
+    expect(await refusal(() => client.createReliablePublisher("orders", { delayMs: tooLong }))).toEqual(["delayMs", "out_of_range"]);
+    expect(await refusal(() => client.declareQueue("other", { defaultTtlMs: tooLong }))).toEqual(["defaultTtlMs", "out_of_range"]);
+    expect(await refusal(() => client.declareQueue("other", { leaseMs: overTwelveHours }))).toEqual(["leaseMs", "out_of_range"]);
+    expect(await refusal(() => client.declareQueue("other", { leaseMs: 99 }))).toEqual(["leaseMs", "out_of_range"]);
+    expect(broker.framesOf("DeclareQueue").filter((frame) => frame.message.topic === "other")).toHaveLength(0);
+
+    broker.store("orders", [{ payload: "a", partition: 0 }]);
+    const subscription = await client.subscribe("orders");
+    const delivery = await subscription.receive();
+    if (delivery === undefined) throw new Error("no delivery");
+    expect(await refusal(() => delivery.retryAfter(tooLong))).toEqual(["delayMs", "out_of_range"]);
+    expect(await refusal(() => delivery.extendLease(overTwelveHours))).toEqual(["byMs", "out_of_range"]);
+    expect(broker.framesOf("Nack")).toHaveLength(0);
+    expect(broker.framesOf("ExtendLease")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+
   it("refuses client options with the shared reasons", async () => {
     expect(await refusal(() => resolveClientOptions({ endpoints: ["broker:99999"] }))).toEqual(["endpoints", "invalid_endpoint"]);
     expect(await refusal(() => resolveClientOptions({ endpoints: [] }))).toEqual(["endpoints", "empty"]);
     expect(await refusal(() => resolveClientOptions({ requestTimeoutMs: 0 }))).toEqual(["requestTimeoutMs", "out_of_range"]);
+    expect(await refusal(() => resolveClientOptions({ heartbeatMs: 300_001 }))).toEqual(["heartbeatMs", "out_of_range"]);
     expect(await refusal(() => resolveClientOptions({ reconnect: { initialDelayMs: 1000, maxDelayMs: 500 } }))).toEqual([
       "reconnect.maxDelayMs",
       "out_of_range",

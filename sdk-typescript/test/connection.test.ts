@@ -200,6 +200,14 @@ describe("heartbeats", () => {
     expect(client.serverInfo?.heartbeatMs).toBe(0);
   }, ENGINE_TIMEOUT_MS);
 
+  it("runs with a 5-minute heartbeat when the broker announces a longer one", async () => {
+    for (const announced of [300_001, 2 ** 63]) {
+      const { client } = await brokerAndClient({}, { heartbeatMs: () => announced });
+      expect(client.serverInfo?.heartbeatMs).toBe(300_000);
+      await client.close();
+    }
+  }, ENGINE_TIMEOUT_MS);
+
   it("declares the connection dead after three silent intervals, failing what was in flight", async () => {
     const collected = errorCollector();
     const { broker, client } = await brokerAndClient({ heartbeatMs: 40, requestTimeoutMs: 60_000, onError: collected.onError });

@@ -1,10 +1,15 @@
 // Runs every shared wire vector against the codec: positive frames (encode, decode, re-encode),
 // negative frames (the decode error kind), the streaming reader, byte-flip mutations,
-// partitioning and name rules, then guards that nothing was skipped and prints a summary.
+// partitioning, name rules and duration ranges, then guards that nothing was skipped and prints
+// a summary.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkDurationMs } from "../src/argument-checks.js";
+import { resolveClientOptions } from "../src/client/resolved-options.js";
+import { DURATION_RANGES, heartbeatInUse, isDurationInRange, type DurationField } from "../src/durations.js";
+import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { normaliseGroup, validateHeaderKey, validateName } from "../src/naming.js";
 import { fnv1a64, partitionForKey } from "../src/routing/fnv1a.js";
 import { decodeFrame, type Frame } from "../src/wire/codec.js";
@@ -15,6 +20,7 @@ import { fromHex, seededRandom } from "./support/bytes.js";
 import { checkPositiveVector, compareDecodedFrame, prepareVector, type PreparedVector } from "./support/positive-check.js";
 import {
   isPositive,
+  loadDurations,
   loadFrameFiles,
   loadNames,
   loadPartitioning,
@@ -35,6 +41,7 @@ const registry = loadRegistry(directory);
 const frameFiles = loadFrameFiles(directory);
 const partitioning = loadPartitioning(directory);
 const names = loadNames(directory);
+const durations = loadDurations(directory);
 
 const positives: PreparedVector[] = frameFiles.flatMap((file) =>
   file.vectors.filter(isPositive).map((vector) => prepareVector(vector, file.max_frame_bytes)),
@@ -54,6 +61,8 @@ const counts = {
   names: 0,
   headerKeys: 0,
   groups: 0,
+  durations: 0,
+  heartbeats: 0,
 };
 
 // The build collects one summary line per language: printed here, and also written to
@@ -63,6 +72,7 @@ afterAll(() => {
     `wire-vectors typescript: positive=${counts.positive} non_canonical=${counts.nonCanonical} ` +
     `negative=${counts.negative} mutations=${counts.mutations} partitioning=${counts.partitioning} ` +
     `names=${counts.names} header_keys=${counts.headerKeys} groups=${counts.groups} ` +
+    `durations=${counts.durations} heartbeats=${counts.heartbeats} ` +
     `ops=${coveredOps.size}/${registry.ops.length}`;
   console.log(summary);
   const summaryDirectory = process.env["SINEW_TEST_SUMMARY_DIR"];
@@ -289,6 +299,57 @@ describe("name vectors", () => {
   }
 });
 
+describe("duration vectors", () => {
+  const nowMs = Number(durations.now_ms);
+
+  it("every duration field has the vector's range", () => {
+    expect(durations.fields.map((entry) => entry.field).sort()).toEqual(Object.keys(DURATION_RANGES).sort());
+    for (const entry of durations.fields) {
+      const range = DURATION_RANGES[entry.field as DurationField];
+      expect(range.max, entry.field).toBe(Number(entry.max));
+      expect(range.max, entry.field).toBe(registry.limits[entry.max_limit]);
+      expect(range.fromNow, entry.field).toBe(entry.from_now);
+      if (!entry.from_now) expect(range.min, entry.field).toBe(Number(entry.min));
+    }
+  }, TIMEOUT_MS);
+
+  for (const entry of durations.durations) {
+    it(`${entry.id} is ${entry.valid ? "accepted" : `refused as ${entry.reason}`}`, () => {
+      executed.add(entry.id);
+      counts.durations++;
+      const field = entry.field as DurationField;
+      expect(isDurationInRange(field, BigInt(entry.value), nowMs)).toBe(entry.valid);
+      expect(entry.reason).toBe(entry.valid ? null : "out_of_range");
+      // A duration (not a time) the client takes as a number is checked by the same range; a
+      // value past 2^53 cannot be given as an exact number, and is refused all the same.
+      if (!DURATION_RANGES[field].fromNow) {
+        const check = () => checkDurationMs("value", Number(entry.value), field);
+        if (entry.valid) expect(check()).toBe(Number(entry.value));
+        else expect(check).toThrow(InvalidArgumentError);
+      }
+    }, TIMEOUT_MS);
+  }
+
+  for (const entry of durations.heartbeats) {
+    it(`${entry.id}: a client ${entry.sendable ? "may" : "may not"} propose it`, () => {
+      executed.add(entry.id);
+      counts.heartbeats++;
+      if (entry.proposed === null) return;
+      const resolve = () => resolveClientOptions({ heartbeatMs: Number(entry.proposed) });
+      if (entry.sendable) expect(resolve().heartbeatMs).toBe(Number(entry.proposed));
+      else expect(resolve).toThrow(InvalidArgumentError);
+    }, TIMEOUT_MS);
+  }
+
+  for (const entry of durations.hello_ok_heartbeats) {
+    it(`${entry.id}: the client runs with ${entry.used} ms`, () => {
+      executed.add(entry.id);
+      counts.heartbeats++;
+      expect(heartbeatInUse(BigInt(entry.announced))).toBe(Number(entry.used));
+    }, TIMEOUT_MS);
+  }
+});
+
 describe("vector coverage", () => {
   for (const file of frameFiles) {
     it(`frames/${file.fileName} holds as many vectors as its count says`, () => {
@@ -303,6 +364,9 @@ describe("vector coverage", () => {
       ...names.names.map((entry) => entry.id),
       ...names.header_keys.map((entry) => entry.id),
       ...names.groups.map((entry) => entry.id),
+      ...durations.durations.map((entry) => entry.id),
+      ...durations.heartbeats.map((entry) => entry.id),
+      ...durations.hello_ok_heartbeats.map((entry) => entry.id),
     ];
     expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
   }, TIMEOUT_MS);
@@ -314,6 +378,9 @@ describe("vector coverage", () => {
       ...names.names.map((entry) => entry.id),
       ...names.header_keys.map((entry) => entry.id),
       ...names.groups.map((entry) => entry.id),
+      ...durations.durations.map((entry) => entry.id),
+      ...durations.heartbeats.map((entry) => entry.id),
+      ...durations.hello_ok_heartbeats.map((entry) => entry.id),
     ];
     expect(all.filter((id) => !executed.has(id))).toEqual([]);
   }, TIMEOUT_MS);

@@ -33,6 +33,7 @@ ENC = ReferenceEncoder(PROTOCOL)
 OPCODE = {op["name"]: op["opcode"] for op in PROTOCOL["ops"]}
 MAX_FRAME = PROTOCOL["limits"]["default_max_frame_bytes"]
 U64_MAX = str(2**64 - 1)
+LIMITS = PROTOCOL["limits"]
 SCHEMA_ID = "sinew-wire-vectors/1"
 
 
@@ -140,6 +141,10 @@ def connection() -> list[dict[str, Any]]:
             "Hello", {"min_version": 1, "max_version": 1, "client_name": "客户端-ünïcode-🚀", "client_version": "1.0.0-β",
                       "auth": {"mechanism": "token", "identity": "", "secret": "tkn_ÄÖÜ"}, "resume_token": None,
                       "heartbeat_ms": None}, request_id=1, tags=["Unicode"]),
+        pos("hello/max-heartbeat", "The longest heartbeat a client may propose, 5 minutes (max_heartbeat_ms).",
+            "Hello", {"min_version": 1, "max_version": 1, "client_name": "sinew-typescript", "client_version": "0.1.0",
+                      "auth": None, "resume_token": None, "heartbeat_ms": str(LIMITS["max_heartbeat_ms"])},
+            request_id=1, tags=["LimitBoundary"]),
         pos("hello-ok/new-session", "The broker accepts version 1 and starts a fresh session with the default limits.",
             "HelloOk", {"version": 1, "server_id": "broker-7f3a", "server_version": "0.1.0",
                         "session_id": "0d4c2a6e-9b1f-4f7e-8a55-3c2e1b0a9f10", "resume_token": token,
@@ -207,6 +212,10 @@ def queues() -> list[dict[str, Any]]:
                              "dead_letter": {"kind": "queue", "topic": "orders-dead", "group": "billing"},
                              "max_retries": 5, "default_ttl_ms": "3600000", "lease_ms": "30000"},
             request_id=2, tags=["OptionalPresent"]),
+        pos("declare-queue/max-durations", "The longest default TTL (3650 days, max_ttl_ms) and lease (12 hours, max_lease_ms) a queue may be declared with; the TTL needs a uint64.",
+            "DeclareQueue", {"topic": "archive", "group": None, "partitions": None, "dead_letter": None,
+                             "max_retries": None, "default_ttl_ms": str(LIMITS["max_ttl_ms"]),
+                             "lease_ms": str(LIMITS["max_lease_ms"])}, request_id=2, tags=["LimitBoundary"]),
         pos("declare-queue/unicode-names", "Topic and group with non-ASCII letters, which the name rules allow.",
             "DeclareQueue", {"topic": "заказы.создано", "group": "région-éu", "partitions": 1,
                              "dead_letter": {"kind": "global", "topic": None, "group": None},
@@ -254,6 +263,11 @@ def queues() -> list[dict[str, Any]]:
             "Publish", {"topic": "reminders", "group": None,
                         "message": message("72656d696e64", not_before_ms="1767225660000"),
                         "routing_version": None}, request_id=16, flags=1),
+        pos("publish/max-durations", "The longest delay (max_delay_ms) and TTL (max_ttl_ms), both 3650 days: accepted, and the TTL counts from receipt, not from the end of the delay.",
+            "Publish", {"topic": "reminders", "group": None,
+                        "message": message("796561726c79", delay_ms=str(LIMITS["max_delay_ms"]),
+                                           ttl_ms=str(LIMITS["max_ttl_ms"])),
+                        "routing_version": None}, request_id=17, flags=1, tags=["LimitBoundary"]),
         pos("publish-batch/three-messages", "Three messages to one queue in one frame: a keyed one, a delayed one and an expiring one.",
             "PublishBatch", {"topic": "orders", "group": None,
                              "messages": [message("6131", partition_key="6b2d31"),
@@ -319,9 +333,16 @@ def queues() -> list[dict[str, Any]]:
                                 "delay_ms": None, "reason": None},
                                {"delivery_id": "14", "requeue": True, "not_before_ms": None, "delay_ms": "1500",
                                 "reason": "downstream busy"}]}, request_id=43),
+        pos("nack/max-delay", "A delayed retry by the longest delay, 3650 days (max_delay_ms).",
+            "Nack", {"items": [{"delivery_id": "15", "requeue": True, "not_before_ms": None,
+                                "delay_ms": str(LIMITS["max_delay_ms"]), "reason": None}]},
+            request_id=45, tags=["LimitBoundary"]),
         pos("extend-lease/basic", "Keeping two deliveries: one by the queue's lease length, one by 2 minutes.",
             "ExtendLease", {"items": [{"delivery_id": "20", "extend_ms": None},
                                       {"delivery_id": "21", "extend_ms": "120000"}]}, request_id=44),
+        pos("extend-lease/max-extension", "The longest lease extension, 12 hours (max_lease_ms).",
+            "ExtendLease", {"items": [{"delivery_id": "22", "extend_ms": str(LIMITS["max_lease_ms"])}]},
+            request_id=46, tags=["LimitBoundary"]),
         pos("settle-ok/all-settled", "Every item in the settlement succeeded.", "SettleOk", {"failures": []},
             request_id=40),
         pos("settle-ok/with-failures", "Two items failed: one stale (lease expired), one unknown.",
@@ -342,6 +363,11 @@ def streams() -> list[dict[str, Any]]:
             "DeclareStream", {"topic": "clicks", "group": "web", "partitions": 8, "durability": "durable",
                               "retention": {"max_age_ms": "604800000", "max_bytes": "10737418240", "max_records": None}},
             request_id=51, tags=["OptionalPresent"]),
+        pos("declare-stream/max-retention-age", "The longest retention age a stream may be declared with, 3650 days (max_retention_age_ms).",
+            "DeclareStream", {"topic": "ledger", "group": None, "partitions": None, "durability": None,
+                              "retention": {"max_age_ms": str(LIMITS["max_retention_age_ms"]), "max_bytes": None,
+                                            "max_records": None}},
+            request_id=52, tags=["LimitBoundary"]),
         pos("declare-stream-ok/basic", "The effective stream settings.",
             "DeclareStreamOk", {"created": True, "partitions": 8, "durability": "speculative",
                                 "retention": {"max_age_ms": None, "max_bytes": None, "max_records": "1000000"}},
@@ -688,6 +714,128 @@ def names() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------
+# Duration ranges (specification sections 4.4, 7.4 and 7.5)
+# ---------------------------------------------------------------------------------------
+# The receiver's clock in the not-before cases: a not_before_ms is a time, checked against
+# now + max_delay_ms, so its cases are given relative to this reading.
+DURATIONS_NOW_MS = 1767225600000  # 2026-01-01T00:00:00Z
+
+# Each duration field a client sends: where it lives in the registry, the path a broker names in
+# its `invalid` error, and its range. `from_now` marks a time whose range is relative to the clock.
+DURATION_FIELDS: list[dict[str, Any]] = [
+    {"field": "PublishMessage.ttl_ms", "error_field": "ttl_ms", "min": 1, "max": "max_ttl_ms"},
+    {"field": "PublishMessage.delay_ms", "error_field": "delay_ms", "min": 0, "max": "max_delay_ms"},
+    {"field": "PublishMessage.not_before_ms", "error_field": "not_before_ms", "min": 0, "max": "max_delay_ms",
+     "from_now": True},
+    {"field": "DeclareQueue.default_ttl_ms", "error_field": "default_ttl_ms", "min": 1, "max": "max_ttl_ms"},
+    {"field": "DeclareQueue.lease_ms", "error_field": "lease_ms", "min": "min_lease_ms", "max": "max_lease_ms"},
+    {"field": "NackItem.delay_ms", "error_field": "items.delay_ms", "min": 0, "max": "max_delay_ms"},
+    {"field": "NackItem.not_before_ms", "error_field": "items.not_before_ms", "min": 0, "max": "max_delay_ms",
+     "from_now": True},
+    {"field": "LeaseExtension.extend_ms", "error_field": "items.extend_ms", "min": 1, "max": "max_lease_ms"},
+    {"field": "Retention.max_age_ms", "error_field": "retention.max_age_ms", "min": 1, "max": "max_retention_age_ms"},
+]
+
+
+def _limit(value: int | str) -> int:
+    return value if isinstance(value, int) else LIMITS[value]
+
+
+def _registry_type(path: str) -> str:
+    owner, name = path.split(".")
+    fields = PROTOCOL["records"].get(owner) or next(op["fields"] for op in PROTOCOL["ops"] if op["name"] == owner)
+    return next(f["type"] for f in fields if f["name"] == name)
+
+
+def durations() -> dict[str, Any]:
+    fields = []
+    cases = []
+    for spec in DURATION_FIELDS:
+        assert _registry_type(spec["field"]) == "u64", spec["field"]
+        low, high = _limit(spec["min"]), _limit(spec["max"])
+        from_now = spec.get("from_now", False)
+        fields.append({
+            "field": spec["field"], "error_field": spec["error_field"],
+            "min": str(low), "max": str(high),
+            "min_limit": spec["min"] if isinstance(spec["min"], str) else None,
+            "max_limit": spec["max"],
+            "from_now": from_now,
+        })
+        owner, name = spec["field"].split(".")
+        stem = "".join(f"-{c.lower()}" if c.isupper() else c for c in owner).lstrip("-") + "/" + name.replace("_", "-")
+        base = DURATIONS_NOW_MS if from_now else 0
+        what = "now + " if from_now else ""
+
+        def case(suffix: str, value: int, valid: bool, comment: str) -> None:
+            assert 0 <= value < 2**64
+            expected = from_now and value <= base + high or not from_now and low <= value <= high
+            assert expected == valid, (spec["field"], suffix)
+            cases.append({"id": f"{stem}/{suffix}", "field": spec["field"], "value": str(value), "valid": valid,
+                          "reason": None if valid else "out_of_range", "comment": comment})
+
+        if from_now:
+            case("past", 0, True, "A time in the past (the epoch) means at once.")
+            case("now", base, True, "The receiver's own clock reading.")
+        elif low > 0:
+            case("below-min", low - 1, False, f"One below the minimum of {low} ms.")
+            case("min", low, True, f"The minimum, {low} ms.")
+        else:
+            case("zero", 0, True, "No delay at all.")
+        case("max", base + high, True, f"The largest allowed: {what}{spec['max']} ({high} ms).")
+        case("max-plus-one", base + high + 1, False, f"One past {what}{spec['max']}.")
+        case("js-safe-max", 2**53 - 1, False, "2^53-1, the largest integer a JavaScript number holds exactly.")
+        case("two-pow-63", 2**63, False, "2^63: past the signed 64-bit range, so now + value would wrap into the past.")
+        case("u64-max", 2**64 - 1, False, "The largest value the u64 can carry.")
+
+    # The broker's answer to a heartbeat proposal, for a broker whose own interval is 10 s (or
+    # off): a proposal within 1 s..5 min as it is, any other its own interval. And whether a
+    # client may send the proposal at all.
+    low, high = LIMITS["min_heartbeat_ms"], LIMITS["max_heartbeat_ms"]
+    heartbeats = []
+
+    def proposal(vid: str, proposed: int | None, broker: int, negotiated: int, comment: str) -> None:
+        sendable = proposed is None or proposed <= high
+        heartbeats.append({"id": f"heartbeat/{vid}", "proposed": None if proposed is None else str(proposed),
+                           "broker_interval": str(broker), "sendable": sendable, "negotiated": str(negotiated),
+                           "comment": comment})
+
+    proposal("absent", None, 10000, 10000, "No proposal: the broker's own interval.")
+    proposal("absent-broker-off", None, 0, 0, "No proposal and a broker with heartbeats off: none.")
+    proposal("zero", 0, 10000, 10000, "0 leaves the choice to the broker.")
+    proposal("one-ms", 1, 10000, 10000, "Below the minimum: the broker's own interval.")
+    proposal("below-min", low - 1, 10000, 10000, "One below the minimum: the broker's own interval.")
+    proposal("min", low, 10000, low, "The minimum, 1 s.")
+    proposal("in-range", 5000, 10000, 5000, "A proposal in range is taken as it is.")
+    proposal("in-range-broker-off", 5000, 0, 5000, "A proposal in range is taken even when the broker's own interval is off.")
+    proposal("max", high, 10000, high, "The maximum, 5 minutes.")
+    proposal("max-plus-one", high + 1, 10000, 10000, "One past the maximum: the broker's own interval; a client does not send it.")
+    proposal("two-pow-63", 2**63, 10000, 10000, "2^63: the broker's own interval.")
+    proposal("u64-max", 2**64 - 1, 10000, 10000, "The largest u64: the broker's own interval.")
+    proposal("u64-max-broker-off", 2**64 - 1, 0, 0, "The largest u64 to a broker with heartbeats off: none.")
+
+    # The interval a client runs with, given HelloOk.heartbeat_ms.
+    announced = []
+    for vid, value, used, comment in [
+        ("off", 0, 0, "0: heartbeats off."),
+        ("short", 250, 250, "A broker may configure an interval below the proposal minimum."),
+        ("max", high, high, "The maximum, 5 minutes."),
+        ("max-plus-one", high + 1, high, "Past the maximum: the client uses 5 minutes."),
+        ("u64-max", 2**64 - 1, high, "The largest u64: the client uses 5 minutes."),
+    ]:
+        announced.append({"id": f"hello-ok-heartbeat/{vid}", "announced": str(value), "used": str(used), "comment": comment})
+
+    return {
+        "schema": SCHEMA_ID,
+        "description": "The range of every duration a client sends, the broker's answer to a heartbeat proposal and the client's reading of the heartbeat it is given.",
+        "now_ms": str(DURATIONS_NOW_MS),
+        "fields": fields,
+        "durations": cases,
+        "heartbeats": heartbeats,
+        "hello_ok_heartbeats": announced,
+    }
+
+
+# ---------------------------------------------------------------------------------------
 FRAME_FILES = {
     "connection.json": ("Handshake, heartbeats, close, drain notice, Ok and Error.", connection),
     "queues.json": ("Queue declaration, publishing, subscriptions, deliveries and settlement.", queues),
@@ -750,6 +898,7 @@ def outputs() -> dict[Path, str]:
         files[VECTORS / "frames" / name] = render(frame_file(description, vectors))
     files[VECTORS / "partitioning.json"] = render(partitioning())
     files[VECTORS / "names.json"] = render(names())
+    files[VECTORS / "durations.json"] = render(durations())
     return files
 
 

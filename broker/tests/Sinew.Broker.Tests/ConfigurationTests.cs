@@ -77,6 +77,20 @@ public class ConfigurationTests
         Assert.Contains(result.Errors, e => e.Contains("nobody could connect", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("queues.default_ttl_ms", "315360000000", "315360000001")]
+    [InlineData("queues.default_lease_ms", "43200000", "43200001")]
+    [InlineData("queues.default_lease_ms", "100", "99")]
+    [InlineData("connection.heartbeat_ms", "300000", "300001")]
+    [InlineData("storage.dedup_window_ms", "315360000000", "9223372036854775807")]
+    public void Duration_settings_are_held_to_the_protocol_ranges(string setting, string largestOrSmallestAllowed, string refused)
+    {
+        var accepted = ConfigLoader.Load(null, new Hashtable(), [KeyValuePair.Create(setting, largestOrSmallestAllowed)]);
+        Assert.True(accepted.IsValid, string.Join("; ", accepted.Errors));
+        var result = ConfigLoader.Load(null, new Hashtable(), [KeyValuePair.Create(setting, refused)]);
+        Assert.Contains(result.Errors, e => e.StartsWith($"{setting} (command line)", StringComparison.Ordinal) && e.Contains("is outside", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_setting_has_a_distinct_path_environment_variable_and_a_description()
     {

@@ -10,6 +10,7 @@ using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
+using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client;
@@ -133,12 +134,13 @@ public sealed class Delivery
         return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true)), "Retry", cancellationToken);
     }
 
-    /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> from now.</summary>
+    /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> (at most 3650 days) from now.</summary>
     /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
     public Task RetryAfterAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
         Arguments.NotNegative(delay, nameof(delay), "retry delay");
+        Arguments.InRange(delay, DurationField.NackDelay, nameof(delay), "retry delay");
         var connection = BeginSettlement("retry", cancellationToken);
         var item = new Wire.NackItem(DeliveryId, Requeue: true, DelayMs: Durations.ToMilliseconds(delay));
         return Await(connection.Settlements.Nack(item), "Delayed retry", cancellationToken);
@@ -147,7 +149,8 @@ public sealed class Delivery
     /// <summary>Keeps the delivery longer: its lease restarts with length <paramref name="by"/>, or the queue's
     /// lease when null. May be called any number of times before the delivery is settled. Sent at the call, like
     /// the settlements.</summary>
-    /// <exception cref="InvalidArgumentException">Already settled, an auto-ack delivery, or a non-positive duration.</exception>
+    /// <exception cref="InvalidArgumentException">Already settled, an auto-ack delivery, or a duration that is not
+    /// positive or longer than 12 hours.</exception>
     /// <exception cref="ConnectionLostException">The connection the delivery came on is gone (thrown at the call).</exception>
     /// <exception cref="ClientClosedException">The client was closed (thrown at the call).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled before anything was sent (thrown at the call).</exception>
@@ -155,6 +158,7 @@ public sealed class Delivery
     public Task ExtendLeaseAsync(TimeSpan? by = null, CancellationToken cancellationToken = default)
     {
         Arguments.Positive(by, nameof(by), "lease extension");
+        Arguments.InRange(by, DurationField.LeaseExtension, nameof(by), "lease extension");
         var connection = Usable("extend the lease of", cancellationToken);
         var item = new Wire.LeaseExtension(DeliveryId, Durations.ToMilliseconds(by));
         return Await(connection.Settlements.ExtendLease(item), "Lease extension", cancellationToken, ending: false);

@@ -13,8 +13,9 @@ namespace Sinew.Client;
 /// <see cref="FromMessagePack{T}"/> — then refine it with <c>with { … }</c> or the <c>With…</c> helpers.</summary>
 /// <remarks>Checked before sending: header keys may not start with the reserved <c>sinew.</c> prefix (except
 /// <c>sinew.client.</c>), keys are 1–128 bytes and values at most 4096 bytes of UTF-8, the content type at most
-/// 255 bytes, at most the broker's <c>max_headers</c> headers, and <see cref="Delay"/> and
-/// <see cref="NotBefore"/> are not both set.</remarks>
+/// 255 bytes, at most the broker's <c>max_headers</c> headers, <see cref="Delay"/> and
+/// <see cref="NotBefore"/> are not both set, and the durations are in the protocol's ranges: <see cref="Ttl"/> and
+/// <see cref="Delay"/> at most 3650 days, <see cref="NotBefore"/> at most 3650 days ahead.</remarks>
 public sealed record OutgoingMessage
 {
     /// <summary>The content type of <see cref="FromText"/>: <c>text/plain; charset=utf-8</c>.</summary>
@@ -52,16 +53,16 @@ public sealed record OutgoingMessage
     /// messages round-robin over the partitions (default: none).</summary>
     public ReadOnlyMemory<byte>? Key { get; init; }
 
-    /// <summary>Deliver no earlier than this long after the broker receives the message (default: none).
-    /// Exclusive with <see cref="NotBefore"/>.</summary>
+    /// <summary>Deliver no earlier than this long after the broker receives the message, at most 3650 days
+    /// (default: none). Exclusive with <see cref="NotBefore"/>.</summary>
     public TimeSpan? Delay { get; init; }
 
-    /// <summary>Deliver no earlier than this time (default: none). Exclusive with <see cref="Delay"/>, which is
-    /// robust to clock differences between client and broker.</summary>
+    /// <summary>Deliver no earlier than this time, at most 3650 days ahead (default: none). Exclusive with
+    /// <see cref="Delay"/>, which is robust to clock differences between client and broker.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 
-    /// <summary>Expire this long after the broker receives the message, unless delivered and unsettled by then
-    /// (default: none; the queue's default TTL applies).</summary>
+    /// <summary>Expire this long after the broker receives the message, unless delivered and unsettled by then;
+    /// 1 ms to 3650 days (default: none; the queue's default TTL applies).</summary>
     public TimeSpan? Ttl { get; init; }
 
     /// <summary>A message carrying raw bytes, with an optional content type.</summary>

@@ -19,10 +19,11 @@ public sealed record QueueOptions
     /// (default: the broker's).</summary>
     public int? MaxRetries { get; init; }
 
-    /// <summary>Time to live of messages published without one (default: the broker's; messages never expire).</summary>
+    /// <summary>Time to live of messages published without one, 1 ms to 3650 days (default: the broker's; messages
+    /// never expire).</summary>
     public TimeSpan? DefaultTtl { get; init; }
 
-    /// <summary>How long a delivery is held before it returns to the queue unless settled or extended
-    /// (default: the broker's).</summary>
+    /// <summary>How long a delivery is held before it returns to the queue unless settled or extended, 100 ms to
+    /// 12 hours (default: the broker's).</summary>
     public TimeSpan? Lease { get; init; }
 }

@@ -25,9 +25,9 @@ public sealed record ReliablePublisherOptions
     /// <summary>The longest wait between attempts (default: 5 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A delivery delay for messages that set none (default: none).</summary>
+    /// <summary>A delivery delay, at most 3650 days, for messages that set none (default: none).</summary>
     public TimeSpan? DefaultDelay { get; init; }
 
-    /// <summary>A time to live for messages that set none (default: none).</summary>
+    /// <summary>A time to live, 1 ms to 3650 days, for messages that set none (default: none).</summary>
     public TimeSpan? DefaultTtl { get; init; }
 }

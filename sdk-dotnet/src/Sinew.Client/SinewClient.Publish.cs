@@ -1,6 +1,7 @@
 // Creating publishers.
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Client;
 
@@ -18,7 +19,9 @@ public sealed partial class SinewClient
         options ??= DefaultPublisherOptions;
         var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
         Arguments.NotNegative(options.DefaultDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
+        Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
         Arguments.Positive(options.DefaultTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
+        Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
         ThrowIfClosed($"Creating a publisher for queue {queue}");
         return new Publisher(new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl));
     }
@@ -44,7 +47,9 @@ public sealed partial class SinewClient
         }
 
         Arguments.NotNegative(options.DefaultDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
+        Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
         Arguments.Positive(options.DefaultTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
+        Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
         ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
         var pipeline = new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl);
         return new ReliablePublisher(pipeline, options, producerId);

@@ -4,6 +4,7 @@ using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
+using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client;
@@ -35,7 +36,9 @@ public sealed partial class SinewClient
         }
 
         Arguments.Positive(options.DefaultTtl, nameof(QueueOptions.DefaultTtl), "default TTL");
+        Arguments.InRange(options.DefaultTtl, DurationField.QueueDefaultTtl, nameof(QueueOptions.DefaultTtl), "default TTL");
         Arguments.Positive(options.Lease, nameof(QueueOptions.Lease), "lease");
+        Arguments.InRange(options.Lease, DurationField.QueueLease, nameof(QueueOptions.Lease), "lease");
         var deadLetter = options.DeadLetter is { } policy ? ToWire(policy) : null;
         var request = new Wire.DeclareQueue(queue.Topic, queue.Group, (uint?)options.Partitions, deadLetter, (uint?)options.MaxRetries,
             Durations.ToMilliseconds(options.DefaultTtl), Durations.ToMilliseconds(options.Lease));

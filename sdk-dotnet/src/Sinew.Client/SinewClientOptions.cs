@@ -27,9 +27,11 @@ public sealed class SinewClientOptions
     /// <summary>Credentials for brokers that require authentication (default: none).</summary>
     public SinewCredentials? Credentials { get; set; }
 
-    /// <summary>The heartbeat interval to propose; the broker decides the interval both sides use. When nothing
-    /// has been sent for an interval a Ping goes out, and after three intervals without any frame from the broker
-    /// the connection is considered dead. <see cref="TimeSpan.Zero"/> asks for no heartbeats (default: 10 s).</summary>
+    /// <summary>The heartbeat interval to propose, at most 5 minutes; the broker decides the interval both sides use,
+    /// taking a proposal of 1 s to 5 min and answering any other with its own. When nothing has been sent for an
+    /// interval a Ping goes out, and after
+    /// three intervals without any frame from the broker the connection is considered dead.
+    /// <see cref="TimeSpan.Zero"/> leaves the interval to the broker (default: 10 s).</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long one endpoint may take to accept the TCP connection and complete the handshake

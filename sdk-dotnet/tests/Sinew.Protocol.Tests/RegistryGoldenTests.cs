@@ -105,6 +105,13 @@ public class RegistryGoldenTests
         Assert.Equal(Naming.NameRules.MaxProducerIdBytes, (int)limits["max_producer_id_bytes"]!);
         Assert.Equal(Naming.HeaderRules.MaxKeyBytes, (int)limits["max_header_key_bytes"]!);
         Assert.Equal(Naming.HeaderRules.MaxValueBytes, (int)limits["max_header_value_bytes"]!);
+        Assert.Equal(Timing.DurationLimits.MaxTtlMs, (ulong)limits["max_ttl_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MaxDelayMs, (ulong)limits["max_delay_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MinLeaseMs, (ulong)limits["min_lease_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MaxLeaseMs, (ulong)limits["max_lease_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MinHeartbeatMs, (ulong)limits["min_heartbeat_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MaxHeartbeatMs, (ulong)limits["max_heartbeat_ms"]!);
+        Assert.Equal(Timing.DurationLimits.MaxRetentionAgeMs, (ulong)limits["max_retention_age_ms"]!);
     }
 
     private static List<string> Describe(JsonArray fields) =>

@@ -97,6 +97,27 @@ public partial class SpecificationTests
         }
     }
 
+    [Fact]
+    public void The_limits_table_states_every_duration_limit_of_the_registry()
+    {
+        var stated = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in Section("### 7.4 Limits"))
+        {
+            foreach (Match m in StatedLimit().Matches(line))
+            {
+                stated[m.Groups[1].Value] = long.Parse(m.Groups[2].Value.Replace(" ", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        var durations = Registry["limits"]!.AsObject().Where(p => p.Key.EndsWith("_ms", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(durations);
+        foreach (var (name, value) in durations)
+        {
+            Assert.True(stated.TryGetValue(name, out var number), $"section 7.4 does not state `{name}` = its value");
+            Assert.Equal((long)value!, number);
+        }
+    }
+
     private static List<string> Fields(JsonArray fields) =>
         fields.Select(f => $"{(string)f!["name"]!} {SpecType((string)f["type"]!)} {((bool?)f["optional"] == true ? "optional" : "required")}").ToList();
 
@@ -137,4 +158,7 @@ public partial class SpecificationTests
 
     [GeneratedRegex(@"`([a-z0-9-]+/[a-z0-9/-]+)`")]
     private static partial Regex VectorId();
+
+    [GeneratedRegex(@"`([a-z_]+_ms)` = (\d[\d ]*\d)")]
+    private static partial Regex StatedLimit();
 }

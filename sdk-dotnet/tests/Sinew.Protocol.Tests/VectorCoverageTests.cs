@@ -91,13 +91,24 @@ public class VectorCoverageTests
         failures.AddRange(headerCases.Where(c => NameVectorTests.HeaderOutcome(c!) != (string?)c!["reason"]).Select(c => $"{c!["id"]}"));
         failures.AddRange(groupCases.Where(c => GroupNames.Normalise((string?)c!["group"]) != (string?)c["normalised"]).Select(c => $"{c!["id"]}"));
 
+        var durations = VectorFiles.Load("durations.json");
+        var durationCases = durations["durations"]!.AsArray();
+        var heartbeatCases = durations["heartbeats"]!.AsArray();
+        var announcedCases = durations["hello_ok_heartbeats"]!.AsArray();
+        failures.AddRange(durationCases.Where(c => DurationVectorTests.DurationOutcome(c!) != (bool)c!["valid"]!).Select(c => $"{c!["id"]}"));
+        failures.AddRange(heartbeatCases.Where(c => DurationVectorTests.HeartbeatOutcome(c!) != DurationVectorTests.U64(c!["negotiated"])).Select(c => $"{c!["id"]}"));
+        failures.AddRange(announcedCases
+            .Where(c => Timing.DurationRules.AcceptHeartbeat(DurationVectorTests.U64(c!["announced"])) != DurationVectorTests.U64(c["used"]))
+            .Select(c => $"{c!["id"]}"));
+
         var totalOps = VectorFiles.Protocol["ops"]!.AsArray().Count;
         var coveredOps = VectorFiles.Positive.Select(v => (string)v["op"]!).Distinct().Count();
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
         var summary = $"wire-vectors csharp: positive={positive} non_canonical={nonCanonical} negative={negative} " +
                       $"mutations={mutations} partitioning={partitioning.Count} names={nameCases.Count} " +
-                      $"header_keys={headerCases.Count} groups={groupCases.Count} ops={coveredOps}/{totalOps}";
+                      $"header_keys={headerCases.Count} groups={groupCases.Count} durations={durationCases.Count} " +
+                      $"heartbeats={heartbeatCases.Count + announcedCases.Count} ops={coveredOps}/{totalOps}";
         WriteSummary(summary);
     }
 

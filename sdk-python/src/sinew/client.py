@@ -186,10 +186,12 @@ class SinewClient:
             max_retries=options.max_retries,
             default_ttl_ms=None
             if options.default_ttl is None
-            else to_milliseconds(options.default_ttl, argument="default_ttl"),
+            else to_milliseconds(
+                options.default_ttl, argument="default_ttl", field="DeclareQueue.default_ttl_ms"
+            ),
             lease_ms=None
             if options.lease is None
-            else to_milliseconds(options.lease, argument="lease"),
+            else to_milliseconds(options.lease, argument="lease", field="DeclareQueue.lease_ms"),
         )
         context = f"declare_queue({topic!r})"
         connection = await self._connection_for(context)

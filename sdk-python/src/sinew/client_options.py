@@ -10,6 +10,7 @@ from sinew.credentials import SinewCredentials
 from sinew.durations import Duration, to_milliseconds, to_seconds
 from sinew.errors import InvalidArgumentError, SinewError
 from sinew.reconnect_policy import ReconnectPolicy
+from sinew.wire.limits import MAX_HEARTBEAT_MS
 
 __all__ = ["SinewClientOptions"]
 
@@ -28,9 +29,11 @@ class SinewClientOptions:
     credentials: SinewCredentials | None = None
     """Credentials for a broker that requires them (default: none)."""
     heartbeat: Duration | None = 10.0
-    """Preferred heartbeat interval (default: 10 s); the broker decides the interval used.
-    0 asks for no heartbeats and None leaves the choice to the broker. The connection is
-    declared dead after three intervals without a frame from the broker."""
+    """Preferred heartbeat interval, at most 5 minutes (default: 10 s); the broker decides
+    the interval used, taking a proposal of 1 s to 5 min and answering any other with its
+    own. 0 and None leave the choice to
+    the broker. The connection is declared dead after three intervals without a frame from
+    the broker."""
     connect_timeout: Duration = 10.0
     """Limit for opening the connection and completing the handshake, per endpoint
     (default: 10 s)."""
@@ -72,7 +75,14 @@ class SinewClientOptions:
                 "credentials must be SinewCredentials", argument="credentials", reason="wrong_type"
             )
         if self.heartbeat is not None:
-            to_milliseconds(self.heartbeat, argument="heartbeat")
+            heartbeat_ms = to_milliseconds(self.heartbeat, argument="heartbeat")
+            if heartbeat_ms > MAX_HEARTBEAT_MS:
+                raise InvalidArgumentError(
+                    f"heartbeat must be at most {MAX_HEARTBEAT_MS // 1000} seconds (5 minutes), "
+                    f"got {self.heartbeat!r}",
+                    argument="heartbeat",
+                    reason="out_of_range",
+                )
         to_seconds(self.connect_timeout, argument="connect_timeout", allow_zero=False)
         to_seconds(self.request_timeout, argument="request_timeout", allow_zero=False)
         to_seconds(self.close_timeout, argument="close_timeout")

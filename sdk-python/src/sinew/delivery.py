@@ -160,18 +160,24 @@ class Delivery:
         return settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True))
 
     def retry_after(self, delay: Duration) -> asyncio.Future[None]:
-        """Back to ready, not delivered again before `delay` (seconds or timedelta) has
-        passed, measured by the broker's clock."""
-        delay_ms = to_milliseconds(delay, argument="delay")
+        """Back to ready, not delivered again before `delay` (seconds or timedelta, at most
+        3650 days) has passed, measured by the broker's clock."""
+        delay_ms = to_milliseconds(delay, argument="delay", field="NackItem.delay_ms")
         settler = self._claim("retry_after")
         return settler.nack(
             NackItem(delivery_id=self.delivery_id, requeue=True, delay_ms=delay_ms)
         )
 
     def extend_lease(self, by: Duration | None = None) -> asyncio.Future[None]:
-        """Keep the delivery: its lease restarts now and lasts `by` (default: the queue's
-        lease). Does not settle it; sent at the call, like the settlements."""
-        extend_ms = None if by is None else to_milliseconds(by, argument="by", allow_zero=False)
+        """Keep the delivery: its lease restarts now and lasts `by`, at most 12 hours
+        (default: the queue's lease). Does not settle it; sent at the call, like the settlements."""
+        extend_ms = (
+            None
+            if by is None
+            else to_milliseconds(
+                by, argument="by", allow_zero=False, field="LeaseExtension.extend_ms"
+            )
+        )
         settler = self._usable_settler("extend_lease")
         extension = LeaseExtension(delivery_id=self.delivery_id, extend_ms=extend_ms)
         return settler.extend_lease(extension)

@@ -38,8 +38,9 @@ class OutgoingMessage:
 
     `key` routes the message: every message with the same key goes to the same partition and
     keeps its order (a str key is hashed as its UTF-8 bytes). `delay` (relative to the
-    broker's receipt) and `not_before` (an aware datetime) postpone delivery; at most one of
-    the two. `ttl` expires the message if it is still undelivered by then.
+    broker's receipt, at most 3650 days) and `not_before` (an aware datetime, at most 3650
+    days ahead) postpone delivery; at most one of the two. `ttl` (1 ms to 3650 days) expires
+    the message if it is still undelivered by then.
     """
 
     payload: bytes
@@ -86,11 +87,15 @@ class OutgoingMessage:
                 "set delay or not_before, not both", argument="delay", reason="conflicting_options"
             )
         if self.delay is not None:
-            to_milliseconds(self.delay, argument="delay")
+            to_milliseconds(self.delay, argument="delay", field="PublishMessage.delay_ms")
         if self.not_before is not None:
-            datetime_to_unix_ms(self.not_before, argument="not_before")
+            datetime_to_unix_ms(
+                self.not_before, argument="not_before", field="PublishMessage.not_before_ms"
+            )
         if self.ttl is not None:
-            to_milliseconds(self.ttl, argument="ttl", allow_zero=False)
+            to_milliseconds(
+                self.ttl, argument="ttl", allow_zero=False, field="PublishMessage.ttl_ms"
+            )
 
     @property
     def key_bytes(self) -> bytes | None:

@@ -203,11 +203,17 @@ class Publisher:
             route = self._client._router.route(self._topic, self._group, key, self._turns)
         delay_ms = not_before_ms = None
         if message.not_before is not None:
-            not_before_ms = datetime_to_unix_ms(message.not_before, argument="not_before")
+            not_before_ms = datetime_to_unix_ms(
+                message.not_before, argument="not_before", field="PublishMessage.not_before_ms"
+            )
         elif message.delay is not None:
-            delay_ms = to_milliseconds(message.delay, argument="delay")
+            delay_ms = to_milliseconds(
+                message.delay, argument="delay", field="PublishMessage.delay_ms"
+            )
         elif self._options.delay is not None:
-            delay_ms = to_milliseconds(self._options.delay, argument="delay")
+            delay_ms = to_milliseconds(
+                self._options.delay, argument="delay", field="PublishMessage.delay_ms"
+            )
         ttl = message.ttl if message.ttl is not None else self._options.ttl
         wire = PublishMessage(
             payload=message.payload,
@@ -217,7 +223,9 @@ class Publisher:
             partition=route.partition,
             not_before_ms=not_before_ms,
             delay_ms=delay_ms,
-            ttl_ms=None if ttl is None else to_milliseconds(ttl, argument="ttl"),
+            ttl_ms=None
+            if ttl is None
+            else to_milliseconds(ttl, argument="ttl", field="PublishMessage.ttl_ms"),
             producer_id=identity[0] if identity else None,
             sequence=identity[1] if identity else None,
         )

@@ -26,9 +26,11 @@ class PublisherOptions:
     def __post_init__(self) -> None:
         require_group(self.group)
         if self.delay is not None:
-            to_milliseconds(self.delay, argument="delay")
+            to_milliseconds(self.delay, argument="delay", field="PublishMessage.delay_ms")
         if self.ttl is not None:
-            to_milliseconds(self.ttl, argument="ttl", allow_zero=False)
+            to_milliseconds(
+                self.ttl, argument="ttl", allow_zero=False, field="PublishMessage.ttl_ms"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

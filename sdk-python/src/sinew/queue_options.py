@@ -29,9 +29,11 @@ class QueueOptions:
     max_retries: int | None = None
     """Redeliveries allowed after the first delivery."""
     default_ttl: Duration | None = None
-    """Expiry for messages published without a TTL (broker default: never)."""
+    """Expiry for messages published without a TTL, 1 ms to 3650 days (broker default:
+    never)."""
     lease: Duration | None = None
-    """How long a delivery is held before it returns to ready unless settled or extended."""
+    """How long a delivery is held before it returns to ready unless settled or extended,
+    100 ms to 12 hours."""
 
     def __post_init__(self) -> None:
         require_group(self.group)
@@ -46,6 +48,13 @@ class QueueOptions:
         if self.max_retries is not None:
             require_u32(self.max_retries, argument="max_retries")
         if self.default_ttl is not None:
-            to_milliseconds(self.default_ttl, argument="default_ttl", allow_zero=False)
+            to_milliseconds(
+                self.default_ttl,
+                argument="default_ttl",
+                allow_zero=False,
+                field="DeclareQueue.default_ttl_ms",
+            )
         if self.lease is not None:
-            to_milliseconds(self.lease, argument="lease", allow_zero=False)
+            to_milliseconds(
+                self.lease, argument="lease", allow_zero=False, field="DeclareQueue.lease_ms"
+            )

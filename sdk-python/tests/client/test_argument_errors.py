@@ -17,6 +17,7 @@ from sinew import (
     DeadLetterPolicy,
     InvalidArgumentError,
     OutgoingMessage,
+    PublisherOptions,
     QueueOptions,
     ReconnectPolicy,
     ReliablePublisherOptions,
@@ -24,7 +25,7 @@ from sinew import (
     SinewClientOptions,
     SubscribeOptions,
 )
-from sinew.wire import Limits, Publish, Subscribe
+from sinew.wire import ExtendLease, Limits, Nack, Publish, Subscribe
 
 MAX_FRAME_BYTES = 4096
 
@@ -166,6 +167,46 @@ async def test_settlements_are_refused_with_the_shared_reasons(
         assert await _refusal(lambda: second.extend_lease(timedelta(0))) == ("by", "out_of_range")
 
 
+async def test_durations_past_the_protocol_ranges_are_refused_with_the_shared_reasons(
+    small_broker: FakeBroker, small_client: SinewClient
+) -> None:
+    client = small_client
+    too_long = timedelta(days=3650, milliseconds=1)
+    over_twelve_hours = timedelta(hours=12, milliseconds=1)
+    ahead = datetime.now(timezone.utc) + timedelta(days=3651)
+    assert await _refusal(lambda: OutgoingMessage(b"x", ttl=too_long)) == ("ttl", "out_of_range")
+    assert await _refusal(lambda: OutgoingMessage(b"x", ttl=2.0**64)) == ("ttl", "out_of_range")
+    assert await _refusal(lambda: OutgoingMessage(b"x", delay=too_long)) == ("delay", "out_of_range")
+    assert await _refusal(lambda: OutgoingMessage(b"x", not_before=ahead)) == (
+        "not_before",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: PublisherOptions(ttl=too_long)) == ("ttl", "out_of_range")
+    assert await _refusal(lambda: ReliablePublisherOptions(delay=too_long)) == (
+        "delay",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: QueueOptions(default_ttl=too_long)) == (
+        "default_ttl",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: QueueOptions(lease=over_twelve_hours)) == ("lease", "out_of_range")
+    assert await _refusal(lambda: QueueOptions(lease=0.099)) == ("lease", "out_of_range")
+    assert small_broker.messages(Publish) == []
+
+    small_broker.store("orders", b"a")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+        assert await _refusal(lambda: delivery.retry_after(too_long)) == ("delay", "out_of_range")
+        assert await _refusal(lambda: delivery.extend_lease(over_twelve_hours)) == (
+            "by",
+            "out_of_range",
+        )
+        assert small_broker.messages(Nack) == []
+        assert small_broker.messages(ExtendLease) == []
+        await delivery.ack()
+
+
 async def test_client_options_are_refused_with_the_shared_reasons() -> None:
     assert await _refusal(lambda: SinewClientOptions(endpoints="broker:99999")) == (
         "endpoints",
@@ -174,6 +215,10 @@ async def test_client_options_are_refused_with_the_shared_reasons() -> None:
     assert await _refusal(lambda: SinewClientOptions(endpoints=[])) == ("endpoints", "empty")
     assert await _refusal(lambda: SinewClientOptions(request_timeout=0)) == (
         "request_timeout",
+        "out_of_range",
+    )
+    assert await _refusal(lambda: SinewClientOptions(heartbeat=300.001)) == (
+        "heartbeat",
         "out_of_range",
     )
     assert await _refusal(lambda: ReconnectPolicy(initial_delay=1, max_delay=0.5)) == (

@@ -156,3 +156,16 @@ async def test_server_info_describes_the_current_connection(broker: FakeBroker) 
     assert client.server_info is not None and client.server_info.session_id == "session-2"
     await client.close()
     assert client.server_info is None
+
+
+@pytest.mark.parametrize("announced", [300_001, 2**64 - 1])
+async def test_a_heartbeat_announced_above_five_minutes_is_used_as_five_minutes(
+    announced: int,
+) -> None:
+    fake = await FakeBroker(heartbeat_ms=announced).start()
+    try:
+        async with SinewClient.connect(options_for(fake)) as client:
+            info = client.server_info
+            assert info is not None and info.heartbeat == 300.0
+    finally:
+        await fake.stop()

@@ -22,12 +22,19 @@ from sinew.wire.limits import (
     DEFAULT_MAX_PREFETCH,
     HANDSHAKE_MAX_FRAME_BYTES,
     MAX_CONTENT_TYPE_BYTES,
+    MAX_DELAY_MS,
     MAX_HEADER_KEY_BYTES,
     MAX_HEADER_VALUE_BYTES,
+    MAX_HEARTBEAT_MS,
+    MAX_LEASE_MS,
     MAX_NAME_BYTES,
     MAX_NESTING_DEPTH,
     MAX_PRODUCER_ID_BYTES,
     MAX_REASON_BYTES,
+    MAX_RETENTION_AGE_MS,
+    MAX_TTL_MS,
+    MIN_HEARTBEAT_MS,
+    MIN_LEASE_MS,
 )
 from sinew.wire.opcodes import Opcode
 from sinew.wire.schema import OP_SCHEMAS, RECORD_SCHEMAS, BodySchema
@@ -171,4 +178,11 @@ def test_limits_match_the_registry() -> None:
         "max_producer_id_bytes": MAX_PRODUCER_ID_BYTES,
         "max_reason_bytes": MAX_REASON_BYTES,
         "max_nesting_depth": MAX_NESTING_DEPTH,
+        "max_ttl_ms": MAX_TTL_MS,
+        "max_delay_ms": MAX_DELAY_MS,
+        "min_lease_ms": MIN_LEASE_MS,
+        "max_lease_ms": MAX_LEASE_MS,
+        "min_heartbeat_ms": MIN_HEARTBEAT_MS,
+        "max_heartbeat_ms": MAX_HEARTBEAT_MS,
+        "max_retention_age_ms": MAX_RETENTION_AGE_MS,
     }

@@ -21,7 +21,9 @@ export interface SinewClientOptions {
   readonly credentials?: SinewCredentials | undefined;
   /**
    * The heartbeat interval to ask the broker for; the broker decides the interval both sides
-   * use. 0 asks for no heartbeats. A connection silent for three intervals is declared dead.
+   * use: a proposal of 1 s to 5 min, else its own. 0 leaves the choice to the broker. At most
+   * 300000 (5 minutes).
+   * A connection silent for three intervals is declared dead.
    * @default 10000
    */
   readonly heartbeatMs?: number | undefined;

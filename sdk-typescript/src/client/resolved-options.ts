@@ -2,6 +2,7 @@
 // reported before any connection is attempted.
 
 import { checkBoundedText, checkInteger, checkOptionsObject, checkSignal } from "../argument-checks.js";
+import { ProtocolLimits } from "../wire/limits.js";
 import { formatEndpoint, parseEndpoint, type Endpoint } from "../connection/endpoint.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
@@ -104,7 +105,7 @@ export function resolveClientOptions(options: SinewClientOptions | undefined): R
     endpoints: Object.freeze(resolveEndpoints(given.endpoints)),
     clientName: checkBoundedText("clientName", given.clientName ?? CLIENT_DEFAULTS.clientName, 255),
     credentials: given.credentials,
-    heartbeatMs: checkInteger("heartbeatMs", given.heartbeatMs ?? CLIENT_DEFAULTS.heartbeatMs, 0, MAX_TIMER_MS),
+    heartbeatMs: checkInteger("heartbeatMs", given.heartbeatMs ?? CLIENT_DEFAULTS.heartbeatMs, 0, ProtocolLimits.maxHeartbeatMs),
     connectTimeoutMs: checkInteger("connectTimeoutMs", given.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, 1, MAX_TIMER_MS),
     requestTimeoutMs: checkInteger("requestTimeoutMs", given.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs, 1, MAX_TIMER_MS),
     closeTimeoutMs: checkInteger("closeTimeoutMs", given.closeTimeoutMs ?? CLIENT_DEFAULTS.closeTimeoutMs, 0, MAX_TIMER_MS),

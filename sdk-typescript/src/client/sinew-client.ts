@@ -1,7 +1,7 @@
 // SinewClient: the entry point. Connects, declares queues, creates publishers, subscribes,
 // reads the topology and closes; every operation reconnects first when the connection dropped.
 
-import { checkGroup, checkInteger, checkName, checkOptionsObject, checkSignal, checkU32 } from "../argument-checks.js";
+import { checkDurationMs, checkGroup, checkName, checkOptionsObject, checkSignal, checkU32 } from "../argument-checks.js";
 import { asyncDispose } from "../async/dispose.js";
 import { formatEndpoint } from "../connection/endpoint.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
@@ -102,8 +102,10 @@ export class SinewClient implements AsyncDisposable {
       ...(options.partitions === undefined ? {} : { partitions: checkU32("partitions", options.partitions, 1) }),
       ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter.toWire() }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: checkU32("maxRetries", options.maxRetries) }),
-      ...(options.defaultTtlMs === undefined ? {} : { defaultTtlMs: BigInt(checkInteger("defaultTtlMs", options.defaultTtlMs, 1)) }),
-      ...(options.leaseMs === undefined ? {} : { leaseMs: BigInt(checkInteger("leaseMs", options.leaseMs, 1)) }),
+      ...(options.defaultTtlMs === undefined
+        ? {}
+        : { defaultTtlMs: BigInt(checkDurationMs("defaultTtlMs", options.defaultTtlMs, "DeclareQueue.default_ttl_ms")) }),
+      ...(options.leaseMs === undefined ? {} : { leaseMs: BigInt(checkDurationMs("leaseMs", options.leaseMs, "DeclareQueue.lease_ms")) }),
     };
     const connection = await this.#core.acquire(signal);
     const reply = await connection.request(request, {

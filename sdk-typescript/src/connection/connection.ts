@@ -19,6 +19,7 @@ import { FrameDecodeError } from "../wire/decode-error.js";
 import type { CloseReason } from "../wire/enums.js";
 import { FRAME_HEADER_SIZE, PROTOCOL_VERSION } from "../wire/frame-header.js";
 import { FrameReader } from "../wire/frame-reader.js";
+import { heartbeatInUse } from "../durations.js";
 import { ProtocolLimits } from "../wire/limits.js";
 import type {
   Auth,
@@ -457,7 +458,9 @@ export class Connection {
       );
       return;
     }
-    const heartbeatMs = Number(helloOk.heartbeatMs);
+    // Past 5 minutes an interval would only delay noticing a dead broker (and past 2^31 - 1 ms a
+    // Node.js timer fires at once), so a larger announcement is read as the maximum.
+    const heartbeatMs = heartbeatInUse(helloOk.heartbeatMs);
     this.session = Object.freeze({
       serverId: helloOk.serverId,
       serverVersion: helloOk.serverVersion,

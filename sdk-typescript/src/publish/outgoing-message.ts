@@ -2,7 +2,7 @@
 // optional content type, headers, partition key, delay or not-before time, and TTL.
 
 import { encode as encodeMsgpack } from "@msgpack/msgpack";
-import { checkBoundedText, checkInteger, checkNonNegative, checkOptionsObject } from "../argument-checks.js";
+import { checkBoundedText, checkDurationMs, checkNotBefore, checkOptionsObject } from "../argument-checks.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { validateHeaderKey, type HeaderKeyProblem } from "../naming.js";
 import { ProtocolLimits } from "../wire/limits.js";
@@ -39,11 +39,11 @@ export interface OutgoingMessageInit {
    * order. Text keys are hashed as their UTF-8 bytes.
    */
   readonly key?: string | Uint8Array | undefined;
-  /** Deliver no earlier than this many milliseconds after the broker receives the message. */
+  /** Deliver no earlier than this many milliseconds after the broker receives the message (0 to 3650 days). */
   readonly delayMs?: number | undefined;
-  /** Deliver no earlier than this time. Exclusive with `delayMs`. */
+  /** Deliver no earlier than this time, at most 3650 days ahead. Exclusive with `delayMs`. */
   readonly notBefore?: Date | undefined;
-  /** Expire this many milliseconds after the broker receives the message (at least 1). */
+  /** Expire this many milliseconds after the broker receives the message (1 ms to 3650 days). */
   readonly ttlMs?: number | undefined;
 }
 
@@ -134,18 +134,12 @@ export class OutgoingMessage {
       init.contentType === undefined ? undefined : checkBoundedText("contentType", init.contentType, ProtocolLimits.maxContentTypeBytes);
     this.headers = checkHeaders(init.headers);
     this.key = checkKey(init.key);
-    this.delayMs = init.delayMs === undefined ? undefined : checkNonNegative("delayMs", init.delayMs);
-    if (init.notBefore !== undefined && !(init.notBefore instanceof Date)) {
-      throw new InvalidArgumentError("notBefore", "notBefore must be a Date", { reason: "wrong_type" });
-    }
-    if (init.notBefore !== undefined && (Number.isNaN(init.notBefore.getTime()) || init.notBefore.getTime() < 0)) {
-      throw new InvalidArgumentError("notBefore", "notBefore must be a valid Date after 1970-01-01", { reason: "out_of_range" });
-    }
-    this.notBefore = init.notBefore;
+    this.delayMs = init.delayMs === undefined ? undefined : checkDurationMs("delayMs", init.delayMs, "PublishMessage.delay_ms");
+    this.notBefore = init.notBefore === undefined ? undefined : checkNotBefore("notBefore", init.notBefore, "PublishMessage.not_before_ms");
     if (this.delayMs !== undefined && this.notBefore !== undefined) {
       throw new InvalidArgumentError("delayMs", "a message takes delayMs or notBefore, not both", { reason: "conflicting_options" });
     }
-    this.ttlMs = init.ttlMs === undefined ? undefined : checkInteger("ttlMs", init.ttlMs, 1);
+    this.ttlMs = init.ttlMs === undefined ? undefined : checkDurationMs("ttlMs", init.ttlMs, "PublishMessage.ttl_ms");
     Object.freeze(this);
   }
 

@@ -9,13 +9,13 @@ export interface PublisherOptions {
    */
   readonly group?: string | undefined;
   /**
-   * A delivery delay in milliseconds for every message that sets neither `delayMs` nor
-   * `notBefore`.
+   * A delivery delay in milliseconds (0 to 3650 days) for every message that sets neither
+   * `delayMs` nor `notBefore`.
    * @default no delay
    */
   readonly delayMs?: number | undefined;
   /**
-   * A TTL in milliseconds for every message that sets none.
+   * A TTL in milliseconds (1 ms to 3650 days) for every message that sets none.
    * @default the queue's default TTL
    */
   readonly ttlMs?: number | undefined;

@@ -1,7 +1,7 @@
 // A publisher: sends messages to one queue, confirmed, unconfirmed, pipelined or in batches,
 // on whatever connection the client currently has.
 
-import { checkGroup, checkInteger, checkNonNegative, checkOptionsObject, checkSignal } from "../argument-checks.js";
+import { checkDurationMs, checkGroup, checkOptionsObject, checkSignal } from "../argument-checks.js";
 import { raceAbort } from "../async/abort.js";
 import { asyncDispose } from "../async/dispose.js";
 import type { ClientCore } from "../client/client-core.js";
@@ -21,8 +21,8 @@ export function resolvePublisherDefaults(options: PublisherOptions | undefined):
   return {
     group: checkGroup("group", given.group),
     defaults: {
-      delayMs: given.delayMs === undefined ? undefined : checkNonNegative("delayMs", given.delayMs),
-      ttlMs: given.ttlMs === undefined ? undefined : checkInteger("ttlMs", given.ttlMs, 1),
+      delayMs: given.delayMs === undefined ? undefined : checkDurationMs("delayMs", given.delayMs, "PublishMessage.delay_ms"),
+      ttlMs: given.ttlMs === undefined ? undefined : checkDurationMs("ttlMs", given.ttlMs, "PublishMessage.ttl_ms"),
     },
   };
 }

@@ -32,13 +32,13 @@ export interface QueueOptions extends OperationOptions {
    */
   readonly maxRetries?: number | undefined;
   /**
-   * How long a message published without its own TTL lives, in milliseconds.
+   * How long a message published without its own TTL lives, in milliseconds (1 ms to 3650 days).
    * @default messages never expire
    */
   readonly defaultTtlMs?: number | undefined;
   /**
    * How long a delivery is held before it returns to the queue unless settled or extended, in
-   * milliseconds.
+   * milliseconds (100 ms to 12 hours).
    * @default the broker's default
    */
   readonly leaseMs?: number | undefined;

@@ -2,7 +2,7 @@
 // the ways to settle it, each answered by the broker once durable.
 
 import { decode as decodeMsgpack } from "@msgpack/msgpack";
-import { checkBoundedText, checkInteger, checkSignal } from "../argument-checks.js";
+import { checkBoundedText, checkDurationMs, checkSignal } from "../argument-checks.js";
 import { throwIfAborted } from "../async/abort.js";
 import type { ClientCore } from "../client/client-core.js";
 import type { Connection } from "../connection/connection.js";
@@ -149,25 +149,25 @@ export class Delivery {
 
   /**
    * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
-   * have passed. A message already delivered `maxRetries + 1` times is dead-lettered instead.
+   * (0 to 3650 days) have passed. A message already delivered `maxRetries + 1` times is dead-lettered instead.
    * Acts at the call, like {@link Delivery.ack}.
    */
   retryAfter(delayMs: number, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
-    checkInteger("delayMs", delayMs, 0);
+    checkDurationMs("delayMs", delayMs, "NackItem.delay_ms");
     const connection = this.claim("retryAfter", signal);
     return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal));
   }
 
   /**
    * Keeps the message leased while it is still being worked on: the lease restarts now and
-   * lasts `byMs` milliseconds, or the queue's lease length when omitted. It does not settle the
+   * lasts `byMs` milliseconds (1 ms to 12 hours), or the queue's lease length when omitted. It does not settle the
    * delivery, and may be called any number of times before it is settled. Sent at the call,
    * like the settlements.
    */
   extendLease(byMs?: number, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
-    if (byMs !== undefined) checkInteger("byMs", byMs, 1);
+    if (byMs !== undefined) checkDurationMs("byMs", byMs, "LeaseExtension.extend_ms");
     const connection = this.usable("extendLease", signal);
     return quiet(connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal));
   }

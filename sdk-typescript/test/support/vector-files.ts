@@ -91,6 +91,31 @@ export interface NamesFile {
   groups: { id: string; group: string | null; normalised: string | null; comment: string }[];
 }
 
+export interface DurationsFile {
+  schema: string;
+  description: string;
+  now_ms: string;
+  fields: {
+    field: string;
+    error_field: string;
+    min: string;
+    max: string;
+    min_limit: string | null;
+    max_limit: string;
+    from_now: boolean;
+  }[];
+  durations: { id: string; field: string; value: string; valid: boolean; reason: string | null; comment: string }[];
+  heartbeats: {
+    id: string;
+    proposed: string | null;
+    broker_interval: string;
+    sendable: boolean;
+    negotiated: string;
+    comment: string;
+  }[];
+  hello_ok_heartbeats: { id: string; announced: string; used: string; comment: string }[];
+}
+
 /** Whether a frame vector is positive (has an op) or negative (has an error kind). */
 export function isPositive(vector: PositiveVector | NegativeVector): vector is PositiveVector {
   return "op" in vector;
@@ -147,6 +172,11 @@ export function loadPartitioning(directory = wireVectorsDirectory()): Partitioni
 /** Loads `names.json`. */
 export function loadNames(directory = wireVectorsDirectory()): NamesFile {
   return readJson<NamesFile>(join(directory, "names.json"));
+}
+
+/** Loads `durations.json`. */
+export function loadDurations(directory = wireVectorsDirectory()): DurationsFile {
+  return readJson<DurationsFile>(join(directory, "durations.json"));
 }
 
 /** The vector with the given id from the frame files, with the frame limit its file sets. */

@@ -3,6 +3,7 @@
 // this table, so a setting is described in exactly one place.
 using System.Globalization;
 using System.Net;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Configuration;
 
@@ -52,7 +53,7 @@ public static class ConfigSchema
             o => o.Storage.MinFreeBytes, (o, v) => o.Storage.MinFreeBytes = v),
         Integer("storage", "disk_check_interval_ms", "How often free space on the data directory's file system is measured.", 10, 60_000,
             o => o.Storage.DiskCheckIntervalMs, (o, v) => o.Storage.DiskCheckIntervalMs = v),
-        Integer("storage", "dedup_window_ms", "How long a publish idempotency key (producer id + sequence) is remembered.", 0, long.MaxValue,
+        Integer("storage", "dedup_window_ms", "How long a publish idempotency key (producer id + sequence) is remembered; at most 3650 days, the longest a message may live.", 0, (long)DurationLimits.MaxTtlMs,
             o => o.Storage.DedupWindowMs, (o, v) => o.Storage.DedupWindowMs = v),
         Integer("storage", "dedup_max_entries", "Most idempotency keys remembered per queue; the oldest are forgotten first.", 1, int.MaxValue,
             o => o.Storage.DedupMaxEntries, (o, v) => o.Storage.DedupMaxEntries = (int)v),
@@ -63,9 +64,9 @@ public static class ConfigSchema
             o => o.Queues.MaxPartitions, (o, v) => o.Queues.MaxPartitions = (uint)v),
         Integer("queues", "default_max_retries", "Redeliveries allowed after the first delivery before a message is dead-lettered.", 0, uint.MaxValue - 1,
             o => o.Queues.MaxRetries, (o, v) => o.Queues.MaxRetries = (uint)v),
-        Integer("queues", "default_lease_ms", "How long a delivery is held before it returns to the queue unless settled or extended.", 100, long.MaxValue,
+        Integer("queues", "default_lease_ms", "How long a delivery is held before it returns to the queue unless settled or extended: 100 ms to 12 h, the range of a declared lease.", (long)DurationLimits.MinLeaseMs, (long)DurationLimits.MaxLeaseMs,
             o => (long)o.Queues.LeaseMs, (o, v) => o.Queues.LeaseMs = (ulong)v),
-        Integer("queues", "default_ttl_ms", "TTL of messages in queues declared without one; 0 means no expiry.", 0, long.MaxValue,
+        Integer("queues", "default_ttl_ms", "TTL of messages in queues declared without one, at most 3650 days; 0 means no expiry.", 0, (long)DurationLimits.MaxTtlMs,
             o => (long)o.Queues.TtlMs, (o, v) => o.Queues.TtlMs = (ulong)v),
         Choice("queues", "default_dead_letter", "Dead-letter policy of queues declared without one: discard, or global (the runtime-settable global target; discard while none is set).",
             ["discard", "global"], o => o.Queues.DeadLetter, (o, v) => o.Queues.DeadLetter = v),
@@ -85,7 +86,7 @@ public static class ConfigSchema
         Bytes("limits", "max_pending_delivery_bytes", "Bytes of deliveries a connection may have waiting to be written to its socket. Past it, its subscriptions receive nothing more until the client reads what was sent, which bounds the memory a consumer that stops reading can hold (a single larger message is still sent).", 1 << 16, long.MaxValue,
             o => o.Limits.MaxPendingDeliveryBytes, (o, v) => o.Limits.MaxPendingDeliveryBytes = v),
 
-        Integer("connection", "heartbeat_ms", "Heartbeat interval offered to clients; a connection silent for three intervals is closed. 0 disables heartbeats.", 0, int.MaxValue,
+        Integer("connection", "heartbeat_ms", "Heartbeat interval used with clients that propose none, at most 5 min (a client's proposal of 1 s..5 min is used instead); a connection silent for three intervals is closed. 0 disables heartbeats.", 0, (long)DurationLimits.MaxHeartbeatMs,
             o => o.Connection.HeartbeatMs, (o, v) => o.Connection.HeartbeatMs = v),
         Integer("connection", "handshake_timeout_ms", "Time a new connection has to complete its Hello.", 100, int.MaxValue,
             o => o.Connection.HandshakeTimeoutMs, (o, v) => o.Connection.HandshakeTimeoutMs = v),

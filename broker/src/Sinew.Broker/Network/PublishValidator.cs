@@ -1,10 +1,11 @@
-// Checks what a client sends before it reaches a queue: names, headers, limits and option combinations
-// (specification sections 7 and 8.3). Failures are `invalid` errors that name the field and the rule.
+// Checks what a client sends before it reaches a queue: names, headers, limits, duration ranges and option
+// combinations (specification sections 7 and 8.3). Failures are `invalid` errors that name the field and the rule.
 using System.Text;
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Messages;
 using Sinew.Protocol.Naming;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Network;
 
@@ -28,7 +29,9 @@ internal static class PublishValidator
         return name;
     }
 
-    public static void Message(PublishMessage message, LimitOptions limits)
+    /// <summary>Checks one message; <paramref name="nowMs"/> is the broker's clock, against which a not-before
+    /// time is checked.</summary>
+    public static void Message(PublishMessage message, LimitOptions limits, long nowMs)
     {
         if (message.ContentType is { } contentType)
         {
@@ -67,10 +70,10 @@ internal static class PublishValidator
             throw BrokerErrorException.Invalid("delay_ms", "give not_before_ms or delay_ms, not both");
         }
 
-        if (message.TtlMs is 0)
-        {
-            throw BrokerErrorException.Invalid("ttl_ms", "a TTL of 0 would expire the message at once; leave it absent for no expiry");
-        }
+        DurationValidator.Check(DurationField.PublishTtl, message.TtlMs, nowMs,
+            message.TtlMs is 0 ? "a TTL of 0 would expire the message at once; leave it absent for no expiry" : null);
+        DurationValidator.Check(DurationField.PublishDelay, message.DelayMs, nowMs);
+        DurationValidator.Check(DurationField.PublishNotBefore, message.NotBeforeMs, nowMs);
 
         if ((message.ProducerId is null) != (message.Sequence is null))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Network;
 
@@ -186,6 +187,7 @@ internal sealed partial class Session
     private void HandleNack(uint requestId, Nack nack)
     {
         // Check every item before acting on any, so an invalid frame changes nothing.
+        var now = NowMs;
         foreach (var item in nack.Items)
         {
             if (!item.Requeue && (item.NotBeforeMs is not null || item.DelayMs is not null))
@@ -202,9 +204,11 @@ internal sealed partial class Session
             {
                 throw BrokerErrorException.Invalid("items", $"a nack reason is at most {MaxReasonBytes} bytes");
             }
+
+            DurationValidator.Check(DurationField.NackDelay, item.DelayMs, now);
+            DurationValidator.Check(DurationField.NackNotBefore, item.NotBeforeMs, now);
         }
 
-        var now = NowMs;
         var failures = new List<SettleFailure>();
         var durableAt = new Dictionary<Partition, long>();
         foreach (var item in nack.Items)
@@ -215,7 +219,7 @@ internal sealed partial class Session
                 continue;
             }
 
-            var notBefore = item.NotBeforeMs is { } at ? (long)at : item.DelayMs is { } delay ? now + (long)delay : 0;
+            var notBefore = item.NotBeforeMs is { } at ? DurationRules.Time(at) : item.DelayMs is { } delay ? DurationRules.Deadline(now, delay) : 0;
             try
             {
                 if (delivery.Partition.Nack(delivery.Offset, (long)item.DeliveryId, item.Requeue, notBefore, item.Reason, out var lsnEnd) is { } code)
@@ -238,6 +242,12 @@ internal sealed partial class Session
 
     private void HandleExtendLease(uint requestId, ExtendLease extend)
     {
+        // Check every item before extending any, so an invalid frame changes nothing.
+        foreach (var item in extend.Items)
+        {
+            DurationValidator.Check(DurationField.LeaseExtension, item.ExtendMs, 0);
+        }
+
         var failures = new List<SettleFailure>();
         foreach (var item in extend.Items)
         {

@@ -6,6 +6,7 @@ using Sinew.Broker.Security;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Network;
 
@@ -42,8 +43,9 @@ internal sealed partial class Session
             return false;
         }
 
-        // The client may ask for a heartbeat between 1 s and 5 min; otherwise the broker's own applies.
-        _heartbeatMs = hello.HeartbeatMs is { } asked and >= 1000 and <= 300_000 ? (long)asked : _broker.Options.Connection.HeartbeatMs;
+        // A proposal of 1 s..5 min is taken as it is; any other, 2^64-1 included, gets the broker's own interval. It is
+        // never refused: it is a preference, and a refused Hello would cost the client its connection.
+        _heartbeatMs = (long)DurationRules.NegotiateHeartbeat(hello.HeartbeatMs, (ulong)Math.Max(0, _broker.Options.Connection.HeartbeatMs));
         _handshakeDone = true;
         var limits = _broker.Options.Limits;
         Send(new HelloOk(

@@ -20,9 +20,10 @@ internal sealed partial class Session
     private void HandlePublish(FrameHeader header, Publish publish)
     {
         var queue = _broker.Registry.Get(PublishValidator.QueueName(publish.Topic, publish.Group));
-        PublishValidator.Message(publish.Message, _broker.Options.Limits);
+        var now = NowMs;
+        PublishValidator.Message(publish.Message, _broker.Options.Limits, now);
         _broker.Services.DiskSpace.ThrowIfLow();
-        var result = queue.Publish(publish.Message, NowMs);
+        var result = queue.Publish(publish.Message, now);
         if ((header.Flags & FrameFlags.Confirm) != 0)
         {
             var requestId = header.RequestId;
@@ -41,14 +42,13 @@ internal sealed partial class Session
         }
 
         // Validate everything first so an invalid message stores nothing.
+        var now = NowMs;
         foreach (var message in batch.Messages)
         {
-            PublishValidator.Message(message, _broker.Options.Limits);
+            PublishValidator.Message(message, _broker.Options.Limits, now);
         }
 
         _broker.Services.DiskSpace.ThrowIfLow();
-
-        var now = NowMs;
         var results = new PublishResult[batch.Messages.Count];
         var durableAt = new Dictionary<Partition, long>();
         for (var i = 0; i < results.Length; i++)

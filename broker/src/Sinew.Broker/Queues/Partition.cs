@@ -5,6 +5,7 @@
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
 
@@ -424,7 +425,7 @@ internal sealed partial class Partition
                 _inflight++;
                 if (subscription.AckMode == AckMode.Manual)
                 {
-                    entry.LeaseDeadlineMs = now + (long)Queue.Settings.LeaseMs;
+                    entry.LeaseDeadlineMs = DurationRules.Deadline(now, Queue.Settings.LeaseMs);
                     _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
                     ScheduleTimerLocked(entry.LeaseDeadlineMs);
                 }
@@ -580,7 +581,7 @@ internal sealed partial class Partition
 
             if (entry.Holder?.AckMode == AckMode.Manual)
             {
-                entry.LeaseDeadlineMs = NowMs + (long)(extendMs ?? Queue.Settings.LeaseMs);
+                entry.LeaseDeadlineMs = DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs);
                 _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
                 ScheduleTimerLocked(entry.LeaseDeadlineMs);
             }

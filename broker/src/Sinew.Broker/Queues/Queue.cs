@@ -6,6 +6,7 @@ using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
 using Sinew.Protocol.Routing;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
 
@@ -64,11 +65,14 @@ internal sealed class Queue
     public QueuePublishResult Publish(PublishMessage message, long nowMs)
     {
         var partition = Partitions[PartitionFor(message)];
-        long notBefore = message.NotBeforeMs is { } at ? (long)at
-            : message.DelayMs is { } delay and > 0 ? nowMs + (long)delay
+        // Saturating: a value past the signed range would otherwise wrap to a time in the past, delivering
+        // or expiring the message at once. The session refuses such values, but a queue's default TTL may come
+        // from a queue file written before declares were held to the ranges.
+        long notBefore = message.NotBeforeMs is { } at ? DurationRules.Time(at)
+            : message.DelayMs is { } delay and > 0 ? DurationRules.Deadline(nowMs, delay)
             : 0;
         var ttl = message.TtlMs ?? Settings.DefaultTtlMs;
-        var expiresAt = ttl is { } t and > 0 ? nowMs + (long)t : 0;
+        var expiresAt = ttl is { } t and > 0 ? DurationRules.Deadline(nowMs, t) : 0;
         var incoming = new IncomingMessage(new MessageBody(message.Payload, message.ContentType, message.Headers), notBefore, expiresAt,
             message.ProducerId, message.Sequence ?? 0);
 

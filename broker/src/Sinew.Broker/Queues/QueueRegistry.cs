@@ -10,6 +10,7 @@ using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
 using Sinew.Protocol.Naming;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
 
@@ -286,7 +287,8 @@ internal sealed class QueueRegistry
         }
     }
 
-    /// <summary>The effective settings for a declare request: given values checked, absent ones defaulted.</summary>
+    /// <summary>The effective settings for a declare request: given values checked, absent ones defaulted. The
+    /// defaults come from the broker's configuration, which holds them to the same ranges.</summary>
     public QueueSettings Resolve(DeclareQueue request)
     {
         var defaults = _services.Options.Queues;
@@ -311,16 +313,15 @@ internal sealed class QueueRegistry
             deadLetter = defaults.DeadLetter == "discard" ? DeadLetterSettings.Discard : new DeadLetterSettings(DeadLetterKind.Global);
         }
 
+        DurationValidator.Check(DurationField.QueueLease, request.LeaseMs, 0,
+            request.LeaseMs < DurationLimits.MinLeaseMs
+                ? $"a lease of {request.LeaseMs} ms is too short; the minimum is {DurationLimits.MinLeaseMs} ms"
+                : $"a lease of {request.LeaseMs} ms is too long; the maximum is {DurationValidator.Describe(DurationLimits.MaxLeaseMs)} (extend the leases of long jobs instead)");
+        DurationValidator.Check(DurationField.QueueDefaultTtl, request.DefaultTtlMs, 0,
+            request.DefaultTtlMs is 0
+                ? "a default TTL of 0 would expire every message at once; leave it absent for no expiry"
+                : $"a default TTL of {request.DefaultTtlMs} ms is too long; the maximum is {DurationValidator.Describe(DurationLimits.MaxTtlMs)} (leave it absent for no expiry)");
         var lease = request.LeaseMs ?? defaults.LeaseMs;
-        if (lease < 100)
-        {
-            throw BrokerErrorException.Invalid("lease_ms", $"a lease of {lease} ms is too short; the minimum is 100 ms");
-        }
-
-        if (request.DefaultTtlMs is 0)
-        {
-            throw BrokerErrorException.Invalid("default_ttl_ms", "a default TTL of 0 would expire every message at once; leave it absent for no expiry");
-        }
 
         var ttl = request.DefaultTtlMs ?? (defaults.TtlMs == 0 ? null : defaults.TtlMs);
         return new QueueSettings(partitions, deadLetter, request.MaxRetries ?? defaults.MaxRetries, ttl, lease);

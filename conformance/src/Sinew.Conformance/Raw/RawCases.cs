@@ -6,6 +6,7 @@ using Sinew.Conformance.Execution;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Conformance.Raw;
 
@@ -206,6 +207,69 @@ internal static class RawCases
                 Require(next.Results[0].Offset == 0, $"the next publish got offset {next.Results[0].Offset}: part of the refused batch was stored");
             }),
 
+        new("raw/out-of-range-durations-are-invalid", "Durations past their range are refused with invalid naming the field",
+            "A TTL, delay or not-before time of 2^63 or more, a default TTL or lease past its maximum, and a retry delay or lease " +
+            "extension past its maximum each get invalid with details field and reason out_of_range; nothing is stored, declared or settled.",
+            "7.4, 7.5", ["Publish", "DeclareQueue", "Nack", "ExtendLease", "Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync();
+                var queue = ctx.NewQueue();
+                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue)));
+                var huge = 1UL << 63;
+                var tooFar = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + DurationLimits.MaxDelayMs + 3_600_000;
+                var publishes = new (PublishMessage Message, string Field)[]
+                {
+                    (new PublishMessage(Encoding.UTF8.GetBytes("x"), TtlMs: huge), "ttl_ms"),
+                    (new PublishMessage(Encoding.UTF8.GetBytes("x"), TtlMs: DurationLimits.MaxTtlMs + 1), "ttl_ms"),
+                    (new PublishMessage(Encoding.UTF8.GetBytes("x"), DelayMs: huge), "delay_ms"),
+                    (new PublishMessage(Encoding.UTF8.GetBytes("x"), NotBeforeMs: ulong.MaxValue), "not_before_ms"),
+                    (new PublishMessage(Encoding.UTF8.GetBytes("x"), NotBeforeMs: tooFar), "not_before_ms"),
+                };
+                foreach (var (message, field) in publishes)
+                {
+                    ExpectOutOfRange(await c.RequestAsync(new Publish(queue, null, message), FrameFlags.Confirm), field);
+                }
+
+                ExpectOutOfRange(await c.RequestAsync(new DeclareQueue(ctx.NewQueue(), DefaultTtlMs: ulong.MaxValue)), "default_ttl_ms");
+                ExpectOutOfRange(await c.RequestAsync(new DeclareQueue(ctx.NewQueue(), LeaseMs: DurationLimits.MaxLeaseMs + 1)), "lease_ms");
+
+                var ok = Expect<PublishOk>(await c.RequestAsync(new Publish(queue, null, new PublishMessage(Encoding.UTF8.GetBytes("kept"), TtlMs: DurationLimits.MaxTtlMs)), FrameFlags.Confirm));
+                Require(ok.Results[0].Offset == 0, $"the first accepted publish got offset {ok.Results[0].Offset}: a refused one was stored");
+                var subscribed = Expect<SubscribeOk>(await c.RequestAsync(new Subscribe(queue, null, null, AckMode.Manual, 10)));
+                var delivery = await NextDeliveryAsync(c);
+                Require(Encoding.UTF8.GetString(delivery.Payload.Span) == "kept", "the message with the longest TTL was not delivered");
+                ExpectOutOfRange(await c.RequestAsync(new Nack([new NackItem(delivery.DeliveryId, true, DelayMs: ulong.MaxValue)])), "items.delay_ms");
+                ExpectOutOfRange(await c.RequestAsync(new ExtendLease([new LeaseExtension(delivery.DeliveryId, DurationLimits.MaxLeaseMs + 1)])), "items.extend_ms");
+                var acked = Expect<SettleOk>(await c.RequestAsync(new Ack([delivery.DeliveryId])));
+                Require(acked.Failures.Count == 0, "the delivery was no longer held after the refused nack and lease extension");
+                Expect<Ok>(await c.RequestAsync(new Unsubscribe(subscribed.SubscriptionId)));
+            }),
+
+        new("raw/heartbeat-proposal-is-bounded", "A heartbeat proposal outside 1 s to 5 min gets the broker's own interval, not an error",
+            "Hello proposing 1 ms or 2^64-1 ms is answered with the interval a Hello without a proposal gets; 5 min is taken as it is.",
+            "4.4", ["Hello", "HelloOk"], [],
+            async ctx =>
+            {
+                async Task<ulong> AnswerAsync(ulong? proposed)
+                {
+                    await using var c = await ctx.ConnectAsync(handshake: false);
+                    var hello = new Hello(1, 1, "sinew-conformance", "1", ctx.Environment.Credentials, HeartbeatMs: proposed);
+                    return Expect<HelloOk>(await c.RequestAsync(hello)).HeartbeatMs;
+                }
+
+                var own = await AnswerAsync(null);
+                Require(own <= DurationLimits.MaxHeartbeatMs, $"the broker's own interval is {own} ms, over the 5-minute maximum");
+                foreach (var proposed in new[] { 1UL, ulong.MaxValue })
+                {
+                    var answer = await AnswerAsync(proposed);
+                    Require(answer == own, $"a proposal of {proposed} ms was answered with {answer} ms, not the broker's own {own} ms");
+                }
+
+                var longest = await AnswerAsync(DurationLimits.MaxHeartbeatMs);
+                Require(longest == DurationLimits.MaxHeartbeatMs, $"a proposal of 5 minutes was answered with {longest} ms");
+            }),
+
         new("raw/stream-ops-are-answered", "Stream ops are answered (served, or refused with an error) without closing the connection",
             "DeclareStream and SubscribeStream get a reply and the connection stays usable.", "8.8",
             ["DeclareStream", "SubscribeStream"], [],
@@ -272,6 +336,14 @@ internal static class RawCases
         var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure($"the connection closed without an Error {ErrorCodes.Get(code).Name}");
         ExpectError(reply, code);
         Require(await c.ClosedWithinAsync(Wait), "the connection stayed open after the error");
+    }
+
+    private static void ExpectOutOfRange(Frame frame, string field)
+    {
+        var error = ExpectError(frame, ErrorCode.Invalid);
+        Require(error.Details?.GetValueOrDefault("field") == field, $"the invalid error names field {error.Details?.GetValueOrDefault("field") ?? "(none)"}, not {field}");
+        Require(error.Details?.GetValueOrDefault("reason") == "out_of_range",
+            $"the invalid error for {field} gives reason {error.Details?.GetValueOrDefault("reason") ?? "(none)"}, not out_of_range");
     }
 
     private static Error ExpectError(Frame frame, ErrorCode code)

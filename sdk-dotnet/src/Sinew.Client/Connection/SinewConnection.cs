@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Sinew.Client.Diagnostics;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Client.Connection;
 
@@ -46,7 +47,9 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         _events = events;
         _logger = logger;
         _requestTimeoutMs = (long)settings.RequestTimeout.TotalMilliseconds;
-        HeartbeatMs = (long)Math.Min(session.HeartbeatMs, int.MaxValue);
+        // Past 5 minutes an interval would only delay noticing a dead broker, so a larger announcement is read as
+        // the maximum (protocol section 4.4).
+        HeartbeatMs = (long)DurationRules.AcceptHeartbeat(session.HeartbeatMs);
         MaxBodyBytes = (int)Math.Min(session.Limits.MaxFrameBytes, (uint)Array.MaxLength - FrameHeader.Size);
         _writer.Version = session.Version;
         _writer.MaxBodyBytes = MaxBodyBytes;

@@ -69,7 +69,13 @@ public sealed class SinewClientOptionsValidator : IValidateOptions<SinewClientOp
         if (options.Heartbeat < TimeSpan.Zero)
         {
             failures.Add(new(heartbeat, "out_of_range",
-                $"SinewClientOptions.Heartbeat is {options.Heartbeat}: use a positive interval such as 10 seconds, or TimeSpan.Zero to ask for no heartbeats."));
+                $"SinewClientOptions.Heartbeat is {options.Heartbeat}: use a positive interval such as 10 seconds, or TimeSpan.Zero to leave the interval to the broker."));
+        }
+        else if (Internal.Durations.ToMilliseconds(options.Heartbeat) > Protocol.Timing.DurationLimits.MaxHeartbeatMs)
+        {
+            failures.Add(new(heartbeat, "out_of_range",
+                $"SinewClientOptions.Heartbeat is {Internal.Durations.Describe(options.Heartbeat)}: the protocol allows at most 5 minutes, " +
+                "so that a dead connection is noticed within 15; use a shorter interval."));
         }
         else if (options.Heartbeat > TimeSpan.Zero && options.Heartbeat < TimeSpan.FromMilliseconds(1))
         {

@@ -3,6 +3,7 @@
 // in PascalCase) and the rule broken, in the vocabulary every Sinew client shares.
 using System.Text;
 using Sinew.Protocol.Naming;
+using Sinew.Protocol.Timing;
 
 namespace Sinew.Client.Internal;
 
@@ -171,6 +172,52 @@ internal static class Arguments
         if (value is { } v && v < TimeSpan.Zero)
         {
             throw new InvalidArgumentException($"The {what} cannot be negative ({v}).", argument, "out_of_range");
+        }
+    }
+
+    /// <summary>Checks that a duration, when given, fits the range of the wire field it is sent in (protocol
+    /// section 7.4) once rounded up to whole milliseconds: a TTL of at most 3650 days, a lease of 100 ms to 12 h.</summary>
+    /// <param name="value">The duration; null passes. Call <see cref="Positive"/> or <see cref="NotNegative"/> first.</param>
+    /// <param name="field">The wire field it is sent in.</param>
+    /// <param name="argument">The argument as the caller writes it.</param>
+    /// <param name="what">How messages call it, for example "TTL".</param>
+    public static void InRange(TimeSpan? value, DurationField field, string argument, string what)
+    {
+        if (value is not { } v)
+        {
+            return;
+        }
+
+        var milliseconds = Durations.ToMilliseconds(v);
+        if (milliseconds > field.Max())
+        {
+            throw new InvalidArgumentException(
+                $"The {what} of {Durations.Describe(v)} is longer than the protocol allows; the longest is {Durations.Describe(field.Max())}.",
+                argument, "out_of_range");
+        }
+
+        if (milliseconds < field.Min())
+        {
+            throw new InvalidArgumentException(
+                $"The {what} of {Durations.Describe(v)} is shorter than the protocol allows; the shortest is {Durations.Describe(field.Min())}.",
+                argument, "out_of_range");
+        }
+    }
+
+    /// <summary>Checks that a not-before time is no earlier than 1970 and no further ahead of this machine's clock
+    /// than the longest delay (3650 days).</summary>
+    public static void NotBefore(DateTimeOffset notBefore, DurationField field, string argument)
+    {
+        if (notBefore < DateTimeOffset.UnixEpoch)
+        {
+            throw new InvalidArgumentException($"{argument} ({notBefore:o}) is before 1970; use a later time or a Delay.", argument, "out_of_range");
+        }
+
+        if (!DurationRules.IsValid(field, Durations.ToUnixMilliseconds(notBefore), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))
+        {
+            throw new InvalidArgumentException(
+                $"{argument} ({notBefore:o}) is more than {Durations.Describe(field.Max())} ahead, the longest delay the protocol allows.",
+                argument, "out_of_range");
         }
     }
 

@@ -11,7 +11,8 @@ internal static class Durations
             throw new ArgumentOutOfRangeException(nameof(value), value, "durations cannot be negative");
         }
 
-        return (ulong)((value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        // In ulong arithmetic, so rounding TimeSpan.MaxValue up cannot overflow.
+        return ((ulong)value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
     }
 
     public static ulong? ToMilliseconds(TimeSpan? value) => value is { } v ? ToMilliseconds(v) : null;
@@ -30,11 +31,16 @@ internal static class Durations
     /// <summary>Unix milliseconds of a time; times before 1970 are refused by the caller's validation.</summary>
     public static ulong ToUnixMilliseconds(DateTimeOffset value) => (ulong)Math.Max(0, value.ToUnixTimeMilliseconds());
 
-    /// <summary>A human-readable duration for messages: "250 ms", "30 s", "2 min".</summary>
+    /// <summary>A human-readable duration for messages: "250 ms", "30 s", "2 min", "12 h", "3650 days".</summary>
     public static string Describe(TimeSpan value) => value.TotalMilliseconds switch
     {
         < 1000 => $"{value.TotalMilliseconds:0.#} ms",
         < 120_000 => $"{value.TotalSeconds:0.#} s",
-        _ => $"{value.TotalMinutes:0.#} min",
+        < 7_200_000 => $"{value.TotalMinutes:0.#} min",
+        < 172_800_000 => $"{value.TotalHours:0.#} h",
+        _ => $"{value.TotalDays:0.#} days",
     };
+
+    /// <summary>A limit in milliseconds, described as <see cref="Describe(TimeSpan)"/> does.</summary>
+    public static string Describe(ulong milliseconds) => Describe(FromMilliseconds(milliseconds));
 }

@@ -5,6 +5,7 @@ using Sinew.Client.Connection;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Routing;
 using Sinew.Protocol.Framing;
+using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Internal;
@@ -139,15 +140,13 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
         }
 
         Arguments.NotNegative(message.Delay, nameof(OutgoingMessage.Delay), "delay");
+        Arguments.InRange(message.Delay, DurationField.PublishDelay, nameof(OutgoingMessage.Delay), "delay");
         Arguments.Positive(message.Ttl, nameof(OutgoingMessage.Ttl), "TTL");
+        Arguments.InRange(message.Ttl, DurationField.PublishTtl, nameof(OutgoingMessage.Ttl), "TTL");
         ulong? notBeforeMs = null;
         if (message.NotBefore is { } notBefore)
         {
-            if (notBefore < DateTimeOffset.UnixEpoch)
-            {
-                throw new InvalidArgumentException($"NotBefore ({notBefore:o}) is before 1970; use a later time or a Delay.", nameof(OutgoingMessage.NotBefore), "out_of_range");
-            }
-
+            Arguments.NotBefore(notBefore, DurationField.PublishNotBefore, nameof(OutgoingMessage.NotBefore));
             notBeforeMs = Durations.ToUnixMilliseconds(notBefore);
         }
 

@@ -84,11 +84,50 @@ public class ArgumentErrorTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Durations_past_the_protocol_ranges_are_refused_with_the_shared_reasons()
+    {
+        await using var fixture = await Fixture.StartAsync();
+        var client = fixture.Client;
+        var publisher = client.CreatePublisher("orders");
+        var text = OutgoingMessage.FromText("x");
+        var tooLong = TimeSpan.FromDays(3650) + TimeSpan.FromMilliseconds(1);
+
+        Assert.Equal(("Ttl", "out_of_range"), await Refusal(() => publisher.PublishAsync(text with { Ttl = tooLong })));
+        Assert.Equal(("Ttl", "out_of_range"), await Refusal(() => publisher.PublishAsync(text with { Ttl = TimeSpan.MaxValue })));
+        Assert.Equal(("Delay", "out_of_range"), await Refusal(() => publisher.PublishAsync(text with { Delay = tooLong })));
+        Assert.Equal(("NotBefore", "out_of_range"), await Refusal(() =>
+            publisher.PublishAsync(text with { NotBefore = DateTimeOffset.UtcNow.AddDays(3651) })));
+        Assert.Equal(("NotBefore", "out_of_range"), await Refusal(() => publisher.PublishAsync(text with { NotBefore = DateTimeOffset.MaxValue })));
+        Assert.Equal(("DefaultTtl", "out_of_range"), await Refusal(() =>
+            Task.FromResult(client.CreatePublisher("orders", new PublisherOptions { DefaultTtl = tooLong }))));
+        Assert.Equal(("DefaultDelay", "out_of_range"), await Refusal(() =>
+            Task.FromResult(client.CreateReliablePublisher("orders", new ReliablePublisherOptions { DefaultDelay = tooLong }))));
+        Assert.Empty(fixture.Broker.ReceivedOf<Wire.Publish>());
+
+        Assert.Equal(("DefaultTtl", "out_of_range"), await Refusal(() => client.DeclareQueueAsync("other", new QueueOptions { DefaultTtl = tooLong })));
+        Assert.Equal(("Lease", "out_of_range"), await Refusal(() =>
+            client.DeclareQueueAsync("other", new QueueOptions { Lease = TimeSpan.FromHours(12) + TimeSpan.FromMilliseconds(1) })));
+        Assert.Equal(("Lease", "out_of_range"), await Refusal(() =>
+            client.DeclareQueueAsync("other", new QueueOptions { Lease = TimeSpan.FromMilliseconds(99) })));
+        Assert.DoesNotContain(fixture.Broker.ReceivedOf<Wire.DeclareQueue>(), d => d.Topic == "other");
+
+        await using var subscription = await client.SubscribeAsync("orders");
+        await publisher.PublishAsync(text);
+        var delivery = (await TestClients.TakeAsync(subscription, 1))[0];
+        Assert.Equal(("delay", "out_of_range"), await Refusal(() => delivery.RetryAfterAsync(tooLong)));
+        Assert.Equal(("by", "out_of_range"), await Refusal(() => delivery.ExtendLeaseAsync(TimeSpan.FromHours(12) + TimeSpan.FromMilliseconds(1))));
+        Assert.Empty(fixture.Broker.ReceivedOf<Wire.Nack>());
+        Assert.Empty(fixture.Broker.ReceivedOf<Wire.ExtendLease>());
+        await delivery.AckAsync();
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Client_options_are_refused_with_the_first_problems_argument_and_reason()
     {
         Assert.Equal(("Endpoints", "invalid_endpoint"), Options(o => o.Endpoints = ["broker:99999"]));
         Assert.Equal(("Endpoints", "empty"), Options(o => o.Endpoints = []));
         Assert.Equal(("RequestTimeout", "out_of_range"), Options(o => o.RequestTimeout = TimeSpan.Zero));
+        Assert.Equal(("Heartbeat", "out_of_range"), Options(o => o.Heartbeat = TimeSpan.FromMinutes(5) + TimeSpan.FromMilliseconds(1)));
         Assert.Equal(("Reconnect.MaxDelay", "out_of_range"), Options(o =>
             o.Reconnect = new ReconnectPolicy { InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromMilliseconds(500) }));
         Assert.Equal(("Reconnect.Jitter", "wrong_type"), Options(o => o.Reconnect = new ReconnectPolicy { Jitter = double.NaN }));

@@ -169,6 +169,17 @@ public class HandshakeTests
         Assert.Equal(8u, connection.Limits.MaxHeaders);
     }
 
+    [Theory(Timeout = 10_000)]
+    [InlineData(300_001UL)]
+    [InlineData(ulong.MaxValue)]
+    public async Task A_heartbeat_announced_above_five_minutes_is_used_as_five_minutes(ulong announced)
+    {
+        await using var broker = new FakeBroker { HeartbeatMs = announced };
+        await using var client = await TestClients.ConnectAsync(broker);
+        Assert.Equal(300_000, client.CurrentConnection!.HeartbeatMs);
+        Assert.Equal(TimeSpan.FromMinutes(5), client.ServerInfo!.Heartbeat);
+    }
+
     /// <summary>A port nobody listens on: bound, then released.</summary>
     internal static int FreePort()
     {

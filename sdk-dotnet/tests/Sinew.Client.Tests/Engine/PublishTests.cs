@@ -34,7 +34,9 @@ public class PublishTests
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders", new QueueOptions { Group = "eu", Partitions = 4 });
         var publisher = client.CreatePublisher("orders", new PublisherOptions { Group = "eu" });
-        var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(4_102_444_800_000);
+        // A whole millisecond a month ahead: well inside the 3650 days a not-before time may be ahead.
+        var notBeforeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 30L * 86_400_000;
+        var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(notBeforeMs);
 
         await publisher.PublishAsync(new OutgoingMessage(new byte[] { 1, 2, 3 })
         {
@@ -54,7 +56,7 @@ public class PublishTests
         Assert.Equal("tests", message.Headers["sinew.client.origin"]);
         Assert.Equal(new byte[] { 9, 9 }, message.PartitionKey!.Value.ToArray());
         Assert.Equal(PartitionRouting.PartitionForKey(new byte[] { 9, 9 }, 4), message.Partition);
-        Assert.Equal(4_102_444_800_000UL, message.NotBeforeMs);
+        Assert.Equal((ulong)notBeforeMs, message.NotBeforeMs);
         Assert.Null(message.DelayMs);
         Assert.Equal(90_000UL, message.TtlMs);
         Assert.Null(message.ProducerId);

@@ -10,9 +10,11 @@ HTTP server, a TLS endpoint), an early close or a version outside the offer beco
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Final
 
 from sinew.connection.settings import ConnectionSettings
+from sinew.durations import heartbeat_in_use
 from sinew.errors import ConnectionError, SinewError, broker_error
 from sinew.wire.codec import encode_frame
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
@@ -102,7 +104,9 @@ async def perform_handshake(
                     f"{endpoint} chose protocol version {message.version}, outside the "
                     f"{MIN_VERSION}..{MAX_VERSION} this client offered"
                 )
-            return message
+            # Past 5 minutes an interval would only delay noticing a dead broker, so a larger
+            # announcement is read as the maximum.
+            return replace(message, heartbeat_ms=heartbeat_in_use(message.heartbeat_ms))
         raise ConnectionError(
             f"the handshake with {endpoint} failed: it sent {type(message).__name__} "
             "before HelloOk, which the protocol forbids"
