@@ -10,7 +10,10 @@ internal static class DataFiles
     /// <summary>The queue's settings file.</summary>
     public static string QueueFile(string dataDir, string topic) => Path.Combine(QueueDirectory(dataDir, topic), "queue.json");
 
+    /// <summary>The segments of partition 0, oldest first.</summary>
+    public static List<string> Segments(string dataDir, string topic) =>
+        [.. Directory.GetFiles(Path.Combine(QueueDirectory(dataDir, topic), "p0"), "*.seg").Order(StringComparer.Ordinal)];
+
     /// <summary>The newest segment of partition 0.</summary>
-    public static string LastSegment(string dataDir, string topic) =>
-        Directory.GetFiles(Path.Combine(QueueDirectory(dataDir, topic), "p0"), "*.seg").Order(StringComparer.Ordinal).Last();
+    public static string LastSegment(string dataDir, string topic) => Segments(dataDir, topic)[^1];
 }
