@@ -208,7 +208,7 @@ class RushSchedule:
         self.windows: list[tuple[float, float]] = []
         moment = rng.uniform(1.0, 3.0)
         while moment < duration:
-            length = rng.uniform(0.5, 1.0)
+            length = rng.uniform(0.4, 0.8)
             self.windows.append((moment, min(moment + length, duration)))
             moment += length + rng.uniform(3.0, 6.0)
 
@@ -232,6 +232,9 @@ class RushProducer(DelayedProducer):
     def __init__(self, context: WorkContext, name: str, topic: str, schedule: RushSchedule, rate: float) -> None:
         super().__init__(context, name, topic, rate)
         self.ahead_ms = (3000, 10_000)
+        # Large enough that a rush crosses the snapshot interval of a small-segment broker
+        # (64 KiB) several times per partition.
+        self.padding = (1000, 3000)
         self.schedule = schedule
 
     async def step(self, client: SinewClient) -> int:
@@ -351,7 +354,9 @@ class IdempotentProducer(Producer):
 
 def build_producers(context: WorkContext, rate: float, duration: float) -> list[Producer]:
     """Producers at about `rate` messages per second in all, plus three rush producers at up
-    to 1.5 × `rate` each inside their windows (about a seventh of the time)."""
+    to 4 × `rate` each inside their windows (about a tenth of the time): short and intense,
+    since what a snapshot catches depends on how many appends are in flight, not on how many
+    messages a rush sends."""
     share = rate / 100
     schedule = RushSchedule(random.Random(f"{context.seed}:rush"), duration)
     return [
@@ -362,5 +367,5 @@ def build_producers(context: WorkContext, rate: float, duration: float) -> list[
         TtlProducer(context, "ttl", "crash.ttl", 15 * share),
         IdempotentProducer(context, "idem", "crash.idem", 15 * share),
         RetryQueueProducer(context, "retry", "crash.retry", 10 * share),
-        *(RushProducer(context, f"rush-{n}", "crash.delayed", schedule, 150 * share) for n in range(3)),
+        *(RushProducer(context, f"rush-{n}", "crash.delayed", schedule, 400 * share) for n in range(3)),
     ]
