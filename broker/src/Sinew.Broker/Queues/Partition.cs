@@ -963,14 +963,6 @@ internal sealed partial class Partition
         }
     }
 
-    private void Quarantine(string reason)
-    {
-        lock (_lock)
-        {
-            QuarantineLocked(reason);
-        }
-    }
-
     private void QuarantineLocked(string reason)
     {
         if (_quarantine is not null)
