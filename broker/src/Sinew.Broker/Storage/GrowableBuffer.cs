@@ -3,9 +3,9 @@ using System.Buffers;
 
 namespace Sinew.Broker.Storage;
 
-/// <summary>A byte buffer rented from the shared pool that grows by doubling. It holds no array while
-/// empty: a partition that is not being written to keeps no buffer, so idle partitions cost little
-/// memory however many there are. Not thread-safe.</summary>
+/// <summary>A byte buffer rented from the shared pool that grows by doubling. Its owner gives the array back
+/// with <see cref="ReleaseIfEmpty"/> once writing stops, so a partition that is not being written to keeps no
+/// buffer and idle partitions cost little memory however many there are. Not thread-safe.</summary>
 internal sealed class GrowableBuffer : IDisposable
 {
     private const int InitialCapacity = 64 * 1024;
@@ -33,14 +33,30 @@ internal sealed class GrowableBuffer : IDisposable
         return span;
     }
 
-    /// <summary>Empties the buffer and gives its array back to the pool.</summary>
+    /// <summary>Empties the buffer, keeping its array for the next batch unless it grew large for one burst.</summary>
     public void Clear()
+    {
+        Count = 0;
+        if (_array.Length > 8 << 20)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Gives the array back to the pool when nothing is written in it.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (Count == 0)
+        {
+            Release();
+        }
+    }
+
+    public void Dispose()
     {
         Count = 0;
         Release();
     }
-
-    public void Dispose() => Clear();
 
     private void Release()
     {

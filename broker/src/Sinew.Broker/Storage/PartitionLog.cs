@@ -181,7 +181,18 @@ internal sealed class PartitionLog : IDisposable
             throw;
         }
 
-        _flushing.Clear();
+        lock (_lock)
+        {
+            _flushing.Clear();
+
+            // Nothing appended meanwhile: the partition has gone quiet, so neither buffer is kept.
+            if (_pending.Count == 0)
+            {
+                _flushing.ReleaseIfEmpty();
+                _pending.ReleaseIfEmpty();
+            }
+        }
+
         Volatile.Write(ref _durableEnd, end);
         return end;
     }
