@@ -181,11 +181,7 @@ public class DurabilityTests
         }
 
         await broker.Host.StopAsync();
-        var segment = LastSegment(broker.DataDir, "damaged");
-        var bytes = await File.ReadAllBytesAsync(segment);
-        var target = bytes.AsSpan().IndexOf(Bytes("payload-0003"));
-        bytes[target + 8] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes);
+        await DataFiles.FlipByteAsync(LastSegment(broker.DataDir, "damaged"), "payload-0003", 8);
         await broker.RestartAsync();
 
         await using var after = await broker.ConnectAsync();
@@ -219,10 +215,7 @@ public class DurabilityTests
             Assert.Equal(0, await broker.TerminateAsync(TimeSpan.FromSeconds(20)));
         }
 
-        var segment = LastSegment(dataDir, "damaged");
-        var bytes = await File.ReadAllBytesAsync(segment);
-        bytes[bytes.AsSpan().IndexOf(Bytes("payload-0001")) + 9] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes);
+        await DataFiles.FlipByteAsync(LastSegment(dataDir, "damaged"), "payload-0001", 9);
 
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, "--set", "recovery.on_corruption=refuse"));
         Assert.Contains("exited with code 1", failed.Message, StringComparison.Ordinal);

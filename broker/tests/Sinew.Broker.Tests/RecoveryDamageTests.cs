@@ -20,11 +20,7 @@ public class RecoveryDamageTests
     public async Task A_log_cut_shorter_than_its_snapshot_says_was_durable_quarantines_the_partition()
     {
         await using var broker = await StartWithMessagesAsync(400);
-        var segment = Segments(broker.DataDir, "damaged").Last();
-        using (var file = File.OpenHandle(segment, FileMode.Open, FileAccess.ReadWrite))
-        {
-            RandomAccess.SetLength(file, RandomAccess.GetLength(file) * 6 / 10);
-        }
+        CutToSixtyPercent(DataFiles.LastSegment(broker.DataDir, "damaged"));
 
         await broker.RestartAsync();
         await AssertQuarantinedAsync(broker, "durable");
@@ -39,11 +35,7 @@ public class RecoveryDamageTests
             copy = EngineHarness.CopyDataDir(broker.DataDir);
         }
 
-        var segment = Segments(copy, "damaged").Last();
-        using (var file = File.OpenHandle(segment, FileMode.Open, FileAccess.ReadWrite))
-        {
-            RandomAccess.SetLength(file, RandomAccess.GetLength(file) * 6 / 10);
-        }
+        CutToSixtyPercent(DataFiles.LastSegment(copy, "damaged"));
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestBroker.StartAsync(o => o.Recovery.OnCorruption = "refuse", copy));
         Assert.Contains("durable", refused.ToString(), StringComparison.Ordinal);
@@ -67,10 +59,7 @@ public class RecoveryDamageTests
     public async Task A_damaged_last_record_that_the_snapshot_lists_is_corruption_not_a_torn_tail()
     {
         await using var broker = await StartWithMessagesAsync(5);
-        var segment = Segments(broker.DataDir, "damaged").Last();
-        var bytes = await File.ReadAllBytesAsync(segment);
-        bytes[bytes.AsSpan().LastIndexOf(Bytes("payload-0004")) + 3] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes);
+        await DataFiles.FlipByteAsync(DataFiles.LastSegment(broker.DataDir, "damaged"), "payload-0004", 3, lastPlace: true);
 
         await broker.RestartAsync();
         await AssertQuarantinedAsync(broker, "durable");
@@ -131,4 +120,10 @@ public class RecoveryDamageTests
     }
 
     private static List<string> Segments(string dataDir, string topic) => DataFiles.Segments(dataDir, topic);
+
+    private static void CutToSixtyPercent(string segment)
+    {
+        using var file = File.OpenHandle(segment, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.SetLength(file, RandomAccess.GetLength(file) * 6 / 10);
+    }
 }

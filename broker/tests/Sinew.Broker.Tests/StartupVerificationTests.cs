@@ -68,10 +68,7 @@ public class StartupVerificationTests
         }
 
         await broker.Host.StopAsync();
-        var segment = DataFiles.LastSegment(broker.DataDir, "damaged");
-        var bytes = await File.ReadAllBytesAsync(segment);
-        bytes[bytes.AsSpan().IndexOf(Bytes("payload-0003")) + 8] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes);
+        await DataFiles.FlipByteAsync(DataFiles.LastSegment(broker.DataDir, "damaged"), "payload-0003", 8);
         await broker.RestartAsync();
 
         // No client touches either queue: the verification finds the damage on its own.

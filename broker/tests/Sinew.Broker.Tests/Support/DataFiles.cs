@@ -16,4 +16,16 @@ internal static class DataFiles
 
     /// <summary>The newest segment of partition 0.</summary>
     public static string LastSegment(string dataDir, string topic) => Segments(dataDir, topic)[^1];
+
+    /// <summary>Flips one byte of <paramref name="file"/>, <paramref name="offset"/> bytes after the first (or
+    /// last) place where <paramref name="marker"/> stands in it.</summary>
+    public static async Task FlipByteAsync(string file, string marker, int offset, bool lastPlace = false)
+    {
+        var bytes = await File.ReadAllBytesAsync(file);
+        var needle = System.Text.Encoding.UTF8.GetBytes(marker);
+        var at = lastPlace ? bytes.AsSpan().LastIndexOf(needle) : bytes.AsSpan().IndexOf(needle);
+        Assert.True(at >= 0, $"{marker} is not in {file}");
+        bytes[at + offset] ^= 0xFF;
+        await File.WriteAllBytesAsync(file, bytes);
+    }
 }
