@@ -313,10 +313,9 @@ public sealed class BrokerHost : IAsyncDisposable
             problems.Add(reason);
         }
 
-        if (context.Services.DiskSpace.IsLow)
+        if (context.Services.DiskSpace.LowReason is { } diskLow)
         {
-            problems.Add($"the disk is nearly full: {context.Services.DiskSpace.FreeBytes} bytes free, under storage.min_free_bytes = "
-                + $"{context.Services.DiskSpace.MinFreeBytes}; publishing is refused");
+            problems.Add(diskLow);
         }
 
         var verification = new

@@ -31,23 +31,21 @@ internal sealed class DiskSpaceMonitor : IDisposable
         _loop = minFreeBytes > 0 ? Task.Run(RunAsync) : Task.CompletedTask;
     }
 
-    /// <summary>Whether free space is under the floor, so publishing is refused.</summary>
-    public bool IsLow => _low;
-
     /// <summary>Free bytes at the last measurement.</summary>
     public long FreeBytes => Interlocked.Read(ref _freeBytes);
 
-    public long MinFreeBytes => _minFreeBytes;
+    /// <summary>What is wrong while free space is under the floor, for errors and readiness; null otherwise.</summary>
+    public string? LowReason => _low
+        ? $"the broker's disk is nearly full ({FreeBytes} bytes free, under storage.min_free_bytes = {_minFreeBytes}); "
+          + "publishing is refused until space is freed, consumers can keep draining"
+        : null;
 
     /// <summary>Refuses a publish while free space is under the floor.</summary>
     public void ThrowIfLow()
     {
-        if (_low)
+        if (LowReason is { } reason)
         {
-            throw new BrokerErrorException(ErrorCode.ResourceExhausted,
-                $"the broker's disk is nearly full ({FreeBytes} bytes free, under storage.min_free_bytes = {_minFreeBytes}); "
-                + "publishing resumes once space is freed, consumers can keep draining",
-                new Dictionary<string, string> { ["reason"] = "disk_low" });
+            throw new BrokerErrorException(ErrorCode.ResourceExhausted, reason, new Dictionary<string, string> { ["reason"] = "disk_low" });
         }
     }
 

@@ -65,10 +65,10 @@ internal sealed class PartitionLog : IDisposable
 
     /// <summary>Opens the log in <paramref name="directory"/>, creating the directory if needed. Existing
     /// segments are opened but not read; call <see cref="Scan"/> to recover.</summary>
-    public static PartitionLog Open(string directory, long segmentBytes, StorageFaults? faults = null)
+    public static PartitionLog Open(string directory, long segmentBytes, StorageFaults faults)
     {
         DirectorySync.CreateDirectory(directory);
-        var log = new PartitionLog(directory, segmentBytes, faults ?? new StorageFaults());
+        var log = new PartitionLog(directory, segmentBytes, faults);
         foreach (var path in Directory.GetFiles(directory, "*.seg").Order(StringComparer.Ordinal))
         {
             if (!Lsn.TryParseSegmentFileName(Path.GetFileName(path), out var baseLsn))
