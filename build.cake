@@ -155,6 +155,7 @@ Task("WireVectors")
 {
     ClearWireVectorSummaries();
     Step("WireVectors: generator", venvPython, "tools/vectorgen/generate.py --check");
+    Step("WireVectors: protocol code generator", venvPython, "tools/protogen/generate.py --check");
     Step("WireVectors: C#", "dotnet",
         $"test sdk-dotnet/tests/Sinew.Protocol.Tests -c {configuration} --no-build --nologo --blame-hang-timeout 5m " +
         $"--results-directory {testResults}", root, testEnvironment);
@@ -171,6 +172,7 @@ Task("TestSuites")
     ClearWireVectorSummaries();
     CheckVersions();
     Step("Test: wire-vector generator", venvPython, "tools/vectorgen/generate.py --check");
+    Step("Test: protocol code generator", venvPython, "tools/protogen/generate.py --check");
     Step("Test: .NET", "dotnet",
         $"test {solution} -c {configuration} --no-build --nologo --blame-hang-timeout 5m --results-directory {testResults}",
         root, testEnvironment);
