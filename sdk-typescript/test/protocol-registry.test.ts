@@ -120,7 +120,7 @@ describe("enums", () => {
 describe("flags", () => {
   it("define the registry's bits, values and allowed ops", () => {
     expect(FRAME_FLAGS.map((flag) => ({ name: flag.name, bit: flag.bit, value: flag.value, ops: [...flag.ops] }))).toEqual(
-      registry.flags,
+      registry.flags.map((flag) => ({ name: flag.name, bit: flag.bit, value: flag.value, ops: flag.ops })),
     );
     expect(FrameFlags.Confirm).toBe(registry.flags.find((flag) => flag.name === "confirm")?.value);
     expect(DEFINED_FLAGS_MASK).toBe(registry.flags.reduce((mask, flag) => mask | flag.value, 0));
