@@ -5,7 +5,7 @@
 import { DURATION_RANGES, type DurationField } from "./durations.js";
 import { InvalidArgumentError } from "./errors/invalid-argument-error.js";
 import { normaliseGroup, validateName, type NameProblem } from "./naming.js";
-import { ProtocolLimits } from "./wire/limits.js";
+import { ProtocolLimits } from "./wire/generated/limits.js";
 import { isWellFormed, utf8ByteLength } from "./wire/utf8.js";
 
 const MAX_U32 = 0xffff_ffff;

@@ -1,7 +1,7 @@
 // The range of every duration a client sends, and the heartbeat a client runs with (protocol
 // sections 4.4, 7.4 and 7.5). Every bound is exact in a JavaScript number.
 
-import { ProtocolLimits } from "./wire/limits.js";
+import { ProtocolLimits } from "./wire/generated/limits.js";
 
 /** A duration field a client sends, named as in the protocol registry. */
 export type DurationField =

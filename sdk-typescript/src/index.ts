@@ -33,7 +33,7 @@ export { SUBSCRIBE_DEFAULTS } from "./subscribe/subscribe-options.js";
 export type { SubscribeOptions } from "./subscribe/subscribe-options.js";
 export { SUBSCRIPTION_END_REASONS } from "./subscribe/subscription-end-reason.js";
 export type { SubscriptionEndReason } from "./subscribe/subscription-end-reason.js";
-export type { AckMode, CloseReason, ChannelKind, DeadLetterKind } from "./wire/enums.js";
+export type { AckMode, CloseReason, ChannelKind, DeadLetterKind } from "./wire/generated/enums.js";
 
 // Errors
 export {
@@ -48,7 +48,7 @@ export {
   SubscriptionEndedError,
 } from "./errors/index.js";
 export type { BrokerErrorCode, BrokerErrorContext, BrokerErrorInit, InvalidArgumentErrorOptions, SinewErrorOptions } from "./errors/index.js";
-export type { ErrorCodeName } from "./wire/errors.js";
+export type { ErrorCodeName } from "./wire/generated/errors.js";
 
 // Protocol rules the client applies, for callers that check names or keys themselves
 export { fnv1a64, partitionForKey } from "./routing/fnv1a.js";

@@ -1,7 +1,7 @@
 // The rules for names (topics, groups, stream cursors, producer ids), user header keys, and
 // the normalisation of groups (protocol sections 7.1 to 7.3).
 
-import { ProtocolLimits } from "./wire/limits.js";
+import { ProtocolLimits } from "./wire/generated/limits.js";
 import { isWellFormed, utf8ByteLength } from "./wire/utf8.js";
 
 /** Why a name is invalid, in the words of protocol section 7.1. */

@@ -4,12 +4,13 @@
 
 import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame } from "../src/wire/codec.js";
-import { FrameDecodeError, type DecodeErrorKind } from "../src/wire/decode-error.js";
-import { FrameFlags } from "../src/wire/flags.js";
+import { FrameDecodeError } from "../src/wire/decode-error.js";
+import type { DecodeErrorKind } from "../src/wire/generated/decode-errors.js";
+import { FrameFlags } from "../src/wire/generated/flags.js";
 import { FRAME_HEADER_SIZE, readFrameHeader, writeFrameHeader } from "../src/wire/frame-header.js";
-import { ProtocolLimits } from "../src/wire/limits.js";
-import type { MessageOf, WireMessage } from "../src/wire/messages.js";
-import { Opcode, type OpName } from "../src/wire/opcodes.js";
+import { ProtocolLimits } from "../src/wire/generated/limits.js";
+import type { MessageOf, WireMessage } from "../src/wire/generated/messages.js";
+import { Opcode, type OpName } from "../src/wire/generated/opcodes.js";
 import { expandTemplate, fromHex } from "./support/bytes.js";
 import { frameVectorById, isPositive, loadFrameFiles } from "./support/vector-files.js";
 import { messageFromJson } from "./support/vector-json.js";

@@ -13,7 +13,7 @@ import { ProtocolError } from "../src/errors/protocol-error.js";
 import { SinewError } from "../src/errors/sinew-error.js";
 import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.js";
 import { SUBSCRIPTION_END_REASONS } from "../src/subscribe/subscription-end-reason.js";
-import { ERROR_CODES } from "../src/wire/errors.js";
+import { ERROR_CODES } from "../src/wire/generated/errors.js";
 import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
 
 const TIMEOUT_MS = 10_000;

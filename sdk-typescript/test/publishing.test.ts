@@ -11,7 +11,7 @@ import { ProtocolError } from "../src/errors/protocol-error.js";
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import { DeadLetterPolicy } from "../src/queue/dead-letter-policy.js";
 import { partitionForKey } from "../src/routing/fnv1a.js";
-import { FrameFlags } from "../src/wire/flags.js";
+import { FrameFlags } from "../src/wire/generated/flags.js";
 import { brokerAndClient, ENGINE_TIMEOUT_MS, errorCollector, rejectionOf } from "./support/harness.js";
 
 describe("confirmed publish", () => {

@@ -7,7 +7,7 @@ import { FanIn } from "../src/routing/fan-in.js";
 import { partitionForKey } from "../src/routing/fnv1a.js";
 import { choosePartition, RoundRobin } from "../src/routing/partition-router.js";
 import { TopologyCache } from "../src/routing/topology-cache.js";
-import type { Topology } from "../src/wire/messages.js";
+import type { Topology } from "../src/wire/generated/messages.js";
 import { loadPartitioning } from "./support/vector-files.js";
 
 const TIMEOUT_MS = 10_000;

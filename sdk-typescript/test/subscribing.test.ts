@@ -12,7 +12,7 @@ import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.j
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import type { Delivery } from "../src/subscribe/delivery.js";
 import type { Subscription } from "../src/subscribe/subscription.js";
-import type { CloseReason } from "../src/wire/enums.js";
+import type { CloseReason } from "../src/wire/generated/enums.js";
 import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf, thrownBy } from "./support/harness.js";
 
 async function take(subscription: Subscription, count: number): Promise<Delivery[]> {

@@ -8,7 +8,7 @@ import { FrameWriter } from "../src/connection/frame-writer.js";
 import { SettlementBatcher } from "../src/connection/settlement-batcher.js";
 import { BrokerError } from "../src/errors/broker-error.js";
 import { ConnectionLostError } from "../src/errors/connection-lost-error.js";
-import type { SettleOk, WireMessage } from "../src/wire/messages.js";
+import type { SettleOk, WireMessage } from "../src/wire/generated/messages.js";
 
 const TIMEOUT_MS = 10_000;
 

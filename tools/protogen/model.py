@@ -107,6 +107,7 @@ class Flag:
     bit: int
     value: int
     ops: tuple[str, ...]
+    doc: str = ""  # empty when the registry gives none
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Protocol:
     records: tuple[Record, ...]
     ops: tuple[Op, ...]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    limit_docs: dict[str, str] = field(default_factory=dict)  # limit name → doc; empty when the registry has none
 
     def record(self, name: str) -> Record:
         return next(r for r in self.records if r.name == name)
@@ -164,7 +166,11 @@ def load(root: Path) -> Protocol:
         enums.append(Enum(name, docs["doc"], tuple(
             EnumValue(value_name, number, docs["values"][value_name]) for value_name, number in values.items())))
     records = tuple(Record(name, record_docs[name], _fields(name, fields)) for name, fields in raw["records"].items())
-    flags = tuple(Flag(f["name"], f["bit"], f["value"], tuple(f["ops"])) for f in raw["flags"])
+    flags = tuple(Flag(f["name"], f["bit"], f["value"], tuple(f["ops"]), f.get("doc", "")) for f in raw["flags"])
+    limit_docs = dict(raw.get("limit_docs", {}))
+    if limit_docs and set(limit_docs) != set(raw["limits"]):
+        raise ValueError(f"limit_docs must document exactly the limits; differing: "
+                         f"{sorted(set(limit_docs) ^ set(raw['limits']))}")
     ops = tuple(
         Op(o["name"], o["doc"], o["opcode"], o["from"], tuple(o["replies"]), _fields(o["name"], o["fields"]),
            tuple(f.name for f in flags if o["name"] in f.ops))
@@ -183,6 +189,7 @@ def load(root: Path) -> Protocol:
         records=records,
         ops=ops,
         raw=raw,
+        limit_docs=limit_docs,
     )
     _check_references(protocol)
     return protocol

@@ -9,7 +9,7 @@ import { ClientClosedError } from "../errors/client-closed-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import { TopologyCache, type QueueRoute } from "../routing/topology-cache.js";
 import { CLIENT_VERSION } from "../version.js";
-import type { Topology } from "../wire/messages.js";
+import type { Topology } from "../wire/generated/messages.js";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ResolvedClientOptions } from "./resolved-options.js";
 

@@ -1,6 +1,6 @@
 // Credentials a client offers in its handshake: a user name and password, or a bearer token.
 
-import type { Auth } from "../wire/messages.js";
+import type { Auth } from "../wire/generated/messages.js";
 
 // The key `util.inspect` looks for, without importing node:util into every environment.
 const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");

@@ -2,7 +2,7 @@
 // reported before any connection is attempted.
 
 import { checkBoundedText, checkInteger, checkOptionsObject, checkSignal } from "../argument-checks.js";
-import { ProtocolLimits } from "../wire/limits.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
 import { formatEndpoint, parseEndpoint, type Endpoint } from "../connection/endpoint.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { SinewError } from "../errors/sinew-error.js";

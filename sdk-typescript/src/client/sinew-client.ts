@@ -13,7 +13,7 @@ import { DeadLetterPolicy } from "../queue/dead-letter-policy.js";
 import type { QueueInfo, QueueOptions } from "../queue/queue-options.js";
 import { SUBSCRIBE_DEFAULTS, type SubscribeOptions } from "../subscribe/subscribe-options.js";
 import { Subscription } from "../subscribe/subscription.js";
-import type { AckMode } from "../wire/enums.js";
+import type { AckMode } from "../wire/generated/enums.js";
 import { ClientCore } from "./client-core.js";
 import type { SinewClientOptions } from "./client-options.js";
 import { resolveClientOptions } from "./resolved-options.js";

@@ -1,8 +1,8 @@
 // The broker's catalogue as the client API presents it: every queue and stream with its
 // partition count and routing version, and the brokers that serve them.
 
-import type { ChannelKind } from "../wire/enums.js";
-import type { Topology as WireTopology } from "../wire/messages.js";
+import type { ChannelKind } from "../wire/generated/enums.js";
+import type { Topology as WireTopology } from "../wire/generated/messages.js";
 
 /** One broker of the deployment. */
 export interface BrokerInfo {

@@ -16,11 +16,11 @@ import { ProtocolError } from "../errors/protocol-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import { encodeFrame, type Frame } from "../wire/codec.js";
 import { FrameDecodeError } from "../wire/decode-error.js";
-import type { CloseReason } from "../wire/enums.js";
+import type { CloseReason } from "../wire/generated/enums.js";
 import { FRAME_HEADER_SIZE, PROTOCOL_VERSION } from "../wire/frame-header.js";
 import { FrameReader } from "../wire/frame-reader.js";
 import { heartbeatInUse } from "../durations.js";
-import { ProtocolLimits } from "../wire/limits.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
 import type {
   Auth,
   DeliveredMessage,
@@ -30,7 +30,7 @@ import type {
   Limits,
   Topology,
   WireMessage,
-} from "../wire/messages.js";
+} from "../wire/generated/messages.js";
 import { formatEndpoint, type Endpoint } from "./endpoint.js";
 import { FrameWriter } from "./frame-writer.js";
 import { Heartbeat } from "./heartbeat.js";

@@ -1,6 +1,6 @@
 // Which reply answers each request the client sends.
 
-import type { MessageOf } from "../wire/messages.js";
+import type { MessageOf } from "../wire/generated/messages.js";
 
 /** The reply op that answers each request op successfully (an `Error` answers any of them). */
 export const REPLY_OP = {

@@ -1,8 +1,8 @@
 // Requests awaiting a reply, keyed by request id, and the allocation of request ids.
 
 import type { BrokerErrorContext } from "../errors/broker-error-messages.js";
-import type { OpName } from "../wire/opcodes.js";
-import type { WireMessage } from "../wire/messages.js";
+import type { OpName } from "../wire/generated/opcodes.js";
+import type { WireMessage } from "../wire/generated/messages.js";
 
 const MAX_REQUEST_ID = 0xffff_ffff;
 

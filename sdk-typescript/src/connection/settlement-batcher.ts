@@ -4,8 +4,8 @@
 
 import { raceAbort, throwIfAborted } from "../async/abort.js";
 import { BrokerError } from "../errors/broker-error.js";
-import { errorCodeInfo } from "../wire/errors.js";
-import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/messages.js";
+import { errorCodeInfo } from "../wire/generated/errors.js";
+import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/generated/messages.js";
 
 // Keeps a settlement frame far below any frame limit (an Ack id costs at most 9 bytes).
 const MAX_ITEMS_PER_FRAME = 1024;

@@ -1,7 +1,7 @@
 // Messages for broker errors, written for the reader: what happened, in terms of the operation
 // the client was doing, and what to do about it.
 
-import type { ErrorCodeName } from "../wire/errors.js";
+import type { ErrorCodeName } from "../wire/generated/errors.js";
 
 /** What the client was doing when the broker answered with an error. */
 export interface BrokerErrorContext {

@@ -1,7 +1,7 @@
 // The error for a failure the broker reported in an `Error` frame or a settlement failure,
 // keeping the broker's stable code, its retryable flag and its details.
 
-import { errorCodeInfo, type ErrorCodeName } from "../wire/errors.js";
+import { errorCodeInfo, type ErrorCodeName } from "../wire/generated/errors.js";
 import { describeBrokerError, type BrokerErrorContext } from "./broker-error-messages.js";
 import { SinewError, type SinewErrorOptions } from "./sinew-error.js";
 

@@ -5,7 +5,7 @@ import { encode as encodeMsgpack } from "@msgpack/msgpack";
 import { checkBoundedText, checkDurationMs, checkNotBefore, checkOptionsObject } from "../argument-checks.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { validateHeaderKey, type HeaderKeyProblem } from "../naming.js";
-import { ProtocolLimits } from "../wire/limits.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
 import { isWellFormed } from "../wire/utf8.js";
 
 /** The content types the payload factories set. */

@@ -9,8 +9,8 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { ProtocolError } from "../errors/protocol-error.js";
 import { choosePartition, RoundRobin } from "../routing/partition-router.js";
 import type { QueueRoute } from "../routing/topology-cache.js";
-import { FrameFlags } from "../wire/flags.js";
-import type { Limits, PublishMessage, PublishOk } from "../wire/messages.js";
+import { FrameFlags } from "../wire/generated/flags.js";
+import type { Limits, PublishMessage, PublishOk } from "../wire/generated/messages.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import type { PublishReceipt } from "./publish-receipt.js";
 

@@ -1,8 +1,8 @@
 // Where a queue's dead messages go: dropped, the broker's global target, or a named queue.
 
 import { checkGroup, checkName } from "../argument-checks.js";
-import type { DeadLetterKind } from "../wire/enums.js";
-import type { DeadLetterPolicy as WireDeadLetterPolicy } from "../wire/messages.js";
+import type { DeadLetterKind } from "../wire/generated/enums.js";
+import type { DeadLetterPolicy as WireDeadLetterPolicy } from "../wire/generated/messages.js";
 
 /**
  * Where a queue's dead messages (retries exhausted, failed with `nack`, or expired) go. Create

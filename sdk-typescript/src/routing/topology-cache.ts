@@ -2,7 +2,7 @@
 // client has learned about, from DeclareQueueOk replies and from Topology replies and pushes.
 
 import { normaliseGroup } from "../naming.js";
-import type { Topology } from "../wire/messages.js";
+import type { Topology } from "../wire/generated/messages.js";
 
 /** What the client knows about routing to one queue or stream. */
 export interface QueueRoute {

@@ -9,9 +9,9 @@ import type { Connection } from "../connection/connection.js";
 import type { SettleOperation } from "../connection/settlement-batcher.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { OperationOptions } from "../operation-options.js";
-import type { AckMode } from "../wire/enums.js";
-import { ProtocolLimits } from "../wire/limits.js";
-import type { DeliveredMessage } from "../wire/messages.js";
+import type { AckMode } from "../wire/generated/enums.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
+import type { DeliveredMessage } from "../wire/generated/messages.js";
 
 const EMPTY_HEADERS: ReadonlyMap<string, string> = new Map();
 const textDecoder = new TextDecoder();

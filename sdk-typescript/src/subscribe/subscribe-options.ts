@@ -1,7 +1,7 @@
 // The options of a subscription, with their documented defaults.
 
 import type { OperationOptions } from "../operation-options.js";
-import type { AckMode } from "../wire/enums.js";
+import type { AckMode } from "../wire/generated/enums.js";
 
 /** Options of `subscribe`. */
 export interface SubscribeOptions extends OperationOptions {

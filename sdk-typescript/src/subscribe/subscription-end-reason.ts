@@ -1,7 +1,7 @@
 // Why a subscription ended, other than the caller closing it: the broker's close reasons plus
 // the two the client itself can cause.
 
-import type { CloseReason } from "../wire/enums.js";
+import type { CloseReason } from "../wire/generated/enums.js";
 
 /**
  * Why a subscription ended when the caller did not close it:

@@ -11,8 +11,8 @@ import type { SinewError } from "../errors/sinew-error.js";
 import { SubscriptionEndedError } from "../errors/subscription-ended-error.js";
 import type { OperationOptions } from "../operation-options.js";
 import { FanIn } from "../routing/fan-in.js";
-import type { AckMode, CloseReason } from "../wire/enums.js";
-import type { DeliveredMessage, SubscribeOk } from "../wire/messages.js";
+import type { AckMode, CloseReason } from "../wire/generated/enums.js";
+import type { DeliveredMessage, SubscribeOk } from "../wire/generated/messages.js";
 import { Delivery, type DeliverySource } from "./delivery.js";
 import type { SubscriptionEndReason } from "./subscription-end-reason.js";
 

@@ -1,10 +1,11 @@
 // Turns a frame body into a typed message, applying the protocol's liberal decoding rules and
 // reporting the first structure or field error in the order the protocol prescribes.
 
-import { FrameDecodeError, type DecodeErrorKind } from "./decode-error.js";
+import { FrameDecodeError } from "./decode-error.js";
 import type { FrameHeader } from "./frame-header.js";
-import type { WireMessage } from "./messages.js";
-import { ProtocolLimits } from "./limits.js";
+import type { DecodeErrorKind } from "./generated/decode-errors.js";
+import { ProtocolLimits } from "./generated/limits.js";
+import type { WireMessage } from "./generated/messages.js";
 import { isExtension, nestingDepth, rawStringDecoder, valueDecoder } from "./msgpack.js";
 import { RECORD_SCHEMAS, type FieldDescriptor, type FieldType, type OpDescriptor } from "./schema.js";
 import { decodeUtf8Strict } from "./utf8.js";

@@ -1,7 +1,7 @@
 // Turns a typed message into its canonical MessagePack body: every known field written (nil for
 // an absent optional), shortest integer and length forms, string maps sorted by UTF-8 bytes.
 
-import type { WireMessage } from "./messages.js";
+import type { WireMessage } from "./generated/messages.js";
 import { bodyEncoder } from "./msgpack.js";
 import { RECORD_SCHEMAS, type FieldDescriptor, type FieldType, type OpDescriptor } from "./schema.js";
 import { compareByCodePoint, isWellFormed } from "./utf8.js";

@@ -4,7 +4,6 @@
 import { decodeBody } from "./body-decoder.js";
 import { encodeBodyShared } from "./body-encoder.js";
 import { FrameDecodeError } from "./decode-error.js";
-import { DEFINED_FLAGS_MASK, allowedFlagsFor } from "./flags.js";
 import {
   FRAME_HEADER_SIZE,
   FRAME_MAGIC,
@@ -17,8 +16,9 @@ import {
   type FrameHeader,
   type RawFrameHeader,
 } from "./frame-header.js";
-import type { WireMessage } from "./messages.js";
-import { opNameOf } from "./opcodes.js";
+import { DEFINED_FLAGS_MASK, allowedFlagsFor } from "./generated/flags.js";
+import type { WireMessage } from "./generated/messages.js";
+import { opNameOf } from "./generated/opcodes.js";
 import { OP_SCHEMAS } from "./schema.js";
 
 /** A decoded frame: its header and its typed message. */

@@ -1,71 +1,9 @@
-// The typed error a decoder raises for a frame it cannot accept, the kinds of decode failure,
-// and the order in which they are checked.
+// The typed error a decoder raises for a frame it cannot accept. The kinds of decode failure and
+// the order in which they are checked are generated from the registry (generated/decode-errors.ts).
 
-import type { ErrorCodeName } from "./errors.js";
 import type { FrameHeader } from "./frame-header.js";
-
-/** Why a frame could not be decoded (protocol section 6). */
-export type DecodeErrorKind =
-  | "truncated_header"
-  | "bad_magic"
-  | "unsupported_version"
-  | "bad_flags"
-  | "frame_too_large"
-  | "truncated_body"
-  | "unknown_opcode"
-  | "malformed_body"
-  | "trailing_bytes"
-  | "wrong_type"
-  | "missing_field"
-  | "invalid_value";
-
-/**
- * The error code a broker answers each decode failure with, when it answers at all: a
- * truncated frame means the peer is gone, so nothing is sent for those.
- */
-export const DECODE_ERROR_CODES: Readonly<Record<DecodeErrorKind, ErrorCodeName>> = Object.freeze({
-  truncated_header: "bad_frame",
-  bad_magic: "bad_frame",
-  unsupported_version: "protocol_mismatch",
-  bad_flags: "bad_frame",
-  frame_too_large: "frame_too_large",
-  truncated_body: "bad_frame",
-  unknown_opcode: "unknown_op",
-  malformed_body: "bad_frame",
-  trailing_bytes: "bad_frame",
-  wrong_type: "bad_frame",
-  missing_field: "bad_frame",
-  invalid_value: "bad_frame",
-});
-
-/** Every decode error kind. */
-export const DECODE_ERROR_KINDS: readonly DecodeErrorKind[] = Object.freeze(
-  Object.keys(DECODE_ERROR_CODES) as DecodeErrorKind[],
-);
-
-/** The field-level kinds, which share the last place in {@link DECODE_ERROR_PRECEDENCE}. */
-export const FIELD_ERROR_KINDS: readonly DecodeErrorKind[] = Object.freeze([
-  "wrong_type",
-  "missing_field",
-  "invalid_value",
-] as const);
-
-/**
- * The order in which a decoder checks a frame; the first failing check is reported. `"fields"`
- * stands for the field-level kinds, which are checked field by field, depth first.
- */
-export const DECODE_ERROR_PRECEDENCE: readonly (DecodeErrorKind | "fields")[] = Object.freeze([
-  "truncated_header",
-  "bad_magic",
-  "unsupported_version",
-  "frame_too_large",
-  "truncated_body",
-  "unknown_opcode",
-  "bad_flags",
-  "malformed_body",
-  "trailing_bytes",
-  "fields",
-] as const);
+import { DECODE_ERROR_CODES, type DecodeErrorKind } from "./generated/decode-errors.js";
+import type { ErrorCodeName } from "./generated/errors.js";
 
 /** Extra context attached to a {@link FrameDecodeError}. */
 export interface FrameDecodeErrorOptions {

@@ -6,23 +6,19 @@ export { decodeFrame, encodeFrame } from "./codec.js";
 export type { DecodeFrameOptions, EncodeFrameOptions, Frame } from "./codec.js";
 export { FrameReader } from "./frame-reader.js";
 export type { FrameReaderOptions } from "./frame-reader.js";
-export {
-  DECODE_ERROR_CODES,
-  DECODE_ERROR_KINDS,
-  DECODE_ERROR_PRECEDENCE,
-  FIELD_ERROR_KINDS,
-  FrameDecodeError,
-} from "./decode-error.js";
-export type { DecodeErrorKind, FrameDecodeErrorOptions } from "./decode-error.js";
-export { ERROR_CODES, ErrorCode, errorCodeInfo } from "./errors.js";
-export type { ErrorCodeInfo, ErrorCodeName } from "./errors.js";
+export { FrameDecodeError } from "./decode-error.js";
+export type { FrameDecodeErrorOptions } from "./decode-error.js";
+export { DECODE_ERROR_CODES, DECODE_ERROR_KINDS, DECODE_ERROR_PRECEDENCE, FIELD_ERROR_KINDS } from "./generated/decode-errors.js";
+export type { DecodeErrorKind } from "./generated/decode-errors.js";
+export { ERROR_CODES, ErrorCode, errorCodeInfo } from "./generated/errors.js";
+export type { ErrorCodeInfo, ErrorCodeName } from "./generated/errors.js";
 export { FRAME_HEADER_SIZE, FRAME_MAGIC, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from "./frame-header.js";
 export type { FrameHeader } from "./frame-header.js";
-export { DEFINED_FLAGS_MASK, FRAME_FLAGS, FrameFlags, allowedFlagsFor } from "./flags.js";
-export type { FrameFlagInfo, FrameFlagName } from "./flags.js";
-export { OP_NAMES, Opcode, opNameOf } from "./opcodes.js";
-export type { OpName } from "./opcodes.js";
-export { ENUMS } from "./enums.js";
+export { DEFINED_FLAGS_MASK, FRAME_FLAGS, FrameFlags, allowedFlagsFor } from "./generated/flags.js";
+export type { FrameFlagInfo, FrameFlagName } from "./generated/flags.js";
+export { OP_NAMES, Opcode, opNameOf } from "./generated/opcodes.js";
+export type { OpName } from "./generated/opcodes.js";
+export { ENUMS } from "./generated/enums.js";
 export type {
   AckMode,
   AuthMechanism,
@@ -35,8 +31,8 @@ export type {
   ReconcilePolicy,
   StreamDurability,
   StreamStartKind,
-} from "./enums.js";
-export { ProtocolLimits } from "./limits.js";
+} from "./generated/enums.js";
+export { ProtocolLimits } from "./generated/limits.js";
 export type {
   Ack,
   AssignmentChanged,
@@ -88,7 +84,7 @@ export type {
   TopologyRequest,
   Unsubscribe,
   WireMessage,
-} from "./messages.js";
+} from "./generated/messages.js";
 export { fnv1a64, partitionForKey } from "../routing/fnv1a.js";
 export { normaliseGroup, validateHeaderKey, validateName } from "../naming.js";
 export type { HeaderKeyProblem, NameProblem, ValidateNameOptions } from "../naming.js";

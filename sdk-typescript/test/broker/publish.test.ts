@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js
 import type { SinewError } from "../../src/errors/sinew-error.js";
 import { ContentTypes, OutgoingMessage } from "../../src/publish/outgoing-message.js";
 import { DeadLetterPolicy } from "../../src/queue/dead-letter-policy.js";
-import { FrameFlags } from "../../src/wire/flags.js";
+import { FrameFlags } from "../../src/wire/generated/flags.js";
 import {
   BROKER_TEST_TIMEOUT_MS,
   connect,

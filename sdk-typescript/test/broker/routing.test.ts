@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { partitionForKey } from "../../src/routing/fnv1a.js";
 import { OutgoingMessage } from "../../src/publish/outgoing-message.js";
 import type { Delivery } from "../../src/subscribe/delivery.js";
-import { FrameFlags } from "../../src/wire/flags.js";
+import { FrameFlags } from "../../src/wire/generated/flags.js";
 import {
   BROKER_TEST_TIMEOUT_MS,
   connect,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ConnectionError } from "../../src/errors/connection-error.js";
 import { ConnectionLostError } from "../../src/errors/connection-lost-error.js";
-import { FrameFlags } from "../../src/wire/flags.js";
+import { FrameFlags } from "../../src/wire/generated/flags.js";
 import { RealBroker } from "../support/broker-fixture.js";
 import { BROKER_TEST_TIMEOUT_MS, connect, eventually, rejectionOf } from "../support/real-broker.js";
 import { RawSession } from "../support/raw-session.js";

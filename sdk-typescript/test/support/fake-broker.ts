@@ -6,11 +6,11 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { encodeFrame, type Frame } from "../../src/wire/codec.js";
-import type { CloseReason } from "../../src/wire/enums.js";
-import { ErrorCode, type ErrorCodeName } from "../../src/wire/errors.js";
+import type { CloseReason } from "../../src/wire/generated/enums.js";
+import { ErrorCode, type ErrorCodeName } from "../../src/wire/generated/errors.js";
 import type { FrameHeader } from "../../src/wire/frame-header.js";
 import { FrameReader } from "../../src/wire/frame-reader.js";
-import { FrameFlags } from "../../src/wire/flags.js";
+import { FrameFlags } from "../../src/wire/generated/flags.js";
 import type {
   DeadLetterPolicy,
   DeliveredMessage,
@@ -21,8 +21,8 @@ import type {
   PublishResult,
   SettleFailure,
   WireMessage,
-} from "../../src/wire/messages.js";
-import type { OpName } from "../../src/wire/opcodes.js";
+} from "../../src/wire/generated/messages.js";
+import type { OpName } from "../../src/wire/generated/opcodes.js";
 import { partitionForKey } from "../../src/routing/fnv1a.js";
 
 /** How the fake broker is configured. */

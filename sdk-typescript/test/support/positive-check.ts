@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import { decodeFrame, encodeFrame, type Frame } from "../../src/wire/codec.js";
 import { FRAME_HEADER_SIZE } from "../../src/wire/frame-header.js";
-import type { WireMessage } from "../../src/wire/messages.js";
-import { Opcode, type OpName } from "../../src/wire/opcodes.js";
+import type { WireMessage } from "../../src/wire/generated/messages.js";
+import { Opcode, type OpName } from "../../src/wire/generated/opcodes.js";
 import { describeByteDifference, expandTemplate } from "./bytes.js";
 import { diffJson } from "./json-diff.js";
 import type { Json, PositiveVector } from "./vector-files.js";

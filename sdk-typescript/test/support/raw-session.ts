@@ -4,7 +4,7 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { encodeFrame, type Frame } from "../../src/wire/codec.js";
 import { FrameReader } from "../../src/wire/frame-reader.js";
-import type { HelloOk, WireMessage } from "../../src/wire/messages.js";
+import type { HelloOk, WireMessage } from "../../src/wire/generated/messages.js";
 
 /** One raw connection to a broker. */
 export class RawSession {

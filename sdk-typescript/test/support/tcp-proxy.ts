@@ -4,7 +4,7 @@
 
 import { createServer, connect as connectTcp, type Server, type Socket } from "node:net";
 import { FRAME_HEADER_SIZE } from "../../src/wire/frame-header.js";
-import { opNameOf, type OpName } from "../../src/wire/opcodes.js";
+import { opNameOf, type OpName } from "../../src/wire/generated/opcodes.js";
 
 /** What the proxy does with a frame. */
 export type FrameVerdict = "forward" | "cut";

@@ -59,7 +59,7 @@ export interface ProtocolRegistry {
     magic: string;
     fields: { name: string; offset: number; size: number }[];
   };
-  flags: { name: string; bit: number; value: number; ops: string[] }[];
+  flags: { name: string; bit: number; value: number; ops: string[]; doc?: string }[];
   limits: Record<string, number>;
   decode_error_precedence: string[];
   decode_errors: { kind: string; code: string; meaning: string }[];

@@ -2,8 +2,8 @@
 // codec's field descriptors: u64 as decimal strings, bin as hex or byte templates, string maps
 // as objects, enums by name, absent optionals as null.
 
-import type { WireMessage } from "../../src/wire/messages.js";
-import type { OpName } from "../../src/wire/opcodes.js";
+import type { WireMessage } from "../../src/wire/generated/messages.js";
+import type { OpName } from "../../src/wire/generated/opcodes.js";
 import { OP_SCHEMAS, RECORD_SCHEMAS, type FieldDescriptor, type FieldType } from "../../src/wire/schema.js";
 import { expandTemplate, isByteTemplate, toHex } from "./bytes.js";
 import type { Json } from "./vector-files.js";

@@ -1,12 +1,13 @@
-// Compile-time check, run by `npm run typecheck`: every hand-written message interface has
-// exactly the shape the schema descriptors give it (property names, optionality and types),
-// so the documented types cannot drift from the tables the codec runs on, which the golden test
-// pins to the protocol registry.
+// Compile-time check, run by `npm run typecheck`: every generated message interface has exactly
+// the shape the generated field definitions give it (property names, optionality and types).
+// The generator writes the two separately, so this keeps the documented types from drifting from
+// the tables the codec runs on, which the golden test pins to the protocol registry.
 
-import type { EnumName, EnumValue } from "../../src/wire/enums.js";
-import type { MessageOf, RecordTypes } from "../../src/wire/messages.js";
-import type { OpName } from "../../src/wire/opcodes.js";
-import type { OpDefinitions, RecordDefinitions, RecordName } from "../../src/wire/schema.js";
+import type { OpDefinitions, RecordDefinitions } from "../../src/wire/generated/definitions.js";
+import type { EnumName, EnumValue } from "../../src/wire/generated/enums.js";
+import type { MessageOf, RecordTypes } from "../../src/wire/generated/messages.js";
+import type { OpName } from "../../src/wire/generated/opcodes.js";
+import type { RecordName } from "../../src/wire/schema.js";
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
 
