@@ -397,12 +397,19 @@ def _op_doc(protocol: model.Protocol, op: model.Op) -> str:
 
 
 def _doc(protocol: model.Protocol, text: str) -> str:
-    """A registry doc with its references in Python spelling (`AckMode.manual` → `AckMode.MANUAL`)."""
+    """A registry doc with its references in Python spelling (`AckMode.manual` → `AckMode.MANUAL`).
+
+    A dotted reference to an enum, record or op must name one of its values or fields.
+    """
     enums = {e.name: {v.name for v in e.values} for e in protocol.enums}
+    owners: list[model.Record | model.Op] = [*protocol.records, *protocol.ops]
+    members = {owner.name: {f.name for f in owner.fields} for owner in owners} | enums
 
     def render(reference: str) -> str:
         owner, dot, member = reference.partition(".")
-        if dot and member in enums.get(owner, ()):
+        if dot and owner in members and member not in members[owner]:
+            raise SystemExit(f"emit_python: the doc reference `{reference}` names no member of {owner}")
+        if dot and owner in enums:
             return f"`{owner}.{member.upper()}`"
         if reference == "errors":
             return "`ErrorCode`"
