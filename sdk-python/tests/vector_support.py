@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sinew.wire import FrameDecodeError, decode_frame, encode_frame
-from sinew.wire.schema import (
-    OP_SCHEMAS,
+from sinew.wire.descriptors import (
     BinType,
     BodySchema,
     BoolType,
@@ -32,6 +31,7 @@ from sinew.wire.schema import (
     StrType,
     UIntType,
 )
+from sinew.wire.schema import OP_SCHEMAS
 
 ENV_OVERRIDE = "SINEW_WIRE_VECTORS"
 

@@ -34,7 +34,9 @@ def render_all(protocol: model.Protocol) -> tuple[dict[str, str], list[Path]]:
     for name in EMITTERS:
         try:
             emitter = importlib.import_module(name)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise  # the emitter exists but a module it imports does not
             continue  # an emitter not written yet generates nothing
         out = emitter.emit(protocol)
         for path, text in out.items():

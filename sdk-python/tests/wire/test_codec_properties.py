@@ -17,10 +17,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from sinew.wire import FrameDecodeError, FrameReader, decode_frame, encode_frame  # noqa: E402
-from sinew.wire.frame_header import HEADER_SIZE, FrameHeader  # noqa: E402
-from sinew.wire.limits import MAX_U32  # noqa: E402
-from sinew.wire.schema import (  # noqa: E402
-    OP_SCHEMAS,
+from sinew.wire.descriptors import (  # noqa: E402
     BinType,
     BodySchema,
     BoolType,
@@ -33,6 +30,9 @@ from sinew.wire.schema import (  # noqa: E402
     StrType,
     UIntType,
 )
+from sinew.wire.frame_header import HEADER_SIZE, FrameHeader  # noqa: E402
+from sinew.wire.limits import MAX_U32  # noqa: E402
+from sinew.wire.schema import OP_SCHEMAS  # noqa: E402
 
 PROPERTY_SETTINGS = settings(max_examples=30, derandomize=True, database=None, deadline=None)
 OPS = list(OP_SCHEMAS.values())

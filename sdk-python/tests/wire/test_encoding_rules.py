@@ -19,7 +19,7 @@ from vector_support import (
 )
 
 from sinew.wire import FrameEncodeError, decode_frame, encode_frame
-from sinew.wire.schema import ListType, UIntType
+from sinew.wire.descriptors import ListType, UIntType
 
 CANONICAL = [vector for vector in positive_vectors() if not vector.is_non_canonical]
 REGISTRY_FLAGS: list[dict[str, Any]] = registry()["flags"]

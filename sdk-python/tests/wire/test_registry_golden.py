@@ -37,7 +37,8 @@ from sinew.wire.limits import (
     MIN_LEASE_MS,
 )
 from sinew.wire.opcodes import Opcode
-from sinew.wire.schema import OP_SCHEMAS, RECORD_SCHEMAS, BodySchema
+from sinew.wire.descriptors import BodySchema
+from sinew.wire.schema import OP_SCHEMAS, RECORD_SCHEMAS
 
 REGISTRY_OPS: list[dict[str, Any]] = registry()["ops"]
 REGISTRY_RECORDS: dict[str, list[dict[str, Any]]] = registry()["records"]

@@ -18,10 +18,7 @@ from typing import Any
 import msgpack
 
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
-from sinew.wire.frame_header import BytesLike
-from sinew.wire.limits import MAX_NESTING_DEPTH
-from sinew.wire.messages import Message
-from sinew.wire.schema import (
+from sinew.wire.descriptors import (
     BinType,
     BodySchema,
     BoolType,
@@ -34,6 +31,9 @@ from sinew.wire.schema import (
     StrType,
     UIntType,
 )
+from sinew.wire.frame_header import BytesLike
+from sinew.wire.limits import MAX_NESTING_DEPTH
+from sinew.wire.messages import Message
 
 __all__ = ["decode_body"]
 

@@ -14,9 +14,7 @@ from enum import IntEnum
 
 import msgpack
 
-from sinew.wire.encode_error import FrameEncodeError
-from sinew.wire.messages import Message
-from sinew.wire.schema import (
+from sinew.wire.descriptors import (
     BinType,
     BodySchema,
     BoolType,
@@ -27,8 +25,10 @@ from sinew.wire.schema import (
     StrMapType,
     StrType,
     UIntType,
-    op_schema_for,
 )
+from sinew.wire.encode_error import FrameEncodeError
+from sinew.wire.messages import Message
+from sinew.wire.schema import op_schema_for
 
 __all__ = ["encode_body"]
 
