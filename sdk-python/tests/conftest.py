@@ -45,13 +45,17 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
     TALLY.deselected_tests += len(items)
 
 
-def _time_limit(config: pytest.Config) -> float:
-    return float(config.getini(TIMEOUT_OPTION) or 0)
+def _time_limit(item: pytest.Item) -> float:
+    # A CPU-bound test may raise its own limit with @pytest.mark.time_limit(seconds).
+    marker = item.get_closest_marker("time_limit")
+    if marker is not None:
+        return float(marker.args[0])
+    return float(item.config.getini(TIMEOUT_OPTION) or 0)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    seconds = _time_limit(item.config)
+    seconds = _time_limit(item)
     # SIGALRM only exists on POSIX and only reaches the main thread; elsewhere tests run
     # without a limit.
     on_main_thread = threading.current_thread() is threading.main_thread()
