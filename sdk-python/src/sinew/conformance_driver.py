@@ -25,9 +25,6 @@ from datetime import datetime, timezone
 from typing import IO, Any, TypeVar
 
 from sinew.client import SinewClient
-from sinew.client_options import SinewClientOptions
-from sinew.credentials import SinewCredentials
-from sinew.dead_letter_policy import DeadLetterKind, DeadLetterPolicy
 from sinew.delivery import Delivery
 from sinew.errors import (
     BrokerError,
@@ -36,12 +33,15 @@ from sinew.errors import (
     SinewError,
     SubscriptionEndedError,
 )
+from sinew.options.client_options import SinewClientOptions
+from sinew.options.credentials import SinewCredentials
+from sinew.options.dead_letter_policy import DeadLetterKind, DeadLetterPolicy
+from sinew.options.publisher_options import PublisherOptions, ReliablePublisherOptions
+from sinew.options.queue_options import QueueOptions
+from sinew.options.subscribe_options import AckMode, SubscribeOptions
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
 from sinew.publisher import Publisher
-from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
-from sinew.queue_options import QueueOptions
-from sinew.subscribe_options import AckMode, SubscribeOptions
 from sinew.subscription import Subscription
 from sinew.topology import ChannelKind
 from sinew.version import __version__

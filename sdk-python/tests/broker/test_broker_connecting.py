@@ -39,7 +39,7 @@ async def test_the_handshake_gives_a_session_with_the_brokers_limits(module_brok
         assert (info.endpoint, info.server_version) == (module_broker.address, "0.1.0")
         assert info.heartbeat == 10.0  # the client's default, which the broker accepts
         assert info.limits.max_batch_messages == 1024 and info.limits.max_prefetch == 65_535
-        connection = client._connection
+        connection = client._core.connection
         assert connection is not None and not connection.session.resumed
         topology = await client.topology()
         assert topology.brokers and module_broker.address in topology.brokers[0].endpoints
@@ -122,7 +122,7 @@ async def test_heartbeats_keep_an_idle_connection_alive() -> None:
         async with SinewClient.connect(broker_options(broker, heartbeat=None)) as client:
             info = client.server_info
             assert info is not None and info.heartbeat == 0.3
-            connection = client._connection
+            connection = client._core.connection
             await asyncio.sleep(1.2)  # four intervals: only the Pings keep both sides content
-            assert client.is_connected and connection is client._connection
+            assert client.is_connected and connection is client._core.connection
             await client.topology()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from typing import Any
 
 import pytest
 from support.integration import broker_options, dead_letters, take
@@ -311,7 +310,7 @@ async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
         await publisher.publish_batch(
             OutgoingMessage(payload, headers={"n": str(n)}) for n in range(start, start + 100)
         )
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     options = SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=10)
     async with client.subscribe(queue_name, options) as subscription:
@@ -366,14 +365,16 @@ async def test_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_a
         async with SinewClient.connect(broker_options(module_broker)) as client:
             # Every Deliver frame that reaches the socket is counted, including frames for a
             # subscription the client has just closed (which it then drops).
-            listener = client._events
-            original = listener.on_deliver
+            connection = client._core.connection
+            assert connection is not None
+            routes = connection._routes
+            original = routes.deliver
 
-            def count_arrivals(connection: Any, message: Deliver) -> None:
+            def count_arrivals(message: Deliver) -> None:
                 arrivals.update(delivered.offset for delivered in message.messages)
-                original(connection, message)
+                original(message)
 
-            listener.on_deliver = count_arrivals  # type: ignore[method-assign]
+            routes.deliver = count_arrivals  # type: ignore[method-assign]
             options = SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=1)
             while True:
                 subscription = await client.subscribe(queue_name, options)

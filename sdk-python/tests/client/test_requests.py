@@ -57,7 +57,7 @@ async def test_a_request_without_answer_times_out(broker: FakeBroker) -> None:
             await client.declare_queue("orders")
         assert caught.value.timeout == pytest.approx(0.2)
         assert caught.value.is_retryable
-        connection = client._connection
+        connection = client._core.connection
         assert connection is not None and connection.pending_requests == 0
         # The connection is still usable.
         broker.held.clear()
@@ -83,7 +83,7 @@ async def test_a_cancelled_request_frees_its_slot(broker: FakeBroker, client: Si
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0)
-    assert client._connection is not None and client._connection.pending_requests == 0
+    assert client._core.connection is not None and client._core.connection.pending_requests == 0
 
 
 async def test_unsolicited_errors_reach_the_on_error_callback(broker: FakeBroker) -> None:

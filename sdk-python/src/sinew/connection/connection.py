@@ -1,7 +1,8 @@
 """`Connection`: one TCP connection to a broker, from handshake to close.
 
-It owns three tasks: the read loop (frames in, replies matched to requests by id, pushes
-handed to the `ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
+It owns three tasks: the read loop (frames in, replies matched to requests by id, each
+subscription's pushes handed to the `SubscriptionSink` registered for it, other pushes to the
+`ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
 when the broker agreed to heartbeats, the heartbeat. Reading can be paused by a consumer
 that cannot keep up (`pause_reading`), but only while no request waits for its reply: a reply
 can only be reached by reading what the broker sent before it. While the socket is paused,
@@ -31,6 +32,8 @@ from sinew.connection.listener import ConnectionListener
 from sinew.connection.pending_requests import PendingRequest, PendingRequests
 from sinew.connection.settings import ConnectionSettings
 from sinew.connection.settler import Settler
+from sinew.connection.subscription_routes import SubscriptionRoutes
+from sinew.connection.subscription_sink import SubscriptionSink
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
@@ -109,7 +112,7 @@ class Connection:
         frames: FrameReader,
         session: HelloOk,
         settings: ConnectionSettings,
-        listener: ConnectionListener,
+        listener: ConnectionListener[Connection],
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._endpoint = endpoint
@@ -119,6 +122,7 @@ class Connection:
         self._session = session
         self._settings = settings
         self._listener = listener
+        self._routes = SubscriptionRoutes()
         self._state: State = "open"
         self._end_reason: SinewError | None = None
         self._fatal_error: BrokerError | None = None
@@ -131,7 +135,7 @@ class Connection:
         self._reading.set()
         self._writer = FrameWriter(writer, on_failure=self._on_write_failure, clock=self._loop.time)
         self._closed = self._loop.create_future()
-        self.settler = Settler(self)
+        self.settler = Settler(self._settle_request)
         self._tasks: list[asyncio.Task[None]] = [
             self._loop.create_task(self._read_loop(), name=f"sinew read {endpoint}"),
             self._loop.create_task(self._writer.run(), name=f"sinew write {endpoint}"),
@@ -152,7 +156,10 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, endpoint: Endpoint, settings: ConnectionSettings, listener: ConnectionListener
+        cls,
+        endpoint: Endpoint,
+        settings: ConnectionSettings,
+        listener: ConnectionListener[Connection],
     ) -> Connection:
         """Connect and complete the handshake within `settings.connect_timeout`.
 
@@ -285,6 +292,18 @@ class Connection:
         else:
             transport.pause_reading()
 
+    # Subscription routing
+
+    def add_sink(self, subscription_id: int, sink: SubscriptionSink) -> None:
+        """Route the pushes of broker subscription `subscription_id` to `sink`. Register it
+        from the `SubscribeOk`'s `on_reply`, which runs before any later frame is
+        dispatched."""
+        self._routes.add(subscription_id, sink)
+
+    def remove_sink(self, subscription_id: int) -> None:
+        """Stop routing to the sink of `subscription_id`; its later pushes are dropped."""
+        self._routes.remove(subscription_id)
+
     # Sending
 
     def start_request(
@@ -410,6 +429,9 @@ class Connection:
                 )
             )
 
+    def _settle_request(self, message: Message, context: str) -> asyncio.Future[Message]:
+        return self.start_request(message, context=context, expects=(SettleOk,))
+
     def _send_ping(self) -> None:
         if self._state != "open":
             return
@@ -466,7 +488,7 @@ class Connection:
         request_id = frame.request_id
         match message:
             case Deliver():
-                self._notify(self._listener.on_deliver, message)
+                self._routes.deliver(message)
             case Ping():
                 if self._state == "open":
                     self._writer.enqueue(encode_frame(Pong(), request_id=request_id))
@@ -475,7 +497,7 @@ class Connection:
             case Error() if request_id == 0:
                 self._on_unsolicited_error(message)
             case SubscriptionClosed():
-                self._notify(self._listener.on_subscription_closed, message)
+                self._routes.closed_by_broker(message)
             case GoingAway():
                 self._notify(self._listener.on_going_away, message)
             case AssignmentChanged():
@@ -630,12 +652,15 @@ class Connection:
                 task.cancel()
         if not self._closed.done():
             self._closed.set_result(None)
+        lost = (
+            reason
+            if closing or isinstance(reason, ConnectionLostError)
+            else self._lost_error("the connection")
+        )
+        # Subscriptions end before the owner hears of the loss.
+        self._routes.end_all(lost, by_client=closing)
         if not closing:
-            lost = (
-                reason
-                if isinstance(reason, ConnectionLostError)
-                else self._lost_error("the connection")
-            )
+            assert isinstance(lost, ConnectionLostError)
             _log.warning("connection to %s lost: %s", self._endpoint, reason.message)
             self._notify(self._listener.on_connection_lost, lost)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sinew.connection.endpoint import Endpoint, parse_endpoint
-from sinew.credentials import SinewCredentials
+from sinew.connection.endpoint import parse_endpoint
 from sinew.durations import Duration, to_milliseconds, to_seconds
 from sinew.errors import InvalidArgumentError, SinewError
-from sinew.reconnect_policy import ReconnectPolicy
+from sinew.options.credentials import SinewCredentials
+from sinew.options.reconnect_policy import ReconnectPolicy
 from sinew.wire.limits import MAX_HEARTBEAT_MS
 
 __all__ = ["SinewClientOptions"]
@@ -94,8 +94,3 @@ class SinewClientOptions:
             raise InvalidArgumentError(
                 "on_error must be callable", argument="on_error", reason="wrong_type"
             )
-
-    @property
-    def parsed_endpoints(self) -> tuple[Endpoint, ...]:
-        """The endpoints as host and port, in order."""
-        return tuple(parse_endpoint(text) for text in self.endpoints)
