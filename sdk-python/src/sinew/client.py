@@ -66,7 +66,7 @@ class SinewClient:
     def connect(cls, options: SinewClientOptions | None = None) -> AwaitableContext[SinewClient]:
         """Connect to the first endpoint that completes the handshake, trying them in order.
 
-        Raises `ConnectionError` when none does, and `BrokerError` when a broker refuses the
+        Raises `SinewConnectionError` when none does, and `BrokerError` when a broker refuses the
         handshake (`unauthorized`, `protocol_mismatch`).
         """
         resolved = options if options is not None else SinewClientOptions()

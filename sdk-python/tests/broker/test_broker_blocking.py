@@ -15,13 +15,13 @@ from sinew import (
     AckMode,
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     DeadLetterPolicy,
     InvalidArgumentError,
     OperationTimeoutError,
     OutgoingMessage,
     QueueOptions,
     ReliablePublisherOptions,
+    SinewConnectionError,
     SinewCredentials,
     SubscribeOptions,
     SubscriptionEndedError,
@@ -119,7 +119,7 @@ def test_blocking_errors_are_the_same_typed_errors(module_broker: RealBroker, qu
         assert (caught.value.code, caught.value.details["field"]) == ("conflict", "partitions")
         with pytest.raises(InvalidArgumentError):
             client.declare_queue("no spaces allowed")
-    with pytest.raises(ConnectionError):
+    with pytest.raises(SinewConnectionError):
         SinewClient.connect(broker_options(module_broker.http_address))
 
 

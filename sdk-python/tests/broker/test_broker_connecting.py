@@ -13,10 +13,10 @@ from support.real_broker import RealBroker, running_broker
 
 from sinew import (
     BrokerError,
-    ConnectionError,
     OutgoingMessage,
     QueueOptions,
     SinewClient,
+    SinewConnectionError,
     SinewCredentials,
 )
 
@@ -87,7 +87,7 @@ async def test_the_right_credentials_connect_and_work(secured_broker: RealBroker
 
 async def test_the_brokers_http_port_is_recognised_as_not_a_sinew_broker(module_broker: RealBroker) -> None:
     options = broker_options(module_broker.http_address, connect_timeout=20)
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(SinewConnectionError) as caught:
         await SinewClient.connect(options)
     (endpoint, failure), = caught.value.failures
     assert endpoint == module_broker.http_address
@@ -101,7 +101,7 @@ async def test_a_port_nobody_listens_on_fails_with_connection_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         free_port = probe.getsockname()[1]
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(SinewConnectionError) as caught:
         await SinewClient.connect(broker_options(f"127.0.0.1:{free_port}"))
     assert caught.value.code == "connection_failed"
 

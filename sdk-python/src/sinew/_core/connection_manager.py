@@ -22,9 +22,9 @@ from sinew.connection.listener import ConnectionListener
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     InvalidArgumentError,
+    SinewConnectionError,
     SinewError,
 )
 from sinew.options.client_options import SinewClientOptions
@@ -67,7 +67,7 @@ class ConnectionManager:
             raise ClientClosedError(f"{context}: the client is closed")
 
     async def connect_first(self) -> None:
-        """One pass over the endpoints. Raises `ConnectionError` when no endpoint completes
+        """One pass over the endpoints. Raises `SinewConnectionError` when no endpoint completes
         the handshake, and `BrokerError` when a broker refuses it."""
         self._install(await self._open_any())
 
@@ -109,7 +109,7 @@ class ConnectionManager:
             self.check_open(context)
             try:
                 connection = await self._unless_stopped(self._open_any(), context)
-            except ConnectionError as error:
+            except SinewConnectionError as error:
                 last = error
                 failures.extend(error.failures)
                 continue
@@ -124,7 +124,7 @@ class ConnectionManager:
             self._install(connection)
             _log.info("reconnected to %s after %d attempt(s)", connection.endpoint, attempt)
             return connection
-        raise ConnectionError(
+        raise SinewConnectionError(
             f"{context}: could not reconnect in {policy.max_attempts} attempt(s)"
             + (f"; last: {describe(last)}" if last is not None else ""),
             failures=tuple(failures),
@@ -158,7 +158,7 @@ class ConnectionManager:
         for endpoint in endpoints:
             try:
                 return await Connection.open(endpoint, settings, self._listener)
-            except ConnectionError as error:
+            except SinewConnectionError as error:
                 failures.append((str(endpoint), error))
             except BrokerError as error:
                 # A refusal is final unless the broker says it may pass (e.g. unavailable
@@ -167,7 +167,7 @@ class ConnectionManager:
                     raise
                 failures.append((str(endpoint), error))
         listed = "; ".join(f"{endpoint}: {describe(error)}" for endpoint, error in failures)
-        raise ConnectionError(
+        raise SinewConnectionError(
             f"could not connect to any of {len(endpoints)} endpoint(s): {listed}",
             failures=tuple(failures),
         ) from (failures[-1][1] if failures else None)

@@ -131,7 +131,9 @@ class SubscriptionFeed:
                             ack_mode=options.ack_mode,
                             prefetch=options.prefetch,
                         ),
-                        context=context if partition is None else f"{context} partition {partition}",
+                        context=context
+                        if partition is None
+                        else f"{context} partition {partition}",
                         expects=(SubscribeOk,),
                         on_reply=feed._attach,
                     )

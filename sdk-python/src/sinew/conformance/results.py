@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Final
 
 from sinew.conformance.arguments import Result
 from sinew.delivery import Delivery
 from sinew.errors import (
     BrokerError,
     InvalidArgumentError,
+    SinewConnectionError,
     SinewError,
     SubscriptionEndedError,
 )
@@ -18,6 +21,10 @@ from sinew.options import DeadLetterKind
 from sinew.publish_receipt import PublishReceipt
 
 __all__ = ["delivery_result", "error_result", "kind_name", "receipt_result", "unix_ms"]
+
+_TYPE_NAMES: Final[Mapping[type[SinewError], str]] = {SinewConnectionError: "ConnectionError"}
+"""Python names that differ from the shared ones: the prefix keeps the builtin
+`ConnectionError` from being shadowed."""
 
 
 def unix_ms(moment: datetime) -> int:
@@ -51,8 +58,9 @@ def delivery_result(delivery: Delivery, received_at_ms: int) -> Result:
 
 
 def error_result(error: BaseException) -> Result:
-    """The error as the runner sees it: the class name, the stable code, the retryable flag
-    and the message, plus the machine-readable parts each kind carries."""
+    """The error as the runner sees it: the class name (as every client names it), the
+    stable code, the retryable flag and the message, plus the machine-readable parts each kind
+    carries."""
     if not isinstance(error, SinewError):
         described = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         return {
@@ -62,7 +70,7 @@ def error_result(error: BaseException) -> Result:
             "message": described,
         }
     result: Result = {
-        "type": type(error).__name__,
+        "type": _TYPE_NAMES.get(type(error), type(error).__name__),
         "code": error.code,
         "retryable": error.is_retryable,
         "message": error.message,

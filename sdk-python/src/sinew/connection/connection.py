@@ -116,7 +116,9 @@ class Connection:
         self._pending = PendingRequests(first_id=HELLO_REQUEST_ID + 1)
         self._last_received = self._loop.time()
         self._read_pause = ReadPause(self._set_transport_reading)
-        self._writer = FrameWriter(socket.writer, on_failure=self._on_write_failure, clock=self._loop.time)
+        self._writer = FrameWriter(
+            socket.writer, on_failure=self._on_write_failure, clock=self._loop.time
+        )
         self._closed = self._loop.create_future()
         self.settler = Settler(self._settle_request)
         self._tasks: list[asyncio.Task[None]] = [
@@ -146,7 +148,7 @@ class Connection:
     ) -> Connection:
         """Connect and complete the handshake within `settings.connect_timeout`.
 
-        Raises `ConnectionError` when the broker cannot be reached or is not a Sinew broker,
+        Raises `SinewConnectionError` when the broker cannot be reached or is not a Sinew broker,
         and `BrokerError` when it refuses the handshake.
         """
         return cls(endpoint, await connect(endpoint, settings), settings, listener)

@@ -4,7 +4,7 @@ The client offers versions 1..1 and sends no resume token: every connection star
 session. Every failure here is typed: the broker's `Error` becomes
 a `BrokerError` (`unauthorized`, `protocol_mismatch`); an unreachable endpoint, bytes that are
 not Sinew frames (an HTTP server, a TLS endpoint), an early close or a version outside the
-offer become a `ConnectionError` saying so, without waiting for a timeout.
+offer become a `SinewConnectionError` saying so, without waiting for a timeout.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Final
 from sinew.connection.endpoint import Endpoint
 from sinew.connection.settings import ConnectionSettings
 from sinew.durations import heartbeat_in_use
-from sinew.errors import ConnectionError, SinewError, broker_error
+from sinew.errors import SinewConnectionError, SinewError, broker_error
 from sinew.wire.codec import encode_frame
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
 from sinew.wire.frame_header import PROTOCOL_VERSION
@@ -57,7 +57,7 @@ class Handshaken:
 async def connect(endpoint: Endpoint, settings: ConnectionSettings) -> Handshaken:
     """Open a TCP connection and complete the handshake within `settings.connect_timeout`.
 
-    Raises `ConnectionError` when the broker cannot be reached or is not a Sinew broker,
+    Raises `SinewConnectionError` when the broker cannot be reached or is not a Sinew broker,
     and `BrokerError` when it refuses the handshake. The socket is closed on any failure.
     """
     writer: asyncio.StreamWriter | None = None
@@ -70,17 +70,17 @@ async def connect(endpoint: Endpoint, settings: ConnectionSettings) -> Handshake
             )
     except TimeoutError as error:
         abort_stream(writer)
-        raise ConnectionError(
+        raise SinewConnectionError(
             f"{endpoint} did not complete the handshake within "
             f"{settings.connect_timeout:g} s (connect_timeout)"
         ) from error
     except (SinewError, asyncio.CancelledError):
-        # Already typed; the client's ConnectionError is an OSError and must not be wrapped.
+        # Already typed; SinewConnectionError is an OSError and must not be wrapped again.
         abort_stream(writer)
         raise
     except OSError as error:
         abort_stream(writer)
-        raise ConnectionError(f"could not connect to {endpoint}: {error}") from error
+        raise SinewConnectionError(f"could not connect to {endpoint}: {error}") from error
     except BaseException:
         abort_stream(writer)
         raise
@@ -105,14 +105,14 @@ def build_hello(settings: ConnectionSettings) -> Hello:
     )
 
 
-def _not_sinew(endpoint: str, error: FrameDecodeError) -> ConnectionError:
+def _not_sinew(endpoint: str, error: FrameDecodeError) -> SinewConnectionError:
     if error.kind == DecodeErrorKind.BAD_MAGIC:
         why = "it answered with bytes that are not Sinew frames; is this a Sinew broker port?"
     elif error.kind in (DecodeErrorKind.TRUNCATED_HEADER, DecodeErrorKind.TRUNCATED_BODY):
         why = "it closed the connection in the middle of a frame"
     else:
         why = f"its answer could not be decoded ({error})"
-    return ConnectionError(f"the handshake with {endpoint} failed: {why}")
+    return SinewConnectionError(f"the handshake with {endpoint} failed: {why}")
 
 
 async def perform_handshake(
@@ -141,7 +141,7 @@ async def perform_handshake(
                     frames.finish()
                 except FrameDecodeError as error:
                     raise _not_sinew(endpoint, error) from error
-                raise ConnectionError(
+                raise SinewConnectionError(
                     f"{endpoint} closed the connection before answering the handshake"
                 )
             frames.feed(data)
@@ -157,14 +157,14 @@ async def perform_handshake(
             )
         if isinstance(message, HelloOk):
             if not MIN_VERSION <= message.version <= MAX_VERSION:
-                raise ConnectionError(
+                raise SinewConnectionError(
                     f"{endpoint} chose protocol version {message.version}, outside the "
                     f"{MIN_VERSION}..{MAX_VERSION} this client offered"
                 )
             # Past 5 minutes an interval would only delay noticing a dead broker, so a larger
             # announcement is read as the maximum.
             return replace(message, heartbeat_ms=heartbeat_in_use(message.heartbeat_ms))
-        raise ConnectionError(
+        raise SinewConnectionError(
             f"the handshake with {endpoint} failed: it sent {type(message).__name__} "
             "before HelloOk, which the protocol forbids"
         )
