@@ -15,6 +15,8 @@ internal client core that the handles share::
 
 from __future__ import annotations
 
+import logging
+
 from sinew.awaitable_context import AwaitableContext
 from sinew.client import SinewClient
 from sinew.delivery import Delivery
@@ -53,6 +55,10 @@ from sinew.server_info import BrokerLimits, ServerInfo
 from sinew.subscription import Subscription
 from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
 from sinew.version import __version__
+
+# The package never prints by itself: until the application configures logging, records of
+# the `sinew` loggers go nowhere instead of to logging's last-resort handler on stderr.
+logging.getLogger("sinew").addHandler(logging.NullHandler())
 
 __all__ = [
     "AckMode",
