@@ -4,7 +4,9 @@ the reporting of errors that belong to no operation.
 
 It is also the listener of every connection: a pushed catalogue updates the routing cache, a
 `GoingAway` names the endpoint to reconnect to, and an unsolicited error or a dropped
-connection is reported to `SinewClientOptions.on_error`.
+connection is reported to `SinewClientOptions.on_error`. That callback never runs inside the
+connection's read loop: it is scheduled on the event loop, so a slow or failing handler cannot
+stall the connection, and whatever it raises is logged and swallowed.
 """
 
 from __future__ import annotations
@@ -126,9 +128,11 @@ class ClientCore:
     # Reporting errors that belong to no operation
 
     def report(self, error: SinewError) -> None:
+        """Hand `error` to `on_error` on a later turn of the event loop, never inside the
+        caller (which is usually the read loop)."""
         callback = self.options.on_error
         if callback is not None:
-            _call_on_error(callback, error)
+            asyncio.get_running_loop().call_soon(_call_on_error, callback, error)
 
     # The listener of every connection: these run in its read loop
 
@@ -156,4 +160,4 @@ def _call_on_error(callback: Callable[[SinewError], None], error: SinewError) ->
     try:
         callback(error)
     except Exception:
-        _log.exception("SinewClientOptions.on_error raised")
+        _log.exception("SinewClientOptions.on_error raised; the error it was given: %s", error)

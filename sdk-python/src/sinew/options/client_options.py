@@ -46,9 +46,11 @@ class SinewClientOptions:
     on_error: Callable[[SinewError], None] | None = None
     """Called with errors that belong to no operation: a `BrokerError` the broker sent with
     request id 0 (the failure of an unconfirmed publish, or a fatal error before it closes
-    the connection), and the `ConnectionLostError` of a connection that dropped. It runs on
-    the event loop and must return quickly (default: none; such errors are logged to the
-    `sinew` logger either way)."""
+    the connection), and the `ConnectionLostError` of a connection that dropped. It is called
+    on the event loop, scheduled on a turn of its own and never inside the connection's read
+    loop, so a failing handler cannot stall the connection; what it raises is logged on the
+    `sinew` logger and swallowed. Like any callback on the loop, it should return quickly
+    (default: none; such errors are logged to the `sinew` logger either way)."""
 
     def __post_init__(self) -> None:
         endpoints = (self.endpoints,) if isinstance(self.endpoints, str) else tuple(self.endpoints)
