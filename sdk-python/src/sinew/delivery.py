@@ -119,8 +119,10 @@ class Delivery:
         return self._settled_by is not None
 
     def text(self) -> str:
-        """The payload decoded as UTF-8; raises `UnicodeDecodeError` if it is not UTF-8."""
-        return self._message.payload.decode("utf-8")
+        """The payload decoded as UTF-8. Bytes that are not valid UTF-8 become U+FFFD (the
+        replacement character), as in the C# and TypeScript clients, so this never raises;
+        `payload` keeps the bytes for strict decoding (`payload.decode("utf-8")`)."""
+        return self._message.payload.decode("utf-8", errors="replace")
 
     def json(self, **loads_options: Any) -> Any:
         """The payload parsed as JSON (`json.loads` options pass through)."""

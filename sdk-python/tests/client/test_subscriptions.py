@@ -209,6 +209,22 @@ async def test_deliveries_expose_metadata_and_payload_helpers(broker: FakeBroker
     assert as_msgpack.headers == {}
 
 
+async def test_text_replaces_bytes_that_are_not_utf8_and_the_payload_keeps_them(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    # A stray byte, a sequence cut short, an encoded surrogate and an overlong form: each
+    # maximal invalid subpart becomes one U+FFFD, as TextDecoder and .NET's decoder do.
+    payload = b"ok\xff \xf0\x9f\x98! \xed\xa0\x80 \xc0\xaf"
+    broker.add_queue("orders")
+    broker.store("orders", payload, content_type="text/plain; charset=utf-8")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+    assert delivery.text() == "ok\ufffd \ufffd! \ufffd\ufffd\ufffd \ufffd\ufffd"
+    assert delivery.payload == payload
+    with pytest.raises(UnicodeDecodeError):
+        delivery.payload.decode("utf-8")
+
+
 @pytest.mark.parametrize("reason", list(CloseReason), ids=lambda reason: reason.name.lower())
 async def test_a_broker_close_ends_iteration_with_its_reason(
     broker: FakeBroker, client: SinewClient, reason: CloseReason
