@@ -3,11 +3,12 @@
 A manual-ack delivery is settled exactly once, by `ack`, `nack`, `retry` or `retry_after`;
 `extend_lease` keeps it while work continues. Settling takes effect at the call (no `await`
 needed for it to be sent): the delivery is marked settled at once and the returned future
-resolves when the broker has made it durable (`SettleOk`); a failure nobody awaits is not
-logged as never retrieved. Settlements issued in the same event-loop iteration share frames.
-A second settlement, or any settlement of an auto-ack delivery, is refused with
-`InvalidArgumentError` at the call, as are settlements after the client closed or the
-delivery's connection was lost; a refusal leaves the delivery unsettled.
+resolves when the broker has made it durable (`SettleOk`). A failure nobody awaits is logged
+once at WARNING on the `sinew` logger when the future is garbage collected, instead of
+asyncio's "exception was never retrieved". Settlements issued in the same event-loop
+iteration share frames. A second settlement, or any settlement of an auto-ack delivery, is
+refused with `InvalidArgumentError` at the call, as are settlements after the client closed or
+the delivery's connection was lost; a refusal leaves the delivery unsettled.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 `publish_with_confirmation` returns once the message is on its way; awaiting the
 confirmation (or its `wait()`) gives the `PublishReceipt` once the broker made the message
-durable. Many publishes can be in flight at once this way, each confirmed on its own.
+durable. Many publishes can be in flight at once this way, each confirmed on its own. A
+confirmation that fails while nobody awaits it is logged once at WARNING on the `sinew`
+logger, when it is garbage collected.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from sinew._core.client_core import ClientCore
 from sinew._core.converters import Identity, publish_message_to_wire, publish_receipt_from_wire
 from sinew.connection.connection import Connection
+from sinew.connection.unobserved_failure import FailureReportingFuture
 from sinew.errors import BrokerError, InvalidArgumentError, ProtocolError, SinewError
 from sinew.options.publisher_options import PublisherOptions
 from sinew.outgoing_message import OutgoingMessage
@@ -55,7 +56,8 @@ class PublishPipeline:
     async def send_with_confirmation(
         self, message: OutgoingMessage, *, context: str
     ) -> asyncio.Future[PublishReceipt]:
-        """Send asking for a confirmation; returns once sent, with the receipt to come."""
+        """Send asking for a confirmation; returns once sent, with the receipt to come. A
+        failed receipt nobody awaits is logged as a warning."""
         connection = await self._ready(context)
         record, route = self._to_wire(message, connection, None, None)
         reply = connection.start_request(
@@ -64,7 +66,9 @@ class PublishPipeline:
             expects=(PublishOk,),
             flags=FrameFlags.CONFIRM,
         )
-        receipt: asyncio.Future[PublishReceipt] = asyncio.get_running_loop().create_future()
+        receipt: asyncio.Future[PublishReceipt] = FailureReportingFuture(
+            loop=asyncio.get_running_loop(), what=context
+        )
         reply.add_done_callback(lambda done: self._settle_receipt(done, receipt, context))
         return receipt
 

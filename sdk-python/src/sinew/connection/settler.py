@@ -17,6 +17,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Final, Generic, TypeVar
 
+from sinew.connection.unobserved_failure import FailureReportingFuture
 from sinew.errors import SinewError, broker_error
 from sinew.wire.messages import (
     Ack,
@@ -73,11 +74,11 @@ class Settler:
     def _add(
         self, batch: _Batch[_Item], action: str, delivery_id: int, item: _Item
     ) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = self._loop.create_future()
-        # The settlement was requested at the call whether or not anyone awaits its answer, so
-        # a failure nobody awaits is not logged as "never retrieved"; an awaiting caller still
-        # gets it.
-        future.add_done_callback(_observe)
+        # The settlement was requested at the call whether or not anyone awaits its answer; a
+        # failure nobody awaits is logged once as a warning rather than dropped.
+        future: asyncio.Future[None] = FailureReportingFuture(
+            loop=self._loop, what=f"{action} of delivery {delivery_id}"
+        )
         batch.items.append((delivery_id, item, future))
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -140,11 +141,6 @@ def _complete(
                     context=f"{action} of delivery {delivery_id}",
                 )
             )
-
-
-def _observe(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 def _fail_all(
