@@ -51,6 +51,38 @@ async def test_an_acknowledged_message_is_gone_for_good(client: SinewClient, que
     assert second.text() == "b"
 
 
+async def test_leaving_a_loop_early_keeps_the_subscription_and_the_next_loop_goes_on(
+    client: SinewClient, queue_name: str, module_broker: RealBroker
+) -> None:
+    await client.declare_queue(queue_name)
+    await _publish_texts(client, queue_name, "a", "b")
+    subscription = await client.subscribe(queue_name)
+    try:
+        async for delivery in subscription:
+            first = delivery
+            await delivery.ack()
+            break
+        # Still subscribed: nothing was unsubscribed, nothing buffered was dropped, and what is
+        # published now still arrives.
+        assert subscription.is_active and subscription.end_reason is None
+        await _publish_texts(client, queue_name, "c")
+        texts = []
+        async for delivery in subscription:
+            texts.append(delivery.text())
+            await delivery.ack()
+            if len(texts) == 2:
+                break
+        assert [first.text(), *texts] == ["a", "b", "c"]
+        assert subscription.is_active
+        stats = module_broker.queue_stats(queue_name)["partition_stats"][0]
+        assert (stats["inflight"], stats["ready"]) == (0, 0)
+    finally:
+        await subscription.close()
+    assert not subscription.is_active
+    async for _ in subscription:
+        raise AssertionError("a closed subscription hands out nothing")
+
+
 async def test_auto_ack_deliveries_are_settled_by_the_broker(
     client: SinewClient, queue_name: str, module_broker: RealBroker
 ) -> None:
