@@ -1,7 +1,9 @@
-"""The package itself: version, typing marker, and a documented public surface."""
+"""The package itself: version, typing marker, and a documented public surface that shadows
+no builtin."""
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import pkgutil
 import tomllib
@@ -39,3 +41,17 @@ def test_every_module_is_documented_and_declares_its_public_names(module: Module
     assert public is not None
     assert len(public) == len(set(public))
     assert [name for name in public if not hasattr(module, name)] == []
+
+
+@pytest.mark.parametrize(
+    "module", [sinew, importlib.import_module("sinew.blocking")], ids=lambda module: module.__name__
+)
+def test_no_public_name_shadows_a_builtin(module: ModuleType) -> None:
+    # `from sinew import *` must not replace ConnectionError, TimeoutError and the like.
+    assert [name for name in module.__all__ if hasattr(builtins, name)] == []
+
+
+def test_the_connection_error_is_both_a_sinew_error_and_the_builtin() -> None:
+    assert issubclass(sinew.SinewConnectionError, sinew.SinewError)
+    assert issubclass(sinew.SinewConnectionError, builtins.ConnectionError)
+    assert not hasattr(sinew, "ConnectionError")

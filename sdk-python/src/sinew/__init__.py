@@ -1,8 +1,10 @@
 """Sinew: the Python client for the Sinew durable message broker.
 
-The asyncio client lives here; `sinew.blocking` offers the same API for threads that do
-not run an event loop. Underneath are the layers it is built from: `sinew.wire` (the frame
-codec), `sinew.connection` (the connection engine) and `sinew.routing` (partition routing)::
+The asyncio client's handles, value types and errors live here, with the option records of
+`sinew.options`; `sinew.blocking` offers the same API for threads that do not run an event
+loop. Underneath are the layers it is built from: `sinew.wire` (the frame codec),
+`sinew.connection` (the connection engine), `sinew.routing` (partition routing) and the
+internal client core that the handles share::
 
     from sinew import OutgoingMessage, SinewClient, SinewClientOptions
 
@@ -13,39 +15,50 @@ codec), `sinew.connection` (the connection engine) and `sinew.routing` (partitio
 
 from __future__ import annotations
 
+import logging
+
 from sinew.awaitable_context import AwaitableContext
 from sinew.client import SinewClient
-from sinew.client_options import SinewClientOptions
-from sinew.credentials import SinewCredentials
-from sinew.dead_letter_policy import DeadLetterKind, DeadLetterPolicy
 from sinew.delivery import Delivery
 from sinew.durations import Duration
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     InvalidArgumentError,
     OperationTimeoutError,
     ProtocolError,
+    SinewConnectionError,
     SinewError,
     SubscriptionEndedError,
     SubscriptionEndReason,
+)
+from sinew.options import (
+    AckMode,
+    DeadLetterKind,
+    DeadLetterPolicy,
+    PublisherOptions,
+    QueueOptions,
+    ReconnectPolicy,
+    ReliablePublisherOptions,
+    SinewClientOptions,
+    SinewCredentials,
+    SubscribeOptions,
 )
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_confirmation import PublishConfirmation
 from sinew.publish_receipt import PublishReceipt
 from sinew.publisher import Publisher
-from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
 from sinew.queue_info import QueueInfo
-from sinew.queue_options import QueueOptions
-from sinew.reconnect_policy import ReconnectPolicy
 from sinew.reliable_publisher import ReliablePublisher
 from sinew.server_info import BrokerLimits, ServerInfo
-from sinew.subscribe_options import AckMode, SubscribeOptions
 from sinew.subscription import Subscription
 from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
 from sinew.version import __version__
+
+# The package never prints by itself: until the application configures logging, records of
+# the `sinew` loggers go nowhere instead of to logging's last-resort handler on stderr.
+logging.getLogger("sinew").addHandler(logging.NullHandler())
 
 __all__ = [
     "AckMode",
@@ -54,7 +67,6 @@ __all__ = [
     "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
-    "ConnectionError",
     "ConnectionLostError",
     "DeadLetterKind",
     "DeadLetterPolicy",
@@ -76,6 +88,7 @@ __all__ = [
     "ServerInfo",
     "SinewClient",
     "SinewClientOptions",
+    "SinewConnectionError",
     "SinewCredentials",
     "SinewError",
     "SubscribeOptions",

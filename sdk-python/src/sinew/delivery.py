@@ -3,34 +3,31 @@
 A manual-ack delivery is settled exactly once, by `ack`, `nack`, `retry` or `retry_after`;
 `extend_lease` keeps it while work continues. Settling takes effect at the call (no `await`
 needed for it to be sent): the delivery is marked settled at once and the returned future
-resolves when the broker has made it durable (`SettleOk`); a failure nobody awaits is not
-logged as never retrieved. Settlements issued in the same event-loop iteration share frames.
-A second settlement, or any settlement of an auto-ack delivery, is refused with
-`InvalidArgumentError` at the call, as are settlements after the client closed or the
-delivery's connection was lost; a refusal leaves the delivery unsettled.
+resolves when the broker has made it durable (`SettleOk`). A failure nobody awaits is logged
+once at WARNING on the `sinew` logger when the future is garbage collected, instead of
+asyncio's "exception was never retrieved". Settlements issued in the same event-loop
+iteration share frames. A second settlement, or any settlement of an auto-ack delivery, is
+refused with `InvalidArgumentError` at the call, as are settlements after the client closed or
+the delivery's connection was lost; a refusal leaves the delivery unsettled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import msgpack
 
+from sinew._core.argument_checks import require_utf8
+from sinew._core.delivery_source import DeliverySource
 from sinew.durations import Duration, to_milliseconds, unix_ms_to_datetime
-from sinew.errors import ClientClosedError, ConnectionLostError, InvalidArgumentError
-from sinew.validation import require_utf8
 from sinew.wire.enums import AckMode
 from sinew.wire.limits import MAX_REASON_BYTES
-from sinew.wire.messages import DeliveredMessage, LeaseExtension, NackItem
-
-if TYPE_CHECKING:
-    from sinew.connection.connection import Connection
-    from sinew.connection.settler import Settler
+from sinew.wire.messages import DeliveredMessage
 
 __all__ = ["Delivery"]
 
@@ -38,45 +35,34 @@ _NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 class Delivery:
-    """A message delivered to a subscription."""
+    """A message delivered to a subscription. Deliveries come from a `Subscription`; they
+    cannot be constructed."""
 
-    __slots__ = (
-        "_connection",
-        "_is_client_closed",
-        "_message",
-        "_settled_by",
-        "ack_mode",
-        "group",
-        "headers",
-        "published_at",
-        "topic",
-    )
+    __slots__ = ("_message", "_settled_by", "_source", "headers", "published_at")
 
-    def __init__(
-        self,
-        message: DeliveredMessage,
-        *,
-        topic: str,
-        group: str | None,
-        ack_mode: AckMode,
-        connection: Connection,
-        is_client_closed: Callable[[], bool],
-    ) -> None:
-        self._message = message
-        self._connection = connection
-        self._is_client_closed = is_client_closed
-        self._settled_by: str | None = "auto-ack" if ack_mode == AckMode.AUTO else None
-        self.topic = topic
-        """The queue's topic."""
-        self.group = group
-        """The queue's group; None when ungrouped."""
-        self.ack_mode = ack_mode
-        self.headers: Mapping[str, str] = (
+    headers: Mapping[str, str]
+    """User headers, plus `sinew.*` metadata the broker added (dead-letter details)."""
+    published_at: datetime
+    """When the broker stored the message (UTC)."""
+
+    def __init__(self) -> None:
+        raise TypeError("deliveries come from a Subscription; they cannot be constructed")
+
+    @classmethod
+    def _create(cls, message: DeliveredMessage, source: DeliverySource) -> Delivery:
+        delivery = cls.__new__(cls)
+        delivery._message = message
+        delivery._source = source
+        delivery._settled_by = "auto-ack" if source.ack_mode == AckMode.AUTO else None
+        delivery.headers = (
             MappingProxyType(dict(message.headers)) if message.headers else _NO_HEADERS
         )
-        """User headers, plus `sinew.*` metadata the broker added (dead-letter details)."""
-        self.published_at: datetime = unix_ms_to_datetime(message.published_at_ms)
-        """When the broker stored the message (UTC)."""
+        delivery.published_at = unix_ms_to_datetime(message.published_at_ms)
+        return delivery
+
+    _message: DeliveredMessage
+    _source: DeliverySource
+    _settled_by: str | None
 
     def __repr__(self) -> str:
         return (
@@ -86,6 +72,20 @@ class Delivery:
         )
 
     # Metadata and payload
+
+    @property
+    def topic(self) -> str:
+        """The queue's topic."""
+        return self._source.topic
+
+    @property
+    def group(self) -> str | None:
+        """The queue's group; None when ungrouped."""
+        return self._source.group
+
+    @property
+    def ack_mode(self) -> AckMode:
+        return self._source.ack_mode
 
     @property
     def delivery_id(self) -> int:
@@ -120,8 +120,10 @@ class Delivery:
         return self._settled_by is not None
 
     def text(self) -> str:
-        """The payload decoded as UTF-8; raises `UnicodeDecodeError` if it is not UTF-8."""
-        return self._message.payload.decode("utf-8")
+        """The payload decoded as UTF-8. Bytes that are not valid UTF-8 become U+FFFD (the
+        replacement character), as in the C# and TypeScript clients, so this never raises;
+        `payload` keeps the bytes for strict decoding (`payload.decode("utf-8")`)."""
+        return self._message.payload.decode("utf-8", errors="replace")
 
     def json(self, **loads_options: Any) -> Any:
         """The payload parsed as JSON (`json.loads` options pass through)."""
@@ -142,31 +144,29 @@ class Delivery:
         at once and the frame leaves with the other settlements of this event-loop
         iteration. Await the result to learn that the broker made it durable (`SettleOk`),
         or why it failed (`BrokerError`, for example `stale_delivery`)."""
-        settler = self._claim("ack")
-        return settler.ack(self.delivery_id)
+        self._claim("ack")
+        return self._source.ack(self.delivery_id)
 
     def nack(self, reason: str | None = None) -> asyncio.Future[None]:
         """Failed for good: the message is dead-lettered (reason `terminal_nack`), keeping
         `reason` (at most 1024 bytes) as its `sinew.dlq.error` header."""
         if reason is not None:
             require_utf8(reason, argument="reason", max_bytes=MAX_REASON_BYTES)
-        settler = self._claim("nack")
-        return settler.nack(NackItem(delivery_id=self.delivery_id, requeue=False, reason=reason))
+        self._claim("nack")
+        return self._source.nack(self.delivery_id, reason)
 
     def retry(self) -> asyncio.Future[None]:
         """Back to ready now, for another delivery (dead-lettered instead once the queue's
         `max_retries` is used up)."""
-        settler = self._claim("retry")
-        return settler.nack(NackItem(delivery_id=self.delivery_id, requeue=True))
+        self._claim("retry")
+        return self._source.retry(self.delivery_id)
 
     def retry_after(self, delay: Duration) -> asyncio.Future[None]:
         """Back to ready, not delivered again before `delay` (seconds or timedelta, at most
         3650 days) has passed, measured by the broker's clock."""
         delay_ms = to_milliseconds(delay, argument="delay", field="NackItem.delay_ms")
-        settler = self._claim("retry_after")
-        return settler.nack(
-            NackItem(delivery_id=self.delivery_id, requeue=True, delay_ms=delay_ms)
-        )
+        self._claim("retry_after")
+        return self._source.retry(self.delivery_id, delay_ms)
 
     def extend_lease(self, by: Duration | None = None) -> asyncio.Future[None]:
         """Keep the delivery: its lease restarts now and lasts `by`, at most 12 hours
@@ -178,38 +178,9 @@ class Delivery:
                 by, argument="by", allow_zero=False, field="LeaseExtension.extend_ms"
             )
         )
-        settler = self._usable_settler("extend_lease")
-        extension = LeaseExtension(delivery_id=self.delivery_id, extend_ms=extend_ms)
-        return settler.extend_lease(extension)
+        self._source.check_settleable("extend_lease", self.delivery_id, self._settled_by)
+        return self._source.extend_lease(self.delivery_id, extend_ms)
 
-    def _claim(self, action: str) -> Settler:
-        settler = self._usable_settler(action)
+    def _claim(self, action: str) -> None:
+        self._source.check_settleable(action, self.delivery_id, self._settled_by)
         self._settled_by = action
-        return settler
-
-    def _usable_settler(self, action: str) -> Settler:
-        if self.ack_mode == AckMode.AUTO:
-            raise InvalidArgumentError(
-                f"cannot {action} delivery {self.delivery_id}: it arrived on an auto-ack "
-                "subscription, so the broker settled it when sending it",
-                argument="ack_mode",
-                reason="auto_ack",
-            )
-        if self._settled_by is not None:
-            raise InvalidArgumentError(
-                f"cannot {action} delivery {self.delivery_id}: it was already settled with "
-                f"{self._settled_by}",
-                argument="delivery",
-                reason="already_settled",
-            )
-        if self._is_client_closed():
-            raise ClientClosedError(
-                f"cannot {action} delivery {self.delivery_id}: the client is closed"
-            )
-        if not self._connection.is_open:
-            raise ConnectionLostError(
-                f"cannot {action} delivery {self.delivery_id}: the connection it arrived on "
-                "was lost, so the broker will deliver the message again",
-                endpoint=str(self._connection.endpoint),
-            )
-        return self._connection.settler

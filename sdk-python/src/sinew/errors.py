@@ -6,8 +6,10 @@ Every error carries `code` (a stable string) and `is_retryable`. `BrokerError` r
 that says what to do.
 
 Three leaves also derive from the matching builtin, so generic handlers catch them:
-`ConnectionError` is a `builtins.ConnectionError`, `OperationTimeoutError` a `TimeoutError`
-and `InvalidArgumentError` a `ValueError`.
+`SinewConnectionError` is a `builtins.ConnectionError`, `OperationTimeoutError` a
+`TimeoutError` and `InvalidArgumentError` a `ValueError`. The connection error carries the
+`Sinew` prefix, unlike its `ConnectionError` namesakes in the C# and TypeScript clients, so
+that importing it never shadows the builtin.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ __all__ = [
     "UNKNOWN_BROKER_CODE",
     "BrokerError",
     "ClientClosedError",
-    "ConnectionError",
     "ConnectionLostError",
     "InvalidArgumentError",
     "OperationTimeoutError",
     "ProtocolError",
+    "SinewConnectionError",
     "SinewError",
     "SubscriptionEndReason",
     "SubscriptionEndedError",
@@ -90,9 +92,9 @@ class BrokerError(SinewError):
         self.details = MappingProxyType(dict(details)) if details else _EMPTY
 
 
-class ConnectionError(SinewError, builtins.ConnectionError):
+class SinewConnectionError(SinewError, builtins.ConnectionError):
     """No connection could be made or its handshake did not complete: refused, timed out,
-    or the peer is not a Sinew broker.
+    or the peer is not a Sinew broker. (`ConnectionError` in the other Sinew clients.)
 
     `failures` lists each endpoint tried with the error it gave, in order.
     """

@@ -16,9 +16,9 @@ from typing import Any, Final
 
 import msgpack
 
+from sinew._core.argument_checks import require_content_type, require_headers
 from sinew.durations import Duration, datetime_to_unix_ms, to_milliseconds
 from sinew.errors import InvalidArgumentError
-from sinew.validation import require_content_type, require_headers
 
 __all__ = [
     "JSON_CONTENT_TYPE",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sinew.wire.messages import PublishResult
-
 __all__ = ["PublishReceipt"]
 
 
@@ -18,7 +16,3 @@ class PublishReceipt:
     duplicate: bool = False
     """True when the broker had already stored this (producer id, sequence): the partition
     and offset are those of the original."""
-
-    @classmethod
-    def from_wire(cls, result: PublishResult) -> PublishReceipt:
-        return cls(partition=result.partition, offset=result.offset, duplicate=result.duplicate)

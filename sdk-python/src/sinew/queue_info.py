@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sinew.dead_letter_policy import DeadLetterPolicy
-from sinew.wire.messages import DeclareQueueOk
+from sinew.options.dead_letter_policy import DeadLetterPolicy
 
 __all__ = ["QueueInfo"]
 
@@ -26,16 +25,3 @@ class QueueInfo:
     """Seconds; None when messages without a TTL never expire."""
     lease: float
     """Seconds a delivery is held before it returns to ready."""
-
-    @classmethod
-    def from_wire(cls, topic: str, group: str | None, reply: DeclareQueueOk) -> QueueInfo:
-        return cls(
-            topic=topic,
-            group=group,
-            created=reply.created,
-            partitions=reply.partitions,
-            dead_letter=DeadLetterPolicy.from_wire(reply.dead_letter),
-            max_retries=reply.max_retries,
-            default_ttl=None if reply.default_ttl_ms is None else reply.default_ttl_ms / 1000,
-            lease=reply.lease_ms / 1000,
-        )

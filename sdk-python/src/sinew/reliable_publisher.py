@@ -13,35 +13,44 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
+from sinew._core.publish_pipeline import PublishPipeline
 from sinew.durations import to_seconds
 from sinew.errors import BrokerError, InvalidArgumentError, SinewError
+from sinew.options.publisher_options import ReliablePublisherOptions
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
-from sinew.publisher import Publisher
-from sinew.publisher_options import ReliablePublisherOptions
 from sinew.routing.router import Route
 from sinew.wire.limits import MAX_U64
-
-if TYPE_CHECKING:
-    from sinew.client import SinewClient
 
 __all__ = ["ReliablePublisher"]
 
 
 class ReliablePublisher:
     """Publishes to one queue with idempotency keys and bounded retries. Create with
-    `SinewClient.create_reliable_publisher`."""
+    `SinewClient.create_reliable_publisher`; reliable publishers cannot be constructed
+    directly."""
 
-    def __init__(
-        self, client: SinewClient, topic: str, group: str | None, options: ReliablePublisherOptions
-    ) -> None:
-        self._publisher = Publisher(client, topic, group, options)
-        self._client = client
-        self._options = options
-        self._producer_id = options.producer_id or str(uuid.uuid4())
-        self._next_sequence = options.first_sequence
+    __slots__ = ("_next_sequence", "_options", "_pipeline", "_producer_id")
+
+    _pipeline: PublishPipeline
+    _options: ReliablePublisherOptions
+    _producer_id: str
+    _next_sequence: int
+
+    def __init__(self) -> None:
+        raise TypeError("reliable publishers are made by SinewClient.create_reliable_publisher")
+
+    @classmethod
+    def _create(
+        cls, pipeline: PublishPipeline, options: ReliablePublisherOptions
+    ) -> ReliablePublisher:
+        publisher = cls.__new__(cls)
+        publisher._pipeline = pipeline
+        publisher._options = options
+        publisher._producer_id = options.producer_id or str(uuid.uuid4())
+        publisher._next_sequence = options.first_sequence
+        return publisher
 
     def __repr__(self) -> str:
         return (
@@ -51,11 +60,11 @@ class ReliablePublisher:
 
     @property
     def topic(self) -> str:
-        return self._publisher.topic
+        return self._pipeline.topic
 
     @property
     def group(self) -> str | None:
-        return self._publisher.group
+        return self._pipeline.group
 
     @property
     def producer_id(self) -> str:
@@ -92,12 +101,12 @@ class ReliablePublisher:
                 )
         sequences = self._take_sequences(len(messages))
         identities = [(self._producer_id, sequence) for sequence in sequences]
-        context = self._publisher._context(operation)
+        context = self._pipeline.context(operation)
         routes: list[Route] = []
         attempt = 1
         while True:
             try:
-                return await self._publisher._publish_confirmed(
+                return await self._pipeline.send_confirmed(
                     messages, context=context, identities=identities, routes=routes
                 )
             except SinewError as error:

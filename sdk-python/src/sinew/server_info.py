@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sinew.wire.messages import HelloOk
 
 __all__ = ["BrokerLimits", "ServerInfo"]
 
@@ -43,21 +42,3 @@ class ServerInfo:
     heartbeat: float
     """The heartbeat interval both sides use, in seconds; 0 when heartbeats are off."""
     limits: BrokerLimits
-
-    @classmethod
-    def from_handshake(cls, endpoint: str, hello_ok: HelloOk) -> ServerInfo:
-        limits = hello_ok.limits
-        return cls(
-            endpoint=endpoint,
-            server_id=hello_ok.server_id,
-            server_version=hello_ok.server_version,
-            session_id=hello_ok.session_id,
-            protocol_version=hello_ok.version,
-            heartbeat=hello_ok.heartbeat_ms / 1000,
-            limits=BrokerLimits(
-                max_frame_bytes=limits.max_frame_bytes,
-                max_batch_messages=limits.max_batch_messages,
-                max_headers=limits.max_headers,
-                max_prefetch=limits.max_prefetch,
-            ),
-        )

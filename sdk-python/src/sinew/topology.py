@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sinew.naming import normalise_group
-from sinew.wire import messages as wire
 from sinew.wire.enums import ChannelKind
 
 __all__ = ["ChannelKind", "Topology", "TopologyBroker", "TopologyChannel"]
@@ -44,24 +43,3 @@ class Topology:
             if channel.topic == topic and channel.group == wanted:
                 return channel
         return None
-
-    @classmethod
-    def from_wire(cls, topology: wire.Topology) -> Topology:
-        return cls(
-            generation=topology.generation,
-            brokers=tuple(
-                TopologyBroker(broker_id=broker.broker_id, endpoints=tuple(broker.endpoints))
-                for broker in topology.brokers
-            ),
-            channels=tuple(
-                TopologyChannel(
-                    kind=ChannelKind(channel.kind),
-                    topic=channel.topic,
-                    group=normalise_group(channel.group),
-                    partitions=channel.partitions,
-                    routing_version=channel.routing_version,
-                    owners=None if channel.owners is None else tuple(channel.owners),
-                )
-                for channel in topology.channels
-            ),
-        )

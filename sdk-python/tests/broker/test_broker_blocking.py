@@ -15,13 +15,13 @@ from sinew import (
     AckMode,
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     DeadLetterPolicy,
     InvalidArgumentError,
     OperationTimeoutError,
     OutgoingMessage,
     QueueOptions,
     ReliablePublisherOptions,
+    SinewConnectionError,
     SinewCredentials,
     SubscribeOptions,
     SubscriptionEndedError,
@@ -99,6 +99,25 @@ def test_iteration_and_auto_ack_with_the_blocking_api(module_broker: RealBroker,
         assert texts == [str(n) for n in range(5)]
 
 
+def test_leaving_a_blocking_loop_early_keeps_the_subscription(
+    module_broker: RealBroker, queue_name: str
+) -> None:
+    with SinewClient.connect(broker_options(module_broker)) as client:
+        client.declare_queue(queue_name)
+        client.create_publisher(queue_name).publish_batch(OutgoingMessage.from_text(t) for t in "ab")
+        with client.subscribe(queue_name) as subscription:
+            for delivery in subscription:
+                delivery.ack()
+                break
+            assert subscription.is_active
+            for delivery in subscription:
+                assert delivery.text() == "b"
+                delivery.ack()
+                break
+            assert subscription.is_active
+        assert not subscription.is_active
+
+
 def test_a_blocking_reliable_publisher_deduplicates(module_broker: RealBroker, queue_name: str) -> None:
     options = ReliablePublisherOptions(producer_id=f"blocking-{queue_name}"[:64])
     with SinewClient.connect(broker_options(module_broker)) as client:
@@ -119,7 +138,7 @@ def test_blocking_errors_are_the_same_typed_errors(module_broker: RealBroker, qu
         assert (caught.value.code, caught.value.details["field"]) == ("conflict", "partitions")
         with pytest.raises(InvalidArgumentError):
             client.declare_queue("no spaces allowed")
-    with pytest.raises(ConnectionError):
+    with pytest.raises(SinewConnectionError):
         SinewClient.connect(broker_options(module_broker.http_address))
 
 

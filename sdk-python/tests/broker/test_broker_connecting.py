@@ -13,10 +13,10 @@ from support.real_broker import RealBroker, running_broker
 
 from sinew import (
     BrokerError,
-    ConnectionError,
     OutgoingMessage,
     QueueOptions,
     SinewClient,
+    SinewConnectionError,
     SinewCredentials,
 )
 
@@ -39,7 +39,7 @@ async def test_the_handshake_gives_a_session_with_the_brokers_limits(module_brok
         assert (info.endpoint, info.server_version) == (module_broker.address, "0.1.0")
         assert info.heartbeat == 10.0  # the client's default, which the broker accepts
         assert info.limits.max_batch_messages == 1024 and info.limits.max_prefetch == 65_535
-        connection = client._connection
+        connection = client._core.connection
         assert connection is not None and not connection.session.resumed
         topology = await client.topology()
         assert topology.brokers and module_broker.address in topology.brokers[0].endpoints
@@ -87,7 +87,7 @@ async def test_the_right_credentials_connect_and_work(secured_broker: RealBroker
 
 async def test_the_brokers_http_port_is_recognised_as_not_a_sinew_broker(module_broker: RealBroker) -> None:
     options = broker_options(module_broker.http_address, connect_timeout=20)
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(SinewConnectionError) as caught:
         await SinewClient.connect(options)
     (endpoint, failure), = caught.value.failures
     assert endpoint == module_broker.http_address
@@ -101,7 +101,7 @@ async def test_a_port_nobody_listens_on_fails_with_connection_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         free_port = probe.getsockname()[1]
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(SinewConnectionError) as caught:
         await SinewClient.connect(broker_options(f"127.0.0.1:{free_port}"))
     assert caught.value.code == "connection_failed"
 
@@ -122,7 +122,7 @@ async def test_heartbeats_keep_an_idle_connection_alive() -> None:
         async with SinewClient.connect(broker_options(broker, heartbeat=None)) as client:
             info = client.server_info
             assert info is not None and info.heartbeat == 0.3
-            connection = client._connection
+            connection = client._core.connection
             await asyncio.sleep(1.2)  # four intervals: only the Pings keep both sides content
-            assert client.is_connected and connection is client._connection
+            assert client.is_connected and connection is client._core.connection
             await client.topology()

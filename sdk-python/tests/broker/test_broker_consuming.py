@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from typing import Any
 
 import pytest
 from support.integration import broker_options, dead_letters, take
@@ -50,6 +49,38 @@ async def test_an_acknowledged_message_is_gone_for_good(client: SinewClient, que
         with pytest.raises(TimeoutError):
             await subscription.next(timeout=0.2)
     assert second.text() == "b"
+
+
+async def test_leaving_a_loop_early_keeps_the_subscription_and_the_next_loop_goes_on(
+    client: SinewClient, queue_name: str, module_broker: RealBroker
+) -> None:
+    await client.declare_queue(queue_name)
+    await _publish_texts(client, queue_name, "a", "b")
+    subscription = await client.subscribe(queue_name)
+    try:
+        async for delivery in subscription:
+            first = delivery
+            await delivery.ack()
+            break
+        # Still subscribed: nothing was unsubscribed, nothing buffered was dropped, and what is
+        # published now still arrives.
+        assert subscription.is_active and subscription.end_reason is None
+        await _publish_texts(client, queue_name, "c")
+        texts = []
+        async for delivery in subscription:
+            texts.append(delivery.text())
+            await delivery.ack()
+            if len(texts) == 2:
+                break
+        assert [first.text(), *texts] == ["a", "b", "c"]
+        assert subscription.is_active
+        stats = module_broker.queue_stats(queue_name)["partition_stats"][0]
+        assert (stats["inflight"], stats["ready"]) == (0, 0)
+    finally:
+        await subscription.close()
+    assert not subscription.is_active
+    async for _ in subscription:
+        raise AssertionError("a closed subscription hands out nothing")
 
 
 async def test_auto_ack_deliveries_are_settled_by_the_broker(
@@ -311,7 +342,7 @@ async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
         await publisher.publish_batch(
             OutgoingMessage(payload, headers={"n": str(n)}) for n in range(start, start + 100)
         )
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     options = SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=10)
     async with client.subscribe(queue_name, options) as subscription:
@@ -366,14 +397,16 @@ async def test_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_a
         async with SinewClient.connect(broker_options(module_broker)) as client:
             # Every Deliver frame that reaches the socket is counted, including frames for a
             # subscription the client has just closed (which it then drops).
-            listener = client._events
-            original = listener.on_deliver
+            connection = client._core.connection
+            assert connection is not None
+            routes = connection._routes
+            original = routes.deliver
 
-            def count_arrivals(connection: Any, message: Deliver) -> None:
+            def count_arrivals(message: Deliver) -> None:
                 arrivals.update(delivered.offset for delivered in message.messages)
-                original(connection, message)
+                original(message)
 
-            listener.on_deliver = count_arrivals  # type: ignore[method-assign]
+            routes.deliver = count_arrivals  # type: ignore[method-assign]
             options = SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=1)
             while True:
                 subscription = await client.subscribe(queue_name, options)

@@ -16,7 +16,6 @@ from sinew import (
     AckMode,
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     OperationTimeoutError,
     OutgoingMessage,
@@ -24,6 +23,7 @@ from sinew import (
     ReconnectPolicy,
     ReliablePublisherOptions,
     SinewClient,
+    SinewConnectionError,
     SubscribeOptions,
     SubscriptionEndedError,
     SubscriptionEndReason,
@@ -134,7 +134,7 @@ async def test_operations_fail_with_connection_error_while_the_broker_stays_down
         await client.declare_queue("orders")
         await asyncio.to_thread(real_broker.stop)
         await asyncio.wait_for(_disconnected(client), 5)
-        with pytest.raises(ConnectionError) as caught:
+        with pytest.raises(SinewConnectionError) as caught:
             await client.declare_queue("orders")
         assert "2 attempt(s)" in caught.value.message and caught.value.is_retryable
         await asyncio.to_thread(real_broker.start)

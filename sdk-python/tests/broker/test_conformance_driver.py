@@ -1,5 +1,5 @@
 """The conformance driver, driven the way the conformance runner drives it: a child process
-(`python -m sinew.conformance_driver`) answering one JSON line per request on stdout, with
+(`python -m sinew.conformance`) answering one JSON line per request on stdout, with
 the real broker named by SINEW_BROKER."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class DriverProcess:
             ),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sinew.conformance_driver"],
+            [sys.executable, "-m", "sinew.conformance"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

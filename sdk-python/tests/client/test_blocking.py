@@ -187,7 +187,7 @@ async def test_a_failed_blocking_connect_stops_its_loop_thread() -> None:
     before = {thread.name for thread in threading.enumerate()}
 
     def scenario() -> None:
-        with pytest.raises(sinew.ConnectionError):
+        with pytest.raises(sinew.SinewConnectionError):
             blocking.SinewClient.connect(options_for("127.0.0.1:1", connect_timeout=0.5))
 
     await asyncio.to_thread(scenario)

@@ -10,11 +10,11 @@ import pytest
 from sinew import (
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     InvalidArgumentError,
     OperationTimeoutError,
     ProtocolError,
+    SinewConnectionError,
     SinewError,
     SubscriptionEndedError,
     SubscriptionEndReason,
@@ -62,7 +62,7 @@ def test_messages_tell_the_reader_what_to_do() -> None:
 
 def test_client_side_errors_carry_their_stable_codes() -> None:
     cases: list[tuple[SinewError, str, bool]] = [
-        (ConnectionError("x"), "connection_failed", True),
+        (SinewConnectionError("x"), "connection_failed", True),
         (ConnectionLostError("x"), "connection_lost", True),
         (ClientClosedError(), "client_closed", False),
         (OperationTimeoutError("x"), "timeout", True),
@@ -74,7 +74,7 @@ def test_client_side_errors_carry_their_stable_codes() -> None:
 
 
 def test_errors_also_derive_from_the_matching_builtin() -> None:
-    assert isinstance(ConnectionError("x"), builtins.ConnectionError)
+    assert isinstance(SinewConnectionError("x"), builtins.ConnectionError)
     assert isinstance(OperationTimeoutError("x"), TimeoutError)
     assert isinstance(InvalidArgumentError("x", argument="a", reason="b"), ValueError)
     assert not isinstance(ConnectionLostError("x"), builtins.ConnectionError)

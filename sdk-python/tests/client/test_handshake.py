@@ -9,7 +9,7 @@ import pytest
 from support.options import options_for
 from support.fake_broker import FakeBroker, start_http_server, start_silent_server
 
-from sinew import BrokerError, BrokerLimits, ConnectionError, SinewClient, SinewCredentials
+from sinew import BrokerError, BrokerLimits, SinewClient, SinewConnectionError, SinewCredentials
 from sinew.version import __version__
 from sinew.wire import AuthMechanism, Hello
 
@@ -79,7 +79,7 @@ async def test_no_common_version_fails_with_protocol_mismatch_and_its_details() 
 async def test_a_chosen_version_outside_the_offer_is_refused() -> None:
     broker = await FakeBroker(hello_ok_version=2).start()
     try:
-        with pytest.raises(ConnectionError, match="outside"):
+        with pytest.raises(SinewConnectionError, match="outside"):
             await SinewClient.connect(options_for(broker))
     finally:
         await broker.stop()
@@ -90,7 +90,7 @@ async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> N
     try:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        with pytest.raises(ConnectionError) as caught:
+        with pytest.raises(SinewConnectionError) as caught:
             await SinewClient.connect(options_for(address, connect_timeout=10))
         # Well under the connect timeout: the bytes gave it away.
         assert loop.time() - started < 5
@@ -104,7 +104,7 @@ async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> N
 async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
     server, address = await start_silent_server()
     try:
-        with pytest.raises(ConnectionError, match="connect_timeout"):
+        with pytest.raises(SinewConnectionError, match="connect_timeout"):
             await SinewClient.connect(options_for(address, connect_timeout=0.2))
     finally:
         server.close()
@@ -112,7 +112,7 @@ async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
 
 async def test_a_refused_connection_fails_with_connection_error() -> None:
     address = f"127.0.0.1:{_unused_port()}"
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(SinewConnectionError) as caught:
         await SinewClient.connect(options_for(address))
     assert address in caught.value.message
 

@@ -31,7 +31,7 @@ async def test_the_client_pings_when_idle_and_stays_connected() -> None:
 async def test_no_heartbeat_runs_when_the_broker_disables_it(broker: FakeBroker, client: SinewClient) -> None:
     await asyncio.sleep(0.1)
     assert broker.frames(Ping) == []
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     assert not any("heartbeat" in task.get_name() for task in connection._tasks)
 
@@ -62,7 +62,7 @@ async def test_silence_is_not_judged_while_reading_is_paused() -> None:
     broker = await FakeBroker(heartbeat_ms=50).start()
     try:
         async with SinewClient.connect(options_for(broker)) as client:
-            connection = client._connection
+            connection = client._core.connection
             assert connection is not None
             owner = object()
             connection.pause_reading(owner)

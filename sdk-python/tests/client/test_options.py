@@ -21,6 +21,7 @@ from sinew import (
     SinewCredentials,
     SubscribeOptions,
 )
+from sinew._core.converters import connection_settings, credentials_to_wire
 from sinew.connection.endpoint import Endpoint, parse_endpoint
 from sinew.durations import datetime_to_unix_ms, to_milliseconds
 
@@ -113,7 +114,10 @@ def test_naive_datetimes_are_refused_because_their_zone_is_unknown() -> None:
 def test_credentials_hide_the_secret_from_repr() -> None:
     plain = SinewCredentials.plain("alice", "s3cret")
     assert "s3cret" not in repr(plain)
-    assert plain.to_wire().identity == "alice"
+    assert credentials_to_wire(plain).identity == "alice"
+    options = SinewClientOptions(credentials=plain)
+    assert "s3cret" not in repr(options)
+    assert "s3cret" not in repr(connection_settings(options))
     token = SinewCredentials.token("t0ken")
     assert token.identity == "" and "t0ken" not in repr(token)
 

@@ -228,7 +228,7 @@ async def test_a_redirect_clears_the_route_and_the_next_publish_learns_it_again(
     with pytest.raises(BrokerError) as caught:
         await publisher.publish(OutgoingMessage(b"", key="k"))
     assert caught.value.code == "redirect" and caught.value.is_retryable
-    assert client._router.cache.get("orders", None) is None
+    assert client._core.cache.get("orders", None) is None
     assert broker.frames(TopologyRequest) == []  # cleared, not refreshed eagerly
     await publisher.publish(OutgoingMessage(b"again"))
     assert len(broker.frames(TopologyRequest)) == 1
@@ -253,7 +253,7 @@ async def test_a_keyed_message_to_an_unknown_queue_carries_its_key_and_no_partit
 async def test_frames_queued_together_leave_in_one_write(broker: FakeBroker, client: SinewClient) -> None:
     await client.declare_queue("orders")
     publisher = client.create_publisher("orders")
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     await publisher.publish(OutgoingMessage(b"warm-up"))
     writes_before = connection.writes_issued

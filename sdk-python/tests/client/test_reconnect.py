@@ -11,12 +11,12 @@ from support.fake_broker import FakeBroker
 
 from sinew import (
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     OutgoingMessage,
     QueueOptions,
     ReconnectPolicy,
     SinewClient,
+    SinewConnectionError,
     SubscribeOptions,
 )
 from sinew.wire import GoingAway, Hello, Opcode, Publish, Reconcile
@@ -64,7 +64,7 @@ async def test_reconnecting_gives_up_after_max_attempts_with_growing_backoff(bro
     async with SinewClient.connect(options_for(broker, reconnect=policy)) as client:
         await _drop(broker, client)
         broker.refuse_connections = True
-        with pytest.raises(ConnectionError) as caught:
+        with pytest.raises(SinewConnectionError) as caught:
             await client.declare_queue("orders")
         assert "3 attempt(s)" in caught.value.message and caught.value.is_retryable
         assert broker.connections_accepted == 1 + 3

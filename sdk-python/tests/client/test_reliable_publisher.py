@@ -12,11 +12,11 @@ from support.fake_broker import FakeBroker
 
 from sinew import (
     BrokerError,
-    ConnectionError,
     OutgoingMessage,
     QueueOptions,
     ReliablePublisherOptions,
     SinewClient,
+    SinewConnectionError,
 )
 from sinew.wire import Opcode, Publish, PublishBatch, PublishMessage
 
@@ -100,6 +100,6 @@ async def test_a_failed_reconnect_counts_as_a_retryable_attempt(broker: FakeBrok
         await client.declare_queue("orders")
         await broker.stop()
         publisher = client.create_reliable_publisher("orders", ReliablePublisherOptions(max_attempts=2, **FAST))
-        with pytest.raises(ConnectionError):
+        with pytest.raises(SinewConnectionError):
             await publisher.publish(OutgoingMessage(b""))
         await asyncio.sleep(0)

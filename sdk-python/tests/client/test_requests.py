@@ -4,6 +4,7 @@ caller waits for, and frames the protocol forbids."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from support.options import options_for
@@ -57,7 +58,7 @@ async def test_a_request_without_answer_times_out(broker: FakeBroker) -> None:
             await client.declare_queue("orders")
         assert caught.value.timeout == pytest.approx(0.2)
         assert caught.value.is_retryable
-        connection = client._connection
+        connection = client._core.connection
         assert connection is not None and connection.pending_requests == 0
         # The connection is still usable.
         broker.held.clear()
@@ -83,7 +84,7 @@ async def test_a_cancelled_request_frees_its_slot(broker: FakeBroker, client: Si
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0)
-    assert client._connection is not None and client._connection.pending_requests == 0
+    assert client._core.connection is not None and client._core.connection.pending_requests == 0
 
 
 async def test_unsolicited_errors_reach_the_on_error_callback(broker: FakeBroker) -> None:
@@ -92,6 +93,42 @@ async def test_unsolicited_errors_reach_the_on_error_callback(broker: FakeBroker
         await client.create_publisher("missing").publish_unconfirmed(OutgoingMessage(b"x"))
         await broker.wait_for(lambda: bool(seen))
     assert isinstance(seen[0], BrokerError) and seen[0].code == "not_found"
+
+
+async def test_on_error_runs_on_a_later_turn_of_the_loop_not_in_the_read_loop(broker: FakeBroker) -> None:
+    tasks: list[asyncio.Task[object] | None] = []
+
+    def on_error(error: SinewError) -> None:
+        tasks.append(asyncio.current_task())
+
+    async with SinewClient.connect(options_for(broker, on_error=on_error)) as client:
+        await client.create_publisher("missing").publish_unconfirmed(OutgoingMessage(b"x"))
+        await broker.wait_for(lambda: bool(tasks))
+    # Inside the read loop the current task would be the connection's reader.
+    assert tasks == [None]
+
+
+async def test_an_on_error_handler_that_raises_is_logged_and_the_connection_carries_on(
+    broker: FakeBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[SinewError] = []
+
+    def on_error(error: SinewError) -> None:
+        seen.append(error)
+        raise RuntimeError("a bug in the handler")
+
+    caplog.set_level(logging.ERROR, logger="sinew")
+    async with SinewClient.connect(options_for(broker, on_error=on_error)) as client:
+        publisher = client.create_publisher("missing")
+        await publisher.publish_unconfirmed(OutgoingMessage(b"x"))
+        await broker.wait_for(lambda: len(seen) == 1)
+        await publisher.publish_unconfirmed(OutgoingMessage(b"y"))
+        await broker.wait_for(lambda: len(seen) == 2)
+        assert client.is_connected
+        assert (await client.declare_queue("orders")).created
+    logged = [record for record in caplog.records if "on_error raised" in record.getMessage()]
+    assert len(logged) == 2
+    assert all(record.exc_info is not None and record.exc_info[0] is RuntimeError for record in logged)
 
 
 async def test_a_fatal_error_push_names_the_cause_of_the_lost_connection(broker: FakeBroker, client: SinewClient) -> None:

@@ -209,6 +209,22 @@ async def test_deliveries_expose_metadata_and_payload_helpers(broker: FakeBroker
     assert as_msgpack.headers == {}
 
 
+async def test_text_replaces_bytes_that_are_not_utf8_and_the_payload_keeps_them(
+    broker: FakeBroker, client: SinewClient
+) -> None:
+    # A stray byte, a sequence cut short, an encoded surrogate and an overlong form: each
+    # maximal invalid subpart becomes one U+FFFD, as TextDecoder and .NET's decoder do.
+    payload = b"ok\xff \xf0\x9f\x98! \xed\xa0\x80 \xc0\xaf"
+    broker.add_queue("orders")
+    broker.store("orders", payload, content_type="text/plain; charset=utf-8")
+    async with client.subscribe("orders") as subscription:
+        delivery = await subscription.next(timeout=2)
+    assert delivery.text() == "ok\ufffd \ufffd! \ufffd\ufffd\ufffd \ufffd\ufffd"
+    assert delivery.payload == payload
+    with pytest.raises(UnicodeDecodeError):
+        delivery.payload.decode("utf-8")
+
+
 @pytest.mark.parametrize("reason", list(CloseReason), ids=lambda reason: reason.name.lower())
 async def test_a_broker_close_ends_iteration_with_its_reason(
     broker: FakeBroker, client: SinewClient, reason: CloseReason
@@ -408,7 +424,7 @@ async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_
 
 
 async def test_a_settlement_frame_carries_at_most_1024_items(broker: FakeBroker, client: SinewClient) -> None:
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     answers = [connection.settler.ack(delivery_id) for delivery_id in range(1, 1026)]
     await asyncio.gather(*answers, return_exceptions=True)
@@ -450,7 +466,7 @@ async def test_an_auto_ack_subscription_pauses_reading_while_its_buffer_is_full(
 ) -> None:
     broker.add_queue("orders")
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=4))
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     for n in range(12):
         broker.store("orders", bytes([n]))
@@ -466,7 +482,7 @@ async def test_a_reply_is_never_held_behind_a_paused_socket(broker: FakeBroker, 
     broker.add_queue("orders")
     broker.add_queue("audit")
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=2))
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     for n in range(4):
         broker.store("orders", bytes([n]))
@@ -491,7 +507,7 @@ async def test_a_pending_request_keeps_reading_until_its_reply_then_pausing_resu
 ) -> None:
     broker.add_queue("orders")
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=1))
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     broker.store("orders", b"a")
     await broker.wait_for(lambda: connection.is_reading_paused)
@@ -510,11 +526,11 @@ async def test_a_pending_request_keeps_reading_until_its_reply_then_pausing_resu
 async def test_reading_resumes_at_half_the_pause_threshold(broker: FakeBroker, client: SinewClient) -> None:
     broker.add_queue("orders", partitions=2)
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=3))
-    connection = client._connection
+    connection = client._core.connection
     assert connection is not None
     # Two broker subscriptions of prefetch 3: reading pauses at 6 buffered, resumes at 3.
     for n in range(6):
-        subscription._deliver(_deliver_frame(n))
+        subscription._feed.deliver(1, _deliver_frame(n).messages)
     assert connection.is_reading_paused
     for expected_buffered in (5, 4):
         await subscription.next(timeout=1)
@@ -528,8 +544,8 @@ async def test_manual_ack_subscriptions_never_pause_reading(broker: FakeBroker, 
     broker.add_queue("orders")
     subscription = await client.subscribe("orders", SubscribeOptions(prefetch=1))
     for n in range(3):
-        subscription._deliver(_deliver_frame(n))
-    connection = client._connection
+        subscription._feed.deliver(1, _deliver_frame(n).messages)
+    connection = client._core.connection
     assert connection is not None and not connection.is_reading_paused
     await subscription.close()
 

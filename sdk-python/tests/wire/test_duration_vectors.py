@@ -9,7 +9,6 @@ from typing import Any, cast
 import pytest
 from vector_support import TALLY, duration_vectors, registry
 
-from sinew.client_options import SinewClientOptions
 from sinew.durations import (
     DURATION_RANGES,
     DurationField,
@@ -18,6 +17,7 @@ from sinew.durations import (
     to_milliseconds,
 )
 from sinew.errors import InvalidArgumentError
+from sinew.options.client_options import SinewClientOptions
 
 
 def _id(case: dict[str, Any]) -> str:

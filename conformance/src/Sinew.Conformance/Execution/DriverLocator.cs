@@ -24,11 +24,11 @@ internal static class DriverLocator
                 if (repository is not null && Directory.Exists(Path.Combine(repository, "sdk-python", "src", "sinew")))
                 {
                     var venv = Path.Combine(repository, ".venv", "bin", "python");
-                    return new DriverCommand(File.Exists(venv) ? venv : "python3", ["-m", "sinew.conformance_driver"],
+                    return new DriverCommand(File.Exists(venv) ? venv : "python3", ["-m", "sinew.conformance"],
                         new Dictionary<string, string> { ["PYTHONPATH"] = Path.Combine(repository, "sdk-python", "src") });
                 }
 
-                return new DriverCommand("python3", ["-m", "sinew.conformance_driver"]);
+                return new DriverCommand("python3", ["-m", "sinew.conformance"]);
             default:
                 throw new InvalidOperationException($"no driver is known for client '{client}'; give one with --driver {client}=COMMAND");
         }

@@ -20,29 +20,34 @@ from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.blocking.publisher import PublishConfirmation, Publisher
 from sinew.blocking.reliable_publisher import ReliablePublisher
 from sinew.blocking.subscription import Subscription
-from sinew.client_options import SinewClientOptions
-from sinew.credentials import SinewCredentials
-from sinew.dead_letter_policy import DeadLetterKind, DeadLetterPolicy
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
     InvalidArgumentError,
     OperationTimeoutError,
     ProtocolError,
+    SinewConnectionError,
     SinewError,
     SubscriptionEndedError,
     SubscriptionEndReason,
 )
+from sinew.options import (
+    AckMode,
+    DeadLetterKind,
+    DeadLetterPolicy,
+    PublisherOptions,
+    QueueOptions,
+    ReconnectPolicy,
+    ReliablePublisherOptions,
+    SinewClientOptions,
+    SinewCredentials,
+    SubscribeOptions,
+)
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
-from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
 from sinew.queue_info import QueueInfo
-from sinew.queue_options import QueueOptions
-from sinew.reconnect_policy import ReconnectPolicy
 from sinew.server_info import BrokerLimits, ServerInfo
-from sinew.subscribe_options import AckMode, SubscribeOptions
 from sinew.topology import ChannelKind, Topology, TopologyBroker, TopologyChannel
 
 __all__ = [
@@ -51,7 +56,6 @@ __all__ = [
     "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
-    "ConnectionError",
     "ConnectionLostError",
     "DeadLetterKind",
     "DeadLetterPolicy",
@@ -73,6 +77,7 @@ __all__ = [
     "ServerInfo",
     "SinewClient",
     "SinewClientOptions",
+    "SinewConnectionError",
     "SinewCredentials",
     "SinewError",
     "SubscribeOptions",

@@ -12,12 +12,12 @@ from sinew.blocking.publisher import Publisher
 from sinew.blocking.reliable_publisher import ReliablePublisher
 from sinew.blocking.subscription import Subscription
 from sinew.client import SinewClient as AsyncSinewClient
-from sinew.client_options import SinewClientOptions
-from sinew.publisher_options import PublisherOptions, ReliablePublisherOptions
+from sinew.options.client_options import SinewClientOptions
+from sinew.options.publisher_options import PublisherOptions, ReliablePublisherOptions
+from sinew.options.queue_options import QueueOptions
+from sinew.options.subscribe_options import SubscribeOptions
 from sinew.queue_info import QueueInfo
-from sinew.queue_options import QueueOptions
 from sinew.server_info import ServerInfo
-from sinew.subscribe_options import SubscribeOptions
 from sinew.subscription import Subscription as AsyncSubscription
 from sinew.topology import Topology
 

@@ -76,6 +76,7 @@ class Delivery:
         return self._inner.is_settled
 
     def text(self) -> str:
+        """The payload decoded as UTF-8, invalid bytes as U+FFFD; see `sinew.Delivery.text`."""
         return self._inner.text()
 
     def json(self, **loads_options: Any) -> Any:

@@ -1,7 +1,8 @@
 """`Connection`: one TCP connection to a broker, from handshake to close.
 
-It owns three tasks: the read loop (frames in, replies matched to requests by id, pushes
-handed to the `ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
+It owns three tasks: the read loop (frames in, replies matched to requests by id, each
+subscription's pushes handed to the `SubscriptionSink` registered for it, other pushes to the
+`ConnectionListener`, `Ping` answered), the write loop (`FrameWriter`) and,
 when the broker agreed to heartbeats, the heartbeat. Reading can be paused by a consumer
 that cannot keep up (`pause_reading`), but only while no request waits for its reply: a reply
 can only be reached by reading what the broker sent before it. While the socket is paused,
@@ -23,20 +24,24 @@ from sinew.connection.frame_writer import FrameWriter
 from sinew.connection.handshake import (
     HELLO_REQUEST_ID,
     READ_CHUNK_BYTES,
-    build_hello,
-    perform_handshake,
+    Handshaken,
+    abort_stream,
+    connect,
 )
 from sinew.connection.heartbeat import Heartbeat
 from sinew.connection.listener import ConnectionListener
+from sinew.connection.lost_connection import disconnect_reason, interrupted_error
 from sinew.connection.pending_requests import PendingRequest, PendingRequests
+from sinew.connection.read_pause import ReadPause
+from sinew.connection.request_frames import encode_request
 from sinew.connection.settings import ConnectionSettings
 from sinew.connection.settler import Settler
+from sinew.connection.subscription_routes import SubscriptionRoutes
+from sinew.connection.subscription_sink import SubscriptionSink
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
-    ConnectionError,
     ConnectionLostError,
-    InvalidArgumentError,
     OperationTimeoutError,
     ProtocolError,
     SinewError,
@@ -44,12 +49,8 @@ from sinew.errors import (
 )
 from sinew.wire.codec import encode_frame
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
-from sinew.wire.encode_error import FrameEncodeError
 from sinew.wire.errors import error_code_info
 from sinew.wire.frame import Frame
-from sinew.wire.frame_header import HEADER_SIZE
-from sinew.wire.frame_reader import FrameReader
-from sinew.wire.limits import HANDSHAKE_MAX_FRAME_BYTES
 from sinew.wire.messages import (
     AssignmentChanged,
     DeclareQueueOk,
@@ -79,16 +80,8 @@ __all__ = ["Connection"]
 _log = logging.getLogger("sinew.connection")
 
 _REPLY_TYPES: Final = (
-    Pong,
-    Ok,
-    DeclareQueueOk,
-    DeclareStreamOk,
-    PublishOk,
-    SubscribeOk,
-    SettleOk,
-    Topology,
-    ReconcileOk,
-    Error,
+    Pong, Ok, DeclareQueueOk, DeclareStreamOk, PublishOk, SubscribeOk, SettleOk, Topology,
+    ReconcileOk, Error,
 )
 """Ops that answer a request; `HelloOk` is one too, but only during the handshake."""
 
@@ -102,36 +95,32 @@ class Connection:
 
     def __init__(
         self,
-        *,
         endpoint: Endpoint,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        frames: FrameReader,
-        session: HelloOk,
+        socket: Handshaken,
         settings: ConnectionSettings,
-        listener: ConnectionListener,
+        listener: ConnectionListener[Connection],
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._endpoint = endpoint
-        self._reader = reader
-        self._stream = writer
-        self._frames = frames
-        self._session = session
+        self._reader = socket.reader
+        self._stream = socket.writer
+        self._frames = socket.frames
+        self._session = session = socket.session
         self._settings = settings
         self._listener = listener
+        self._routes = SubscriptionRoutes()
         self._state: State = "open"
         self._end_reason: SinewError | None = None
         self._fatal_error: BrokerError | None = None
         # The handshake used id 1.
         self._pending = PendingRequests(first_id=HELLO_REQUEST_ID + 1)
         self._last_received = self._loop.time()
-        self._pausers: set[object] = set()
-        self._socket_paused = False
-        self._reading = asyncio.Event()
-        self._reading.set()
-        self._writer = FrameWriter(writer, on_failure=self._on_write_failure, clock=self._loop.time)
+        self._read_pause = ReadPause(self._set_transport_reading)
+        self._writer = FrameWriter(
+            socket.writer, on_failure=self._on_write_failure, clock=self._loop.time
+        )
         self._closed = self._loop.create_future()
-        self.settler = Settler(self)
+        self.settler = Settler(self._settle_request)
         self._tasks: list[asyncio.Task[None]] = [
             self._loop.create_task(self._read_loop(), name=f"sinew read {endpoint}"),
             self._loop.create_task(self._writer.run(), name=f"sinew write {endpoint}"),
@@ -142,7 +131,7 @@ class Connection:
                 clock=self._loop.time,
                 last_sent=lambda: self._writer.last_queued_at,
                 last_received=lambda: self._last_received,
-                is_paused=lambda: self._socket_paused,
+                is_paused=lambda: self._read_pause.is_paused,
                 send_ping=self._send_ping,
                 on_dead=self._on_silence,
             )
@@ -152,46 +141,17 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, endpoint: Endpoint, settings: ConnectionSettings, listener: ConnectionListener
+        cls,
+        endpoint: Endpoint,
+        settings: ConnectionSettings,
+        listener: ConnectionListener[Connection],
     ) -> Connection:
         """Connect and complete the handshake within `settings.connect_timeout`.
 
-        Raises `ConnectionError` when the broker cannot be reached or is not a Sinew broker,
+        Raises `SinewConnectionError` when the broker cannot be reached or is not a Sinew broker,
         and `BrokerError` when it refuses the handshake.
         """
-        writer: asyncio.StreamWriter | None = None
-        try:
-            async with asyncio.timeout(settings.connect_timeout):
-                reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
-                frames = FrameReader(max_frame_bytes=HANDSHAKE_MAX_FRAME_BYTES)
-                session = await perform_handshake(
-                    reader, writer, frames, build_hello(settings), str(endpoint)
-                )
-        except TimeoutError as error:
-            _abort_stream(writer)
-            raise ConnectionError(
-                f"{endpoint} did not complete the handshake within "
-                f"{settings.connect_timeout:g} s (connect_timeout)"
-            ) from error
-        except (SinewError, asyncio.CancelledError):
-            _abort_stream(writer)
-            raise
-        except OSError as error:
-            _abort_stream(writer)
-            raise ConnectionError(f"could not connect to {endpoint}: {error}") from error
-        except BaseException:
-            _abort_stream(writer)
-            raise
-        frames.max_frame_bytes = session.limits.max_frame_bytes
-        return cls(
-            endpoint=endpoint,
-            reader=reader,
-            writer=writer,
-            frames=frames,
-            session=session,
-            settings=settings,
-            listener=listener,
-        )
+        return cls(endpoint, await connect(endpoint, settings), settings, listener)
 
     # State
 
@@ -238,7 +198,7 @@ class Connection:
     @property
     def is_reading_paused(self) -> bool:
         """True while the socket is not being read."""
-        return self._socket_paused
+        return self._read_pause.is_paused
 
     def pause_reading(self, owner: object) -> None:
         """Ask to stop reading the socket until `owner` resumes it, so a consumer that cannot
@@ -246,35 +206,22 @@ class Connection:
         dispatched. The socket is read regardless while a request awaits its reply: the reply
         can only be reached by reading what the broker sent before it, and the caller waiting
         for it may be the very consumer that is behind."""
-        if owner in self._pausers:
-            return
-        self._pausers.add(owner)
-        self._update_reading()
+        if self._read_pause.ask(owner):
+            self._update_reading()
 
     def resume_reading(self, owner: object) -> None:
         """Withdraw `owner`'s pause; reading resumes once no owner holds one."""
-        if owner not in self._pausers:
-            return
-        self._pausers.discard(owner)
-        self._update_reading()
+        if self._read_pause.withdraw(owner):
+            self._update_reading()
 
     def _update_reading(self) -> None:
         """Pause the socket when some owner asks for it and no request awaits a reply;
         resume it otherwise."""
         if self._state == "closed":
             return
-        pause = bool(self._pausers) and self._pending.awaited == 0
-        if pause == self._socket_paused:
-            return
-        self._socket_paused = pause
-        if pause:
-            self._reading.clear()
-            self._set_transport_reading(False)
-        else:
+        if self._read_pause.update(replies_awaited=self._pending.awaited > 0):
             # Silence while paused was the client's doing; the broker's is timed from now.
             self._last_received = self._loop.time()
-            self._reading.set()
-            self._set_transport_reading(True)
 
     def _set_transport_reading(self, reading: bool) -> None:
         transport = self._stream.transport
@@ -284,6 +231,18 @@ class Connection:
             transport.resume_reading()
         else:
             transport.pause_reading()
+
+    # Subscription routing
+
+    def add_sink(self, subscription_id: int, sink: SubscriptionSink) -> None:
+        """Route the pushes of broker subscription `subscription_id` to `sink`. Register it
+        from the `SubscribeOk`'s `on_reply`, which runs before any later frame is
+        dispatched."""
+        self._routes.add(subscription_id, sink)
+
+    def remove_sink(self, subscription_id: int) -> None:
+        """Stop routing to the sink of `subscription_id`; its later pushes are dropped."""
+        self._routes.remove(subscription_id)
 
     # Sending
 
@@ -373,22 +332,13 @@ class Connection:
         return future
 
     def _encode(self, message: Message, request_id: int, flags: int, context: str) -> bytes:
-        try:
-            frame = encode_frame(message, request_id=request_id, flags=flags)
-        except FrameEncodeError as error:
-            raise InvalidArgumentError(
-                f"{context}: {error}", argument=error.field or "message", reason="not_encodable"
-            ) from error
-        body_length = len(frame) - HEADER_SIZE
-        if body_length > self.limits.max_frame_bytes:
-            raise InvalidArgumentError(
-                f"{context}: the frame body would be {body_length} bytes, more than the "
-                f"broker's limit of {self.limits.max_frame_bytes}; shrink the payload or "
-                "split the batch",
-                argument="payload",
-                reason="frame_too_large",
-            )
-        return frame
+        return encode_request(
+            message,
+            request_id=request_id,
+            flags=flags,
+            context=context,
+            max_frame_bytes=self.limits.max_frame_bytes,
+        )
 
     def _forget_cancelled(self, request_id: int, future: asyncio.Future[Message]) -> None:
         # A caller that stopped waiting frees the id; a late reply is then treated as unknown.
@@ -410,6 +360,9 @@ class Connection:
                 )
             )
 
+    def _settle_request(self, message: Message, context: str) -> asyncio.Future[Message]:
+        return self.start_request(message, context=context, expects=(SettleOk,))
+
     def _send_ping(self) -> None:
         if self._state != "open":
             return
@@ -429,8 +382,8 @@ class Connection:
                     self._dispatch(frame)
                     if self._state == "closed":
                         return
-                if not self._reading.is_set():
-                    await self._reading.wait()
+                if not self._read_pause.reading.is_set():
+                    await self._read_pause.reading.wait()
                 data = await self._reader.read(READ_CHUNK_BYTES)
                 if not data:
                     self._end(self._disconnect_reason("the broker closed the connection"))
@@ -466,7 +419,7 @@ class Connection:
         request_id = frame.request_id
         match message:
             case Deliver():
-                self._notify(self._listener.on_deliver, message)
+                self._routes.deliver(message)
             case Ping():
                 if self._state == "open":
                     self._writer.enqueue(encode_frame(Pong(), request_id=request_id))
@@ -475,7 +428,7 @@ class Connection:
             case Error() if request_id == 0:
                 self._on_unsolicited_error(message)
             case SubscriptionClosed():
-                self._notify(self._listener.on_subscription_closed, message)
+                self._routes.closed_by_broker(message)
             case GoingAway():
                 self._notify(self._listener.on_going_away, message)
             case AssignmentChanged():
@@ -495,33 +448,7 @@ class Connection:
         if entry is None or entry.future.done():
             self._on_unmatched_reply(message)
             return
-        if isinstance(message, Error):
-            entry.future.set_exception(
-                broker_error(
-                    message.code,
-                    retryable=message.retryable,
-                    broker_message=message.message,
-                    details=message.details,
-                    context=entry.context,
-                )
-            )
-        elif isinstance(message, entry.expects):
-            if entry.on_reply is not None:
-                try:
-                    entry.on_reply(message)
-                except Exception as error:
-                    _log.exception("a reply handler failed for %s", entry.context)
-                    entry.future.set_exception(error)
-                    return
-            entry.future.set_result(message)
-        else:
-            expected = " or ".join(kind.__name__ for kind in entry.expects)
-            entry.future.set_exception(
-                ProtocolError(
-                    f"{entry.context}: {self._endpoint} answered {type(message).__name__} "
-                    f"where {expected} was expected"
-                )
-            )
+        entry.complete(message, endpoint=str(self._endpoint))
 
     def _on_unmatched_reply(self, message: Message) -> None:
         # A reply after its request timed out or its caller stopped waiting. A subscription
@@ -567,15 +494,9 @@ class Connection:
     # Ending
 
     def _disconnect_reason(self, what: str) -> ConnectionLostError:
-        if self._fatal_error is not None:
-            error = ConnectionLostError(
-                f"{self._endpoint} closed the connection after an error: "
-                f"{self._fatal_error.code}: {self._fatal_error.broker_message}",
-                endpoint=str(self._endpoint),
-            )
-            error.__cause__ = self._fatal_error
-            return error
-        return ConnectionLostError(f"{what} ({self._endpoint})", endpoint=str(self._endpoint))
+        return disconnect_reason(
+            what, endpoint=str(self._endpoint), fatal_error=self._fatal_error
+        )
 
     def _on_write_failure(self, error: BaseException) -> None:
         self._end(self._disconnect_reason(f"writing failed: {error}"))
@@ -588,19 +509,9 @@ class Connection:
         )
 
     def _lost_error(self, context: str) -> ConnectionLostError:
-        """The error for an operation that the end of the connection interrupted; its cause
-        is the root cause (a broker error, a protocol error) where there is one."""
-        reason = self._end_reason
-        detail = reason.message if reason is not None else "the connection was lost"
-        error = ConnectionLostError(
-            f"{context}: the connection was lost ({detail}); it was not replayed",
-            endpoint=str(self._endpoint),
+        return interrupted_error(
+            context, endpoint=str(self._endpoint), end_reason=self._end_reason
         )
-        if isinstance(reason, ConnectionLostError) and reason.__cause__ is not None:
-            error.__cause__ = reason.__cause__
-        else:
-            error.__cause__ = reason
-        return error
 
     def _end(self, reason: SinewError) -> None:
         """End the connection: fail every waiting request, stop the tasks, tell the owner."""
@@ -619,23 +530,24 @@ class Connection:
                 )
             else:
                 entry.future.set_exception(self._lost_error(entry.context))
-        self._pausers.clear()
-        self._socket_paused = False
-        self._reading.set()
+        self._read_pause.release()
         self._writer.close()
-        _abort_stream(self._stream)
+        abort_stream(self._stream)
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:
                 task.cancel()
         if not self._closed.done():
             self._closed.set_result(None)
+        lost = (
+            reason
+            if closing or isinstance(reason, ConnectionLostError)
+            else self._lost_error("the connection")
+        )
+        # Subscriptions end before the owner hears of the loss.
+        self._routes.end_all(lost, by_client=closing)
         if not closing:
-            lost = (
-                reason
-                if isinstance(reason, ConnectionLostError)
-                else self._lost_error("the connection")
-            )
+            assert isinstance(lost, ConnectionLostError)
             _log.warning("connection to %s lost: %s", self._endpoint, reason.message)
             self._notify(self._listener.on_connection_lost, lost)
 
@@ -682,7 +594,3 @@ def _consume(future: asyncio.Future[Message]) -> None:
     if not future.cancelled():
         future.exception()
 
-
-def _abort_stream(writer: asyncio.StreamWriter | None) -> None:
-    if writer is not None:
-        writer.transport.abort()

@@ -2,31 +2,37 @@
 
 The client offers versions 1..1 and sends no resume token: every connection starts a new
 session. Every failure here is typed: the broker's `Error` becomes
-a `BrokerError` (`unauthorized`, `protocol_mismatch`); bytes that are not Sinew frames (an
-HTTP server, a TLS endpoint), an early close or a version outside the offer become a
-`ConnectionError` saying so, without waiting for a timeout.
+a `BrokerError` (`unauthorized`, `protocol_mismatch`); an unreachable endpoint, bytes that are
+not Sinew frames (an HTTP server, a TLS endpoint), an early close or a version outside the
+offer become a `SinewConnectionError` saying so, without waiting for a timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Final
 
+from sinew.connection.endpoint import Endpoint
 from sinew.connection.settings import ConnectionSettings
 from sinew.durations import heartbeat_in_use
-from sinew.errors import ConnectionError, SinewError, broker_error
+from sinew.errors import SinewConnectionError, SinewError, broker_error
 from sinew.wire.codec import encode_frame
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
 from sinew.wire.frame_header import PROTOCOL_VERSION
 from sinew.wire.frame_reader import FrameReader
+from sinew.wire.limits import HANDSHAKE_MAX_FRAME_BYTES
 from sinew.wire.messages import Error, Hello, HelloOk
 
 __all__ = [
     "HELLO_REQUEST_ID",
     "MAX_VERSION",
     "MIN_VERSION",
+    "READ_CHUNK_BYTES",
+    "Handshaken",
+    "abort_stream",
     "build_hello",
+    "connect",
     "describe",
     "perform_handshake",
 ]
@@ -35,6 +41,57 @@ MIN_VERSION: Final = PROTOCOL_VERSION
 MAX_VERSION: Final = PROTOCOL_VERSION
 HELLO_REQUEST_ID: Final = 1
 READ_CHUNK_BYTES: Final = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Handshaken:
+    """A socket whose handshake is done, ready for a connection's tasks."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    frames: FrameReader
+    """The frame reader, holding any frame that arrived right after `HelloOk`."""
+    session: HelloOk
+
+
+async def connect(endpoint: Endpoint, settings: ConnectionSettings) -> Handshaken:
+    """Open a TCP connection and complete the handshake within `settings.connect_timeout`.
+
+    Raises `SinewConnectionError` when the broker cannot be reached or is not a Sinew broker,
+    and `BrokerError` when it refuses the handshake. The socket is closed on any failure.
+    """
+    writer: asyncio.StreamWriter | None = None
+    try:
+        async with asyncio.timeout(settings.connect_timeout):
+            reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
+            frames = FrameReader(max_frame_bytes=HANDSHAKE_MAX_FRAME_BYTES)
+            session = await perform_handshake(
+                reader, writer, frames, build_hello(settings), str(endpoint)
+            )
+    except TimeoutError as error:
+        abort_stream(writer)
+        raise SinewConnectionError(
+            f"{endpoint} did not complete the handshake within "
+            f"{settings.connect_timeout:g} s (connect_timeout)"
+        ) from error
+    except (SinewError, asyncio.CancelledError):
+        # Already typed; SinewConnectionError is an OSError and must not be wrapped again.
+        abort_stream(writer)
+        raise
+    except OSError as error:
+        abort_stream(writer)
+        raise SinewConnectionError(f"could not connect to {endpoint}: {error}") from error
+    except BaseException:
+        abort_stream(writer)
+        raise
+    frames.max_frame_bytes = session.limits.max_frame_bytes
+    return Handshaken(reader=reader, writer=writer, frames=frames, session=session)
+
+
+def abort_stream(writer: asyncio.StreamWriter | None) -> None:
+    """Close the socket at once, without waiting to flush."""
+    if writer is not None:
+        writer.transport.abort()
 
 
 def build_hello(settings: ConnectionSettings) -> Hello:
@@ -48,14 +105,14 @@ def build_hello(settings: ConnectionSettings) -> Hello:
     )
 
 
-def _not_sinew(endpoint: str, error: FrameDecodeError) -> ConnectionError:
+def _not_sinew(endpoint: str, error: FrameDecodeError) -> SinewConnectionError:
     if error.kind == DecodeErrorKind.BAD_MAGIC:
         why = "it answered with bytes that are not Sinew frames; is this a Sinew broker port?"
     elif error.kind in (DecodeErrorKind.TRUNCATED_HEADER, DecodeErrorKind.TRUNCATED_BODY):
         why = "it closed the connection in the middle of a frame"
     else:
         why = f"its answer could not be decoded ({error})"
-    return ConnectionError(f"the handshake with {endpoint} failed: {why}")
+    return SinewConnectionError(f"the handshake with {endpoint} failed: {why}")
 
 
 async def perform_handshake(
@@ -84,7 +141,7 @@ async def perform_handshake(
                     frames.finish()
                 except FrameDecodeError as error:
                     raise _not_sinew(endpoint, error) from error
-                raise ConnectionError(
+                raise SinewConnectionError(
                     f"{endpoint} closed the connection before answering the handshake"
                 )
             frames.feed(data)
@@ -100,14 +157,14 @@ async def perform_handshake(
             )
         if isinstance(message, HelloOk):
             if not MIN_VERSION <= message.version <= MAX_VERSION:
-                raise ConnectionError(
+                raise SinewConnectionError(
                     f"{endpoint} chose protocol version {message.version}, outside the "
                     f"{MIN_VERSION}..{MAX_VERSION} this client offered"
                 )
             # Past 5 minutes an interval would only delay noticing a dead broker, so a larger
             # announcement is read as the maximum.
             return replace(message, heartbeat_ms=heartbeat_in_use(message.heartbeat_ms))
-        raise ConnectionError(
+        raise SinewConnectionError(
             f"the handshake with {endpoint} failed: it sent {type(message).__name__} "
             "before HelloOk, which the protocol forbids"
         )

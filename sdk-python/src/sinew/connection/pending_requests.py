@@ -7,11 +7,15 @@ reply (section 2.2 of the specification); 0 is never used because it means "no r
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from sinew.errors import ProtocolError, broker_error
 from sinew.wire.limits import MAX_U32
-from sinew.wire.messages import Message
+from sinew.wire.messages import Error, Message
+
+_log = logging.getLogger("sinew.connection")
 
 __all__ = ["PendingRequest", "PendingRequests"]
 
@@ -30,6 +34,37 @@ class PendingRequest:
     awaited: bool = True
     """Whether a caller waits for the reply. A heartbeat `Ping` is not: its `Pong` may stay
     unread behind flow control, since silence is not judged while reading is paused."""
+
+    def complete(self, reply: Message, *, endpoint: str) -> None:
+        """Settle the future with its reply: a `BrokerError` for an `Error`, the reply when
+        it is of an expected type (after `on_reply`), a `ProtocolError` otherwise."""
+        if isinstance(reply, Error):
+            self.future.set_exception(
+                broker_error(
+                    reply.code,
+                    retryable=reply.retryable,
+                    broker_message=reply.message,
+                    details=reply.details,
+                    context=self.context,
+                )
+            )
+        elif isinstance(reply, self.expects):
+            if self.on_reply is not None:
+                try:
+                    self.on_reply(reply)
+                except Exception as error:
+                    _log.exception("a reply handler failed for %s", self.context)
+                    self.future.set_exception(error)
+                    return
+            self.future.set_result(reply)
+        else:
+            expected = " or ".join(kind.__name__ for kind in self.expects)
+            self.future.set_exception(
+                ProtocolError(
+                    f"{self.context}: {endpoint} answered {type(reply).__name__} "
+                    f"where {expected} was expected"
+                )
+            )
 
 
 class PendingRequests:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sinew.wire.messages import Auth
 
@@ -13,7 +13,8 @@ __all__ = ["ConnectionSettings"]
 class ConnectionSettings:
     client_name: str
     client_version: str
-    credentials: Auth | None = None
+    credentials: Auth | None = field(default=None, repr=False)
+    """Left out of `repr`, which would show the secret."""
     heartbeat_ms: int | None = None
     """Preferred heartbeat interval sent in `Hello`; None lets the broker choose."""
     connect_timeout: float = 10.0

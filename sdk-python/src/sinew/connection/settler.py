@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
+from sinew.connection.unobserved_failure import FailureReportingFuture
 from sinew.errors import SinewError, broker_error
 from sinew.wire.messages import (
     Ack,
@@ -28,10 +29,11 @@ from sinew.wire.messages import (
     SettleOk,
 )
 
-if TYPE_CHECKING:
-    from sinew.connection.connection import Connection
+__all__ = ["MAX_ITEMS_PER_FRAME", "SettleRequest", "Settler"]
 
-__all__ = ["MAX_ITEMS_PER_FRAME", "Settler"]
+SettleRequest = Callable[[Message, str], "asyncio.Future[Message]"]
+"""Sends a settlement frame with a request id and returns the future of its `SettleOk`
+(`Connection.start_request` with the frame and its context); raises when it cannot be sent."""
 
 MAX_ITEMS_PER_FRAME: Final = 1024
 """Items per settlement frame, keeping a frame far below the smallest frame size limit."""
@@ -51,8 +53,8 @@ class _Batch(Generic[_Item]):
 
 
 class Settler:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, request: SettleRequest) -> None:
+        self._request = request
         self._loop = asyncio.get_running_loop()
         self._acks: _Batch[int] = _Batch()
         self._nacks: _Batch[NackItem] = _Batch()
@@ -60,20 +62,23 @@ class Settler:
         self._flush_scheduled = False
 
     def ack(self, delivery_id: int) -> asyncio.Future[None]:
-        return self._add(self._acks, delivery_id, delivery_id)
+        return self._add(self._acks, "ack", delivery_id, delivery_id)
 
     def nack(self, item: NackItem) -> asyncio.Future[None]:
-        return self._add(self._nacks, item.delivery_id, item)
+        action = "nack" if not item.requeue else "retry"
+        return self._add(self._nacks, action, item.delivery_id, item)
 
     def extend_lease(self, item: LeaseExtension) -> asyncio.Future[None]:
-        return self._add(self._extensions, item.delivery_id, item)
+        return self._add(self._extensions, "extend_lease", item.delivery_id, item)
 
-    def _add(self, batch: _Batch[_Item], delivery_id: int, item: _Item) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = self._loop.create_future()
-        # The settlement was requested at the call whether or not anyone awaits its answer, so
-        # a failure nobody awaits is not logged as "never retrieved"; an awaiting caller still
-        # gets it.
-        future.add_done_callback(_observe)
+    def _add(
+        self, batch: _Batch[_Item], action: str, delivery_id: int, item: _Item
+    ) -> asyncio.Future[None]:
+        # The settlement was requested at the call whether or not anyone awaits its answer; a
+        # failure nobody awaits is logged once as a warning rather than dropped.
+        future: asyncio.Future[None] = FailureReportingFuture(
+            loop=self._loop, what=f"{action} of delivery {delivery_id}"
+        )
         batch.items.append((delivery_id, item, future))
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -98,10 +103,9 @@ class Settler:
         for start in range(0, len(items), MAX_ITEMS_PER_FRAME):
             chunk = items[start : start + MAX_ITEMS_PER_FRAME]
             try:
-                reply = self._connection.start_request(
+                reply = self._request(
                     build([item for _, item, _ in chunk]),
-                    context=f"{action} of {len(chunk)} deliver{'y' if len(chunk) == 1 else 'ies'}",
-                    expects=(SettleOk,),
+                    f"{action} of {len(chunk)} deliver{'y' if len(chunk) == 1 else 'ies'}",
                 )
             except SinewError as error:
                 _fail_all(chunk, error)
@@ -137,11 +141,6 @@ def _complete(
                     context=f"{action} of delivery {delivery_id}",
                 )
             )
-
-
-def _observe(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 def _fail_all(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sinew._core.argument_checks import require_group, require_name
 from sinew.errors import InvalidArgumentError
-from sinew.naming import normalise_group
-from sinew.validation import require_group, require_name
-from sinew.wire import messages as wire
 from sinew.wire.enums import DeadLetterKind
 
 __all__ = ["DeadLetterKind", "DeadLetterPolicy"]
@@ -57,15 +55,3 @@ class DeadLetterPolicy:
     def to_queue(cls, topic: str, group: str | None = None) -> DeadLetterPolicy:
         """Send dead messages to the queue `topic` in `group`."""
         return cls(DeadLetterKind.QUEUE, topic, group)
-
-    def to_wire(self) -> wire.DeadLetterPolicy:
-        return wire.DeadLetterPolicy(kind=self.kind, topic=self.topic, group=self.group)
-
-    @classmethod
-    def from_wire(cls, policy: wire.DeadLetterPolicy) -> DeadLetterPolicy:
-        # What the broker reports is taken as is, without the client's checks.
-        instance = object.__new__(cls)
-        object.__setattr__(instance, "kind", DeadLetterKind(policy.kind))
-        object.__setattr__(instance, "topic", policy.topic)
-        object.__setattr__(instance, "group", normalise_group(policy.group))
-        return instance

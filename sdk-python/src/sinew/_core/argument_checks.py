@@ -1,5 +1,6 @@
-"""Argument checks shared by the public handles, raising `InvalidArgumentError` with the
-argument and the broker's reason name, so a refusal reads the same before and after sending."""
+"""Argument checks shared by the option records, the message types and the handles. Each
+raises `InvalidArgumentError` with the argument and the broker's reason name, so a refusal
+reads the same before and after sending."""
 
 from __future__ import annotations
 

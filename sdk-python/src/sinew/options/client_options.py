@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sinew.connection.endpoint import Endpoint, parse_endpoint
-from sinew.credentials import SinewCredentials
+from sinew.connection.endpoint import parse_endpoint
 from sinew.durations import Duration, to_milliseconds, to_seconds
 from sinew.errors import InvalidArgumentError, SinewError
-from sinew.reconnect_policy import ReconnectPolicy
+from sinew.options.credentials import SinewCredentials
+from sinew.options.reconnect_policy import ReconnectPolicy
 from sinew.wire.limits import MAX_HEARTBEAT_MS
 
 __all__ = ["SinewClientOptions"]
@@ -46,9 +46,11 @@ class SinewClientOptions:
     on_error: Callable[[SinewError], None] | None = None
     """Called with errors that belong to no operation: a `BrokerError` the broker sent with
     request id 0 (the failure of an unconfirmed publish, or a fatal error before it closes
-    the connection), and the `ConnectionLostError` of a connection that dropped. It runs on
-    the event loop and must return quickly (default: none; such errors are logged to the
-    `sinew` logger either way)."""
+    the connection), and the `ConnectionLostError` of a connection that dropped. It is called
+    on the event loop, scheduled on a turn of its own and never inside the connection's read
+    loop, so a failing handler cannot stall the connection; what it raises is logged on the
+    `sinew` logger and swallowed. Like any callback on the loop, it should return quickly
+    (default: none; such errors are logged to the `sinew` logger either way)."""
 
     def __post_init__(self) -> None:
         endpoints = (self.endpoints,) if isinstance(self.endpoints, str) else tuple(self.endpoints)
@@ -94,8 +96,3 @@ class SinewClientOptions:
             raise InvalidArgumentError(
                 "on_error must be callable", argument="on_error", reason="wrong_type"
             )
-
-    @property
-    def parsed_endpoints(self) -> tuple[Endpoint, ...]:
-        """The endpoints as host and port, in order."""
-        return tuple(parse_endpoint(text) for text in self.endpoints)

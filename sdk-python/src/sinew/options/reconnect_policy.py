@@ -20,7 +20,7 @@ class ReconnectPolicy:
     before it runs. One attempt tries every endpoint in order. The first attempt starts at
     once; attempt n (n >= 2) waits `initial_delay * 2 ** (n - 2)`, capped at `max_delay`, less
     a random share of up to `jitter`. When every attempt fails the operation raises
-    `ConnectionError`; the next operation starts a fresh round.
+    `SinewConnectionError`; the next operation starts a fresh round.
     """
 
     max_attempts: int = 5

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sinew._core.argument_checks import require_group, require_u32
 from sinew.errors import InvalidArgumentError
-from sinew.validation import require_group, require_u32
 from sinew.wire.enums import AckMode
 
 __all__ = ["DEFAULT_PREFETCH", "AckMode", "SubscribeOptions"]

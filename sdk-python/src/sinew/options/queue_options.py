@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sinew.dead_letter_policy import DeadLetterPolicy
+from sinew._core.argument_checks import require_group, require_u32
 from sinew.durations import Duration, to_milliseconds
 from sinew.errors import InvalidArgumentError
-from sinew.validation import require_group, require_u32
+from sinew.options.dead_letter_policy import DeadLetterPolicy
 
 __all__ = ["QueueOptions"]
 

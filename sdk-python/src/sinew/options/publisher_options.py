@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sinew._core.argument_checks import require_group, require_name
 from sinew.durations import Duration, to_milliseconds, to_seconds
 from sinew.errors import InvalidArgumentError
-from sinew.validation import require_group, require_name
 from sinew.wire.limits import MAX_U64
 
 __all__ = ["PublisherOptions", "ReliablePublisherOptions"]

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from sinew.errors import InvalidArgumentError
 from sinew.wire.enums import AuthMechanism
-from sinew.wire.messages import Auth
 
 __all__ = ["SinewCredentials"]
 
@@ -46,6 +45,3 @@ class SinewCredentials:
     def token(cls, token: str) -> SinewCredentials:
         """A bearer token (mechanism `token`)."""
         return cls(mechanism=AuthMechanism.TOKEN, identity="", secret=token)
-
-    def to_wire(self) -> Auth:
-        return Auth(mechanism=self.mechanism, identity=self.identity, secret=self.secret)

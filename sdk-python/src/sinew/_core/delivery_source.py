@@ -1,0 +1,82 @@
+"""`DeliverySource`: what the deliveries of one subscription share. Their queue and ack mode,
+the connection they arrived on (a delivery settles on that connection or not at all) and the
+client, whose closing ends every settlement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sinew._core.client_core import ClientCore
+from sinew.connection.connection import Connection
+from sinew.errors import ClientClosedError, ConnectionLostError, InvalidArgumentError
+from sinew.wire.enums import AckMode
+from sinew.wire.messages import LeaseExtension, NackItem
+
+__all__ = ["DeliverySource"]
+
+
+class DeliverySource:
+    __slots__ = ("_connection", "_core", "ack_mode", "group", "topic")
+
+    def __init__(
+        self,
+        core: ClientCore,
+        connection: Connection,
+        *,
+        topic: str,
+        group: str | None,
+        ack_mode: AckMode,
+    ) -> None:
+        self._core = core
+        self._connection = connection
+        self.topic = topic
+        self.group = group
+        self.ack_mode = ack_mode
+
+    def check_settleable(self, action: str, delivery_id: int, settled_by: str | None) -> None:
+        """Raise, before anything is sent, when delivery `delivery_id` cannot take `action`:
+        an auto-ack delivery, one already settled (`settled_by` names how), a closed client,
+        or a connection that is gone."""
+        if self.ack_mode == AckMode.AUTO:
+            raise InvalidArgumentError(
+                f"cannot {action} delivery {delivery_id}: it arrived on an auto-ack "
+                "subscription, so the broker settled it when sending it",
+                argument="ack_mode",
+                reason="auto_ack",
+            )
+        if settled_by is not None:
+            raise InvalidArgumentError(
+                f"cannot {action} delivery {delivery_id}: it was already settled with "
+                f"{settled_by}",
+                argument="delivery",
+                reason="already_settled",
+            )
+        if self._core.is_closed:
+            raise ClientClosedError(f"cannot {action} delivery {delivery_id}: the client is closed")
+        if not self._connection.is_open:
+            raise ConnectionLostError(
+                f"cannot {action} delivery {delivery_id}: the connection it arrived on "
+                "was lost, so the broker will deliver the message again",
+                endpoint=str(self._connection.endpoint),
+            )
+
+    # Each queues its frame at the call; the future resolves with the broker's `SettleOk`.
+
+    def ack(self, delivery_id: int) -> asyncio.Future[None]:
+        return self._connection.settler.ack(delivery_id)
+
+    def nack(self, delivery_id: int, reason: str | None) -> asyncio.Future[None]:
+        return self._connection.settler.nack(
+            NackItem(delivery_id=delivery_id, requeue=False, reason=reason)
+        )
+
+    def retry(self, delivery_id: int, delay_ms: int | None = None) -> asyncio.Future[None]:
+        return self._connection.settler.nack(
+            NackItem(delivery_id=delivery_id, requeue=True, delay_ms=delay_ms)
+        )
+
+    def extend_lease(self, delivery_id: int, extend_ms: int | None) -> asyncio.Future[None]:
+        return self._connection.settler.extend_lease(
+            LeaseExtension(delivery_id=delivery_id, extend_ms=extend_ms)
+        )

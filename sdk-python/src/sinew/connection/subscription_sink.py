@@ -1,0 +1,32 @@
+"""`SubscriptionSink`: where a connection hands the pushes of one broker subscription.
+
+The owner of a broker subscription registers a sink under its subscription id with
+`Connection.add_sink` as the `SubscribeOk` is dispatched, before any `Deliver` for it can be.
+The connection then routes each `Deliver` and `SubscriptionClosed` to that sink itself, and
+tells every sink still registered when the connection ends. Every method runs inside the read
+loop and must return quickly without blocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sinew.errors import SinewError
+from sinew.wire.enums import CloseReason
+from sinew.wire.messages import DeliveredMessage
+
+__all__ = ["SubscriptionSink"]
+
+
+class SubscriptionSink(Protocol):
+    def deliver(self, subscription_id: int, messages: Sequence[DeliveredMessage]) -> None:
+        """Messages the broker pushed to the broker subscription `subscription_id`."""
+
+    def closed_by_broker(self, subscription_id: int, reason: CloseReason, message: str) -> None:
+        """The broker ended the broker subscription on its own; the sink is already
+        unregistered."""
+
+    def connection_ended(self, error: SinewError, *, by_client: bool) -> None:
+        """The connection ended (`by_client`: because the client closed it); called once for
+        every subscription id the sink was still registered under."""
