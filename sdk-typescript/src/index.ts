@@ -5,6 +5,7 @@
 // Client and options
 export { SinewClient } from "./client/sinew-client.js";
 export type { SinewClientOptions } from "./client/client-options.js";
+export type { SinewLogger } from "./client/sinew-logger.js";
 export { SinewCredentials } from "./client/credentials.js";
 export { DEFAULT_RECONNECT_POLICY } from "./client/reconnect-policy.js";
 export type { ReconnectPolicy, ResolvedReconnectPolicy } from "./client/reconnect-policy.js";

@@ -61,6 +61,8 @@ describe("client options", () => {
     [{ reconnect: 5 }, "reconnect"],
     [{ credentials: { username: "a", password: "b" } }, "credentials"],
     [{ onError: "log" }, "onError"],
+    [{ logger: {} }, "logger"],
+    [{ logger: null }, "logger"],
     [{ signal: "abort" }, "signal"],
   ])("rejects %j naming %s", (options, argument) => {
     const error = refusal(options);
@@ -73,13 +75,28 @@ describe("client options", () => {
     await expect(SinewClient.connect({ endpoints: [] })).rejects.toBeInstanceOf(InvalidArgumentError);
   }, TIMEOUT_MS);
 
-  it("keeps a throwing onError from escaping", () => {
+  it("runs onError in a later turn, never from inside the caller, in order, and logs what it throws", async () => {
+    const seen: string[] = [];
+    const warnings: unknown[][] = [];
     const resolved = resolveClientOptions({
-      onError: () => {
-        throw new Error("boom");
+      onError: (error) => {
+        seen.push(error.message);
+        if (error.message === "first") throw new Error("boom");
       },
+      logger: { warn: (...args: unknown[]) => warnings.push(args) },
     });
-    expect(() => resolved.onError(new InvalidArgumentError("x", "y", { reason: "wrong_type" }))).not.toThrow();
+    expect(() => resolved.onError(new InvalidArgumentError("x", "first", { reason: "wrong_type" }))).not.toThrow();
+    resolved.onError(new InvalidArgumentError("x", "second", { reason: "wrong_type" }));
+    expect(seen).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(["first", "second"]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.[1]).toMatchObject({ message: "boom" });
+  }, TIMEOUT_MS);
+
+  it("logs to console unless given a logger", () => {
+    expect(resolveClientOptions({}).logger).toBe(console);
   }, TIMEOUT_MS);
 });
 

@@ -215,7 +215,8 @@ describe("heartbeats", () => {
     const error = await rejectionOf(client.declareQueue("orders"));
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect(((error as Error).cause as Error).message).toContain("three heartbeat intervals");
-    expect(collected.errors.some((reported) => reported instanceof ConnectionLostError)).toBe(true);
+    // onError runs in a later turn than the failure it reports.
+    await broker.waitFor(() => collected.errors.some((reported) => reported instanceof ConnectionLostError), 2000, "the reported loss");
     expect(client.isConnected).toBe(false);
   }, ENGINE_TIMEOUT_MS);
 });
@@ -240,6 +241,7 @@ describe("frames from the broker", () => {
     const error = await rejectionOf(pending);
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect((error as Error).cause).toBeInstanceOf(ProtocolError);
+    await broker.waitFor(() => collected.errors.length > 0, 2000, "the reported error");
     expect(collected.errors[0]).toBeInstanceOf(ProtocolError);
   }, ENGINE_TIMEOUT_MS);
 

@@ -3,6 +3,7 @@
 import type { SinewError } from "../errors/sinew-error.js";
 import type { SinewCredentials } from "./credentials.js";
 import type { ReconnectPolicy } from "./reconnect-policy.js";
+import type { SinewLogger } from "./sinew-logger.js";
 
 /** Options of `SinewClient.connect`. Every duration is in milliseconds. */
 export interface SinewClientOptions {
@@ -49,10 +50,19 @@ export interface SinewClientOptions {
   /**
    * Called with errors that belong to no operation: the broker's failures of unconfirmed
    * publishes, errors it sends before closing the connection, and the loss of the connection
-   * itself. It runs on the read loop, so it must return quickly and not throw.
+   * itself. It is called in a later turn of the event loop, never from inside the read loop,
+   * in the order the errors occurred; an exception it throws is logged to `logger` and
+   * otherwise ignored.
    * @default ignores them
    */
   readonly onError?: ((error: SinewError) => void) | undefined;
+  /**
+   * Receives warnings the client cannot hand to a caller: a settlement or pipelined
+   * confirmation that failed while nothing awaited its promise, and exceptions thrown by
+   * `onError`.
+   * @default console
+   */
+  readonly logger?: SinewLogger | undefined;
   /** Aborts connecting; it has no effect once `connect` has resolved. */
   readonly signal?: AbortSignal | undefined;
 }

@@ -7,6 +7,7 @@ import { formatEndpoint, parseEndpoint, type Endpoint } from "../connection/endp
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import type { SinewClientOptions } from "./client-options.js";
+import type { SinewLogger } from "./sinew-logger.js";
 import { SinewCredentials } from "./credentials.js";
 import { DEFAULT_RECONNECT_POLICY, type ResolvedReconnectPolicy } from "./reconnect-policy.js";
 
@@ -21,6 +22,7 @@ export interface ResolvedClientOptions {
   readonly closeTimeoutMs: number;
   readonly reconnect: ResolvedReconnectPolicy;
   readonly onError: (error: SinewError) => void;
+  readonly logger: SinewLogger;
 }
 
 /** The defaults of {@link SinewClientOptions}. */
@@ -100,7 +102,11 @@ export function resolveClientOptions(options: SinewClientOptions | undefined): R
   if (given.onError !== undefined && typeof given.onError !== "function") {
     throw new InvalidArgumentError("onError", "onError must be a function", { reason: "wrong_type" });
   }
+  if (given.logger !== undefined && typeof (given.logger as { warn?: unknown } | null)?.warn !== "function") {
+    throw new InvalidArgumentError("logger", "logger must have a warn(message, ...details) method, as console does", { reason: "wrong_type" });
+  }
   const onError = given.onError;
+  const logger = given.logger ?? console;
   return Object.freeze({
     endpoints: Object.freeze(resolveEndpoints(given.endpoints)),
     clientName: checkBoundedText("clientName", given.clientName ?? CLIENT_DEFAULTS.clientName, 255),
@@ -110,13 +116,18 @@ export function resolveClientOptions(options: SinewClientOptions | undefined): R
     requestTimeoutMs: checkInteger("requestTimeoutMs", given.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs, 1, MAX_TIMER_MS),
     closeTimeoutMs: checkInteger("closeTimeoutMs", given.closeTimeoutMs ?? CLIENT_DEFAULTS.closeTimeoutMs, 0, MAX_TIMER_MS),
     reconnect: resolveReconnect(given.reconnect),
+    logger,
+    // Called from the read loop; the callback runs in a later turn so that a slow or throwing
+    // handler never runs between two frames of the same read.
     onError: (error: SinewError): void => {
       if (onError === undefined) return;
-      try {
-        onError(error);
-      } catch {
-        // A throwing callback must not break the read loop that called it.
-      }
+      setImmediate(() => {
+        try {
+          onError(error);
+        } catch (thrown) {
+          logger.warn("sinew: the onError callback threw; the exception is ignored", thrown);
+        }
+      });
     },
   });
 }

@@ -22,7 +22,8 @@ export interface PublishReceipt {
 export interface PublishConfirmation {
   /**
    * Resolves with the receipt once the broker confirms the message is durable; rejects with
-   * the publish's error. Not awaiting it is safe: a rejection is never reported as unhandled.
+   * the publish's error. A rejection is never reported as unhandled; one that nothing awaited
+   * (no handler attached by the time it failed) is logged to the client's `logger`.
    */
   readonly receipt: Promise<PublishReceipt>;
 }

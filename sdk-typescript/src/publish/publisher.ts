@@ -1,6 +1,7 @@
 // A publisher: sends messages to one queue, confirmed, unconfirmed, pipelined or in batches,
 // on whatever connection the client currently has.
 
+import { reportIfUnobserved } from "../async/unobserved-failure.js";
 import { checkDurationMs, checkGroup, checkOptionsObject, checkSignal } from "../argument-checks.js";
 import { raceAbort } from "../async/abort.js";
 import { asyncDispose } from "../async/dispose.js";
@@ -89,8 +90,9 @@ export class Publisher implements AsyncDisposable {
     return this.run(async () => {
       const signal = checkSignal("signal", options.signal);
       const sent = await this.pipeline.sendConfirmed(toOutgoingMessage(message), undefined, signal);
-      const receipt = this.inFlight.track(sent.receipts);
-      receipt.catch(() => undefined);
+      const receipt = reportIfUnobserved(this.inFlight.track(sent.receipts), (error) =>
+        this.core.options.logger.warn(`sinew: a publish to ${this.topic} failed and nothing awaited its receipt`, error),
+      );
       return Object.freeze({ receipt });
     });
   }

@@ -4,6 +4,7 @@
 import { decode as decodeMsgpack } from "@msgpack/msgpack";
 import { checkBoundedText, checkDurationMs, checkSignal } from "../argument-checks.js";
 import { throwIfAborted } from "../async/abort.js";
+import { reportIfUnobserved } from "../async/unobserved-failure.js";
 import type { ClientCore } from "../client/client-core.js";
 import type { Connection } from "../connection/connection.js";
 import type { SettleOperation } from "../connection/settlement-batcher.js";
@@ -75,9 +76,12 @@ export class Delivery {
     this.#source = source;
   }
 
-  /** Whether the delivery has been settled (always false for auto-ack deliveries). */
+  /**
+   * Whether the delivery has been settled: by one of the settlement methods, or, for an
+   * auto-ack delivery, by the broker when it sent it (always true).
+   */
   get isSettled(): boolean {
-    return this.#settledBy !== undefined;
+    return this.ackMode === "auto" || this.#settledBy !== undefined;
   }
 
   /** The payload decoded as UTF-8 (malformed sequences become U+FFFD). */
@@ -110,8 +114,8 @@ export class Delivery {
    * Like every settlement it acts at the call: the delivery counts as settled at once and the
    * frame leaves at the end of this turn whether or not the promise is awaited. The promise
    * resolves once the broker made it durable and rejects with a `BrokerError` (for example
-   * `stale_delivery`) when it could not; a failure nobody awaits is not reported as an
-   * unhandled rejection.
+   * `stale_delivery`) when it could not; a failure nobody awaits is logged to the client's
+   * `logger` instead of being reported as an unhandled rejection.
    *
    * @throws InvalidArgumentError at the call for an auto-ack delivery or one already settled
    * @throws ClientClosedError or ConnectionLostError at the call when the client is closed or
@@ -120,7 +124,7 @@ export class Delivery {
   ack(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("ack", signal);
-    return quiet(connection.settlements.ack(this.deliveryId, signal));
+    return this.watch("ack", connection.settlements.ack(this.deliveryId, signal));
   }
 
   /**
@@ -134,7 +138,7 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     if (reason !== undefined) checkBoundedText("reason", reason, ProtocolLimits.maxReasonBytes, { allowEmpty: true });
     const connection = this.claim("nack", signal);
-    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal));
+    return this.watch("nack", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal));
   }
 
   /**
@@ -144,7 +148,7 @@ export class Delivery {
   retry(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("retry", signal);
-    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal));
+    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal));
   }
 
   /**
@@ -156,7 +160,7 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     checkDurationMs("delayMs", delayMs, "NackItem.delay_ms");
     const connection = this.claim("retryAfter", signal);
-    return quiet(connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal));
+    return this.watch("retryAfter", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal));
   }
 
   /**
@@ -169,7 +173,17 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     if (byMs !== undefined) checkDurationMs("byMs", byMs, "LeaseExtension.extend_ms");
     const connection = this.usable("extendLease", signal);
-    return quiet(connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal));
+    return this.watch("extendLease", connection.settlements.extendLease({ deliveryId: this.deliveryId, ...(byMs === undefined ? {} : { extendMs: BigInt(byMs) }) }, signal));
+  }
+
+  // The settlement was requested at the call whether or not anyone awaits its answer, so a
+  // failure nobody awaits must neither be an unhandled rejection (which would end a Node
+  // process) nor vanish: it is logged. A caller who awaits the promise sees it instead.
+  private watch(operation: SettleOperation | "extendLease", settled: Promise<void>): Promise<void> {
+    const logger = this.#source.core.options.logger;
+    return reportIfUnobserved(settled, (error) =>
+      logger.warn(`sinew: ${operation}() of delivery ${this.deliveryId} from ${this.topic} failed and nothing awaited it`, error),
+    );
   }
 
   // Marks the delivery settled by `operation`, so a second settlement is refused even while
@@ -203,10 +217,3 @@ export class Delivery {
   }
 }
 
-// The settlement was requested at the call whether or not anyone awaits its answer, so a
-// failure nobody awaits is not an unhandled rejection (which would end a Node process); a
-// caller who awaits the promise still sees it.
-function quiet(settled: Promise<void>): Promise<void> {
-  settled.catch(() => undefined);
-  return settled;
-}

@@ -147,17 +147,17 @@ export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable {
     return result.done === true ? undefined : result.value;
   }
 
-  /** Iterates over deliveries; leaving the loop early closes the subscription. */
+  /**
+   * Iterates over deliveries. Leaving the loop early (`break`, `return`, a throw) does not close
+   * the subscription: iterating again continues with the next delivery. Close it with
+   * `close()` or `await using`.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Delivery, undefined> {
     return {
       next: async () => {
         const result = await this.#queue.next();
         this.afterTake();
         return result;
-      },
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
       },
     };
   }

@@ -291,11 +291,11 @@ describe("returning deliveries", () => {
     expect(returned.text()).toBe("held");
   }, BROKER_TEST_TIMEOUT_MS);
 
-  it("ends iteration quietly when the caller closes the subscription, and leaving a loop closes it", async () => {
+  it("keeps the subscription open when a loop is left early, and ends iteration quietly when the caller closes it", async () => {
     const client = await connect(broker());
     const topic = uniqueTopic("iterate");
     await client.declareQueue(topic);
-    await client.createPublisher(topic).publishBatch(["a", "b", "c"]);
+    await client.createPublisher(topic).publishBatch(["a", "b", "c", "d"]);
     const subscription = await client.subscribe(topic);
     const seen: string[] = [];
     for await (const delivery of subscription) {
@@ -304,10 +304,47 @@ describe("returning deliveries", () => {
       if (seen.length === 2) break;
     }
     expect(seen).toEqual(["a", "b"]);
+    for await (const delivery of subscription) {
+      seen.push(delivery.text());
+      await delivery.ack();
+      break;
+    }
+    expect(seen).toEqual(["a", "b", "c"]);
+    await subscription.close();
     expect(await subscription.receive()).toBeUndefined();
     expect(subscription.endReason).toBeUndefined();
     const next = await receiveWithin(await client.subscribe(topic));
-    expect(next.text()).toBe("c");
+    expect(next.text()).toBe("d");
+  }, BROKER_TEST_TIMEOUT_MS);
+
+  it("logs a settlement that failed while nothing awaited it, and only that one", async () => {
+    const warnings: unknown[][] = [];
+    const client = await connect(broker(), { logger: { warn: (...args: unknown[]) => warnings.push(args) } });
+    const topic = uniqueTopic("unobserved");
+    await client.declareQueue(topic);
+    await client.createPublisher(topic).publishBatch(["a", "b"]);
+    const subscription = await client.subscribe(topic);
+    const [unawaited, awaited] = await receiveMany(subscription, 2);
+    if (unawaited === undefined || awaited === undefined) throw new Error("no delivery");
+    await subscription.close();
+    // Both are stale now; one is awaited, the other is left alone.
+    void unawaited.ack();
+    const stale = await rejectionOf(awaited.ack());
+    expect(stale).toMatchObject({ code: "stale_delivery" });
+    await eventually(async () => (warnings.length > 0 ? true : undefined), 5000, "the warning");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.[0]).toContain(`ack() of delivery ${unawaited.deliveryId}`);
+    expect(warnings[0]?.[1]).toBeInstanceOf(BrokerError);
+    expect(warnings[0]?.[1]).toMatchObject({ code: "stale_delivery" });
+  }, BROKER_TEST_TIMEOUT_MS);
+
+  it("counts an auto-ack delivery as settled", async () => {
+    const client = await connect(broker());
+    const topic = uniqueTopic("auto-settled");
+    await client.declareQueue(topic);
+    await client.createPublisher(topic).publish("a");
+    const delivery = await receiveWithin(await client.subscribe(topic, { ackMode: "auto" }));
+    expect(delivery.isSettled).toBe(true);
   }, BROKER_TEST_TIMEOUT_MS);
 });
 
