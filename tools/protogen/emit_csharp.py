@@ -51,7 +51,7 @@ def emit(protocol: model.Protocol) -> dict[str, str]:
     files[f"{OUT}/Framing/Opcode.g.cs"] = _opcode_file(protocol, names)
     files[f"{OUT}/Framing/FrameFlags.g.cs"] = _flags_file(protocol, names)
     files[f"{OUT}/Framing/DecodeErrorKind.g.cs"] = _decode_errors_file(protocol)
-    files[f"{OUT}/Framing/ProtocolLimits.g.cs"] = _limits_file(protocol)
+    files[f"{OUT}/Framing/ProtocolLimits.g.cs"] = _limits_file(protocol, names)
     files[f"{OUT}/Framing/MessageReaders.g.cs"] = _dispatch_file(protocol)
     files[f"{OUT}/Errors/ErrorCode.g.cs"] = _error_code_file(protocol)
     files[f"{OUT}/Errors/ErrorCodes.g.cs"] = _error_table_file(protocol)
@@ -389,14 +389,16 @@ def _decode_errors_file(protocol: model.Protocol) -> str:
                  "Framing", (), body)
 
 
-def _limits_file(protocol: model.Protocol) -> str:
+def _limits_file(protocol: model.Protocol, names: _Names) -> str:
     body = ["/// <summary>Every limit of the protocol registry, under its registry name. The public constants that",
             "/// callers use (<see cref=\"FrameLimits\"/>, the name, header and duration rules) take their values",
             "/// from here.</summary>", "internal static class ProtocolLimits", "{"]
     for i, (name, value) in enumerate(protocol.limits.items()):
         cs_type = "int" if value <= 2**31 - 1 else "long"
-        body += ([""] if i else []) + [f"    /// <summary><c>{name}</c>.</summary>",
-                                        f"    public const {cs_type} {model.pascal(name)} = {value:_};"]
+        doc = protocol.limit_docs.get(name)
+        text = (names.doc(doc, namespace="Framing") + " " if doc else "") + f"Registry name: <c>{name}</c>."
+        body += ([""] if i else []) + _comment("summary", text, "    ")
+        body.append(f"    public const {cs_type} {model.pascal(name)} = {value:_};")
     body.append("}")
     return _file("The registry's limits: frame sizes, name and header lengths, duration bounds.",
                  "Framing", (), body)

@@ -9,60 +9,72 @@ namespace Sinew.Protocol.Framing;
 /// from here.</summary>
 internal static class ProtocolLimits
 {
-    /// <summary><c>handshake_max_frame_bytes</c>.</summary>
+    /// <summary>Largest frame body a receiver must accept before the handshake completes. Registry name:
+    /// <c>handshake_max_frame_bytes</c>.</summary>
     public const int HandshakeMaxFrameBytes = 65_536;
 
-    /// <summary><c>default_max_frame_bytes</c>.</summary>
+    /// <summary>Default <see cref="Messages.Limits.MaxFrameBytes"/> after the handshake (16 MiB). Registry name:
+    /// <c>default_max_frame_bytes</c>.</summary>
     public const int DefaultMaxFrameBytes = 16_777_216;
 
-    /// <summary><c>default_max_batch_messages</c>.</summary>
+    /// <summary>Default <see cref="Messages.Limits.MaxBatchMessages"/>. Registry name:
+    /// <c>default_max_batch_messages</c>.</summary>
     public const int DefaultMaxBatchMessages = 1_024;
 
-    /// <summary><c>default_max_headers</c>.</summary>
+    /// <summary>Default <see cref="Messages.Limits.MaxHeaders"/>. Registry name: <c>default_max_headers</c>.</summary>
     public const int DefaultMaxHeaders = 64;
 
-    /// <summary><c>default_max_prefetch</c>.</summary>
+    /// <summary>Default <see cref="Messages.Limits.MaxPrefetch"/>. Registry name:
+    /// <c>default_max_prefetch</c>.</summary>
     public const int DefaultMaxPrefetch = 65_535;
 
-    /// <summary><c>max_name_bytes</c>.</summary>
+    /// <summary>Longest topic, group or cursor name, in UTF-8 bytes. Registry name: <c>max_name_bytes</c>.</summary>
     public const int MaxNameBytes = 200;
 
-    /// <summary><c>max_header_key_bytes</c>.</summary>
+    /// <summary>Longest header key, in UTF-8 bytes. Registry name: <c>max_header_key_bytes</c>.</summary>
     public const int MaxHeaderKeyBytes = 128;
 
-    /// <summary><c>max_header_value_bytes</c>.</summary>
+    /// <summary>Longest header value, in UTF-8 bytes. Registry name: <c>max_header_value_bytes</c>.</summary>
     public const int MaxHeaderValueBytes = 4_096;
 
-    /// <summary><c>max_content_type_bytes</c>.</summary>
+    /// <summary>Longest content type, in UTF-8 bytes. Registry name: <c>max_content_type_bytes</c>.</summary>
     public const int MaxContentTypeBytes = 255;
 
-    /// <summary><c>max_producer_id_bytes</c>.</summary>
+    /// <summary>Longest producer id, in UTF-8 bytes. Registry name: <c>max_producer_id_bytes</c>.</summary>
     public const int MaxProducerIdBytes = 64;
 
-    /// <summary><c>max_reason_bytes</c>.</summary>
+    /// <summary>Longest nack reason, in UTF-8 bytes. Registry name: <c>max_reason_bytes</c>.</summary>
     public const int MaxReasonBytes = 1_024;
 
-    /// <summary><c>max_nesting_depth</c>.</summary>
+    /// <summary>Deepest nesting of arrays and maps in a body; the body's own array is the first level. Registry name:
+    /// <c>max_nesting_depth</c>.</summary>
     public const int MaxNestingDepth = 32;
 
-    /// <summary><c>max_ttl_ms</c>.</summary>
+    /// <summary>Longest TTL of a message or a queue's default, in milliseconds: 3650 days. Registry name:
+    /// <c>max_ttl_ms</c>.</summary>
     public const long MaxTtlMs = 315_360_000_000;
 
-    /// <summary><c>max_delay_ms</c>.</summary>
+    /// <summary>Longest delay of a publish or a retry, and how far ahead a not-before time may be, in milliseconds:
+    /// 3650 days. Registry name: <c>max_delay_ms</c>.</summary>
     public const long MaxDelayMs = 315_360_000_000;
 
-    /// <summary><c>min_lease_ms</c>.</summary>
+    /// <summary>Shortest lease a queue may be declared with, in milliseconds. Registry name:
+    /// <c>min_lease_ms</c>.</summary>
     public const int MinLeaseMs = 100;
 
-    /// <summary><c>max_lease_ms</c>.</summary>
+    /// <summary>Longest lease of a queue or a lease extension, in milliseconds: 12 hours. Registry name:
+    /// <c>max_lease_ms</c>.</summary>
     public const int MaxLeaseMs = 43_200_000;
 
-    /// <summary><c>min_heartbeat_ms</c>.</summary>
+    /// <summary>Shortest heartbeat proposal a broker takes, in milliseconds; it answers a shorter one with its own
+    /// interval. Registry name: <c>min_heartbeat_ms</c>.</summary>
     public const int MinHeartbeatMs = 1_000;
 
-    /// <summary><c>max_heartbeat_ms</c>.</summary>
+    /// <summary>Longest heartbeat, in milliseconds (5 minutes): a client proposes no more, and uses no more whatever a
+    /// broker announces. Registry name: <c>max_heartbeat_ms</c>.</summary>
     public const int MaxHeartbeatMs = 300_000;
 
-    /// <summary><c>max_retention_age_ms</c>.</summary>
+    /// <summary>Longest retention age of a stream, in milliseconds: 3650 days. Registry name:
+    /// <c>max_retention_age_ms</c>.</summary>
     public const long MaxRetentionAgeMs = 315_360_000_000;
 }
