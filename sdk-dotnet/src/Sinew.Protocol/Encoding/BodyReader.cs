@@ -70,8 +70,14 @@ internal ref struct BodyReader
     public byte U8(ref int remaining, string field) =>
         Present(ref remaining, field, true) ? (byte)Unsigned(field, byte.MaxValue) : default;
 
+    public byte? OptionalU8(ref int remaining, string field) =>
+        Present(ref remaining, field, false) ? (byte)Unsigned(field, byte.MaxValue) : null;
+
     public ushort U16(ref int remaining, string field) =>
         Present(ref remaining, field, true) ? (ushort)Unsigned(field, ushort.MaxValue) : default;
+
+    public ushort? OptionalU16(ref int remaining, string field) =>
+        Present(ref remaining, field, false) ? (ushort)Unsigned(field, ushort.MaxValue) : null;
 
     public uint U32(ref int remaining, string field) =>
         Present(ref remaining, field, true) ? (uint)Unsigned(field, uint.MaxValue) : default;
@@ -88,6 +94,9 @@ internal ref struct BodyReader
     public bool Bool(ref int remaining, string field) =>
         Present(ref remaining, field, true) && BoolValue(field);
 
+    public bool? OptionalBool(ref int remaining, string field) =>
+        Present(ref remaining, field, false) ? BoolValue(field) : null;
+
     public string Str(ref int remaining, string field) =>
         Present(ref remaining, field, true) ? StrValue(field) : string.Empty;
 
@@ -101,6 +110,9 @@ internal ref struct BodyReader
     // turn an absent field into an empty one.
     public ReadOnlyMemory<byte>? OptionalBin(ref int remaining, string field) =>
         Present(ref remaining, field, false) ? BinValue(field) : (ReadOnlyMemory<byte>?)null;
+
+    public IReadOnlyDictionary<string, string> StringMap(ref int remaining, string field) =>
+        Present(ref remaining, field, true) ? StringMapValue(field) : default!;
 
     public IReadOnlyDictionary<string, string>? OptionalStringMap(ref int remaining, string field) =>
         Present(ref remaining, field, false) ? StringMapValue(field) : null;
@@ -123,13 +135,30 @@ internal ref struct BodyReader
     public IReadOnlyList<T>? OptionalList<T>(ref int remaining, string field, ElementReader<T> element) =>
         Present(ref remaining, field, false) ? ListValue(field, element) : null;
 
-    // ---- list elements (always required) ---------------------------------------------------------
+    // ---- list elements (always required; a record element is read by the record's own Read) -------
 
-    public ulong U64Element(string list) => ValuePresent(list) ? Unsigned(list, ulong.MaxValue) : default;
+    public byte U8Element(string list) => ValuePresent(list) ? (byte)Unsigned(list, byte.MaxValue) : default;
+
+    public ushort U16Element(string list) => ValuePresent(list) ? (ushort)Unsigned(list, ushort.MaxValue) : default;
 
     public uint U32Element(string list) => ValuePresent(list) ? (uint)Unsigned(list, uint.MaxValue) : default;
 
+    public ulong U64Element(string list) => ValuePresent(list) ? Unsigned(list, ulong.MaxValue) : default;
+
+    public bool BoolElement(string list) => ValuePresent(list) && BoolValue(list);
+
     public string StrElement(string list) => ValuePresent(list) ? StrValue(list) : string.Empty;
+
+    public ReadOnlyMemory<byte> BinElement(string list) => ValuePresent(list) ? BinValue(list) : default;
+
+    public IReadOnlyDictionary<string, string> StringMapElement(string list) =>
+        ValuePresent(list) ? StringMapValue(list) : default!;
+
+    public TEnum EnumElement<TEnum>(string list) where TEnum : unmanaged, System.Enum =>
+        ValuePresent(list) ? EnumValue<TEnum>(list) : default;
+
+    public IReadOnlyList<T> ListElement<T>(string list, ElementReader<T> element) =>
+        ValuePresent(list) ? ListValue(list, element) : [];
 
     // ---- values ---------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-// Writes fields in canonical form: nil for absent optionals, shortest integer and string forms,
-// string maps as sorted key/value pairs.
+// Writes field values in canonical form: nil for absent optionals, shortest integer and string forms,
+// string maps as sorted key/value pairs. The generated message codecs call these field by field and
+// write lists as an array header and a loop.
 using System.Buffers;
 using System.Text;
 using MessagePack;
@@ -8,9 +9,9 @@ namespace Sinew.Protocol.Encoding;
 
 internal static class BodyWriter
 {
-    public static void U64(ref MessagePackWriter writer, ulong value) => writer.Write(value);
-
-    public static void OptionalU64(ref MessagePackWriter writer, ulong? value)
+    // Every unsigned width goes through ulong: MessagePackWriter writes the shortest form of the value
+    // whatever its declared width, so the bytes are the same.
+    public static void OptionalUnsigned(ref MessagePackWriter writer, ulong? value)
     {
         if (value is { } v)
         {
@@ -22,7 +23,7 @@ internal static class BodyWriter
         }
     }
 
-    public static void OptionalU32(ref MessagePackWriter writer, uint? value)
+    public static void OptionalBool(ref MessagePackWriter writer, bool? value)
     {
         if (value is { } v)
         {
@@ -98,9 +99,15 @@ internal static class BodyWriter
         if (map is null)
         {
             writer.WriteNil();
-            return;
         }
+        else
+        {
+            StringMap(ref writer, map);
+        }
+    }
 
+    public static void StringMap(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> map)
+    {
         var count = map.Count;
         writer.WriteArrayHeader(count * 2);
         if (count == 0)
@@ -130,41 +137,7 @@ internal static class BodyWriter
         }
     }
 
-    public static void U32List(ref MessagePackWriter writer, IReadOnlyList<uint> values)
-    {
-        writer.WriteArrayHeader(values.Count);
-        for (var i = 0; i < values.Count; i++)
-        {
-            writer.Write(values[i]);
-        }
-    }
-
-    public static void U64List(ref MessagePackWriter writer, IReadOnlyList<ulong> values)
-    {
-        writer.WriteArrayHeader(values.Count);
-        for (var i = 0; i < values.Count; i++)
-        {
-            writer.Write(values[i]);
-        }
-    }
-
-    public static void StrList(ref MessagePackWriter writer, IReadOnlyList<string> values)
-    {
-        writer.WriteArrayHeader(values.Count);
-        for (var i = 0; i < values.Count; i++)
-        {
-            Str(ref writer, values[i]);
-        }
-    }
-
-    public static void RecordList<T>(ref MessagePackWriter writer, IReadOnlyList<T> values) where T : IRecordCodec
-    {
-        writer.WriteArrayHeader(values.Count);
-        for (var i = 0; i < values.Count; i++)
-        {
-            values[i].Write(ref writer);
-        }
-    }
+    public static void Record<T>(ref MessagePackWriter writer, T value) where T : IRecordCodec => value.Write(ref writer);
 
     public static void OptionalRecord<T>(ref MessagePackWriter writer, T? value) where T : class, IRecordCodec
     {

@@ -63,40 +63,6 @@ public static class FrameDecoder
 
         BodyStructure.Validate(body);
         var reader = new BodyReader(body);
-        return header.Opcode switch
-        {
-            Opcode.Hello => Hello.Read(ref reader),
-            Opcode.HelloOk => HelloOk.Read(ref reader),
-            Opcode.Ping => Ping.Read(ref reader),
-            Opcode.Pong => Pong.Read(ref reader),
-            Opcode.Goodbye => Goodbye.Read(ref reader),
-            Opcode.GoingAway => GoingAway.Read(ref reader),
-            Opcode.Ok => Ok.Read(ref reader),
-            Opcode.Error => Error.Read(ref reader),
-            Opcode.DeclareQueue => DeclareQueue.Read(ref reader),
-            Opcode.DeclareQueueOk => DeclareQueueOk.Read(ref reader),
-            Opcode.DeclareStream => DeclareStream.Read(ref reader),
-            Opcode.DeclareStreamOk => DeclareStreamOk.Read(ref reader),
-            Opcode.Publish => Publish.Read(ref reader),
-            Opcode.PublishBatch => PublishBatch.Read(ref reader),
-            Opcode.PublishOk => PublishOk.Read(ref reader),
-            Opcode.Subscribe => Subscribe.Read(ref reader),
-            Opcode.SubscribeStream => SubscribeStream.Read(ref reader),
-            Opcode.SubscribeOk => SubscribeOk.Read(ref reader),
-            Opcode.Unsubscribe => Unsubscribe.Read(ref reader),
-            Opcode.Deliver => Deliver.Read(ref reader),
-            Opcode.SubscriptionClosed => SubscriptionClosed.Read(ref reader),
-            Opcode.AssignmentChanged => AssignmentChanged.Read(ref reader),
-            Opcode.Ack => Ack.Read(ref reader),
-            Opcode.Nack => Nack.Read(ref reader),
-            Opcode.ExtendLease => ExtendLease.Read(ref reader),
-            Opcode.SettleOk => SettleOk.Read(ref reader),
-            Opcode.TopologyRequest => TopologyRequest.Read(ref reader),
-            Opcode.Topology => Topology.Read(ref reader),
-            Opcode.TopologyAck => TopologyAck.Read(ref reader),
-            Opcode.Reconcile => Reconcile.Read(ref reader),
-            Opcode.ReconcileOk => ReconcileOk.Read(ref reader),
-            _ => throw new FrameDecodeException(DecodeErrorKind.UnknownOpcode, $"opcode 0x{(byte)header.Opcode:x2} has no decoder"),
-        };
+        return MessageReaders.Read(header.Opcode, ref reader);
     }
 }

@@ -1,5 +1,6 @@
 // User header keys: length, characters and the reserved sinew. prefix (specification section 7.3).
 using System.Text;
+using Sinew.Protocol.Framing;
 
 namespace Sinew.Protocol.Naming;
 
@@ -28,10 +29,10 @@ public static class HeaderRules
     public const string ClientPrefix = "sinew.client.";
 
     /// <summary>Longest key, in UTF-8 bytes.</summary>
-    public const int MaxKeyBytes = 128;
+    public const int MaxKeyBytes = ProtocolLimits.MaxHeaderKeyBytes;
 
     /// <summary>Longest value, in UTF-8 bytes.</summary>
-    public const int MaxValueBytes = 4096;
+    public const int MaxValueBytes = ProtocolLimits.MaxHeaderValueBytes;
 
     /// <summary>Checks a key; null when a user may set it.</summary>
     public static HeaderKeyProblem? ValidateKey(string key)

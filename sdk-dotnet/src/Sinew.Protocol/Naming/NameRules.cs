@@ -1,5 +1,6 @@
 // The rule for topic, group, stream-cursor and producer-id names (specification section 7.1).
 using System.Text;
+using Sinew.Protocol.Framing;
 
 namespace Sinew.Protocol.Naming;
 
@@ -28,10 +29,10 @@ public enum NameProblem
 public static class NameRules
 {
     /// <summary>Longest topic, group or cursor name, in UTF-8 bytes.</summary>
-    public const int MaxNameBytes = 200;
+    public const int MaxNameBytes = ProtocolLimits.MaxNameBytes;
 
     /// <summary>Longest producer id, in UTF-8 bytes.</summary>
-    public const int MaxProducerIdBytes = 64;
+    public const int MaxProducerIdBytes = ProtocolLimits.MaxProducerIdBytes;
 
     /// <summary>Checks a name; null when it is valid.</summary>
     /// <param name="name">The name.</param>

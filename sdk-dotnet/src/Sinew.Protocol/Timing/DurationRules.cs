@@ -1,5 +1,7 @@
 // The range of every duration a client sends, the bounds of the heartbeat and overflow-proof deadlines
 // (specification sections 4.4, 7.4 and 7.5).
+using Sinew.Protocol.Framing;
+
 namespace Sinew.Protocol.Timing;
 
 /// <summary>A duration field a client sends, each with its own range.</summary>
@@ -30,26 +32,26 @@ public enum DurationField
 public static class DurationLimits
 {
     /// <summary>Longest TTL, of a message or a queue's default: 3650 days.</summary>
-    public const ulong MaxTtlMs = 315_360_000_000;
+    public const ulong MaxTtlMs = ProtocolLimits.MaxTtlMs;
 
     /// <summary>Longest delay of a publish or a retry, and how far ahead a not-before time may be: 3650 days.</summary>
-    public const ulong MaxDelayMs = 315_360_000_000;
+    public const ulong MaxDelayMs = ProtocolLimits.MaxDelayMs;
 
     /// <summary>Shortest lease a queue may be declared with: 100 ms.</summary>
-    public const ulong MinLeaseMs = 100;
+    public const ulong MinLeaseMs = ProtocolLimits.MinLeaseMs;
 
     /// <summary>Longest lease, of a queue or a lease extension: 12 hours.</summary>
-    public const ulong MaxLeaseMs = 43_200_000;
+    public const ulong MaxLeaseMs = ProtocolLimits.MaxLeaseMs;
 
     /// <summary>Shortest heartbeat proposal the broker takes: 1 s. It answers a shorter one with its own interval.</summary>
-    public const ulong MinHeartbeatMs = 1000;
+    public const ulong MinHeartbeatMs = ProtocolLimits.MinHeartbeatMs;
 
     /// <summary>Longest heartbeat: 5 minutes. The broker answers a longer proposal with its own interval, and a
     /// client runs with at most this whatever a broker announces.</summary>
-    public const ulong MaxHeartbeatMs = 300_000;
+    public const ulong MaxHeartbeatMs = ProtocolLimits.MaxHeartbeatMs;
 
     /// <summary>Longest retention age of a stream: 3650 days.</summary>
-    public const ulong MaxRetentionAgeMs = 315_360_000_000;
+    public const ulong MaxRetentionAgeMs = ProtocolLimits.MaxRetentionAgeMs;
 }
 
 /// <summary>Checks durations against their ranges.</summary>
