@@ -6,10 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MessagePack;
 using Sinew.Client.Connection;
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
-using Sinew.Client.Routing;
 using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
@@ -28,11 +28,11 @@ public sealed class Delivery
     private int _settled;
     private Activity? _activity;
 
-    internal Delivery(PartitionSubscription source, Wire.DeliveredMessage message)
+    internal Delivery(ReceivedMessage received)
     {
-        _source = source;
-        _message = message;
-        TraceContext = Diagnostics.TraceContext.Extract(message.Headers);
+        _source = received.Source;
+        _message = received.Message;
+        TraceContext = Diagnostics.TraceContext.Extract(_message.Headers);
     }
 
     /// <summary>The body.</summary>
@@ -49,10 +49,10 @@ public sealed class Delivery
     public IReadOnlyDictionary<string, string> Headers => _message.Headers ?? NoHeaders;
 
     /// <summary>The queue's topic.</summary>
-    public string Topic => _source.Owner.Topic;
+    public string Topic => _source.Owner.Queue.Topic;
 
     /// <summary>The queue's group; null for none.</summary>
-    public string? Group => _source.Owner.Group;
+    public string? Group => _source.Owner.Queue.Group;
 
     /// <summary>The partition the message is stored in.</summary>
     public int Partition => (int)_message.Partition;
@@ -165,7 +165,7 @@ public sealed class Delivery
     }
 
     /// <summary>Starts the process span; called as the subscription hands the delivery out.</summary>
-    internal void BeginProcessing() => _activity = SinewActivities.StartProcess(this);
+    internal void BeginProcessing() => _activity = SinewActivities.StartProcess(_source.Owner.Queue, _message, TraceContext);
 
     /// <summary>Ends the process span if settling has not already.</summary>
     internal void EndProcessing() => Interlocked.Exchange(ref _activity, null)?.Dispose();
@@ -200,7 +200,7 @@ public sealed class Delivery
             throw AlreadySettled(action);
         }
 
-        if (_source.Owner.Client.IsClosing)
+        if (_source.Owner.Core.IsClosing)
         {
             throw new ClientClosedException($"Cannot {action} {Describe()}: the client was closed.");
         }

@@ -1,6 +1,7 @@
-// A handle for publishing to one queue: unconfirmed, confirmed, pipelined and batched.
+// A handle for publishing to one queue: unconfirmed, confirmed, pipelined and batched, over the client core's
+// publish pipeline.
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
-using Sinew.Client.Internal;
 
 namespace Sinew.Client;
 
@@ -9,9 +10,9 @@ namespace Sinew.Client;
 /// round-robin over the partitions, per publisher.</summary>
 public sealed class Publisher : IAsyncDisposable
 {
-    private readonly PublishPipeline _pipeline;
+    private readonly PublishPipeline<PublishReceipt> _pipeline;
 
-    internal Publisher(PublishPipeline pipeline)
+    internal Publisher(PublishPipeline<PublishReceipt> pipeline)
     {
         _pipeline = pipeline;
     }

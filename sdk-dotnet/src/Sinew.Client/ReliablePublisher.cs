@@ -1,6 +1,7 @@
-// A publisher that stamps idempotency keys and retries retryable failures until the broker confirms.
+// A publisher that stamps idempotency keys and retries retryable failures until the broker confirms, over the
+// client core's publish pipeline.
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
-using Sinew.Client.Internal;
 
 namespace Sinew.Client;
 
@@ -11,12 +12,12 @@ namespace Sinew.Client;
 /// a message it already stored into a confirmation with <see cref="PublishReceipt.Duplicate"/> set.</summary>
 public sealed class ReliablePublisher : IAsyncDisposable
 {
-    private readonly PublishPipeline _pipeline;
+    private readonly PublishPipeline<PublishReceipt> _pipeline;
     private readonly ReliablePublisherOptions _options;
     private readonly CancellationTokenSource _disposed = new();
     private ulong _nextSequence;
 
-    internal ReliablePublisher(PublishPipeline pipeline, ReliablePublisherOptions options, string producerId)
+    internal ReliablePublisher(PublishPipeline<PublishReceipt> pipeline, ReliablePublisherOptions options, string producerId)
     {
         _pipeline = pipeline;
         _options = options;
@@ -118,7 +119,7 @@ public sealed class ReliablePublisher : IAsyncDisposable
             catch (SinewException e) when (e.IsRetryable && number < maxAttempts)
             {
                 var delay = Backoff(number);
-                Log.PublishRetry(_pipeline.Client.Logger, _pipeline.Target.Queue, ProducerId, sequence, number, maxAttempts,
+                Log.PublishRetry(_pipeline.Core.Logger, _pipeline.Target.Queue, ProducerId, sequence, number, maxAttempts,
                     (long)delay.TotalMilliseconds, e.Message);
                 try
                 {
