@@ -98,7 +98,8 @@ public sealed class Delivery
 
     /// <summary>Done: the message is removed from the queue. Completes when the broker has made it durable.</summary>
     /// <remarks>Like every settlement it acts at the call: the delivery counts as settled at once and the frame is
-    /// sent whether or not the returned task is awaited; every refusal is thrown at the call.</remarks>
+    /// sent whether or not the returned task is awaited; every refusal is thrown at the call. A failure reported
+    /// through a task that is never awaited is logged at Warning (event <see cref="SinewLogEvents.UnobservedFailure"/>).</remarks>
     /// <exception cref="InvalidArgumentException">Already settled, or an auto-ack delivery (thrown at the call).</exception>
     /// <exception cref="ConnectionLostException">The connection the delivery came on is gone; the broker delivers
     /// the message again (thrown at the call; the delivery stays unsettled).</exception>
@@ -243,9 +244,15 @@ public sealed class Delivery
                 }
             }
         }
-        catch (Exception e) when (ending && _activity is { } activity)
+        catch (Exception e)
         {
-            SinewActivities.RecordFailure(activity, e);
+            if (ending && _activity is { } activity)
+            {
+                SinewActivities.RecordFailure(activity, e);
+            }
+
+            // Settling acts at the call, so callers often drop the task; a failure nobody awaits is still logged.
+            _source.Owner.Core.WatchFailure(e);
             throw;
         }
         finally

@@ -1,5 +1,6 @@
 // A publisher that stamps idempotency keys and retries retryable failures until the broker confirms, over the
 // client core's publish pipeline.
+using System.Diagnostics;
 using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
 
@@ -43,14 +44,15 @@ public sealed class ReliablePublisher : IAsyncDisposable
     /// <exception cref="SinewException">A failure that is not retryable, or the last failure once every attempt failed.</exception>
     public async Task<PublishReceipt> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        _pipeline.ThrowIfClosed("reliable publisher");
-        var sequence = Interlocked.Increment(ref _nextSequence) - 1;
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
-        activity?.SetTag("messaging.sinew.producer_id", ProducerId);
-        activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Activity? activity = null;
         try
         {
+            ArgumentNullException.ThrowIfNull(message);
+            _pipeline.ThrowIfClosed("reliable publisher");
+            var sequence = Interlocked.Increment(ref _nextSequence) - 1;
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+            activity?.SetTag("messaging.sinew.producer_id", ProducerId);
+            activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return await WithRetriesAsync(sequence, async token =>
             {
                 var pending = await _pipeline.SendConfirmedAsync(message, activity, ProducerId, sequence, token).ConfigureAwait(false);
@@ -60,7 +62,12 @@ public sealed class ReliablePublisher : IAsyncDisposable
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 
@@ -69,18 +76,19 @@ public sealed class ReliablePublisher : IAsyncDisposable
     /// <returns>One receipt per message, in order; empty for an empty batch, which sends nothing.</returns>
     public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        _pipeline.ThrowIfClosed("reliable publisher");
-        if (messages.Count == 0)
-        {
-            // Nothing to store, so nothing is sent and no sequence number is used, as in every Sinew client.
-            return [];
-        }
-
-        var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
+        Activity? activity = null;
         try
         {
+            ArgumentNullException.ThrowIfNull(messages);
+            _pipeline.ThrowIfClosed("reliable publisher");
+            if (messages.Count == 0)
+            {
+                // Nothing to store, so nothing is sent and no sequence number is used, as in every Sinew client.
+                return [];
+            }
+
+            var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
             return await WithRetriesAsync(first, async token =>
             {
                 var pending = await _pipeline.SendBatchAsync(messages, activity, ProducerId, first, token).ConfigureAwait(false);
@@ -90,7 +98,12 @@ public sealed class ReliablePublisher : IAsyncDisposable
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 

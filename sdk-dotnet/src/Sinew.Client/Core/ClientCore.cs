@@ -55,6 +55,10 @@ internal sealed partial class ClientCore : IConnectionEvents
     /// <summary>The open connection, connecting or reconnecting first (see <see cref="ConnectionManager.GetAsync"/>).</summary>
     public ValueTask<SinewConnection> GetConnectionAsync(CancellationToken cancellationToken) => Connections.GetAsync(cancellationToken);
 
+    /// <summary>Watches the exception of a failed settlement or publish, so that it is logged if the application
+    /// never observes it (see <see cref="UnobservedFailures"/>).</summary>
+    public void WatchFailure(Exception error) => UnobservedFailures.Watch(error, Logger);
+
     /// <summary>Hands an error that belongs to no operation to <see cref="SinewClientOptions.OnError"/>: on the thread
     /// pool, never on the caller's thread (which may be a connection's read loop); whatever the handler throws is
     /// logged and swallowed.</summary>

@@ -13,7 +13,7 @@ internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipelin
 {
     public override string Describe() => pipeline.Target.Description;
 
-    protected override void OnFinished() => pipeline.OnFinished();
+    protected override void OnFinished() => pipeline.OnFinished(Failure);
 
     public override void Complete(IWireMessage reply)
     {
@@ -38,7 +38,7 @@ internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pi
 {
     public override string Describe() => $"{pipeline.Target.Description} ({count} messages in a batch)";
 
-    protected override void OnFinished() => pipeline.OnFinished();
+    protected override void OnFinished() => pipeline.OnFinished(Failure);
 
     public override void Complete(IWireMessage reply)
     {

@@ -41,8 +41,16 @@ internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget t
     /// <summary>The handle's receipt for one message's confirmation.</summary>
     public TReceipt Receipt(Wire.PublishResult result) => receipt(new ConfirmedMessage(result.Partition, result.Offset, result.Duplicate));
 
-    /// <summary>Ends a confirmed publish's in-flight count. Runs once per publish, however it ended.</summary>
-    public void OnFinished() => target.EndPublish();
+    /// <summary>Ends a confirmed publish's in-flight count, and watches its failure, if it failed, for an application
+    /// that never looks at it. Runs once per publish, however it ended.</summary>
+    public void OnFinished(Exception? failure)
+    {
+        target.EndPublish();
+        if (failure is not null)
+        {
+            core.WatchFailure(failure);
+        }
+    }
 
     /// <summary>Sends one confirmed message; the returned request completes with the receipt.</summary>
     public async ValueTask<PendingPublish<TReceipt>> SendConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
