@@ -6,10 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MessagePack;
 using Sinew.Client.Connection;
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
-using Sinew.Client.Routing;
 using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
@@ -28,11 +28,11 @@ public sealed class Delivery
     private int _settled;
     private Activity? _activity;
 
-    internal Delivery(PartitionSubscription source, Wire.DeliveredMessage message)
+    internal Delivery(ReceivedMessage received)
     {
-        _source = source;
-        _message = message;
-        TraceContext = Diagnostics.TraceContext.Extract(message.Headers);
+        _source = received.Source;
+        _message = received.Message;
+        TraceContext = Diagnostics.TraceContext.Extract(_message.Headers);
     }
 
     /// <summary>The body.</summary>
@@ -49,10 +49,10 @@ public sealed class Delivery
     public IReadOnlyDictionary<string, string> Headers => _message.Headers ?? NoHeaders;
 
     /// <summary>The queue's topic.</summary>
-    public string Topic => _source.Owner.Topic;
+    public string Topic => _source.Owner.Queue.Topic;
 
     /// <summary>The queue's group; null for none.</summary>
-    public string? Group => _source.Owner.Group;
+    public string? Group => _source.Owner.Queue.Group;
 
     /// <summary>The partition the message is stored in.</summary>
     public int Partition => (int)_message.Partition;
@@ -98,7 +98,8 @@ public sealed class Delivery
 
     /// <summary>Done: the message is removed from the queue. Completes when the broker has made it durable.</summary>
     /// <remarks>Like every settlement it acts at the call: the delivery counts as settled at once and the frame is
-    /// sent whether or not the returned task is awaited; every refusal is thrown at the call.</remarks>
+    /// sent whether or not the returned task is awaited; every refusal is thrown at the call. A failure reported
+    /// through a task that is never awaited is logged at Warning (event <see cref="SinewLogEvents.UnobservedFailure"/>).</remarks>
     /// <exception cref="InvalidArgumentException">Already settled, or an auto-ack delivery (thrown at the call).</exception>
     /// <exception cref="ConnectionLostException">The connection the delivery came on is gone; the broker delivers
     /// the message again (thrown at the call; the delivery stays unsettled).</exception>
@@ -165,7 +166,7 @@ public sealed class Delivery
     }
 
     /// <summary>Starts the process span; called as the subscription hands the delivery out.</summary>
-    internal void BeginProcessing() => _activity = SinewActivities.StartProcess(this);
+    internal void BeginProcessing() => _activity = SinewActivities.StartProcess(_source.Owner.Queue, _message, TraceContext);
 
     /// <summary>Ends the process span if settling has not already.</summary>
     internal void EndProcessing() => Interlocked.Exchange(ref _activity, null)?.Dispose();
@@ -200,7 +201,7 @@ public sealed class Delivery
             throw AlreadySettled(action);
         }
 
-        if (_source.Owner.Client.IsClosing)
+        if (_source.Owner.Core.IsClosing)
         {
             throw new ClientClosedException($"Cannot {action} {Describe()}: the client was closed.");
         }
@@ -243,9 +244,15 @@ public sealed class Delivery
                 }
             }
         }
-        catch (Exception e) when (ending && _activity is { } activity)
+        catch (Exception e)
         {
-            SinewActivities.RecordFailure(activity, e);
+            if (ending && _activity is { } activity)
+            {
+                SinewActivities.RecordFailure(activity, e);
+            }
+
+            // Settling acts at the call, so callers often drop the task; a failure nobody awaits is still logged.
+            _source.Owner.Core.WatchFailure(e);
             throw;
         }
         finally

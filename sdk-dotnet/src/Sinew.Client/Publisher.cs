@@ -1,6 +1,8 @@
-// A handle for publishing to one queue: unconfirmed, confirmed, pipelined and batched.
+// A handle for publishing to one queue: unconfirmed, confirmed, pipelined and batched, over the client core's
+// publish pipeline.
+using System.Diagnostics;
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
-using Sinew.Client.Internal;
 
 namespace Sinew.Client;
 
@@ -9,9 +11,9 @@ namespace Sinew.Client;
 /// round-robin over the partitions, per publisher.</summary>
 public sealed class Publisher : IAsyncDisposable
 {
-    private readonly PublishPipeline _pipeline;
+    private readonly PublishPipeline<PublishReceipt> _pipeline;
 
-    internal Publisher(PublishPipeline pipeline)
+    internal Publisher(PublishPipeline<PublishReceipt> pipeline)
     {
         _pipeline = pipeline;
     }
@@ -33,10 +35,11 @@ public sealed class Publisher : IAsyncDisposable
     /// <exception cref="OperationTimeoutException">No confirmation within the request timeout.</exception>
     public async Task<PublishReceipt> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
-        _pipeline.ThrowIfClosed("publisher");
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+        Activity? activity = null;
         try
         {
+            _pipeline.ThrowIfClosed("publisher");
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
             var pending = await _pipeline.SendConfirmedAsync(message, activity, null, null, cancellationToken).ConfigureAwait(false);
             var receipt = await pending.Task.ConfigureAwait(false);
             Tag(activity, receipt);
@@ -45,7 +48,12 @@ public sealed class Publisher : IAsyncDisposable
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 
@@ -72,7 +80,8 @@ public sealed class Publisher : IAsyncDisposable
     /// <summary>Publishes a message and returns as soon as it is queued for the socket, with a
     /// <see cref="PublishConfirmation"/> that completes when the broker confirms it. Keeps many publishes in flight on
     /// one connection without waiting for each round trip. The message is encoded before this returns, so its payload
-    /// buffer may be reused for the next message at once.</summary>
+    /// buffer may be reused for the next message at once. A confirmation that fails and is never awaited is logged at
+    /// Warning (event <see cref="SinewLogEvents.UnobservedFailure"/>).</summary>
     /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
     public async ValueTask<PublishConfirmation> PublishWithConfirmationAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
@@ -85,18 +94,20 @@ public sealed class Publisher : IAsyncDisposable
             {
                 _ = pending.Task.ContinueWith(static (task, state) =>
                 {
-                    var span = (System.Diagnostics.Activity)state!;
+                    var (span, publish) = ((Activity, PendingPublish<PublishReceipt>))state!;
                     if (task.IsCompletedSuccessfully)
                     {
                         Tag(span, task.Result);
                     }
-                    else if (task.Exception?.InnerException is { } error)
+                    else if (publish.Failure is { } error)
                     {
+                        // Read from the request, not the task: reading Task.Exception would count as the application
+                        // observing a failure it may never look at.
                         SinewActivities.RecordFailure(span, error);
                     }
 
                     span.Dispose();
-                }, activity, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }, (activity, pending), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             return new PublishConfirmation(pending.Task);
@@ -105,6 +116,7 @@ public sealed class Publisher : IAsyncDisposable
         {
             SinewActivities.RecordFailure(activity, e);
             activity?.Dispose();
+            _pipeline.Core.WatchFailure(e);
             throw;
         }
     }
@@ -115,23 +127,29 @@ public sealed class Publisher : IAsyncDisposable
     /// <exception cref="InvalidArgumentException">The batch is too large, or a message breaks a rule; nothing was sent.</exception>
     public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        _pipeline.ThrowIfClosed("publisher");
-        if (messages.Count == 0)
-        {
-            return [];
-        }
-
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
+        Activity? activity = null;
         try
         {
+            ArgumentNullException.ThrowIfNull(messages);
+            _pipeline.ThrowIfClosed("publisher");
+            if (messages.Count == 0)
+            {
+                return [];
+            }
+
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
             var pending = await _pipeline.SendBatchAsync(messages, activity, null, 0, cancellationToken).ConfigureAwait(false);
             return await pending.Task.ConfigureAwait(false);
         }
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 
@@ -143,7 +161,7 @@ public sealed class Publisher : IAsyncDisposable
         await _pipeline.Target.WhenDrained().ConfigureAwait(false);
     }
 
-    private static void Tag(System.Diagnostics.Activity? activity, PublishReceipt receipt)
+    private static void Tag(Activity? activity, PublishReceipt receipt)
     {
         if (activity is { IsAllDataRequested: true })
         {

@@ -1,6 +1,8 @@
-// A publisher that stamps idempotency keys and retries retryable failures until the broker confirms.
+// A publisher that stamps idempotency keys and retries retryable failures until the broker confirms, over the
+// client core's publish pipeline.
+using System.Diagnostics;
+using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
-using Sinew.Client.Internal;
 
 namespace Sinew.Client;
 
@@ -11,12 +13,12 @@ namespace Sinew.Client;
 /// a message it already stored into a confirmation with <see cref="PublishReceipt.Duplicate"/> set.</summary>
 public sealed class ReliablePublisher : IAsyncDisposable
 {
-    private readonly PublishPipeline _pipeline;
+    private readonly PublishPipeline<PublishReceipt> _pipeline;
     private readonly ReliablePublisherOptions _options;
     private readonly CancellationTokenSource _disposed = new();
     private ulong _nextSequence;
 
-    internal ReliablePublisher(PublishPipeline pipeline, ReliablePublisherOptions options, string producerId)
+    internal ReliablePublisher(PublishPipeline<PublishReceipt> pipeline, ReliablePublisherOptions options, string producerId)
     {
         _pipeline = pipeline;
         _options = options;
@@ -42,14 +44,15 @@ public sealed class ReliablePublisher : IAsyncDisposable
     /// <exception cref="SinewException">A failure that is not retryable, or the last failure once every attempt failed.</exception>
     public async Task<PublishReceipt> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        _pipeline.ThrowIfClosed("reliable publisher");
-        var sequence = Interlocked.Increment(ref _nextSequence) - 1;
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
-        activity?.SetTag("messaging.sinew.producer_id", ProducerId);
-        activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Activity? activity = null;
         try
         {
+            ArgumentNullException.ThrowIfNull(message);
+            _pipeline.ThrowIfClosed("reliable publisher");
+            var sequence = Interlocked.Increment(ref _nextSequence) - 1;
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
+            activity?.SetTag("messaging.sinew.producer_id", ProducerId);
+            activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return await WithRetriesAsync(sequence, async token =>
             {
                 var pending = await _pipeline.SendConfirmedAsync(message, activity, ProducerId, sequence, token).ConfigureAwait(false);
@@ -59,7 +62,12 @@ public sealed class ReliablePublisher : IAsyncDisposable
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 
@@ -68,18 +76,19 @@ public sealed class ReliablePublisher : IAsyncDisposable
     /// <returns>One receipt per message, in order; empty for an empty batch, which sends nothing.</returns>
     public async Task<IReadOnlyList<PublishReceipt>> PublishBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        _pipeline.ThrowIfClosed("reliable publisher");
-        if (messages.Count == 0)
-        {
-            // Nothing to store, so nothing is sent and no sequence number is used, as in every Sinew client.
-            return [];
-        }
-
-        var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
-        using var activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
+        Activity? activity = null;
         try
         {
+            ArgumentNullException.ThrowIfNull(messages);
+            _pipeline.ThrowIfClosed("reliable publisher");
+            if (messages.Count == 0)
+            {
+                // Nothing to store, so nothing is sent and no sequence number is used, as in every Sinew client.
+                return [];
+            }
+
+            var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
+            activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
             return await WithRetriesAsync(first, async token =>
             {
                 var pending = await _pipeline.SendBatchAsync(messages, activity, ProducerId, first, token).ConfigureAwait(false);
@@ -89,7 +98,12 @@ public sealed class ReliablePublisher : IAsyncDisposable
         catch (Exception e)
         {
             SinewActivities.RecordFailure(activity, e);
+            _pipeline.Core.WatchFailure(e);
             throw;
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 
@@ -118,7 +132,7 @@ public sealed class ReliablePublisher : IAsyncDisposable
             catch (SinewException e) when (e.IsRetryable && number < maxAttempts)
             {
                 var delay = Backoff(number);
-                Log.PublishRetry(_pipeline.Client.Logger, _pipeline.Target.Queue, ProducerId, sequence, number, maxAttempts,
+                Log.PublishRetry(_pipeline.Core.Logger, _pipeline.Target.Queue, ProducerId, sequence, number, maxAttempts,
                     (long)delay.TotalMilliseconds, e.Message);
                 try
                 {

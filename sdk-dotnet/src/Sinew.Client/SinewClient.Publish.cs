@@ -1,4 +1,5 @@
-// Creating publishers.
+// Creating publishers: the checks of their options, then a publish pipeline on the client core.
+using Sinew.Client.Core;
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
 using Sinew.Protocol.Timing;
@@ -22,8 +23,8 @@ public sealed partial class SinewClient
         Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
         Arguments.Positive(options.DefaultTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
         Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
-        ThrowIfClosed($"Creating a publisher for queue {queue}");
-        return new Publisher(new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl));
+        _core.ThrowIfClosed($"Creating a publisher for queue {queue}");
+        return new Publisher(Pipeline(queue, options.DefaultDelay, options.DefaultTtl));
     }
 
     /// <summary>A publisher that stamps every message with a producer id and sequence number and retries retryable
@@ -50,8 +51,10 @@ public sealed partial class SinewClient
         Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
         Arguments.Positive(options.DefaultTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
         Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
-        ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
-        var pipeline = new PublishPipeline(this, new PublishTarget(queue, Topology), options.DefaultDelay, options.DefaultTtl);
-        return new ReliablePublisher(pipeline, options, producerId);
+        _core.ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
+        return new ReliablePublisher(Pipeline(queue, options.DefaultDelay, options.DefaultTtl), options, producerId);
     }
+
+    private PublishPipeline<PublishReceipt> Pipeline(QueueKey queue, TimeSpan? defaultDelay, TimeSpan? defaultTtl) =>
+        new(_core, new PublishTarget(queue, _core.Topology), defaultDelay, defaultTtl, PublishReceipt.FromConfirmed);
 }

@@ -1,7 +1,5 @@
-// Declaring queues and reading the topology, which also feeds the routing cache.
-using Sinew.Client.Connection;
-using Sinew.Client.Diagnostics;
-using Sinew.Client.Errors;
+// Declaring queues and reading the topology, which also feeds the routing cache: the checks and the conversions
+// between the public types and the protocol's; the requests themselves are the client core's.
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
 using Sinew.Protocol.Timing;
@@ -43,12 +41,7 @@ public sealed partial class SinewClient
         var request = new Wire.DeclareQueue(queue.Topic, queue.Group, (uint?)options.Partitions, deadLetter, (uint?)options.MaxRetries,
             Durations.ToMilliseconds(options.DefaultTtl), Durations.ToMilliseconds(options.Lease));
 
-        var operation = $"Declare queue {queue}";
-        ThrowIfClosed(operation);
-        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var reply = await connection.RequestAsync(request, operation, cancellationToken).ConfigureAwait(false);
-        var ok = Expect<Wire.DeclareQueueOk>(reply, operation);
-        Topology.Learn(queue, ok.Partitions);
+        var ok = await _core.DeclareQueueAsync(queue, request, cancellationToken).ConfigureAwait(false);
         return new QueueInfo(queue.Topic, queue.Group, ok.Created, (int)ok.Partitions, FromWire(ok.DeadLetter), (int)Math.Min(ok.MaxRetries, int.MaxValue),
             ok.DefaultTtlMs is { } ttl ? Durations.FromMilliseconds(ttl) : null, Durations.FromMilliseconds(ok.LeaseMs));
     }
@@ -56,70 +49,13 @@ public sealed partial class SinewClient
     /// <summary>Reads the broker's catalogue of queues and streams, and refreshes the routing cache with it.</summary>
     public async Task<Topology> GetTopologyAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed("Reading the topology");
-        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var topology = await RequestTopologyAsync(connection, cancellationToken).ConfigureAwait(false);
+        var topology = await _core.ReadTopologyAsync(cancellationToken).ConfigureAwait(false);
         return new Topology(
             topology.Generation,
             [.. topology.Brokers.Select(b => new TopologyBroker(b.BrokerId, b.Endpoints))],
             [.. topology.Channels.Select(c => new TopologyChannel((ChannelKind)c.Kind, c.Topic, Protocol.Naming.GroupNames.Normalise(c.Group), (int)c.Partitions,
                 c.RoutingVersion, c.Owners?.Select(o => (int)o).ToArray()))]);
     }
-
-    /// <summary>The route to a publisher's queue. An unknown queue is looked up in the broker's topology once per
-    /// connection; if the broker does not list it either, the route stays unknown (and the broker will say
-    /// <c>not_found</c> when the publish arrives).</summary>
-    internal ValueTask<QueueRoute?> ResolveRouteAsync(PublishTarget target, SinewConnection connection, CancellationToken cancellationToken)
-    {
-        var route = target.Route;
-        if (route is not null || ReferenceEquals(target.LookedUpOn, connection))
-        {
-            return new ValueTask<QueueRoute?>(route);
-        }
-
-        return LookUpAsync();
-
-        async ValueTask<QueueRoute?> LookUpAsync()
-        {
-            await RequestTopologyAsync(connection, cancellationToken).ConfigureAwait(false);
-            target.LookedUpOn = connection;
-            return target.Route;
-        }
-    }
-
-    /// <summary>The partition count of a queue, asking the broker's topology when the cache does not know it.</summary>
-    internal async Task<QueueRoute?> ResolveRouteAsync(QueueKey queue, SinewConnection connection, CancellationToken cancellationToken)
-    {
-        if (Topology.TryGet(queue, out var route))
-        {
-            return route;
-        }
-
-        await RequestTopologyAsync(connection, cancellationToken).ConfigureAwait(false);
-        return Topology.TryGet(queue, out route) ? route : null;
-    }
-
-    private async Task<Wire.Topology> RequestTopologyAsync(SinewConnection connection, CancellationToken cancellationToken)
-    {
-        const string operation = "Topology request";
-        var reply = await connection.RequestAsync(Wire.TopologyRequest.Instance, operation, cancellationToken).ConfigureAwait(false);
-        var topology = Expect<Wire.Topology>(reply, operation);
-        if (Topology.Apply(topology))
-        {
-            Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
-        }
-
-        return topology;
-    }
-
-    /// <summary>The reply if it is a <typeparamref name="T"/>; the broker's error as a <see cref="BrokerException"/>;
-    /// anything else as a <see cref="ProtocolException"/>.</summary>
-    internal static T Expect<T>(Wire.IWireMessage reply, string operation) where T : Wire.IWireMessage => reply switch
-    {
-        T expected => expected,
-        Wire.Error error => throw BrokerErrors.FromError(error, operation),
-        _ => throw new ProtocolException($"{operation} was answered with {reply.Opcode} instead of {typeof(T).Name}."),
-    };
 
     private static Wire.DeadLetterPolicy ToWire(DeadLetterPolicy policy) => policy.Kind switch
     {

@@ -1,9 +1,6 @@
-// Subscribing: one broker subscription per partition, merged into one Subscription.
-using Sinew.Client.Connection;
-using Sinew.Client.Diagnostics;
+// Subscribing: the checks of the options; the client core opens the broker subscriptions and merges them.
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
-using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client;
 
@@ -38,117 +35,7 @@ public sealed partial class SinewClient
             throw new InvalidArgumentException($"AckMode {options.AckMode} is not defined; use AckMode.Manual or AckMode.Auto.", nameof(SubscribeOptions.AckMode), "wrong_type");
         }
 
-        var operation = $"Subscribe to queue {queue}";
-        ThrowIfClosed(operation);
-        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if ((uint)options.Prefetch > connection.Limits.MaxPrefetch)
-        {
-            throw new InvalidArgumentException(
-                $"Prefetch is {options.Prefetch}; the broker allows at most {connection.Limits.MaxPrefetch}.", nameof(SubscribeOptions.Prefetch), "out_of_range");
-        }
-
-        IReadOnlyList<uint?> partitions;
-        var route = await ResolveRouteAsync(queue, connection, cancellationToken).ConfigureAwait(false);
-        if (options.Partition is { } one)
-        {
-            if (route is not null && (uint)one >= route.Partitions)
-            {
-                throw new InvalidArgumentException(
-                    $"Partition is {one}; queue {queue} has {route.Partitions} partitions (0 to {route.Partitions - 1}).",
-                    nameof(SubscribeOptions.Partition), "out_of_range");
-            }
-
-            partitions = [(uint)one];
-        }
-        else if (route is not null)
-        {
-            partitions = [.. Enumerable.Range(0, (int)route.Partitions).Select(p => (uint?)p)];
-        }
-        else
-        {
-            // The broker does not list the queue: one subscription for all partitions lets it answer not_found,
-            // or serve a queue created since the topology was read.
-            partitions = [null];
-        }
-
-        var subscription = new Subscription(this, connection, queue, options, partitions.Count);
-        lock (_gate)
-        {
-            ThrowIfClosed(operation);
-            _subscriptions.Add(subscription);
-        }
-
-        var sources = new List<PartitionSubscription>(partitions.Count);
-        var requests = new List<(PartitionSubscription Source, PendingSubscribe Pending)>(partitions.Count);
-        try
-        {
-            foreach (var partition in partitions)
-            {
-                var source = new PartitionSubscription(subscription, connection);
-                var describe = partition is { } p ? $"{operation}, partition {p}" : operation;
-                var pending = new PendingSubscribe(describe, source);
-                connection.Send(pending, new Wire.Subscribe(queue.Topic, queue.Group, partition, (Wire.AckMode)options.AckMode, (uint)options.Prefetch),
-                    Protocol.Framing.FrameFlags.None, cancellationToken);
-                requests.Add((source, pending));
-            }
-
-            Exception? failure = null;
-            foreach (var (source, pending) in requests)
-            {
-                try
-                {
-                    var ok = Expect<Wire.SubscribeOk>(await pending.Task.ConfigureAwait(false), pending.Describe());
-                    source.SubscriptionId = ok.SubscriptionId;
-                    source.Partitions = ok.Partitions;
-                    sources.Add(source);
-                }
-                catch (Exception e) when (e is SinewException or OperationCanceledException)
-                {
-                    failure ??= e;
-                }
-            }
-
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-        }
-        catch
-        {
-            // All partitions or none: release the ones that did subscribe, and those whose answer is still on its
-            // way when sending stopped part-way.
-            foreach (var (source, pending) in requests)
-            {
-                if (!sources.Contains(source))
-                {
-                    _ = ReleaseLateAsync(source, pending);
-                }
-            }
-
-            subscription.Activate(sources);
-            await subscription.CloseAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        subscription.Activate(sources);
-        Log.Subscribed(Logger, queue, subscription.Partitions, options.AckMode, options.Prefetch);
-        return subscription;
-    }
-
-    /// <summary>Unsubscribes a partition subscription whose SubscribeOk arrives after the subscribe as a whole failed.</summary>
-    private static async Task ReleaseLateAsync(PartitionSubscription source, PendingSubscribe pending)
-    {
-        try
-        {
-            if (await pending.Task.ConfigureAwait(false) is Wire.SubscribeOk ok)
-            {
-                source.SubscriptionId = ok.SubscriptionId;
-                await source.UnsubscribeAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is SinewException or OperationCanceledException)
-        {
-            // It never subscribed, or its connection is gone, which ended it anyway.
-        }
+        var subscription = await _core.SubscribeAsync(queue, options.AckMode, options.Prefetch, options.Partition, cancellationToken).ConfigureAwait(false);
+        return new Subscription(subscription);
     }
 }

@@ -1,12 +1,7 @@
-// The client: options, lifetime and close. Connecting, queues, publishing and subscribing live in the
-// partial files named after them.
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+// The client: creating and connecting it, its state, and closing. Queues, publishing and subscribing live in the
+// partial files named after them; all of it is a thin layer over the client core.
 using Sinew.Client.Connection;
-using Sinew.Client.Diagnostics;
-using Sinew.Client.Internal;
-using Sinew.Client.Routing;
-using Wire = Sinew.Protocol.Messages;
+using Sinew.Client.Core;
 
 namespace Sinew.Client;
 
@@ -20,22 +15,9 @@ namespace Sinew.Client;
 /// <para>Close with <see cref="CloseAsync"/> or <see cref="DisposeAsync"/>: subscriptions are unsubscribed, the broker
 /// is told Goodbye (and returns unsettled deliveries to their queues), and every background loop stops.</para>
 /// </remarks>
-public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnectionEvents
+public sealed partial class SinewClient : IAsyncDisposable, IDisposable
 {
-    private readonly SinewClientOptions _options;
-    private readonly ConnectionSettings _settings;
-    private readonly BrokerEndpoint[] _endpoints;
-    private readonly CancellationTokenSource _lifetime = new();
-    private readonly object _gate = new();
-    private readonly HashSet<SinewConnection> _connections = [];
-    private readonly HashSet<Subscription> _subscriptions = [];
-    private SinewConnection? _connection;
-    private Task<SinewConnection>? _connecting;
-    private Exception? _lastEndReason;
-    private BrokerEndpoint? _redirectTo;
-    private bool _everConnected;
-    private bool _closed;
-    private Task? _closing;
+    private readonly ClientCore _core;
 
     /// <summary>Creates a client that connects on its first operation.</summary>
     /// <exception cref="InvalidArgumentException">The options are invalid; the message lists every problem.</exception>
@@ -50,11 +32,7 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
                 problems[0].Argument, problems[0].Reason);
         }
 
-        _options = options.Clone();
-        _endpoints = [.. _options.Endpoints.Select(BrokerEndpoint.Parse)];
-        _settings = new ConnectionSettings(_options.ClientName, ClientVersion.Value, _options.Credentials, _options.Heartbeat,
-            _options.ConnectTimeout, _options.RequestTimeout);
-        Logger = (ILogger?)_options.LoggerFactory?.CreateLogger(SinewDiagnostics.LoggerCategory) ?? NullLogger.Instance;
+        _core = new ClientCore(options.Clone());
     }
 
     /// <summary>Creates a client and connects it, trying each endpoint once, in order.</summary>
@@ -77,42 +55,29 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
     }
 
     /// <summary>Whether the client currently holds an open connection.</summary>
-    public bool IsConnected => Volatile.Read(ref _connection) is { IsOpen: true };
+    public bool IsConnected => _core.Connections.Current is { IsOpen: true };
 
     /// <summary>The broker and session of the current connection; null while the client holds no open
     /// connection (before the first operation of a client created by its constructor, after a drop until the next
     /// operation reconnects, and after closing).</summary>
-    public ServerInfo? ServerInfo => Volatile.Read(ref _connection) is { IsOpen: true } connection ? connection.Info : null;
+    public ServerInfo? ServerInfo => _core.Connections.Current is { IsOpen: true } connection ? Describe(connection) : null;
 
-    internal ILogger Logger { get; }
-
-    internal TopologyCache Topology { get; } = new();
-
-    internal SinewClientOptions Options => _options;
+    /// <summary>The client core, for tests.</summary>
+    internal ClientCore Core => _core;
 
     /// <summary>The current connection, for tests.</summary>
-    internal SinewConnection? CurrentConnection => Volatile.Read(ref _connection);
+    internal SinewConnection? CurrentConnection => _core.Connections.Current;
 
     /// <summary>Connects now if not connected (reconnecting per the policy after a drop). Useful to fail fast at
     /// start-up, or in a health check, with a client created by dependency injection.</summary>
     public async Task EnsureConnectedAsync(CancellationToken cancellationToken = default) =>
-        await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await _core.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Closes the client: unsubscribes every subscription, says Goodbye (the broker returns unsettled
     /// deliveries to their queues), waits for the broker's answer up to <see cref="SinewClientOptions.CloseTimeout"/>,
     /// closes the socket and stops every background loop. Later operations fail with
     /// <see cref="ClientClosedException"/>. Calling it again waits for the same close.</summary>
-    public Task CloseAsync(CancellationToken cancellationToken = default)
-    {
-        Task closing;
-        lock (_gate)
-        {
-            _closing ??= CloseCoreAsync();
-            closing = _closing;
-        }
-
-        return closing.WaitAsync(cancellationToken);
-    }
+    public Task CloseAsync(CancellationToken cancellationToken = default) => _core.CloseAsync(cancellationToken);
 
     /// <summary>Closes the client (see <see cref="CloseAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
@@ -120,125 +85,12 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable, IConnec
     /// <summary>Closes the client, blocking until done; prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => CloseAsync().GetAwaiter().GetResult();
 
-    internal void Forget(Subscription subscription)
+    private static ServerInfo Describe(SinewConnection connection)
     {
-        lock (_gate)
-        {
-            _subscriptions.Remove(subscription);
-        }
-    }
-
-    /// <summary>Whether <see cref="CloseAsync"/> or <see cref="DisposeAsync"/> has begun.</summary>
-    internal bool IsClosing => Volatile.Read(ref _closed);
-
-    internal void ThrowIfClosed(string operation)
-    {
-        if (Volatile.Read(ref _closed))
-        {
-            throw new ClientClosedException($"{operation} is not possible: the client was closed. Create a new SinewClient.");
-        }
-    }
-
-    private async Task CloseCoreAsync()
-    {
-        Subscription[] subscriptions;
-        Task<SinewConnection>? connecting;
-        lock (_gate)
-        {
-            _closed = true;
-            subscriptions = [.. _subscriptions];
-            connecting = _connecting;
-        }
-
-        // Stops connection attempts and reconnection backoff at once.
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        if (connecting is not null)
-        {
-            try
-            {
-                await connecting.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SinewException or OperationCanceledException)
-            {
-                // A connection attempt cut short by the close.
-            }
-        }
-
-        // One budget for the whole polite part: unsubscribes first, then the Goodbye gets what is left.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var deadline = new CancellationTokenSource(_options.CloseTimeout))
-        {
-            await Task.WhenAll(subscriptions.Select(s => s.CloseForClientAsync(deadline.Token))).ConfigureAwait(false);
-        }
-
-        SinewConnection[] connections;
-        lock (_gate)
-        {
-            connections = [.. _connections];
-            _connection = null;
-        }
-
-        var remaining = _options.CloseTimeout - clock.Elapsed;
-        var goodbyeTimeout = remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100);
-        await Task.WhenAll(connections.Select(c => c.CloseAsync(goodbyeTimeout))).ConfigureAwait(false);
-    }
-
-    void IConnectionEvents.OnTopologyPushed(SinewConnection connection, Wire.Topology topology)
-    {
-        if (Topology.Apply(topology))
-        {
-            Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
-        }
-    }
-
-    void IConnectionEvents.OnGoingAway(SinewConnection connection, Wire.GoingAway notice)
-    {
-        BrokerEndpoint? target = null;
-        if (notice.ReconnectTo is { } address && BrokerEndpoint.TryParse(address, out var parsed, out _))
-        {
-            target = parsed;
-        }
-
-        lock (_gate)
-        {
-            _redirectTo = target;
-        }
-
-        Log.GoingAway(Logger, connection.Endpoint, notice.DeadlineAtMs, notice.Message, target);
-    }
-
-    void IConnectionEvents.OnUnsolicitedError(SinewConnection connection, BrokerException error)
-    {
-        if (_options.OnError is not { } handler)
-        {
-            return;
-        }
-
-        // User code: never on the read loop, and never able to take the client down.
-        ThreadPool.UnsafeQueueUserWorkItem(state =>
-        {
-            try
-            {
-                state.handler(state.error);
-            }
-            catch (Exception e)
-            {
-                // Whatever the handler throws is the application's bug; it is logged, not rethrown.
-                Log.ErrorHandlerFailed(state.logger, e);
-            }
-        }, (handler, error, logger: Logger), preferLocal: false);
-    }
-
-    void IConnectionEvents.OnConnectionEnded(SinewConnection connection, Exception reason)
-    {
-        lock (_gate)
-        {
-            _connections.Remove(connection);
-            if (ReferenceEquals(_connection, connection))
-            {
-                _connection = null;
-                _lastEndReason = reason;
-            }
-        }
+        var session = connection.Session;
+        var limits = session.Limits;
+        return new ServerInfo(connection.Endpoint.ToString(), session.ServerId, session.ServerVersion, session.SessionId, session.Version,
+            TimeSpan.FromMilliseconds(connection.HeartbeatMs),
+            new BrokerLimits(limits.MaxFrameBytes, limits.MaxBatchMessages, limits.MaxHeaders, limits.MaxPrefetch));
     }
 }

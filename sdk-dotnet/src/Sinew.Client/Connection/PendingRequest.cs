@@ -9,6 +9,7 @@ internal abstract class PendingRequest<T> : TaskCompletionSource<T>, IPendingReq
 {
     private CancellationTokenRegistration _cancellation;
     private PendingRequests? _table;
+    private Exception? _failure;
 
     protected PendingRequest()
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -21,12 +22,19 @@ internal abstract class PendingRequest<T> : TaskCompletionSource<T>, IPendingReq
 
     public abstract string Describe();
 
+    /// <summary>The exception the task faulted with, once it has. Reading it, unlike <see cref="Task.Exception"/>, does
+    /// not count as observing the failure, so a failure the application never looks at can still be reported.</summary>
+    public Exception? Failure => Task.IsFaulted ? Volatile.Read(ref _failure) : null;
+
     public abstract void Complete(IWireMessage reply);
 
     public void Fail(Exception error)
     {
         _cancellation.Unregister();
-        if (TrySetException(error))
+
+        // The first failure is the one the task carries, so a continuation reading Failure sees what the task holds.
+        var first = Interlocked.CompareExchange(ref _failure, error, null) ?? error;
+        if (TrySetException(first))
         {
             OnFinished();
         }

@@ -31,7 +31,7 @@ internal sealed partial class SinewConnection
 
             stage = "waiting for the handshake answer";
             var hello = new Hello(ProtocolVersions.Min, ProtocolVersions.Max, settings.ClientName, settings.ClientVersion,
-                settings.Credentials?.ToWire(), null, Durations.ToMilliseconds(settings.Heartbeat));
+                settings.Auth, null, Durations.ToMilliseconds(settings.Heartbeat));
             var helloBytes = FrameEncoder.EncodeToArray(hello, requestId: 1, version: ProtocolVersions.Handshake);
             await socket.SendAsync(helloBytes, SocketFlags.None, deadline.Token).ConfigureAwait(false);
 

@@ -54,9 +54,6 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         _writer.Version = session.Version;
         _writer.MaxBodyBytes = MaxBodyBytes;
         Settlements = new SettlementBatcher(this);
-        Info = new ServerInfo(endpoint.ToString(), session.ServerId, session.ServerVersion, session.SessionId, session.Version,
-            TimeSpan.FromMilliseconds(HeartbeatMs),
-            new BrokerLimits(session.Limits.MaxFrameBytes, session.Limits.MaxBatchMessages, session.Limits.MaxHeaders, session.Limits.MaxPrefetch));
         _lastReceivedMs = Environment.TickCount64;
     }
 
@@ -67,9 +64,6 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
     public HelloOk Session { get; }
 
     public Limits Limits => Session.Limits;
-
-    /// <summary>The session as the public API shows it.</summary>
-    public ServerInfo Info { get; }
 
     /// <summary>The negotiated heartbeat interval in milliseconds; 0 when heartbeats are off.</summary>
     public long HeartbeatMs { get; }

@@ -77,4 +77,8 @@ internal static partial class Log
     [LoggerMessage(EventId = SinewLogEvents.ErrorHandlerFailed, Level = LogLevel.Error,
         Message = "SinewClientOptions.OnError threw; the exception is ignored")]
     public static partial void ErrorHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = SinewLogEvents.UnobservedFailure, Level = LogLevel.Warning,
+        Message = "An operation failed and nothing awaited its task, so the failure would have gone unseen: {Reason}")]
+    public static partial void UnobservedFailure(ILogger logger, string reason, Exception exception);
 }

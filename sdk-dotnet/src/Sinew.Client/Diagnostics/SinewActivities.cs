@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Sinew.Client.Internal;
 using Sinew.Client.Routing;
+using Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Diagnostics;
 
@@ -41,7 +42,7 @@ internal static class SinewActivities
     /// <summary>A Consumer span for processing one delivery, parented to the publisher's span when the message
     /// carried its context. It does not become <see cref="Activity.Current"/>: deliveries are handed out by an
     /// enumerator, whose ambient context would not reach the caller's loop body anyway.</summary>
-    public static Activity? StartProcess(Delivery delivery)
+    public static Activity? StartProcess(QueueKey queue, DeliveredMessage message, ActivityContext parent)
     {
         if (!Source.HasListeners())
         {
@@ -49,21 +50,21 @@ internal static class SinewActivities
         }
 
         var previous = Activity.Current;
-        var activity = Source.StartActivity($"process {delivery.Topic}", ActivityKind.Consumer, delivery.TraceContext);
+        var activity = Source.StartActivity($"process {queue.Topic}", ActivityKind.Consumer, parent);
         Activity.Current = previous;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", "sinew");
             activity.SetTag("messaging.operation.type", "process");
-            activity.SetTag("messaging.destination.name", delivery.Topic);
-            activity.SetTag("messaging.destination.partition.id", delivery.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            activity.SetTag("messaging.message.id", delivery.DeliveryId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            activity.SetTag("messaging.message.body.size", delivery.Payload.Length);
-            activity.SetTag("messaging.sinew.offset", delivery.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            activity.SetTag("messaging.sinew.attempt", delivery.Attempt);
-            if (delivery.Group is not null)
+            activity.SetTag("messaging.destination.name", queue.Topic);
+            activity.SetTag("messaging.destination.partition.id", message.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("messaging.message.id", message.DeliveryId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("messaging.message.body.size", message.Payload.Length);
+            activity.SetTag("messaging.sinew.offset", message.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            activity.SetTag("messaging.sinew.attempt", (int)Math.Min(message.Attempt, int.MaxValue));
+            if (queue.Group is not null)
             {
-                activity.SetTag("messaging.sinew.group", delivery.Group);
+                activity.SetTag("messaging.sinew.group", queue.Group);
             }
         }
 

@@ -44,4 +44,8 @@ public static class SinewLogEvents
     public const int Subscribed = 18;
     /// <summary>The <see cref="SinewClientOptions.OnError"/> handler threw (Error).</summary>
     public const int ErrorHandlerFailed = 19;
+    /// <summary>A settlement or publish failed and the application never observed the failure: the task it was
+    /// handed was dropped without being awaited (Warning). Logged once per dropped task, when the garbage collector
+    /// finds it.</summary>
+    public const int UnobservedFailure = 20;
 }

@@ -245,6 +245,65 @@ public class ConsumingTests(SinewBrokerFixture broker)
         Assert.Equal(100UL, (await forward.PublishAsync(OutgoingMessage.FromText("last"))).Offset);
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task Leaving_an_await_foreach_early_keeps_the_subscription_open_and_the_next_loop_continues_with_the_next_delivery()
+    {
+        await using var client = await broker.ConnectAsync();
+        var topic = await DeclareWithMessagesAsync(client, "break", new QueueOptions(), "first", "second", "third");
+        await using var subscription = await client.SubscribeAsync(topic);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        var firstLoop = new List<Delivery>();
+        await foreach (var delivery in subscription.WithCancellation(deadline.Token))
+        {
+            firstLoop.Add(delivery);
+            break;
+        }
+
+        Assert.True(subscription.IsActive);
+        Assert.Null(subscription.EndReason);
+        Assert.False(subscription.Completion.IsCompleted);
+
+        var secondLoop = new List<Delivery>();
+        await foreach (var delivery in subscription.WithCancellation(deadline.Token))
+        {
+            secondLoop.Add(delivery);
+            if (secondLoop.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(["first"], firstLoop.Select(d => d.Text));
+        Assert.Equal(["second", "third"], secondLoop.Select(d => d.Text));
+        Assert.All(firstLoop.Concat(secondLoop), d => Assert.Equal(1, d.Attempt));
+
+        // Deliveries taken in either loop still settle: the broker never saw an unsubscribe.
+        await Task.WhenAll(firstLoop.Concat(secondLoop).Select(d => d.AckAsync()));
+
+        // Closing is explicit, and ends iteration quietly.
+        await subscription.CloseAsync();
+        Assert.False(subscription.IsActive);
+        Assert.Null(subscription.EndReason);
+        await foreach (var unexpected in subscription)
+        {
+            Assert.Fail($"A closed subscription handed out offset {unexpected.Offset}.");
+        }
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Text_of_a_payload_that_is_not_valid_utf8_has_each_invalid_sequence_replaced_by_U_FFFD()
+    {
+        await using var client = await broker.ConnectAsync();
+        var topic = await DeclareWithMessagesAsync(client, "invalid-utf8", new QueueOptions());
+        await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromBytes(new byte[] { 0x6F, 0x6B, 0xFF, 0x21, 0xC3 }));
+
+        await using var subscription = await client.SubscribeAsync(topic, new SubscribeOptions { AckMode = AckMode.Auto });
+        var delivery = await RealBroker.ReceiveAsync(subscription);
+        Assert.Equal("ok\uFFFD!\uFFFD", delivery.Text);
+        Assert.True(delivery.IsSettled);
+    }
+
     private static async Task<string> DeclareWithMessagesAsync(SinewClient client, string what, QueueOptions options, params string[] texts)
     {
         var topic = RealBroker.UniqueTopic(what);

@@ -72,41 +72,4 @@ public class DependencyInjectionTests
         Assert.Equal(SinewDiagnostics.LoggerCategory, connected.Category);
         Assert.Contains(broker.Endpoint, connected.Message, StringComparison.Ordinal);
     }
-
-    private sealed class RecordingLoggerProvider : ILoggerProvider
-    {
-        private readonly List<(string Category, EventId Id, string Message)> _entries = [];
-
-        public IReadOnlyList<(string Category, EventId Id, string Message)> Entries
-        {
-            get
-            {
-                lock (_entries)
-                {
-                    return [.. _entries];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(RecordingLoggerProvider owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (owner._entries)
-                {
-                    owner._entries.Add((category, eventId, formatter(state, exception)));
-                }
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 // Flow control on deliveries: an auto-ack consumer that falls behind stops the client reading its socket, so the
 // broker's pushes wait in TCP instead of in memory; a request waiting for its reply lifts the pause until it arrives.
 using Sinew.Client.Connection;
+using Sinew.Client.Core;
 using Sinew.Client.Routing;
 using Sinew.Client.Tests.Fakes;
 using Sinew.Protocol.Messages;
@@ -98,8 +99,9 @@ public class FlowControlTests
         await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker);
         var reading = new ReadPauseWithConsumerInBetween();
-        var subscription = new Subscription(client, reading, new QueueKey("orders", null), new SubscribeOptions { AckMode = AckMode.Auto, Prefetch = 4 }, 1);
-        var source = new PartitionSubscription(subscription, client.CurrentConnection!);
+        var fanIn = new FanInSubscription(client.Core, reading, new QueueKey("orders", null), AckMode.Auto, prefetch: 4, brokerSubscriptions: 1);
+        var source = new PartitionSubscription(fanIn, client.CurrentConnection!);
+        var subscription = new Subscription(fanIn);
         await using var deliveries = subscription.GetAsyncEnumerator();
 
         // The consumer, on another thread in real life, takes half of the full buffer just as the read loop pauses
@@ -116,7 +118,7 @@ public class FlowControlTests
         // What the read loop does with a Deliver of four messages.
         for (var offset = 0UL; offset < 4; offset++)
         {
-            subscription.Enqueue(new Delivery(source, new DeliveredMessage(offset + 1, 0, offset, 1, 0, new byte[] { 1 }, null, null)));
+            fanIn.Enqueue(new ReceivedMessage(source, new DeliveredMessage(offset + 1, 0, offset, 1, 0, new byte[] { 1 }, null, null)));
         }
 
         Assert.Null(reading.BeforeRecording);

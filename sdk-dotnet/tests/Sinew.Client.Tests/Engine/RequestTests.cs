@@ -28,7 +28,7 @@ public class RequestTests
         var declare = Assert.Single(broker.ReceivedOf<Wire.DeclareQueue>());
         Assert.Equal(new Wire.DeclareQueue("orders", "eu", 3, new Wire.DeadLetterPolicy(Wire.DeadLetterKind.Queue, "orders.dead", null), 2, 60_000, 1501),
             declare);
-        Assert.True(client.Topology.TryGet(new Routing.QueueKey("orders", "eu"), out var route));
+        Assert.True(client.Core.Topology.TryGet(new Routing.QueueKey("orders", "eu"), out var route));
         Assert.Equal(3u, route.Partitions);
     }
 
@@ -182,7 +182,7 @@ public class RequestTests
         var channel = Assert.Single(topology.Channels);
         Assert.Equal((ChannelKind.Queue, "orders", "eu", 4), (channel.Kind, channel.Topic, channel.Group, channel.Partitions));
         Assert.Equal("fake-broker", Assert.Single(topology.Brokers).BrokerId);
-        Assert.True(client.Topology.TryGet(new Routing.QueueKey("orders", "eu"), out var route));
+        Assert.True(client.Core.Topology.TryGet(new Routing.QueueKey("orders", "eu"), out var route));
         Assert.Equal(channel.RoutingVersion, route.RoutingVersion);
     }
 
@@ -194,7 +194,7 @@ public class RequestTests
         broker.Connections[0].Send(new Wire.Topology(42, [], [new Wire.ChannelInfo(Wire.ChannelKind.Queue, "pushed", null, 6, 42)]));
         var ack = await broker.WaitForAsync<Wire.TopologyAck>();
         Assert.Equal(42UL, ((Wire.TopologyAck)ack.Message).Generation);
-        Assert.True(client.Topology.TryGet(new Routing.QueueKey("pushed", null), out var route));
+        Assert.True(client.Core.Topology.TryGet(new Routing.QueueKey("pushed", null), out var route));
         Assert.Equal(6u, route.Partitions);
     }
 }

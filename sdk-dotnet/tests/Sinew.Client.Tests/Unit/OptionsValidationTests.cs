@@ -140,8 +140,8 @@ public class OptionsValidationTests
         await using var client = new SinewClient(options);
         options.Endpoints = ["broker-b:7420"];
         options.RequestTimeout = TimeSpan.FromMinutes(9);
-        Assert.Equal(["broker-a:7420"], client.Options.Endpoints);
-        Assert.Equal(TimeSpan.FromSeconds(30), client.Options.RequestTimeout);
+        Assert.Equal(["broker-a:7420"], client.Core.Options.Endpoints);
+        Assert.Equal(TimeSpan.FromSeconds(30), client.Core.Options.RequestTimeout);
     }
 
     [Fact(Timeout = 5000)]

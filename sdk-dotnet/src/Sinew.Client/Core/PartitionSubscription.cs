@@ -1,21 +1,22 @@
-// One broker subscription of a fan-in: the partitions it covers and the connection its deliveries settle on.
+// One broker subscription of a fan-in: the partitions it covers, the connection its deliveries settle on, and the
+// sink through which that connection routes its frames.
 using Sinew.Client.Connection;
 using Wire = Sinew.Protocol.Messages;
 
-namespace Sinew.Client.Routing;
+namespace Sinew.Client.Core;
 
-/// <summary>One broker subscription that feeds a <see cref="Subscription"/>. A subscription to every partition
-/// has one of these per partition; each delivery keeps a reference to the one it came through, so it settles on
-/// that connection whatever happens to the others.</summary>
+/// <summary>One broker subscription that feeds a <see cref="FanInSubscription"/>. A subscription to every partition
+/// has one of these per partition; each received message keeps a reference to the one it came through, so it settles
+/// on that connection whatever happens to the others. Registered with its connection as the subscription's sink.</summary>
 internal sealed class PartitionSubscription : IDeliverySink
 {
-    public PartitionSubscription(Subscription owner, SinewConnection connection)
+    public PartitionSubscription(FanInSubscription owner, SinewConnection connection)
     {
         Owner = owner;
         Connection = connection;
     }
 
-    public Subscription Owner { get; }
+    public FanInSubscription Owner { get; }
 
     public SinewConnection Connection { get; }
 
@@ -29,7 +30,7 @@ internal sealed class PartitionSubscription : IDeliverySink
     {
         foreach (var message in deliver.Messages)
         {
-            Owner.Enqueue(new Delivery(this, message));
+            Owner.Enqueue(new ReceivedMessage(this, message));
         }
     }
 

@@ -1,22 +1,27 @@
-// The steps every publish takes, shared by Publisher and ReliablePublisher: get a connection and a route,
-// check and build the wire message, send it.
+// The steps every publish takes, shared by Publisher and ReliablePublisher: get a connection and a route, check and
+// build the wire message, send it, and turn the broker's confirmation into the publishing handle's receipt.
 using System.Diagnostics;
 using Sinew.Client.Connection;
 using Sinew.Client.Diagnostics;
+using Sinew.Client.Internal;
 using Sinew.Client.Routing;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
-namespace Sinew.Client.Internal;
+namespace Sinew.Client.Core;
 
-internal sealed class PublishPipeline(SinewClient client, PublishTarget target, TimeSpan? defaultDelay, TimeSpan? defaultTtl)
+/// <summary>Publishes to one queue on behalf of one publishing handle.</summary>
+/// <typeparam name="TReceipt">What the handle makes of a confirmation. The pipeline never looks inside it; it only
+/// builds it, on the read loop, so the caller's task completes with it without another hop.</typeparam>
+internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget target, TimeSpan? defaultDelay, TimeSpan? defaultTtl,
+    Func<ConfirmedMessage, TReceipt> receipt)
 {
     private int _closed;
 
     public PublishTarget Target => target;
 
-    public SinewClient Client => client;
+    public ClientCore Core => core;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -30,21 +35,35 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
             throw new ClientClosedException($"{target.Description} is not possible: the {handle} was disposed.");
         }
 
-        client.ThrowIfClosed(target.Description);
+        core.ThrowIfClosed(target.Description);
+    }
+
+    /// <summary>The handle's receipt for one message's confirmation.</summary>
+    public TReceipt Receipt(Wire.PublishResult result) => receipt(new ConfirmedMessage(result.Partition, result.Offset, result.Duplicate));
+
+    /// <summary>Ends a confirmed publish's in-flight count, and watches its failure, if it failed, for an application
+    /// that never looks at it. Runs once per publish, however it ended.</summary>
+    public void OnFinished(Exception? failure)
+    {
+        target.EndPublish();
+        if (failure is not null)
+        {
+            core.WatchFailure(failure);
+        }
     }
 
     /// <summary>Sends one confirmed message; the returned request completes with the receipt.</summary>
-    public async ValueTask<PendingPublish> SendConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
+    public async ValueTask<PendingPublish<TReceipt>> SendConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
         CancellationToken cancellationToken)
     {
         target.BeginPublish();
-        PendingPublish? pending = null;
+        PendingPublish<TReceipt>? pending = null;
         try
         {
             var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
             var publish = new Wire.Publish(target.Queue.Topic, target.Queue.Group,
                 Build(message, route, connection.Limits.MaxHeaders, activity, producerId, sequence), route?.RoutingVersion);
-            pending = new PendingPublish(target);
+            pending = new PendingPublish<TReceipt>(this);
             connection.Send(pending, publish, FrameFlags.Confirm, cancellationToken);
             return pending;
         }
@@ -65,12 +84,12 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
     }
 
     /// <summary>Sends messages in one confirmed PublishBatch frame.</summary>
-    public async ValueTask<PendingPublishBatch> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, Activity? activity, string? producerId,
+    public async ValueTask<PendingPublishBatch<TReceipt>> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, Activity? activity, string? producerId,
         ulong firstSequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         target.BeginPublish();
-        PendingPublishBatch? pending = null;
+        PendingPublishBatch<TReceipt>? pending = null;
         try
         {
             var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +108,7 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
                     connection.Limits.MaxHeaders, activity, producerId, producerId is null ? null : firstSequence + (ulong)i);
             }
 
-            pending = new PendingPublishBatch(target, wire.Length);
+            pending = new PendingPublishBatch<TReceipt>(this, wire.Length);
             connection.Send(pending, new Wire.PublishBatch(target.Queue.Topic, target.Queue.Group, wire, route?.RoutingVersion),
                 FrameFlags.Confirm, cancellationToken);
             return pending;
@@ -120,8 +139,8 @@ internal sealed class PublishPipeline(SinewClient client, PublishTarget target, 
 
     private async ValueTask<(SinewConnection Connection, QueueRoute? Route)> PrepareAsync(CancellationToken cancellationToken)
     {
-        var connection = await client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var route = await client.ResolveRouteAsync(target, connection, cancellationToken).ConfigureAwait(false);
+        var connection = await core.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var route = await core.ResolveRouteAsync(target, connection, cancellationToken).ConfigureAwait(false);
         await connection.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
         return (connection, route);
     }

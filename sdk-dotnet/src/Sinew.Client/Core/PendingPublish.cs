@@ -1,65 +1,64 @@
-// Confirmed publishes waiting for their PublishOk: one message, or a batch.
+// Confirmed publishes waiting for their PublishOk: one message, or a batch. Each completes with what its publishing
+// handle makes of a confirmation, built on the read loop so the caller's task completes with it directly.
+using Sinew.Client.Connection;
 using Sinew.Client.Errors;
 using Sinew.Client.Routing;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Messages;
 
-namespace Sinew.Client.Connection;
+namespace Sinew.Client.Core;
 
-/// <summary>A confirmed single-message publish. The receipt is built on the read loop, so the caller's task
-/// completes with it directly.</summary>
-internal sealed class PendingPublish(PublishTarget target) : PendingRequest<PublishReceipt>
+/// <summary>A confirmed single-message publish.</summary>
+internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipeline) : PendingRequest<TReceipt>
 {
-    public override string Describe() => target.Description;
+    public override string Describe() => pipeline.Target.Description;
 
-    protected override void OnFinished() => target.EndPublish();
+    protected override void OnFinished() => pipeline.OnFinished(Failure);
 
     public override void Complete(IWireMessage reply)
     {
         switch (reply)
         {
             case PublishOk { Results.Count: 1 } ok:
-                var result = ok.Results[0];
-                Succeed(new PublishReceipt((int)result.Partition, result.Offset, result.Duplicate));
+                Succeed(pipeline.Receipt(ok.Results[0]));
                 break;
             case Error error:
-                PublishFailures.OnError(target, error);
-                Fail(BrokerErrors.FromError(error, target.Description));
+                PublishFailures.OnError(pipeline.Target, error);
+                Fail(BrokerErrors.FromError(error, Describe()));
                 break;
             default:
-                Fail(PublishFailures.Unexpected(target, reply, 1));
+                Fail(PublishFailures.Unexpected(pipeline.Target, reply, 1));
                 break;
         }
     }
 }
 
 /// <summary>A confirmed batch publish: one receipt per message, in order.</summary>
-internal sealed class PendingPublishBatch(PublishTarget target, int count) : PendingRequest<IReadOnlyList<PublishReceipt>>
+internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pipeline, int count) : PendingRequest<IReadOnlyList<TReceipt>>
 {
-    public override string Describe() => $"{target.Description} ({count} messages in a batch)";
+    public override string Describe() => $"{pipeline.Target.Description} ({count} messages in a batch)";
 
-    protected override void OnFinished() => target.EndPublish();
+    protected override void OnFinished() => pipeline.OnFinished(Failure);
 
     public override void Complete(IWireMessage reply)
     {
         switch (reply)
         {
             case PublishOk ok when ok.Results.Count == count:
-                var receipts = new PublishReceipt[count];
+                var receipts = new TReceipt[count];
                 for (var i = 0; i < count; i++)
                 {
-                    var result = ok.Results[i];
-                    receipts[i] = new PublishReceipt((int)result.Partition, result.Offset, result.Duplicate);
+                    receipts[i] = pipeline.Receipt(ok.Results[i]);
                 }
 
                 Succeed(receipts);
                 break;
             case Error error:
-                PublishFailures.OnError(target, error);
+                PublishFailures.OnError(pipeline.Target, error);
                 Fail(BrokerErrors.FromError(error, Describe()));
                 break;
             default:
-                Fail(PublishFailures.Unexpected(target, reply, count));
+                Fail(PublishFailures.Unexpected(pipeline.Target, reply, count));
                 break;
         }
     }
