@@ -3,7 +3,8 @@
 // and exponential backoff shared by every operation waiting for it.
 
 import { raceAbort, sleep } from "../async/abort.js";
-import { Connection, type ConnectionEvents, type ConnectionSettings } from "../connection/connection.js";
+import { Connection, type ConnectionEvents } from "../connection/connection.js";
+import type { ConnectionSettings } from "../connection/connection-settings.js";
 import { formatEndpoint, parseEndpoint, type Endpoint } from "../connection/endpoint.js";
 import { BrokerError } from "../errors/broker-error.js";
 import { ClientClosedError } from "../errors/client-closed-error.js";

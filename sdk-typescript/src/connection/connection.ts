@@ -5,8 +5,6 @@
 
 import { connect as connectTcp, type Socket } from "node:net";
 import { abortReason } from "../async/abort.js";
-import { BrokerError } from "../errors/broker-error.js";
-import type { BrokerErrorContext } from "../errors/broker-error-messages.js";
 import { ClientClosedError } from "../errors/client-closed-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import { ConnectionLostError } from "../errors/connection-lost-error.js";
@@ -16,37 +14,20 @@ import { ProtocolError } from "../errors/protocol-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import { encodeFrame, type Frame } from "../wire/codec.js";
 import { FrameDecodeError } from "../wire/decode-error.js";
-import type { CloseReason } from "../wire/generated/enums.js";
 import { FRAME_HEADER_SIZE, PROTOCOL_VERSION } from "../wire/frame-header.js";
 import { FrameReader } from "../wire/frame-reader.js";
-import { heartbeatInUse } from "../durations.js";
 import { ProtocolLimits } from "../wire/generated/limits.js";
-import type {
-  Auth,
-  DeliveredMessage,
-  Error as ErrorFrame,
-  GoingAway,
-  HelloOk,
-  Limits,
-  Topology,
-  WireMessage,
-} from "../wire/generated/messages.js";
+import type { GoingAway, HelloOk, Topology, WireMessage } from "../wire/generated/messages.js";
+import type { ConnectionSettings, RequestOptions } from "./connection-settings.js";
 import { formatEndpoint, type Endpoint } from "./endpoint.js";
 import { FrameWriter } from "./frame-writer.js";
 import { Heartbeat } from "./heartbeat.js";
+import { brokerErrorOf, CLIENT_OPS_FROM_BROKER, describeBytes, messageOf } from "./peer-output.js";
 import { REPLY_OP, type ReplyTo, type RequestOp } from "./replies.js";
 import { RequestTable } from "./request-table.js";
+import { sessionInfoOf, type SessionInfo } from "./session-info.js";
 import { SettlementBatcher } from "./settlement-batcher.js";
-
-/** What a connection needs to know to open. */
-export interface ConnectionSettings {
-  readonly clientName: string;
-  readonly clientVersion: string;
-  readonly auth: Auth | undefined;
-  readonly heartbeatMs: number;
-  readonly connectTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-}
+import type { SubscriptionSink } from "./subscription-sink.js";
 
 /** Frames and events a connection hands to its owner. Each runs on the read loop and must not block. */
 export interface ConnectionEvents {
@@ -60,57 +41,7 @@ export interface ConnectionEvents {
   closed(connection: Connection, cause: SinewError, byClient: boolean): void;
 }
 
-/** Where a broker subscription's pushed frames go. */
-export interface SubscriptionSink {
-  /** Messages pushed in one `Deliver` frame. */
-  deliver(messages: readonly DeliveredMessage[]): void;
-  /** The broker ended the subscription. */
-  closedByBroker(reason: CloseReason, message: string): void;
-  /** The connection ended; `byClient` when the client was closed. */
-  connectionEnded(cause: SinewError, byClient: boolean): void;
-}
-
-/** Options of one request. */
-export interface RequestOptions {
-  /** Header flags, e.g. `FrameFlags.Confirm`. */
-  readonly flags?: number;
-  /** Stops waiting for the reply (the request may still take effect). */
-  readonly signal?: AbortSignal | undefined;
-  /** What the caller is doing, for broker error messages. */
-  readonly context?: BrokerErrorContext;
-  /** Runs on the read loop when the successful reply arrives, before the caller resumes. */
-  readonly onReply?: (reply: WireMessage) => void;
-}
-
-/** What the broker said about the session in its `HelloOk`. */
-export interface SessionInfo {
-  readonly serverId: string;
-  readonly serverVersion: string;
-  readonly sessionId: string;
-  readonly protocolVersion: number;
-  readonly heartbeatMs: number;
-  readonly limits: Readonly<Limits>;
-}
-
 type State = "handshaking" | "open" | "closing" | "closed";
-
-const CLIENT_OPS_FROM_BROKER: ReadonlySet<string> = new Set([
-  "Hello",
-  "Goodbye",
-  "DeclareQueue",
-  "DeclareStream",
-  "Publish",
-  "PublishBatch",
-  "Subscribe",
-  "SubscribeStream",
-  "Unsubscribe",
-  "Ack",
-  "Nack",
-  "ExtendLease",
-  "TopologyRequest",
-  "TopologyAck",
-  "Reconcile",
-]);
 
 /** One connection to one broker. Create it with {@link Connection.open}. */
 export class Connection {
@@ -458,17 +389,8 @@ export class Connection {
       );
       return;
     }
-    // Past 5 minutes an interval would only delay noticing a dead broker (and past 2^31 - 1 ms a
-    // Node.js timer fires at once), so a larger announcement is read as the maximum.
-    const heartbeatMs = heartbeatInUse(helloOk.heartbeatMs);
-    this.session = Object.freeze({
-      serverId: helloOk.serverId,
-      serverVersion: helloOk.serverVersion,
-      sessionId: helloOk.sessionId,
-      protocolVersion: helloOk.version,
-      heartbeatMs,
-      limits: Object.freeze({ ...helloOk.limits }),
-    });
+    this.session = sessionInfoOf(helloOk);
+    const heartbeatMs = this.session.heartbeatMs;
     this.reader.maxFrameBytes = helloOk.limits.maxFrameBytes;
     this.state = "open";
     this.handshakeSettled = true;
@@ -652,29 +574,4 @@ export class Connection {
     this.resolveClosed();
     this.events.closed(this, cause, byClient);
   }
-}
-
-function brokerErrorOf(frame: ErrorFrame, context: BrokerErrorContext): BrokerError {
-  return new BrokerError(
-    {
-      brokerCode: frame.code,
-      retryable: frame.retryable,
-      brokerMessage: frame.message,
-      ...(frame.details === undefined ? {} : { details: frame.details }),
-    },
-    context,
-  );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// Shows what a non-Sinew peer sent, as text when it is printable (an HTTP status line reads
-// better than hex).
-function describeBytes(bytes: Uint8Array | undefined): string {
-  if (bytes === undefined || bytes.byteLength === 0) return "nothing";
-  const printable = [...bytes].every((byte) => byte === 0x0d || byte === 0x0a || (byte >= 0x20 && byte < 0x7f));
-  if (printable) return JSON.stringify(Buffer.from(bytes).toString("latin1").replace(/[\r\n].*$/s, ""));
-  return `bytes ${Buffer.from(bytes).toString("hex").replace(/(..)(?!$)/g, "$1 ")}`;
 }
