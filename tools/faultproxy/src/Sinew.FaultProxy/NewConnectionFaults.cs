@@ -24,6 +24,18 @@ internal sealed class NewConnectionFaults
         }
     }
 
+    /// <summary>Whether new connections are cut as they come (they then get no broker side either).</summary>
+    public bool CutsOnAccept
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cut is not null;
+            }
+        }
+    }
+
     public void Cut(CloseMode mode) => Set(() => _cut = mode);
 
     public void SetBlackhole() => Set(() => _blackhole = true);

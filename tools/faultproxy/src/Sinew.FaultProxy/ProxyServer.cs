@@ -130,7 +130,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     private async Task ServeAsync(long id, Socket client)
     {
         Socket? upstream = null;
-        if (!NewConnections.Blackhole)
+        // A connection to be cut or blackholed at once never reaches the broker.
+        if (!NewConnections.Blackhole && !NewConnections.CutsOnAccept)
         {
             upstream = await ConnectUpstreamAsync().ConfigureAwait(false);
             if (upstream is null)
