@@ -8,7 +8,7 @@ public sealed record ProxyConnections(
     [property: JsonPropertyName("open")] IReadOnlyList<ProxyConnection> Open);
 
 /// <summary>One open connection: its id, the client's address, and each direction's state ("flowing", "stalled",
-/// "half-closed"…) and byte count.</summary>
+/// "half-closed"…), bytes forwarded and bytes read (forwarded or not).</summary>
 public sealed record ProxyConnection(
     [property: JsonPropertyName("id")] long Id,
     [property: JsonPropertyName("client")] string? Client,
@@ -17,4 +17,5 @@ public sealed record ProxyConnection(
 
 public sealed record ProxyFlow(
     [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("bytes")] long Bytes);
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("read")] long Read);

@@ -91,8 +91,8 @@ internal static class ControlEndpoint
             {
                 id = c.Id,
                 client = c.ClientEndPoint?.ToString(),
-                up = new { state = c.Up.State, bytes = c.Up.Forwarded },
-                down = c.Down is { } down ? new { state = down.State, bytes = down.Forwarded } : null,
+                up = new { state = c.Up.State, bytes = c.Up.Forwarded, read = c.Up.Read },
+                down = c.Down is { } down ? new { state = down.State, bytes = down.Forwarded, read = down.Read } : null,
                 blackholed = c.IsBlackholed,
             }),
             new_connection_faults = server.NewConnections.Describe(),

@@ -19,6 +19,7 @@ internal sealed class Pump
     private long _budget = -1;
     private CloseMode _whenSpent;
     private long _forwarded;
+    private long _read;
 
     public Pump(Directions direction, Socket from, Socket to, Action<CloseMode> closeConnection)
     {
@@ -32,6 +33,10 @@ internal sealed class Pump
 
     /// <summary>Bytes written to the destination so far.</summary>
     public long Forwarded => Interlocked.Read(ref _forwarded);
+
+    /// <summary>Bytes read from the source so far, forwarded or not: a test sees a reply arrive at the proxy even
+    /// while it is being discarded.</summary>
+    public long Read => Interlocked.Read(ref _read);
 
     /// <summary>What the pump does now, for the connection list: flowing, stalled, delayed, discarding, half-closed.</summary>
     public string State
@@ -146,6 +151,8 @@ internal sealed class Pump
                     ShutdownDestination();
                     return true;
                 }
+
+                Interlocked.Add(ref _read, read);
 
                 // A stall that came while the read was pending holds this chunk back too.
                 await WhileStalledAsync(stopping).ConfigureAwait(false);

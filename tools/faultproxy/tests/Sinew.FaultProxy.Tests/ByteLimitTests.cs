@@ -51,7 +51,8 @@ public class ByteLimitTests
             await server.SendAsync("alive");
             Assert.Equal("alive", await client.ReceiveExactlyAsync(5));
             Assert.True(await server.NothingArrivesWithinAsync(TimeSpan.FromMilliseconds(300)));
-            Assert.Equal("discarding", Assert.Single((await pair.Proxy.ConnectionsAsync()).Open).Up.State);
+            var up = Assert.Single((await pair.Proxy.ConnectionsAsync()).Open).Up;
+            Assert.Equal(new ProxyFlow("discarding", 2, 9), up);
         }
     }
 

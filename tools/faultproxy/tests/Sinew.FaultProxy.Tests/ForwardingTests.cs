@@ -22,8 +22,8 @@ public class ForwardingTests
             Assert.Equal(1, connections.Accepted);
             var connection = Assert.Single(connections.Open);
             Assert.Equal(client.LocalEndPoint!.ToString(), connection.Client);
-            Assert.Equal(new ProxyFlow("flowing", 4), connection.Up);
-            Assert.Equal(new ProxyFlow("flowing", 5), connection.Down);
+            Assert.Equal(new ProxyFlow("flowing", 4, 4), connection.Up);
+            Assert.Equal(new ProxyFlow("flowing", 5, 5), connection.Down);
         }
     }
 
