@@ -52,10 +52,12 @@ public sealed class BrokerProcess : IAsyncDisposable, IDisposable
     /// <summary>Starts a broker on <paramref name="dataDirectory"/>, its protocol on <paramref name="listen"/> and
     /// HTTP on a free port, with <paramref name="arguments"/> added (e.g. <c>"--set", "queues.default_lease_ms=500"</c>).</summary>
     /// <exception cref="InvalidOperationException">It exited before it was ready; the message holds its log.</exception>
-    public static async Task<BrokerProcess> StartAsync(string dataDirectory, IEnumerable<string>? arguments = null, string listen = "127.0.0.1:0")
+    /// <exception cref="TimeoutException">It printed no ready line within <paramref name="startupTimeout"/> (default 30 s).</exception>
+    public static async Task<BrokerProcess> StartAsync(string dataDirectory, IEnumerable<string>? arguments = null, string listen = "127.0.0.1:0",
+        TimeSpan? startupTimeout = null)
     {
         string[] all = ["--listen", listen, "--http", "127.0.0.1:0", "--data-dir", dataDirectory, .. arguments ?? []];
-        var (process, ready) = await ChildProcess.StartAsync("the broker", Locate(), all, StartupTimeout).ConfigureAwait(false);
+        var (process, ready) = await ChildProcess.StartAsync("the broker", Locate(), all, startupTimeout ?? StartupTimeout).ConfigureAwait(false);
         return new BrokerProcess(process, ready, dataDirectory);
     }
 

@@ -85,18 +85,19 @@ internal sealed class ChildProcess : IDisposable
             var ready = await child._ready.Task.WaitAsync(startupTimeout).ConfigureAwait(false);
             return (child, ready);
         }
-        catch (Exception e)
+        catch (TimeoutException)
         {
             child.Dispose();
-            if (e is TimeoutException)
-            {
-                throw new TimeoutException($"{what} did not print its ready line within {startupTimeout.TotalSeconds} s:\n{child.Output}");
-            }
-
-            // The Exited event can run before the last lines of output are read: wait for them so the message
-            // says why it exited.
+            throw new TimeoutException($"{what} did not print its ready line within {startupTimeout.TotalSeconds} s:\n{child.Output}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // The Exited event can come before the last lines of output were read: wait for them (the wait ends
+            // once both streams are drained) so the message says why it exited.
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            throw new InvalidOperationException($"{what} exited with code {SafeExitCode(process)} before it was ready:\n{child.Output}", e);
+            var failure = new InvalidOperationException($"{what} exited with code {SafeExitCode(process)} before it was ready:\n{child.Output}", e);
+            child.Dispose();
+            throw failure;
         }
     }
 
