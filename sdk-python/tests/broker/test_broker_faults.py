@@ -127,6 +127,23 @@ async def test_a_subscription_ended_by_a_drop_can_be_replaced_after_reconnect(
         assert (await fresh.next(timeout=2)).payload == b"x"
 
 
+async def test_a_lost_connection_ends_iteration_with_connection_lost(
+    proxy: FaultProxy, client: SinewClient, queue_name: str
+) -> None:
+    await client.declare_queue(queue_name)
+    await client.create_publisher(queue_name).publish(OutgoingMessage(b"a"))
+    subscription = await client.subscribe(queue_name)
+    delivery = await subscription.next(timeout=5)
+    proxy.cut()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await subscription.next(timeout=10)
+    assert caught.value.reason == SubscriptionEndReason.CONNECTION_LOST and caught.value.is_retryable
+    # Its connection is gone, so the broker redelivers it; settling says so.
+    with pytest.raises(ConnectionLostError):
+        await delivery.ack()
+    assert not delivery.is_settled
+
+
 async def test_an_unsettled_delivery_cut_off_with_its_connection_is_redelivered_after_reconnecting(
     proxy: FaultProxy, client: SinewClient, queue_name: str
 ) -> None:
