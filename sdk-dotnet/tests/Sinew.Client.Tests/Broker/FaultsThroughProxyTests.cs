@@ -10,6 +10,22 @@ namespace Sinew.Client.Tests.Broker;
 public class FaultsThroughProxyTests(SinewBrokerFixture broker)
 {
     [Fact(Timeout = 60_000)]
+    public async Task A_dropped_connection_ends_iteration_with_connection_lost()
+    {
+        await using var proxy = await FaultProxy.StartAsync(broker.ProtocolEndpoint);
+        await using var client = await FaultyNetwork.ConnectAsync(proxy);
+        var topic = RealBroker.UniqueTopic("dropped");
+        await client.DeclareQueueAsync(topic);
+        await using var subscription = await client.SubscribeAsync(topic);
+        var reading = TestClients.TakeAsync(subscription, 1, TimeSpan.FromSeconds(20));
+        await proxy.CutAsync();
+        var error = await Assert.ThrowsAsync<SubscriptionEndedException>(() => reading);
+        Assert.Equal(SubscriptionEndReason.ConnectionLost, error.Reason);
+        Assert.True(error.IsRetryable);
+        Assert.IsType<ConnectionLostException>(error.InnerException);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task An_unsettled_delivery_cut_off_with_its_connection_is_redelivered_after_the_client_reconnects()
     {
         await using var proxy = await FaultProxy.StartAsync(broker.ProtocolEndpoint);
