@@ -1,15 +1,19 @@
 // The client against the real broker with the fault proxy between them: reconnection after a cut,
 // operations in flight that fail and are never replayed, a subscription cut mid-way, a half-closed
-// connection, a silent broker, a stalled write and a lost confirmation. These used to run against
-// the fake broker's model of queues, or could not be written at all without a fault.
+// connection, a silent broker, a peer that accepts and never answers, a stalled write and a lost
+// confirmation. These used to run against the fake broker's model of queues, or could not be
+// written at all without a fault.
 
 import { afterEach, describe, expect, it } from "vitest";
+import { SinewClient as Client } from "../../src/client/sinew-client.js";
+import { ClientClosedError } from "../../src/errors/client-closed-error.js";
 import { ConnectionError } from "../../src/errors/connection-error.js";
 import { ConnectionLostError } from "../../src/errors/connection-lost-error.js";
 import { OperationTimeoutError } from "../../src/errors/operation-timeout-error.js";
 import type { SinewClientOptions } from "../../src/client/client-options.js";
 import type { SinewClient } from "../../src/client/sinew-client.js";
 import { FaultProxy, type ProxyDirection } from "../support/fault-proxy.js";
+import type { SinewError } from "../../src/errors/sinew-error.js";
 import { BROKER_TEST_TIMEOUT_MS, connect, eventually, expectNoDelivery, receiveWithin, rejectionOf, uniqueTopic, useRealBroker } from "../support/real-broker.js";
 import { thrownBy } from "../support/thrown.js";
 
@@ -22,10 +26,16 @@ afterEach(async () => {
 
 /** A proxy in front of the shared broker and a client connected through it. */
 async function clientThroughProxy(options: SinewClientOptions = {}): Promise<{ proxy: FaultProxy; client: SinewClient }> {
-  const proxy = await FaultProxy.start(broker().protocolAddress);
-  proxies.push(proxy);
+  const proxy = await proxyToBroker();
   const client = await connect(proxy.address, { reconnect: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50, jitter: 0 }, ...options });
   return { proxy, client };
+}
+
+/** A proxy in front of the shared broker, stopped after the test. */
+async function proxyToBroker(): Promise<FaultProxy> {
+  const proxy = await FaultProxy.start(broker().protocolAddress);
+  proxies.push(proxy);
+  return proxy;
 }
 
 async function waitForDrop(client: SinewClient): Promise<void> {
@@ -173,5 +183,53 @@ describe("a network that misbehaves", () => {
     const subscription = await client.subscribe(topic, { ackMode: "auto" });
     expect((await receiveWithin(subscription)).text()).toBe("once");
     await expectNoDelivery(subscription, 300);
+  }, BROKER_TEST_TIMEOUT_MS);
+});
+
+describe("connecting through a proxy that answers nothing", () => {
+  it("fails with ConnectionError after connectTimeoutMs when the peer never answers", async () => {
+    const proxy = await proxyToBroker();
+    await proxy.blackhole("new");
+    const error = await rejectionOf(Client.connect({ endpoints: [proxy.address], connectTimeoutMs: 150 }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("within 150 ms");
+  }, BROKER_TEST_TIMEOUT_MS);
+
+  it("stops connecting when the signal aborts", async () => {
+    const proxy = await proxyToBroker();
+    await proxy.blackhole("new");
+    const error = await rejectionOf(Client.connect({ endpoints: [proxy.address], connectTimeoutMs: 60_000, signal: AbortSignal.timeout(50) }));
+    expect(error).toMatchObject({ name: "TimeoutError" });
+    await eventually(async () => ((await proxy.connections()).open.length === 0 ? true : undefined), 5000, "the abandoned connection to close");
+  }, BROKER_TEST_TIMEOUT_MS);
+});
+
+describe("a connection lost under a client", () => {
+  it("declares the connection dead after three silent intervals, failing what was in flight", async () => {
+    const errors: SinewError[] = [];
+    // The broker takes the client's proposal; one second is the shortest it accepts.
+    const { proxy, client } = await clientThroughProxy({ heartbeatMs: 1000, requestTimeoutMs: 60_000, onError: (reported) => errors.push(reported) });
+    await proxy.stall("down");
+    const error = await rejectionOf(client.declareQueue(uniqueTopic("in-flight")));
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(((error as Error).cause as Error).message).toContain("three heartbeat intervals");
+    expect(errors.some((reported) => reported instanceof ConnectionLostError)).toBe(true);
+    expect(client.isConnected).toBe(false);
+  }, BROKER_TEST_TIMEOUT_MS);
+
+  it("refuses settling at the call once the client is closed or the connection is lost, leaving the delivery unsettled", async () => {
+    const { proxy, client } = await clientThroughProxy();
+    const topic = uniqueTopic("settle-after-loss");
+    await client.declareQueue(topic);
+    await client.createPublisher(topic).publish("a");
+    const subscription = await client.subscribe(topic);
+    const delivery = await receiveWithin(subscription);
+    await proxy.cut();
+    await waitForDrop(client);
+    expect(thrownBy(() => delivery.ack())).toBeInstanceOf(ConnectionLostError);
+    expect(delivery.isSettled).toBe(false);
+    await client.close();
+    expect(thrownBy(() => delivery.retry())).toBeInstanceOf(ClientClosedError);
+    expect(delivery.isSettled).toBe(false);
   }, BROKER_TEST_TIMEOUT_MS);
 });
