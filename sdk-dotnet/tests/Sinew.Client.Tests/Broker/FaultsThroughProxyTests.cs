@@ -1,6 +1,7 @@
-// What the client does when the network misbehaves in ways a broker never would on its own: a connection cut
-// in the middle of a subscription, a half-closed connection, a broker whose answers stop arriving, writes that
-// stop leaving. Each test puts a fault proxy between the client and the real broker.
+// What the client does when the network misbehaves in ways a broker never would on its own: a peer that accepts
+// and never answers, a connection cut in the middle of a subscription, a half-closed connection, a broker whose
+// answers stop arriving, writes that stop leaving. Each test puts a fault proxy between the client and the real
+// broker.
 using Sinew.Client.Tests.Fixtures;
 using Sinew.Testing;
 
@@ -9,6 +10,17 @@ namespace Sinew.Client.Tests.Broker;
 [Collection(FaultyNetwork.Name)]
 public class FaultsThroughProxyTests(SinewBrokerFixture broker)
 {
+    [Fact(Timeout = 60_000)]
+    public async Task A_peer_that_never_answers_fails_after_the_connect_timeout()
+    {
+        await using var proxy = await FaultProxy.StartAsync(broker.ProtocolEndpoint);
+        await proxy.BlackholeAsync(ProxyScope.New);
+        var error = await Assert.ThrowsAsync<ConnectionException>(() =>
+            FaultyNetwork.ConnectAsync(proxy, o => o.ConnectTimeout = TimeSpan.FromMilliseconds(300)));
+        Assert.Contains("connect timeout", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<OperationCanceledException>(error.InnerException);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_dropped_connection_ends_iteration_with_connection_lost()
     {
