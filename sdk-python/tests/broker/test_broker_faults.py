@@ -1,7 +1,8 @@
 """The client against the real broker with the fault proxy between them: reconnection after a
 cut, operations in flight that fail and are never replayed, a subscription cut mid-way, a
-half-closed connection, a silent broker, a stalled write and a lost confirmation. These used to
-run against the fake broker's model of queues, or could not be written without a fault.
+half-closed connection, a silent broker, a server that accepts and never answers, a stalled
+write and a lost confirmation. These used to run against the fake broker's model of queues, or
+could not be written without a fault.
 
 The module shares one broker; each test puts a fault proxy of its own in front of it."""
 
@@ -18,6 +19,7 @@ from support.real_broker import RealBroker
 
 from sinew import (
     AckMode,
+    ConnectionError,
     ConnectionLostError,
     OperationTimeoutError,
     OutgoingMessage,
@@ -69,6 +71,12 @@ def _bytes_read(proxy: FaultProxy, direction: Literal["up", "down"]) -> int:
 async def _written(proxy: FaultProxy, direction: Literal["up", "down"], baseline: int, what: str) -> None:
     """Returns once the proxy has read more than `baseline` bytes one way: the sender wrote."""
     await _wait_until(lambda: _bytes_read(proxy, direction) > baseline, what)
+
+
+async def test_a_silent_server_fails_after_the_connect_timeout(proxy: FaultProxy) -> None:
+    proxy.blackhole("new")
+    with pytest.raises(ConnectionError, match="connect_timeout"):
+        await SinewClient.connect(broker_options(proxy.address, connect_timeout=0.2))
 
 
 async def test_the_next_operation_reconnects_after_a_drop(proxy: FaultProxy, client: SinewClient, queue_name: str) -> None:

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 from support.options import options_for
-from support.fake_broker import FakeBroker, start_http_server, start_silent_server
+from support.fake_broker import FakeBroker, start_http_server
 
 from sinew import BrokerError, BrokerLimits, ConnectionError, SinewClient, SinewCredentials
 from sinew.version import __version__
@@ -97,15 +97,6 @@ async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> N
         assert "not Sinew frames" in caught.value.message
         assert caught.value.code == "connection_failed" and caught.value.is_retryable
         assert [endpoint for endpoint, _ in caught.value.failures] == [address]
-    finally:
-        server.close()
-
-
-async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
-    server, address = await start_silent_server()
-    try:
-        with pytest.raises(ConnectionError, match="connect_timeout"):
-            await SinewClient.connect(options_for(address, connect_timeout=0.2))
     finally:
         server.close()
 
