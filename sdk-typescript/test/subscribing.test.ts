@@ -5,8 +5,6 @@
 import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { BrokerError } from "../src/errors/broker-error.js";
-import { ClientClosedError } from "../src/errors/client-closed-error.js";
-import { ConnectionLostError } from "../src/errors/connection-lost-error.js";
 import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.js";
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
@@ -316,22 +314,6 @@ describe("settlement at the call", () => {
     expect(autoAcked?.isSettled).toBe(true);
     await open.ack();
     expect(broker.framesOf("Ack").flatMap((frame) => frame.message.deliveryIds)).toEqual([settled.deliveryId, open.deliveryId]);
-  }, ENGINE_TIMEOUT_MS);
-
-  it("refuses at the call once the client is closed or the connection is lost, leaving the delivery unsettled", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a"]);
-    const subscription = await client.subscribe("orders");
-    const [delivery] = await take(subscription, 1);
-    if (delivery === undefined) throw new Error("no delivery");
-    broker.dropConnections();
-    await broker.waitFor(() => !client.isConnected, 2000, "the client to notice the drop");
-    expect(thrownBy(() => delivery.ack())).toBeInstanceOf(ConnectionLostError);
-    expect(delivery.isSettled).toBe(false);
-    await client.close();
-    expect(thrownBy(() => delivery.retry())).toBeInstanceOf(ClientClosedError);
-    expect(delivery.isSettled).toBe(false);
   }, ENGINE_TIMEOUT_MS);
 
   it("sends a settlement nobody awaits, and its failure is not reported as an unhandled rejection", async () => {

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.RawProtocol;
 
 namespace Sinew.Bench;
 
@@ -62,10 +63,10 @@ internal static class Workers
     {
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connections = new List<BenchConnection>();
+        var connections = new List<RawConnection>();
         for (var c = 0; c < consumers; c++)
         {
-            BenchConnection? self = null;
+            RawConnection? self = null;
             var connection = await BenchConnection.OpenAsync(endpoint, frame =>
             {
                 if (frame.Message is not Deliver deliver)

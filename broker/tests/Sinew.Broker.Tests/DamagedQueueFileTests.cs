@@ -8,6 +8,7 @@ using Sinew.Broker.Tests.Support;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.Testing;
 
 namespace Sinew.Broker.Tests;
 
@@ -209,7 +210,7 @@ public class DamagedQueueFileTests
         var file = DataFiles.QueueFile(dataDir, "orders");
         await File.WriteAllTextAsync(file, "{ \"topic\": ");
 
-        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, "--set", "recovery.on_corruption=refuse"));
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, ["--set", "recovery.on_corruption=refuse"]));
         Assert.Contains("exited with code 1", failed.Message, StringComparison.Ordinal);
         Assert.Contains($"sinew-broker: could not start: {file}: not valid JSON", failed.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", failed.Message, StringComparison.Ordinal);

@@ -8,6 +8,7 @@ using Sinew.Broker.Tests.Support;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.Testing;
 
 namespace Sinew.Broker.Tests;
 
@@ -217,7 +218,7 @@ public class DurabilityTests
 
         await DataFiles.FlipByteAsync(LastSegment(dataDir, "damaged"), "payload-0001", 9);
 
-        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, "--set", "recovery.on_corruption=refuse"));
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => BrokerProcess.StartAsync(dataDir, ["--set", "recovery.on_corruption=refuse"]));
         Assert.Contains("exited with code 1", failed.Message, StringComparison.Ordinal);
         Assert.Contains($"sinew-broker: could not start: {QueueDirectory(dataDir, "damaged")}: partition 0 of queue damaged: corrupt log", failed.Message,
             StringComparison.Ordinal);

@@ -2,6 +2,7 @@
 using System.Text;
 using Sinew.Broker.Tests.Support;
 using Sinew.Protocol.Messages;
+using Sinew.Testing;
 
 namespace Sinew.Broker.Tests;
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 from support.options import options_for
-from support.fake_broker import FakeBroker, start_http_server, start_silent_server
+from support.fake_broker import FakeBroker, start_http_server
 
 from sinew import BrokerError, BrokerLimits, SinewClient, SinewConnectionError, SinewCredentials
 from sinew.version import __version__
@@ -101,6 +101,7 @@ async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> N
         server.close()
 
 
+<<<<<<< HEAD
 async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
     server, address = await start_silent_server()
     try:
@@ -110,6 +111,8 @@ async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
         server.close()
 
 
+=======
+>>>>>>> proxy
 async def test_a_refused_connection_fails_with_connection_error() -> None:
     address = f"127.0.0.1:{_unused_port()}"
     with pytest.raises(SinewConnectionError) as caught:

@@ -1,5 +1,8 @@
 """`ReliablePublisher`: idempotency keys on every message, bounded retries of retryable
-failures only, and the same partition on each retry."""
+failures only, and the same partition on each retry.
+
+A publish whose confirmation is lost with the connection runs against the real broker behind the
+fault proxy (tests/broker/test_broker_faults.py)."""
 
 from __future__ import annotations
 
@@ -79,17 +82,6 @@ async def test_retries_stop_after_max_attempts_with_the_last_error(broker: FakeB
         await publisher.publish(OutgoingMessage(b""))
     assert caught.value.code == "unavailable"
     assert len(_sent(broker)) == 3
-
-
-async def test_a_lost_connection_is_retried_on_a_new_one_and_deduplicated(broker: FakeBroker, client: SinewClient) -> None:
-    await client.declare_queue("orders")
-    # The broker stores the message, then the connection dies before the confirmation.
-    broker.crash_before_reply.add(Opcode.PUBLISH)
-    publisher = client.create_reliable_publisher("orders", ReliablePublisherOptions(**FAST))
-    receipt = await publisher.publish(OutgoingMessage(b"once"))
-    assert receipt.duplicate and receipt.offset == 0
-    assert len(broker.queues[("orders", None)].logs[0]) == 1
-    assert broker.connections_accepted == 2
 
 
 async def test_a_failed_reconnect_counts_as_a_retryable_attempt(broker: FakeBroker) -> None:

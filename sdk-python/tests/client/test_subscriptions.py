@@ -1,5 +1,8 @@
 """Subscriptions: fan-in over partitions, settlement (batched, per delivery, exactly once),
-auto-ack, prefetch, payload helpers, and every way a subscription can end."""
+auto-ack, prefetch, payload helpers, and every way a subscription can end.
+
+A subscription cut off with its connection, and unsettled deliveries returning when a
+subscription closes, run against the real broker (tests/broker/)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from sinew import (
     AckMode,
     BrokerError,
     ClientClosedError,
-    ConnectionLostError,
     Delivery,
     InvalidArgumentError,
     OperationTimeoutError,
@@ -265,21 +267,6 @@ async def test_deliveries_that_arrived_before_the_end_are_handed_out_first(broke
     assert received == [b"a", b"b"]
 
 
-async def test_a_lost_connection_ends_iteration_with_connection_lost(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
-    subscription = await client.subscribe("orders")
-    delivery = await subscription.next(timeout=2)
-    broker.drop_connections()
-    with pytest.raises(SubscriptionEndedError) as caught:
-        await subscription.next(timeout=2)
-    assert caught.value.reason == SubscriptionEndReason.CONNECTION_LOST and caught.value.is_retryable
-    # Its connection is gone, so the broker redelivers it; settling says so.
-    with pytest.raises(ConnectionLostError):
-        await delivery.ack()
-    assert not delivery.is_settled
-
-
 async def test_closing_the_client_ends_iteration_with_client_closed(broker: FakeBroker, client: SinewClient) -> None:
     broker.add_queue("orders")
     subscription = await client.subscribe("orders")
@@ -309,18 +296,6 @@ async def test_closing_the_subscription_ends_iteration_quietly(broker: FakeBroke
     with pytest.raises(ClientClosedError):
         await subscription.next()
     await subscription.close()  # idempotent
-
-
-async def test_unsettled_deliveries_return_to_the_queue_when_the_subscription_closes(
-    broker: FakeBroker, client: SinewClient
-) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
-    async with client.subscribe("orders") as subscription:
-        await subscription.next(timeout=2)
-    async with client.subscribe("orders") as again:
-        redelivered = await again.next(timeout=2)
-    assert (redelivered.payload, redelivered.attempt) == (b"a", 2)
 
 
 async def test_subscribing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:

@@ -201,8 +201,6 @@ class FakeBroker:
         self.held: set[Opcode] = set()
         """Requests of these ops are recorded but never answered."""
         self.delays: dict[Opcode, float] = {}
-        self.crash_before_reply: set[Opcode] = set()
-        """The next request of these ops takes effect, then the connection drops unanswered."""
         self.scripted_errors: dict[Opcode, deque[Error]] = {}
         self.generation = 1
         self.connections_accepted = 0
@@ -379,12 +377,6 @@ class FakeBroker:
         if scripted:
             error = scripted.popleft()
             session.send(error, frame.request_id)
-            return
-        if op in self.crash_before_reply:
-            self.crash_before_reply.discard(op)
-            session.muted = True
-            self._answer(session, frame)
-            session.drop()
             return
         delay = self.delays.get(op, 0)
         if delay:

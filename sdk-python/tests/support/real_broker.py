@@ -141,9 +141,9 @@ class BrokerProcess:
         stdout_lines: queue.Queue[str | None] = queue.Queue()
         readers = [
             threading.Thread(
-                target=_read_lines, args=(process.stdout, output, stdout_lines), daemon=True
+                target=read_lines, args=(process.stdout, output, stdout_lines), daemon=True
             ),
-            threading.Thread(target=_read_lines, args=(process.stderr, output, None), daemon=True),
+            threading.Thread(target=read_lines, args=(process.stderr, output, None), daemon=True),
         ]
         for reader in readers:
             reader.start()
@@ -207,7 +207,7 @@ class BrokerProcess:
         self.process.send_signal(signal.SIGCONT)
 
 
-def _read_lines(
+def read_lines(
     stream: IO[bytes], output: deque[str], lines: queue.Queue[str | None] | None
 ) -> None:
     try:

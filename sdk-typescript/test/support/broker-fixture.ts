@@ -30,7 +30,8 @@ interface ReadyLine {
   readonly version: string;
 }
 
-function repositoryRoot(): string {
+/** The repository root: the nearest directory above this file holding broker/ and sdk-typescript/. */
+export function repositoryRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(directory, "broker")) && existsSync(join(directory, "sdk-typescript"))) return directory;

@@ -1,8 +1,9 @@
 // A small scripted broker for engine tests: a net.Server on 127.0.0.1 port 0 that speaks
 // protocol v1 with the package's own codec. It keeps in-memory queues (partitions, ready and
 // held messages, delays, dedup) so that publishing and consuming behave like the real thing,
-// records every frame it receives, and has fault hooks: refuse or drop connections, go silent,
-// delay, withhold or replace replies, answer with an Error, end subscriptions, push frames.
+// records every frame it receives, and has fault hooks: refuse or drop connections, delay,
+// withhold or replace replies, answer with an Error, end subscriptions, push frames. A broker that
+// goes silent is the real one behind the fault proxy (test/broker/faults.test.ts).
 
 import { createServer, type Server, type Socket } from "node:net";
 import { encodeFrame, type Frame } from "../../src/wire/codec.js";
@@ -187,8 +188,6 @@ export class FakeBroker {
   readonly deadLettered: { readonly topic: string; readonly offset: bigint; readonly reason: string | undefined }[] = [];
   /** Accept connections and close them at once, before any byte is exchanged. */
   refuseConnections = false;
-  /** Read frames but never answer anything (not even a Ping). */
-  silent = false;
 
   private readonly queues = new Map<string, FakeQueue>();
   private readonly interceptors: { op: OpName; interceptor: Interceptor; remaining: number }[] = [];
@@ -366,7 +365,6 @@ export class FakeBroker {
   onFrame(session: FakeSession, frame: Frame): void {
     const received: ReceivedFrame = { session, header: frame.header, message: frame.message, at: performance.now() };
     this.frames.push(received);
-    if (this.silent) return;
     const behaviour = this.behaviourFor(received);
     switch (behaviour.kind) {
       case "default":

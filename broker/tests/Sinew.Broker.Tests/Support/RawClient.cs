@@ -1,69 +1,58 @@
-// A minimal protocol client for broker tests: frames in, frames out, request/reply correlation, a queue
-// of pushed frames, and raw byte access for sending what no real client would.
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.IO.Pipelines;
+// The broker tests' protocol client: the shared raw connection (conformance/src/Sinew.RawProtocol) with the
+// assertions and shorthands the tests use, pushed frames and deliveries queued for the test to take.
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.RawProtocol;
 
 namespace Sinew.Broker.Tests.Support;
 
 internal sealed class RawClient : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-    private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<Frame>> _pending = new();
     private readonly Channel<Frame> _pushes = Channel.CreateUnbounded<Frame>();
     private readonly Channel<DeliveredMessage> _deliveries = Channel.CreateUnbounded<DeliveredMessage>();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Task _readLoop;
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private uint _nextRequestId;
-    private volatile TaskCompletionSource _readGate = Open();
+    private RawConnection _connection = null!;
 
-    private RawClient(TcpClient tcp)
+    private RawClient()
     {
-        _tcp = tcp;
-        _stream = tcp.GetStream();
-        _readLoop = Task.Run(ReadLoopAsync);
     }
 
     /// <summary>Answer the broker's pings automatically (on unless a test wants silence).</summary>
-    public bool AnswerPings { get; set; } = true;
+    public bool AnswerPings
+    {
+        get => _connection.AnswerPings;
+        set => _connection.AnswerPings = value;
+    }
 
-    public HelloOk? Welcome { get; private set; }
+    public HelloOk? Welcome => _connection.Welcome;
 
-    public Task Closed => _closed.Task;
+    public Task Closed => _connection.Closed;
+
+    public int BufferedDeliveries => _deliveries.Reader.Count;
 
     public static async Task<RawClient> ConnectAsync(IPEndPoint endpoint, bool handshake = true, Auth? auth = null, ulong? heartbeatMs = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(endpoint).WaitAsync(DefaultTimeout);
-        var client = new RawClient(tcp);
+        var client = new RawClient();
+        client._connection = await RawConnection.OpenAsync(endpoint, DefaultTimeout, client.OnPush);
+        _ = client._connection.Closed.ContinueWith(_ =>
+        {
+            client._pushes.Writer.TryComplete();
+            client._deliveries.Writer.TryComplete();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (handshake)
         {
-            var reply = await client.RequestAsync(new Hello(1, 1, "raw-test-client", "1.0", auth, HeartbeatMs: heartbeatMs));
-            client.Welcome = Assert.IsType<HelloOk>(reply.Message);
+            var reply = await client._connection.HelloAsync(new Hello(1, 1, "raw-test-client", "1.0", auth, HeartbeatMs: heartbeatMs), DefaultTimeout);
+            Assert.IsType<HelloOk>(reply.Message);
         }
 
         return client;
     }
 
-    // ---- requests -----------------------------------------------------------------------------------
-
-    public async Task<Frame> RequestAsync(IWireMessage message, FrameFlags flags = FrameFlags.None, TimeSpan? timeout = null)
-    {
-        var requestId = Interlocked.Increment(ref _nextRequestId);
-        var reply = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[requestId] = reply;
-        await SendAsync(message, requestId, flags);
-        return await reply.Task.WaitAsync(timeout ?? DefaultTimeout);
-    }
+    public Task<Frame> RequestAsync(IWireMessage message, FrameFlags flags = FrameFlags.None, TimeSpan? timeout = null) =>
+        _connection.RequestAsync(message, flags, timeout ?? DefaultTimeout);
 
     /// <summary>Sends a request and expects a reply of type <typeparamref name="T"/>; an Error reply fails the test.</summary>
     public async Task<T> CallAsync<T>(IWireMessage message, FrameFlags flags = FrameFlags.None) where T : IWireMessage
@@ -86,23 +75,10 @@ internal sealed class RawClient : IAsyncDisposable
         return error;
     }
 
-    public async Task SendAsync(IWireMessage message, uint requestId = 0, FrameFlags flags = FrameFlags.None) =>
-        await SendRawAsync(FrameEncoder.EncodeToArray(message, requestId, flags));
+    public Task SendAsync(IWireMessage message, uint requestId = 0, FrameFlags flags = FrameFlags.None) =>
+        _connection.SendAsync(message, requestId, flags);
 
-    public async Task SendRawAsync(byte[] bytes)
-    {
-        await _writeLock.WaitAsync();
-        try
-        {
-            await _stream.WriteAsync(bytes);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    // ---- convenience ----------------------------------------------------------------------------------
+    public Task SendRawAsync(byte[] bytes) => _connection.SendAsync(bytes);
 
     public Task<DeclareQueueOk> DeclareAsync(string topic, uint partitions = 1, uint? maxRetries = null, ulong? leaseMs = null,
         ulong? defaultTtlMs = null, DeadLetterPolicy? deadLetter = null, string? group = null) =>
@@ -155,8 +131,6 @@ internal sealed class RawClient : IAsyncDisposable
         }
     }
 
-    public int BufferedDeliveries => _deliveries.Reader.Count;
-
     public async Task<Frame> NextPushAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
@@ -164,64 +138,18 @@ internal sealed class RawClient : IAsyncDisposable
     }
 
     /// <summary>Waits for the broker to close the connection.</summary>
-    public Task WaitClosedAsync(TimeSpan? timeout = null) => _closed.Task.WaitAsync(timeout ?? DefaultTimeout);
+    public Task WaitClosedAsync(TimeSpan? timeout = null) => _connection.Closed.WaitAsync(timeout ?? DefaultTimeout);
 
-    // ---- reading ---------------------------------------------------------------------------------------
+    /// <summary>Stops reading the socket (after the read under way), as a consumer that stopped reading would.</summary>
+    public void StopReading() => _connection.StopReading();
 
-    private async Task ReadLoopAsync()
+    public void ResumeReading() => _connection.ResumeReading();
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    // Pushed frames (and replies to requests sent without waiting) in arrival order; deliveries also one by one.
+    private void OnPush(Frame frame)
     {
-        var reader = PipeReader.Create(_stream);
-        try
-        {
-            while (true)
-            {
-                await _readGate.Task;
-                var result = await reader.ReadAsync();
-                var buffer = result.Buffer;
-                // Like a real client, refuse frames past the limit the broker announced.
-                var limit = Welcome is { } welcome ? (int)welcome.Limits.MaxFrameBytes : FrameLimits.DefaultMaxFrameBytes;
-                while (FrameReader.TryReadFrame(ref buffer, limit, out var header, out var reserved, out var body))
-                {
-                    await OnFrameAsync(new Frame(header, FrameDecoder.DecodeBody(header, reserved, body)));
-                }
-
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or OperationCanceledException or FrameDecodeException)
-        {
-        }
-        finally
-        {
-            foreach (var pending in _pending.Values)
-            {
-                pending.TrySetException(new IOException("the connection closed"));
-            }
-
-            _pushes.Writer.TryComplete();
-            _deliveries.Writer.TryComplete();
-            _closed.TrySetResult();
-        }
-    }
-
-    private async Task OnFrameAsync(Frame frame)
-    {
-        if (frame.Message is Ping && AnswerPings)
-        {
-            await SendAsync(Pong.Instance, frame.Header.RequestId);
-            return;
-        }
-
-        if (frame.Header.RequestId != 0 && frame.Message is not Ping && _pending.TryRemove(frame.Header.RequestId, out var reply))
-        {
-            reply.TrySetResult(frame);
-            return;
-        }
-
         if (frame.Message is Deliver deliver)
         {
             foreach (var message in deliver.Messages)
@@ -231,25 +159,5 @@ internal sealed class RawClient : IAsyncDisposable
         }
 
         _pushes.Writer.TryWrite(frame);
-    }
-
-    /// <summary>Stops reading the socket (after the read under way), as a consumer that stopped reading would.</summary>
-    public void StopReading() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public void ResumeReading() => _readGate.TrySetResult();
-
-    private static TaskCompletionSource Open()
-    {
-        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        open.SetResult();
-        return open;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        ResumeReading();
-        _tcp.Dispose();
-        await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        _writeLock.Dispose();
     }
 }

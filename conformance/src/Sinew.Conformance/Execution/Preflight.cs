@@ -2,9 +2,9 @@
 // speaks the Sinew protocol, and say clearly what is wrong when not. Nothing here waits long.
 using System.Net.Sockets;
 using System.Text;
-using Sinew.Conformance.Raw;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
+using Sinew.RawProtocol;
 
 namespace Sinew.Conformance.Execution;
 
@@ -20,7 +20,7 @@ internal static class Preflight
         RawConnection connection;
         try
         {
-            connection = await RawConnection.OpenAsync(endpoint, Limit, cancellationToken).ConfigureAwait(false);
+            connection = await RawConnection.OpenAsync(endpoint, Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (FormatException)
         {

@@ -7,6 +7,7 @@ using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
 using Sinew.Protocol.Timing;
+using Sinew.RawProtocol;
 
 namespace Sinew.Conformance.Raw;
 

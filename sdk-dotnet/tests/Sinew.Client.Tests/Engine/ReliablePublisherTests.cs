@@ -68,35 +68,6 @@ public class ReliablePublisherTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task A_publish_lost_with_the_connection_is_retried_after_reconnecting_and_deduplicated()
-    {
-        var dropped = false;
-        await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Publish || dropped)
-            {
-                return false;
-            }
-
-            // Stored, but the confirmation never leaves: the connection dies first.
-            dropped = true;
-            broker.Handle(f with { Header = f.Header with { Flags = Protocol.Framing.FrameFlags.None } });
-            f.Connection.Drop();
-            return true;
-        };
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders");
-        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(10) });
-
-        var receipt = await publisher.PublishAsync(OutgoingMessage.FromText("once"));
-        Assert.True(receipt.Duplicate);
-        Assert.Equal(0UL, receipt.Offset);
-        Assert.Single(broker.Stored("orders"));
-        Assert.Equal(2, broker.AcceptedConnections);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task A_failure_that_is_not_retryable_is_raised_at_once()
     {
         await using var broker = new FakeBroker();

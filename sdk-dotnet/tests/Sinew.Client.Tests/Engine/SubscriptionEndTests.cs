@@ -1,4 +1,5 @@
-// How subscriptions end: quietly when the caller closes them, with a typed reason in every other case.
+// How subscriptions end: quietly when the caller closes them, with a typed reason in every other case. The end by
+// a dropped connection runs against the real broker behind the fault proxy (Broker/FaultsThroughProxyTests.cs).
 using Sinew.Client.Tests.Fakes;
 using Wire = Sinew.Protocol.Messages;
 
@@ -32,21 +33,6 @@ public class SubscriptionEndTests
         var unsubscribe = (Wire.Unsubscribe)(await broker.WaitForAsync<Wire.Unsubscribe>()).Message;
         Assert.NotEqual(closed.Id, unsubscribe.SubscriptionId);
         await TestClients.EventuallyAsync(() => broker.Subscriptions.Count == 0, "the other partition was released");
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task A_dropped_connection_ends_iteration_with_connection_lost()
-    {
-        await using var broker = new FakeBroker();
-        broker.AddQueue("orders");
-        await using var client = await TestClients.ConnectAsync(broker);
-        await using var subscription = await client.SubscribeAsync("orders");
-        var reading = TestClients.TakeAsync(subscription, 1);
-        broker.DropAllConnections();
-        var error = await Assert.ThrowsAsync<SubscriptionEndedException>(() => reading);
-        Assert.Equal(SubscriptionEndReason.ConnectionLost, error.Reason);
-        Assert.True(error.IsRetryable);
-        Assert.IsType<ConnectionLostException>(error.InnerException);
     }
 
     [Fact(Timeout = 10_000)]

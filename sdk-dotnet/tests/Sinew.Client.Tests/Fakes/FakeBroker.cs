@@ -54,9 +54,6 @@ internal sealed class FakeBroker : IAsyncDisposable
     /// <summary>When false, connections are accepted and closed at once, before any handshake.</summary>
     public bool AcceptHandshakes { get; set; } = true;
 
-    /// <summary>When true, nothing is answered at all (not even Ping), but sockets stay open.</summary>
-    public bool Silent { get; set; }
-
     /// <summary>Whether published messages are kept (turned off for throughput measurements).</summary>
     public bool RetainMessages { get; set; } = true;
 
@@ -254,11 +251,6 @@ internal sealed class FakeBroker : IAsyncDisposable
             _received.Enqueue(frame);
             FrameArrived?.Invoke();
         }
-        if (Silent)
-        {
-            return Task.CompletedTask;
-        }
-
         if (!connection.HandshakeDone)
         {
             Handshake(connection, header, message);

@@ -1,33 +1,28 @@
 // Starts the real Sinew broker for integration tests: a fresh data directory, ports chosen by the broker
 // (reported on its ready line), a clean stop with SIGTERM, and restarts on the same port and data.
-using System.Diagnostics;
-using System.Globalization;
-using System.Reflection;
-using System.Text;
-using System.Text.Json;
+using Sinew.Testing;
 
 namespace Sinew.Client.Tests.Fixtures;
 
 /// <summary>Runs <c>sinew-broker</c> on loopback as a child process. Used as an xunit fixture (shared by a test
 /// collection) or started directly with <see cref="StartAsync"/> by tests that need a broker of their own: with
 /// other settings, or one they stop and restart.</summary>
-/// <remarks>The broker is the build of <c>broker/src/Sinew.Broker.Host</c> in the test assembly's configuration
-/// (the test project references it, so it is built first), else the build in the other configuration, or the
-/// file named by <c>SINEW_BROKER_DLL</c>.</remarks>
+/// <remarks>The process is started by <see cref="BrokerProcess"/>, the launcher every C# test project shares; it runs
+/// the build of <c>broker/src/Sinew.Broker.Host</c> in the tests' configuration (built first through the
+/// references), else the other configuration's, or the file named by <c>SINEW_BROKER_DLL</c>.</remarks>
 public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisposable
 {
     /// <summary>The environment variable that overrides where the broker's entry assembly is.</summary>
-    public const string BrokerDllVariable = "SINEW_BROKER_DLL";
+    public const string BrokerDllVariable = BrokerProcess.BrokerDllVariable;
 
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
     // A graceful stop waits for clients to leave for half of this; tests keep that short.
     private static readonly string[] TestSettings = ["--set", "shutdown.timeout_ms=2000"];
 
     private readonly string[] _arguments;
-    private readonly StringBuilder _output = new();
-    private Process? _process;
+    private BrokerProcess? _process;
+    private string _lastOutput = string.Empty;
     private int _port;
 
     /// <summary>A broker with the default settings, for xunit to create.</summary>
@@ -47,7 +42,7 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
     /// <summary>The HTTP endpoint, <c>127.0.0.1:PORT</c>; a restart picks a new port.</summary>
     public string HttpEndpoint { get; private set; } = string.Empty;
 
-    /// <summary>The broker's process id, as it reported it.</summary>
+    /// <summary>The broker's process id.</summary>
     public int ProcessId { get; private set; }
 
     /// <summary>The broker's data directory, created empty for this fixture and deleted afterwards.</summary>
@@ -57,16 +52,7 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>What the broker wrote so far, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process?.Output ?? _lastOutput;
 
     /// <summary>Starts a broker of its own with extra command-line arguments, for example
     /// <c>"--user", "alice:s3cret"</c> or <c>"--set", "queues.default_lease_ms=500"</c>.</summary>
@@ -79,26 +65,7 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
 
     /// <summary>Where the broker's entry assembly is: the override, then this configuration's build, then the
     /// other configuration's.</summary>
-    public static string LocateBroker()
-    {
-        var overridden = Environment.GetEnvironmentVariable(BrokerDllVariable);
-        if (!string.IsNullOrEmpty(overridden))
-        {
-            return File.Exists(overridden)
-                ? overridden
-                : throw new FileNotFoundException($"{BrokerDllVariable} names {overridden}, which does not exist.", overridden);
-        }
-
-        var configuration = typeof(SinewBrokerFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
-        var preferred = string.Equals(configuration, "Debug", StringComparison.OrdinalIgnoreCase) ? "Debug" : "Release";
-        var other = preferred == "Debug" ? "Release" : "Debug";
-        var candidates = new[] { preferred, other }
-            .Select(c => Path.Combine(RepositoryFiles.Root, "broker", "src", "Sinew.Broker.Host", "bin", c, "net10.0", "sinew-broker.dll"))
-            .ToList();
-        return candidates.FirstOrDefault(File.Exists) ?? throw new FileNotFoundException(
-            $"The broker is not built at {string.Join(" or ", candidates)}. Build it with `dotnet build broker/src/Sinew.Broker.Host -c {preferred}`, " +
-            $"or set {BrokerDllVariable}.", candidates[0]);
-    }
+    public static string LocateBroker() => BrokerProcess.Locate();
 
     /// <summary>Client options pointing at this broker (see <see cref="TestClients.Options"/>).</summary>
     public SinewClientOptions ClientOptions(Action<SinewClientOptions>? configure = null) => TestClients.Options(ProtocolEndpoint, configure);
@@ -117,12 +84,9 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
     {
         if (_process is { } process)
         {
-            if (!process.HasExited)
-            {
-                await TerminateAsync(process);
-            }
-
-            process.Dispose();
+            await process.StopAsync(StopTimeout);
+            _lastOutput = process.Output;
+            await process.DisposeAsync();
             _process = null;
         }
     }
@@ -160,11 +124,6 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
     /// <summary>A safety net for when DisposeAsync did not run: never leave a broker process behind.</summary>
     public void Dispose()
     {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
         _process?.Dispose();
         _process = null;
     }
@@ -182,103 +141,11 @@ public sealed class SinewBrokerFixture : IAsyncLifetime, IAsyncDisposable, IDisp
 
     private async Task LaunchAsync(string listen)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        string[] arguments = [LocateBroker(), "--listen", listen, "--http", "127.0.0.1:0", "--data-dir", DataDirectory, .. TestSettings, .. _arguments];
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data, null);
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"The broker exited before it was ready:\n{Output}"));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = await BrokerProcess.StartAsync(DataDirectory, [.. TestSettings, .. _arguments], listen);
         _process = process;
-
-        JsonElement line;
-        try
-        {
-            line = await ready.Task.WaitAsync(StartupTimeout);
-        }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-        {
-            await StopAsync();
-            throw e is TimeoutException
-                ? new TimeoutException($"The broker did not print its ready line within {StartupTimeout.TotalSeconds} s:\n{Output}")
-                : e;
-        }
-
-        ProtocolEndpoint = line.GetProperty("protocol").GetString()!;
-        HttpEndpoint = line.GetProperty("http").GetString()!;
-        ProcessId = line.GetProperty("pid").GetInt32();
-        _port = int.Parse(ProtocolEndpoint[(ProtocolEndpoint.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Asks the broker to stop as an operator would (SIGTERM), and kills it only if it does not exit in time.</summary>
-    private static async Task TerminateAsync(Process process)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        else
-        {
-            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
-            if (kill is not null)
-            {
-                await kill.WaitForExitAsync();
-            }
-        }
-
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
-
-    private void OnLine(string? line, TaskCompletionSource<JsonElement>? ready)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-
-        if (ready is null || !line.StartsWith('{'))
-        {
-            return;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            if (document.RootElement.TryGetProperty("event", out var name) && name.GetString() == "ready")
-            {
-                ready.TrySetResult(document.RootElement.Clone());
-            }
-        }
-        catch (JsonException)
-        {
-            // Not the ready line; the broker may log JSON of other shapes.
-        }
+        ProtocolEndpoint = process.ProtocolEndpoint;
+        HttpEndpoint = process.HttpEndpoint;
+        ProcessId = process.Pid;
+        _port = process.Endpoint.Port;
     }
 }

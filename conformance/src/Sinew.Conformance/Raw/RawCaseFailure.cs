@@ -1,0 +1,4 @@
+// A raw case's expectation did not hold.
+namespace Sinew.Conformance.Raw;
+
+internal sealed class RawCaseFailure(string message) : Exception(message);
