@@ -180,6 +180,8 @@ function deliveryResult(delivery, receivedAtMs) {
   return {
     payload_base64: Buffer.from(delivery.payload).toString("base64"),
     payload_text: text,
+    text: delivery.text(),
+    is_settled: delivery.isSettled,
     content_type: delivery.contentType ?? null,
     headers: Object.fromEntries(delivery.headers),
     offset: delivery.offset.toString(),
@@ -391,6 +393,37 @@ const steps = {
     if (delivery === undefined) throw new DriverError("the subscription was closed by unsubscribe");
     deliveries.set(name, delivery);
     return deliveryResult(delivery, receivedAtMs);
+  },
+
+  // One delivery taken the way an application does, with `for await`, leaving the loop with
+  // `break`: the subscription stays open. A loop cannot be given a deadline, so it races a timer;
+  // a timed-out step fails, and the delivery the abandoned loop may still take is not reported.
+  async iterate(request) {
+    const { subscription } = handle(subscriptions, "subscription", request);
+    const name = requiredString(request, "delivery");
+    const timeoutMs = optionalNumber(request, "timeout_ms") ?? 5000;
+    const takeOne = async () => {
+      let taken;
+      for await (const delivery of subscription) {
+        taken = delivery;
+        break;
+      }
+      return taken;
+    };
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    const expired = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new OperationTimeoutError(`no delivery arrived within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let delivery;
+    try {
+      delivery = await Promise.race([takeOne(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (delivery === undefined) throw new DriverError("the subscription ended quietly");
+    deliveries.set(name, delivery);
+    return deliveryResult(delivery, Date.now());
   },
 
   async receive_none(request) {

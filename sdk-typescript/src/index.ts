@@ -11,7 +11,7 @@ export { DEFAULT_RECONNECT_POLICY } from "./client/reconnect-policy.js";
 export type { ReconnectPolicy, ResolvedReconnectPolicy } from "./client/reconnect-policy.js";
 export { CLIENT_DEFAULTS } from "./client/resolved-options.js";
 export type { BrokerLimits, ServerInfo } from "./client/server-info.js";
-export type { BrokerInfo, ChannelInfo, Topology } from "./client/topology.js";
+export type { Topology, TopologyBroker, TopologyChannel } from "./client/topology.js";
 export type { OperationOptions } from "./operation-options.js";
 export { CLIENT_VERSION } from "./version.js";
 

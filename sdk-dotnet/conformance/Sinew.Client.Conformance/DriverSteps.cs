@@ -35,6 +35,7 @@ internal sealed class DriverSteps
             ["reliable_publish"] = ReliablePublishAsync,
             ["subscribe"] = SubscribeAsync,
             ["receive"] = ReceiveAsync,
+            ["iterate"] = IterateAsync,
             ["receive_none"] = ReceiveNoneAsync,
             ["ack"] = r => SettleAsync(r, d => d.AckAsync()),
             ["retry"] = r => SettleAsync(r, d => d.RetryAsync()),
@@ -302,6 +303,37 @@ internal sealed class DriverSteps
         var receivedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         _deliveries[name] = delivery;
         return Messages.Delivery(delivery, receivedAtMs);
+    }
+
+    /// <summary>Takes one delivery the way an application does, with <c>await foreach</c>, and leaves the loop with
+    /// <c>break</c>: the subscription stays open.</summary>
+    private async Task<JsonObject> IterateAsync(Request request)
+    {
+        var handle = Handle(_subscriptions, "subscription", request);
+        var name = request.String("delivery");
+        var timeoutMs = request.OptionalInteger("timeout_ms") ?? DefaultReceiveTimeoutMs;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(0, timeoutMs)));
+        Delivery? taken = null;
+        try
+        {
+            await foreach (var delivery in handle.Subscription.WithCancellation(timeout.Token).ConfigureAwait(false))
+            {
+                taken = delivery;
+                break;
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new OperationTimeoutException($"No delivery arrived within {timeoutMs} ms.");
+        }
+
+        if (taken is null)
+        {
+            throw new DriverException(handle.Unsubscribed ? "the subscription was closed by unsubscribe" : "the subscription ended quietly");
+        }
+
+        _deliveries[name] = taken;
+        return Messages.Delivery(taken, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     private async Task<JsonObject> ReceiveNoneAsync(Request request)

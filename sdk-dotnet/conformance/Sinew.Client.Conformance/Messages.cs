@@ -130,6 +130,8 @@ internal static class Messages
         {
             ["payload_base64"] = Convert.ToBase64String(delivery.Payload.Span),
             ["payload_text"] = text,
+            ["text"] = delivery.Text,
+            ["is_settled"] = delivery.IsSettled,
             ["content_type"] = delivery.ContentType,
             ["headers"] = headers,
             ["offset"] = delivery.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -9,9 +9,9 @@ public sealed record PublisherOptions
 
     /// <summary>A delivery delay, at most 3650 days, for messages that set neither <see cref="OutgoingMessage.Delay"/>
     /// nor <see cref="OutgoingMessage.NotBefore"/> (default: none).</summary>
-    public TimeSpan? DefaultDelay { get; init; }
+    public TimeSpan? Delay { get; init; }
 
     /// <summary>A time to live, 1 ms to 3650 days, for messages that set no <see cref="OutgoingMessage.Ttl"/>
     /// (default: none; the queue's default applies).</summary>
-    public TimeSpan? DefaultTtl { get; init; }
+    public TimeSpan? Ttl { get; init; }
 }

@@ -23,7 +23,7 @@ public sealed class ReliablePublisher : IAsyncDisposable
         _pipeline = pipeline;
         _options = options;
         ProducerId = producerId;
-        _nextSequence = options.InitialSequence;
+        _nextSequence = options.FirstSequence;
     }
 
     /// <summary>The queue's topic.</summary>
@@ -153,6 +153,6 @@ public sealed class ReliablePublisher : IAsyncDisposable
     private TimeSpan Backoff(int failedAttempt)
     {
         var factor = Math.Pow(2, Math.Min(failedAttempt - 1, 30));
-        return TimeSpan.FromTicks((long)Math.Min(_options.RetryDelay.Ticks * factor, _options.MaxRetryDelay.Ticks));
+        return TimeSpan.FromTicks((long)Math.Min(_options.InitialRetryDelay.Ticks * factor, _options.MaxRetryDelay.Ticks));
     }
 }

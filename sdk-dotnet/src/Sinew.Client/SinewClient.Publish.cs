@@ -19,12 +19,12 @@ public sealed partial class SinewClient
     {
         options ??= DefaultPublisherOptions;
         var queue = new QueueKey(Arguments.Topic(topic), Arguments.Group(options.Group));
-        Arguments.NotNegative(options.DefaultDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
-        Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(PublisherOptions.DefaultDelay), "default delay");
-        Arguments.Positive(options.DefaultTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
-        Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(PublisherOptions.DefaultTtl), "default TTL");
+        Arguments.NotNegative(options.Delay, nameof(PublisherOptions.Delay), "delay");
+        Arguments.InRange(options.Delay, DurationField.PublishDelay, nameof(PublisherOptions.Delay), "delay");
+        Arguments.Positive(options.Ttl, nameof(PublisherOptions.Ttl), "TTL");
+        Arguments.InRange(options.Ttl, DurationField.PublishTtl, nameof(PublisherOptions.Ttl), "TTL");
         _core.ThrowIfClosed($"Creating a publisher for queue {queue}");
-        return new Publisher(Pipeline(queue, options.DefaultDelay, options.DefaultTtl));
+        return new Publisher(Pipeline(queue, options.Delay, options.Ttl));
     }
 
     /// <summary>A publisher that stamps every message with a producer id and sequence number and retries retryable
@@ -40,19 +40,19 @@ public sealed partial class SinewClient
             throw new InvalidArgumentException($"MaxAttempts is {options.MaxAttempts}; use at least 1 (the first attempt counts).", nameof(ReliablePublisherOptions.MaxAttempts), "out_of_range");
         }
 
-        Arguments.NotNegative(options.RetryDelay, nameof(ReliablePublisherOptions.RetryDelay), "retry delay");
-        if (options.MaxRetryDelay < options.RetryDelay)
+        Arguments.NotNegative(options.InitialRetryDelay, nameof(ReliablePublisherOptions.InitialRetryDelay), "retry delay");
+        if (options.MaxRetryDelay < options.InitialRetryDelay)
         {
-            throw new InvalidArgumentException($"MaxRetryDelay ({options.MaxRetryDelay}) is shorter than RetryDelay ({options.RetryDelay}).",
+            throw new InvalidArgumentException($"MaxRetryDelay ({options.MaxRetryDelay}) is shorter than InitialRetryDelay ({options.InitialRetryDelay}).",
                 nameof(ReliablePublisherOptions.MaxRetryDelay), "out_of_range");
         }
 
-        Arguments.NotNegative(options.DefaultDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
-        Arguments.InRange(options.DefaultDelay, DurationField.PublishDelay, nameof(ReliablePublisherOptions.DefaultDelay), "default delay");
-        Arguments.Positive(options.DefaultTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
-        Arguments.InRange(options.DefaultTtl, DurationField.PublishTtl, nameof(ReliablePublisherOptions.DefaultTtl), "default TTL");
+        Arguments.NotNegative(options.Delay, nameof(ReliablePublisherOptions.Delay), "delay");
+        Arguments.InRange(options.Delay, DurationField.PublishDelay, nameof(ReliablePublisherOptions.Delay), "delay");
+        Arguments.Positive(options.Ttl, nameof(ReliablePublisherOptions.Ttl), "TTL");
+        Arguments.InRange(options.Ttl, DurationField.PublishTtl, nameof(ReliablePublisherOptions.Ttl), "TTL");
         _core.ThrowIfClosed($"Creating a reliable publisher for queue {queue}");
-        return new ReliablePublisher(Pipeline(queue, options.DefaultDelay, options.DefaultTtl), options, producerId);
+        return new ReliablePublisher(Pipeline(queue, options.Delay, options.Ttl), options, producerId);
     }
 
     private PublishPipeline<PublishReceipt> Pipeline(QueueKey queue, TimeSpan? defaultDelay, TimeSpan? defaultTtl) =>

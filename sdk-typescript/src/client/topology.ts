@@ -5,7 +5,7 @@ import type { ChannelKind } from "../wire/generated/enums.js";
 import type { Topology as WireTopology } from "../wire/generated/messages.js";
 
 /** One broker of the deployment. */
-export interface BrokerInfo {
+export interface TopologyBroker {
   /** The broker's stable id. */
   readonly brokerId: string;
   /** Its `host:port` addresses, in order of preference. */
@@ -13,7 +13,7 @@ export interface BrokerInfo {
 }
 
 /** One queue or stream. */
-export interface ChannelInfo {
+export interface TopologyChannel {
   /** `queue` or `stream`. */
   readonly kind: ChannelKind;
   /** The topic. */
@@ -33,9 +33,9 @@ export interface Topology {
   /** The catalogue's generation; it increases with every change. */
   readonly generation: bigint;
   /** The brokers. */
-  readonly brokers: readonly BrokerInfo[];
+  readonly brokers: readonly TopologyBroker[];
   /** Every queue and stream. */
-  readonly channels: readonly ChannelInfo[];
+  readonly channels: readonly TopologyChannel[];
 }
 
 /** The public form of a `Topology` frame. */

@@ -30,6 +30,7 @@ const DOCUMENTED_STEPS = [
   "reliable_publish",
   "subscribe",
   "receive",
+  "iterate",
   "receive_none",
   "ack",
   "retry",

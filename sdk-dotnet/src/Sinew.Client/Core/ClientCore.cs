@@ -164,5 +164,17 @@ internal sealed partial class ClientCore : IConnectionEvents
 
     void IConnectionEvents.OnUnsolicitedError(SinewConnection connection, BrokerException error) => ReportError(error);
 
-    void IConnectionEvents.OnConnectionEnded(SinewConnection connection, Exception reason) => Connections.OnEnded(connection, reason);
+    void IConnectionEvents.OnConnectionEnded(SinewConnection connection, Exception reason)
+    {
+        // Losing the client's current connection belongs to no operation, so the application hears of it through
+        // OnError, as in the other clients; a close the client made itself, or the end of a connection it had
+        // already replaced, is no news.
+        if (!Connections.OnEnded(connection, reason) || reason is ClientClosedException)
+        {
+            return;
+        }
+
+        ReportError(reason as ConnectionLostException
+            ?? new ConnectionLostException($"The connection to {connection.Endpoint} was lost: {reason.Message}", reason));
+    }
 }

@@ -68,17 +68,21 @@ internal sealed class ConnectionManager : IDisposable
         }
     }
 
-    /// <summary>Forgets a connection that ended, remembering why if it was the current one.</summary>
-    public void OnEnded(SinewConnection connection, Exception reason)
+    /// <summary>Forgets a connection that ended, remembering why if it was the current one; returns whether it
+    /// was.</summary>
+    public bool OnEnded(SinewConnection connection, Exception reason)
     {
         lock (_gate)
         {
             _connections.Remove(connection);
-            if (ReferenceEquals(_connection, connection))
+            if (!ReferenceEquals(_connection, connection))
             {
-                _connection = null;
-                _lastEndReason = reason;
+                return false;
             }
+
+            _connection = null;
+            _lastEndReason = reason;
+            return true;
         }
     }
 

@@ -301,7 +301,7 @@ public class PublishingTests(SinewBrokerFixture broker)
         }
 
         // Sequences 2 and 3 again, as retries after lost confirmations would send them, then a new sequence.
-        await using (var again = client.CreateReliablePublisher(topic, new ReliablePublisherOptions { ProducerId = producer, InitialSequence = 2 }))
+        await using (var again = client.CreateReliablePublisher(topic, new ReliablePublisherOptions { ProducerId = producer, FirstSequence = 2 }))
         {
             Assert.Equal(new PublishReceipt(0, 1, true), await again.PublishAsync(OutgoingMessage.FromText("r1")));
             Assert.Equal(new PublishReceipt(0, 2, true), await again.PublishAsync(OutgoingMessage.FromText("r2")));

@@ -98,10 +98,10 @@ public class ArgumentErrorTests
         Assert.Equal(("NotBefore", "out_of_range"), await Refusal(() =>
             publisher.PublishAsync(text with { NotBefore = DateTimeOffset.UtcNow.AddDays(3651) })));
         Assert.Equal(("NotBefore", "out_of_range"), await Refusal(() => publisher.PublishAsync(text with { NotBefore = DateTimeOffset.MaxValue })));
-        Assert.Equal(("DefaultTtl", "out_of_range"), await Refusal(() =>
-            Task.FromResult(client.CreatePublisher("orders", new PublisherOptions { DefaultTtl = tooLong }))));
-        Assert.Equal(("DefaultDelay", "out_of_range"), await Refusal(() =>
-            Task.FromResult(client.CreateReliablePublisher("orders", new ReliablePublisherOptions { DefaultDelay = tooLong }))));
+        Assert.Equal(("Ttl", "out_of_range"), await Refusal(() =>
+            Task.FromResult(client.CreatePublisher("orders", new PublisherOptions { Ttl = tooLong }))));
+        Assert.Equal(("Delay", "out_of_range"), await Refusal(() =>
+            Task.FromResult(client.CreateReliablePublisher("orders", new ReliablePublisherOptions { Delay = tooLong }))));
         Assert.Empty(fixture.Broker.ReceivedOf<Wire.Publish>());
 
         Assert.Equal(("DefaultTtl", "out_of_range"), await Refusal(() => client.DeclareQueueAsync("other", new QueueOptions { DefaultTtl = tooLong })));

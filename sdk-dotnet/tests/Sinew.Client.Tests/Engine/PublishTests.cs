@@ -310,7 +310,7 @@ public class PublishTests
         await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
-        var publisher = client.CreatePublisher("orders", new PublisherOptions { DefaultDelay = TimeSpan.FromSeconds(2), DefaultTtl = TimeSpan.FromMinutes(5) });
+        var publisher = client.CreatePublisher("orders", new PublisherOptions { Delay = TimeSpan.FromSeconds(2), Ttl = TimeSpan.FromMinutes(5) });
         await publisher.PublishAsync(OutgoingMessage.FromText("defaults"));
         await publisher.PublishAsync(OutgoingMessage.FromText("own").WithDelay(TimeSpan.FromMilliseconds(7)).WithTtl(TimeSpan.FromSeconds(1)));
         await publisher.PublishAsync(OutgoingMessage.FromText("absolute").WithNotBefore(DateTimeOffset.UtcNow.AddHours(1)));

@@ -13,7 +13,7 @@ public class ReliablePublisherTests
         await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
-        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { ProducerId = "billing-1", InitialSequence = 41 });
+        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { ProducerId = "billing-1", FirstSequence = 41 });
         await publisher.PublishAsync(OutgoingMessage.FromText("a"));
         await publisher.PublishBatchAsync([OutgoingMessage.FromText("b"), OutgoingMessage.FromText("c")]);
         await publisher.PublishAsync(OutgoingMessage.FromText("d"));
@@ -57,7 +57,7 @@ public class ReliablePublisherTests
         };
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
-        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(10) });
+        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { InitialRetryDelay = TimeSpan.FromMilliseconds(10) });
 
         var receipt = await publisher.PublishAsync(OutgoingMessage.FromText("x"));
         Assert.False(receipt.Duplicate);
@@ -95,7 +95,7 @@ public class ReliablePublisherTests
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreateReliablePublisher("orders",
-            new ReliablePublisherOptions { MaxAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(5) });
+            new ReliablePublisherOptions { MaxAttempts = 3, InitialRetryDelay = TimeSpan.FromMilliseconds(5) });
         var error = await Assert.ThrowsAsync<BrokerException>(() => publisher.PublishAsync(OutgoingMessage.FromText("x")));
         Assert.Equal("resource_exhausted", error.Code);
         Assert.Equal(3, broker.ReceivedOf<Wire.Publish>().Count);
@@ -117,7 +117,7 @@ public class ReliablePublisherTests
         };
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
-        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { RetryDelay = TimeSpan.FromSeconds(5), MaxRetryDelay = TimeSpan.FromSeconds(5) });
+        var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { InitialRetryDelay = TimeSpan.FromSeconds(5), MaxRetryDelay = TimeSpan.FromSeconds(5) });
         var publishing = publisher.PublishAsync(OutgoingMessage.FromText("x"));
         await broker.WaitForAsync<Wire.Publish>();
         await publisher.DisposeAsync();

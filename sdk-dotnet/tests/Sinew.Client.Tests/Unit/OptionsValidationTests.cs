@@ -31,7 +31,7 @@ public class OptionsValidationTests
         Assert.Null(subscribe.Partition);
         var reliable = new ReliablePublisherOptions();
         Assert.Equal(10, reliable.MaxAttempts);
-        Assert.Equal(1UL, reliable.InitialSequence);
+        Assert.Equal(1UL, reliable.FirstSequence);
         Assert.Null(reliable.ProducerId);
         Assert.Equal(0, ReconnectPolicy.Disabled.MaxAttempts);
         await Task.CompletedTask;

@@ -88,6 +88,7 @@ class Driver:
             "reliable_publish": self.reliable_publish,
             "subscribe": self.subscribe,
             "receive": self.receive,
+            "iterate": self.iterate,
             "receive_none": self.receive_none,
             "ack": self.ack,
             "retry": self.retry,
@@ -288,6 +289,30 @@ class Driver:
         received_at_ms = int(time.time() * 1000)
         self._deliveries[name] = delivery
         return delivery_result(delivery, received_at_ms)
+
+    async def iterate(self, request: Request) -> Result:
+        """One delivery taken the way an application does, with `async for`, leaving the loop
+        with `break`: the subscription stays open."""
+        subscription = self._open_subscription(request)
+        name = required_str(request, "delivery")
+        timeout_ms = optional_int(request, "timeout_ms")
+        timeout_ms = DEFAULT_RECEIVE_TIMEOUT_MS if timeout_ms is None else timeout_ms
+        taken: Delivery | None = None
+        try:
+            async with asyncio.timeout(timeout_ms / 1000):
+                async for delivery in subscription:
+                    taken = delivery
+                    break
+        except TimeoutError as error:
+            if isinstance(error, OperationTimeoutError):
+                raise
+            raise OperationTimeoutError(
+                f"no delivery arrived within {timeout_ms} ms", timeout=timeout_ms / 1000
+            ) from None
+        if taken is None:
+            raise DriverError("the subscription ended quietly")
+        self._deliveries[name] = taken
+        return delivery_result(taken, int(time.time() * 1000))
 
     async def receive_none(self, request: Request) -> Result:
         subscription = self._open_subscription(request)

@@ -47,6 +47,8 @@ def delivery_result(delivery: Delivery, received_at_ms: int) -> Result:
     return {
         "payload_base64": base64.b64encode(delivery.payload).decode("ascii"),
         "payload_text": text,
+        "text": delivery.text(),
+        "is_settled": delivery.is_settled,
         "content_type": delivery.content_type,
         "headers": dict(delivery.headers),
         "offset": str(delivery.offset),
