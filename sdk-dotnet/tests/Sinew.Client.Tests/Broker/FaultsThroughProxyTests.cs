@@ -121,7 +121,7 @@ public class FaultsThroughProxyTests(SinewBrokerFixture broker)
         await using var client = await FaultyNetwork.ConnectAsync(proxy);
         var topic = RealBroker.UniqueTopic("lost-confirmation");
         await client.DeclareQueueAsync(topic);
-        var publisher = client.CreateReliablePublisher(topic, new ReliablePublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(10) });
+        var publisher = client.CreateReliablePublisher(topic, new ReliablePublisherOptions { InitialRetryDelay = TimeSpan.FromMilliseconds(10) });
 
         // Stored, but the confirmation never reaches the client: the proxy swallows it, then the connection dies.
         var before = await FaultyNetwork.BytesReadAsync(proxy, ProxyDirection.Down);
