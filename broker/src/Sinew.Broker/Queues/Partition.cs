@@ -472,10 +472,11 @@ internal sealed partial class Partition
     {
         var released = new Dictionary<ServerSubscription, int>();
         long lsnEnd;
+        List<long> settled;
         lock (_lock)
         {
             ThrowIfNotWritable();
-            var settled = new List<long>(items.Count);
+            settled = new List<long>(items.Count);
             foreach (var (offset, deliveryId) in items)
             {
                 if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out var holder))
@@ -498,7 +499,8 @@ internal sealed partial class Partition
             lsnEnd = _log.AppendedEnd;
         }
 
-        Queue.Metrics.Acked.Inc(items.Count - failures.Count);
+        // Only what this partition settled: the failures list is shared with the caller's other partitions.
+        Queue.Metrics.Acked.Inc(settled.Count);
         RequestFlush();
         foreach (var (subscription, count) in released)
         {
