@@ -5,6 +5,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
@@ -12,15 +13,13 @@ using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Network;
 
-using BrokerContext = Sinew.Broker.Hosting.BrokerContext;
-
 /// <summary>Where a delivery came from, so a settlement can find its partition.</summary>
 internal readonly record struct DeliveryRef(Partition Partition, long Offset, ServerSubscription Subscription);
 
 internal sealed partial class Session : IDeliveryTarget, IDisposable
 {
     private readonly ConnectionContext _connection;
-    private readonly BrokerContext _broker;
+    private readonly SessionContext _broker;
     private readonly OutboundBuffer _out = new();
     private readonly ConcurrentDictionary<long, DeliveryRef> _deliveries = new();
     private readonly Dictionary<ulong, ServerSubscription> _subscriptions = [];
@@ -35,7 +34,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private bool _handshakeDone;
     private string _closeReason = "the client disconnected";
 
-    public Session(ConnectionContext connection, BrokerContext broker)
+    public Session(ConnectionContext connection, SessionContext broker)
     {
         _connection = connection;
         _broker = broker;
@@ -283,9 +282,9 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
     public bool HasDeliveryRoom => Interlocked.Read(ref _pendingDeliveryBytes) < _broker.Options.Limits.MaxPendingDeliveryBytes;
 
-    public void CountPendingDelivery(DeliveredMessage message) => Interlocked.Add(ref _pendingDeliveryBytes, EncodedSizeBound(message));
+    public void CountPendingDelivery(in Delivery delivery) => Interlocked.Add(ref _pendingDeliveryBytes, EncodedSizeBound(delivery));
 
-    public void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten)
+    public void SendDeliver(ulong subscriptionId, IReadOnlyList<Delivery> deliveries, Action? onWritten)
     {
         // A dispatch can hold more than one frame may carry (large messages, or a large prefetch): cut it
         // into frames within the limit announced in HelloOk, or the client must refuse the frame and the
@@ -294,12 +293,12 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         var start = 0;
         long size = DeliverFrameOverhead;
         long counted = 0;
-        for (var i = 0; i < messages.Count; i++)
+        for (var i = 0; i < deliveries.Count; i++)
         {
-            var next = EncodedSizeBound(messages[i]);
+            var next = EncodedSizeBound(deliveries[i]);
             if (i > start && size + next > limit)
             {
-                if (!SendDeliverFrame(subscriptionId, Slice(messages, start, i), counted, null, null))
+                if (!SendDeliverFrame(subscriptionId, deliveries, start, i, counted, null))
                 {
                     return;
                 }
@@ -313,25 +312,33 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
             counted += next;
         }
 
-        SendDeliverFrame(subscriptionId, start == 0 ? messages : Slice(messages, start, messages.Count), counted, messages, onWritten);
+        SendDeliverFrame(subscriptionId, deliveries, start, deliveries.Count, counted, onWritten);
     }
 
-    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<DeliveredMessage> frame, long countedBytes,
-        IReadOnlyList<DeliveredMessage>? all, Action? onWritten)
+    /// <summary>Sends deliveries <paramref name="from"/> to <paramref name="to"/> (exclusive) as one frame. The
+    /// frame carrying <paramref name="onWritten"/> is the last: once it is written, every delivery was.</summary>
+    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<Delivery> deliveries, int from, int to, long countedBytes,
+        Action? onWritten)
     {
         void AfterWrite()
         {
             if (onWritten is not null)
             {
-                foreach (var message in all!)
+                foreach (var delivery in deliveries)
                 {
-                    _deliveries.TryRemove((long)message.DeliveryId, out _);
+                    _deliveries.TryRemove(delivery.DeliveryId, out _);
                 }
 
                 onWritten();
             }
 
             ReleasePendingDeliveries(countedBytes);
+        }
+
+        var frame = new DeliveredMessage[to - from];
+        for (var i = from; i < to; i++)
+        {
+            frame[i - from] = deliveries[i].ToWire();
         }
 
         if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: AfterWrite))
@@ -372,32 +379,22 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
     }
 
-    private static DeliveredMessage[] Slice(IReadOnlyList<DeliveredMessage> messages, int from, int to)
-    {
-        var slice = new DeliveredMessage[to - from];
-        for (var i = from; i < to; i++)
-        {
-            slice[i - from] = messages[i];
-        }
-
-        return slice;
-    }
-
     // The Deliver body around its messages: array header, subscription id (at most 9 bytes), list header.
     private const int DeliverFrameOverhead = 16;
 
     /// <summary>An upper bound of one delivered message's MessagePack size: six integers of at most nine
     /// bytes each, the headers of the record, payload, content type and header map, and five bytes of
     /// string header per header key and value.</summary>
-    private static long EncodedSizeBound(DeliveredMessage message)
+    private static long EncodedSizeBound(in Delivery delivery)
     {
-        long size = 64 + message.Payload.Length;
-        if (message.ContentType is { } contentType)
+        var body = delivery.Body;
+        long size = 64 + body.Payload.Length;
+        if (body.ContentType is { } contentType)
         {
             size += System.Text.Encoding.UTF8.GetByteCount(contentType);
         }
 
-        if (message.Headers is { } headers)
+        if (body.Headers is { } headers)
         {
             foreach (var (key, value) in headers)
             {

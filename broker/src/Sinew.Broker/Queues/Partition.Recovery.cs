@@ -5,6 +5,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Queues;

@@ -2,20 +2,13 @@
 // becomes deliverable, who receives it, what settling it does, leases, delays, expiry and dead-lettering.
 // All state is guarded by one lock; work that touches other partitions, the network or callbacks is
 // collected while the lock is held and run after it is released, so partition locks never nest.
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
-using Sinew.Protocol.Messages;
 using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
-
-/// <summary>A message as a publisher hands it to a partition, with deadlines already resolved.</summary>
-internal readonly record struct IncomingMessage(
-    MessageBody Body,
-    long NotBeforeMs,
-    long ExpiresAtMs,
-    string? ProducerId,
-    ulong Sequence);
 
 /// <summary>Where an appended message went and the log position that must be durable before it counts.</summary>
 internal readonly record struct AppendResult(uint Partition, long Offset, long LsnEnd);
@@ -23,10 +16,12 @@ internal readonly record struct AppendResult(uint Partition, long Offset, long L
 /// <summary>A partition of a queue.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
     Justification = "The only disposable field is a SemaphoreSlim whose wait handle is never taken; it holds nothing to release.")]
-internal sealed partial class Partition
+internal sealed partial class Partition : IScheduledPartition
 {
     private readonly object _lock = new();
     private readonly object _flushLock = new();
+    // Held from the end of a dispatch's critical section until its deliveries are handed to their sessions.
+    private readonly object _sendGate = new();
     private readonly Dictionary<long, MessageEntry> _messages = [];
     private readonly ReadyQueue _ready = new();
     private readonly PriorityQueue<(MessageEntry Entry, int Ticket), long> _delayed = new();
@@ -69,6 +64,8 @@ internal sealed partial class Partition
 
     public uint Index { get; }
 
+    public QueueName QueueName => Queue.Name;
+
     internal PartitionLog Log => _log;
 
     /// <summary>Why the partition is quarantined, or null when it serves.</summary>
@@ -94,9 +91,9 @@ internal sealed partial class Partition
 
     // ---- publishing ---------------------------------------------------------------------------------
 
-    /// <summary>Appends a message. It becomes deliverable once durable; call <see cref="WhenDurable"/>
-    /// with <see cref="AppendResult.LsnEnd"/> to confirm it.</summary>
-    public AppendResult Append(in IncomingMessage message)
+    /// <summary>Appends a message whose deadlines the queue has resolved (unix ms, 0 for none). It becomes
+    /// deliverable once durable; call <see cref="WhenDurable"/> with <see cref="AppendResult.LsnEnd"/> to confirm it.</summary>
+    public AppendResult Append(in IncomingMessage message, long notBeforeMs, long expiresAtMs)
     {
         AppendResult result;
         lock (_lock)
@@ -109,12 +106,12 @@ internal sealed partial class Partition
             }
 
             var offset = _nextOffset++;
-            var record = new MessageRecord(offset, now, message.ExpiresAtMs, message.NotBeforeMs, message.ProducerId, message.Sequence, message.Body);
+            var record = new MessageRecord(offset, now, expiresAtMs, notBeforeMs, message.ProducerId, message.Sequence, message.Body);
             var lsn = _log.Append(Records.MessageSize(record), static (span, r) => Records.WriteMessage(span, r), record);
             var lsnEnd = _log.AppendedEnd;
-            var entry = new MessageEntry(offset, lsn, now, message.ExpiresAtMs)
+            var entry = new MessageEntry(offset, lsn, now, expiresAtMs)
             {
-                NotBeforeMs = message.NotBeforeMs,
+                NotBeforeMs = notBeforeMs,
                 State = MessageState.Pending,
             };
             HoldBodyLocked(entry, message.Body, force: false);
@@ -182,7 +179,7 @@ internal sealed partial class Partition
     }
 
     /// <summary>Called by the flusher: writes and fsyncs what was appended, then makes it count.</summary>
-    internal void FlushNow()
+    public void FlushNow()
     {
         // One flush at a time per partition: the flusher thread and a closing partition may both call this.
         lock (_flushLock)
@@ -327,7 +324,7 @@ internal sealed partial class Partition
         _services.Metrics.WriteFailures.Inc();
         if (first)
         {
-            _services.Parked(this, failure);
+            _services.Parked(this, error.Message, failure);
         }
 
         foreach (var callback in failed)
@@ -349,126 +346,161 @@ internal sealed partial class Partition
         Dispatch();
     }
 
+    /// <summary>Stops delivering to <paramref name="subscription"/>. When this returns, every delivery this
+    /// partition made to it has been handed to its session, so what the session sends next comes after them.</summary>
     public void Detach(ServerSubscription subscription)
     {
         lock (_lock)
         {
             _consumers.Remove(subscription);
         }
+
+        // A dispatch that chose the subscription before it was removed holds the gate until it has sent.
+        lock (_sendGate)
+        {
+        }
     }
 
     /// <summary>Delivers ready messages to consumers with credit, round-robin, one message per consumer
-    /// per turn. Frames are sent while the lock is held so that each consumer sees its partition's
-    /// deliveries in order.</summary>
+    /// per turn. The deliveries are made under the lock and sent after it is released, under the send gate,
+    /// which is taken before the lock is let go: so a consumer sees its partition's deliveries in the order
+    /// they were made, and appends and settlements need not wait for frames to be encoded.</summary>
     public void Dispatch()
     {
         List<Action>? deferred = null;
-        lock (_lock)
+        Dictionary<ServerSubscription, List<Delivery>>? batches = null;
+        var sending = false;
+        try
         {
-            if (_quarantine is not null || _parked is not null || _consumers.Count == 0 || _ready.Count == 0)
+            lock (_lock)
             {
-                return;
-            }
-
-            var now = NowMs;
-            Dictionary<ServerSubscription, List<DeliveredMessage>>? batches = null;
-            var consumersWithoutCredit = 0;
-            while (_ready.Count > 0 && consumersWithoutCredit < _consumers.Count)
-            {
-                var subscription = _consumers[_nextConsumer++ % _consumers.Count];
-                if (!subscription.Target.HasDeliveryRoom || !subscription.TryTakeCredit())
+                if (_quarantine is not null || _parked is not null || _consumers.Count == 0 || _ready.Count == 0)
                 {
-                    consumersWithoutCredit++;
-                    continue;
+                    return;
                 }
 
-                if (!_ready.TryTake(out var entry))
+                batches = DeliverLocked(ref deferred);
+                if (batches is not null)
                 {
-                    subscription.ReturnUnusedCredit();
-                    break;
+                    Monitor.Enter(_sendGate, ref sending);
                 }
-
-                consumersWithoutCredit = 0;
-                if (entry.IsExpired(now))
-                {
-                    subscription.ReturnUnusedCredit();
-                    DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
-                    continue;
-                }
-
-                MessageBody body;
-                try
-                {
-                    body = BodyLocked(entry);
-                }
-                catch (InvalidDataException e)
-                {
-                    subscription.ReturnUnusedCredit();
-                    QuarantineLocked($"message {entry.Offset} cannot be read back: {e.Message}");
-                    break;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // The disk could not be read this time (the bytes are not known to be damaged): the message
-                    // stays ready, with its credit given back, for the next dispatch.
-                    subscription.ReturnUnusedCredit();
-                    _ready.AddReturned(entry);
-                    _services.Logger.BodyReadFailed(e, entry.Offset, Index, Queue.Name);
-                    break;
-                }
-
-                var deliveryId = subscription.Target.NextDeliveryId();
-                entry.State = MessageState.Inflight;
-                entry.DeliveryCount++;
-                entry.DeliveryId = deliveryId;
-                entry.Holder = subscription;
-                _inflight++;
-                if (subscription.AckMode == AckMode.Manual)
-                {
-                    entry.LeaseDeadlineMs = DurationRules.Deadline(now, Queue.Settings.LeaseMs);
-                    _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
-                    ScheduleTimerLocked(entry.LeaseDeadlineMs);
-                }
-
-                subscription.Target.TrackDelivery(deliveryId, this, entry.Offset, subscription);
-                batches ??= [];
-                if (!batches.TryGetValue(subscription, out var batch))
-                {
-                    batches[subscription] = batch = [];
-                }
-
-                var delivered = new DeliveredMessage((ulong)deliveryId, Index, (ulong)entry.Offset, (uint)entry.DeliveryCount,
-                    (ulong)entry.PublishedAtMs, body.Payload, body.ContentType, body.Headers);
-                subscription.Target.CountPendingDelivery(delivered);
-                batch.Add(delivered);
             }
 
             if (batches is not null)
             {
-                foreach (var (subscription, batch) in batches)
-                {
-                    Queue.Metrics.Delivered.Inc(batch.Count);
-                    Action? onWritten = null;
-                    if (subscription.AckMode == AckMode.Auto)
-                    {
-                        var settled = batch.Select(m => ((long)m.Offset, (long)m.DeliveryId)).ToArray();
-                        onWritten = () => AutoAcknowledge(settled);
-                    }
-
-                    subscription.Target.SendDeliver(subscription.Id, batch, onWritten);
-                }
+                Send(batches);
+            }
+        }
+        finally
+        {
+            if (sending)
+            {
+                Monitor.Exit(_sendGate);
             }
         }
 
         RunAll(deferred);
     }
 
+    private Dictionary<ServerSubscription, List<Delivery>>? DeliverLocked(ref List<Action>? deferred)
+    {
+        var now = NowMs;
+        Dictionary<ServerSubscription, List<Delivery>>? batches = null;
+        var consumersWithoutCredit = 0;
+        while (_ready.Count > 0 && consumersWithoutCredit < _consumers.Count)
+        {
+            var subscription = _consumers[_nextConsumer++ % _consumers.Count];
+            if (!subscription.Target.HasDeliveryRoom || !subscription.TryTakeCredit())
+            {
+                consumersWithoutCredit++;
+                continue;
+            }
+
+            if (!_ready.TryTake(out var entry))
+            {
+                subscription.ReturnUnusedCredit();
+                break;
+            }
+
+            consumersWithoutCredit = 0;
+            if (entry.IsExpired(now))
+            {
+                subscription.ReturnUnusedCredit();
+                DeadLetterLocked(entry, DeadLetterReason.Expired, null, ref deferred);
+                continue;
+            }
+
+            MessageBody body;
+            try
+            {
+                body = BodyLocked(entry);
+            }
+            catch (InvalidDataException e)
+            {
+                subscription.ReturnUnusedCredit();
+                QuarantineLocked($"message {entry.Offset} cannot be read back: {e.Message}");
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The disk could not be read this time (the bytes are not known to be damaged): the message
+                // stays ready, with its credit given back, for the next dispatch.
+                subscription.ReturnUnusedCredit();
+                _ready.AddReturned(entry);
+                _services.Logger.BodyReadFailed(e, entry.Offset, Index, Queue.Name);
+                break;
+            }
+
+            var deliveryId = subscription.Target.NextDeliveryId();
+            entry.State = MessageState.Inflight;
+            entry.DeliveryCount++;
+            entry.DeliveryId = deliveryId;
+            entry.Holder = subscription;
+            _inflight++;
+            if (subscription.AckPolicy == AckPolicy.Manual)
+            {
+                entry.LeaseDeadlineMs = DurationRules.Deadline(now, Queue.Settings.LeaseMs);
+                _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
+                ScheduleTimerLocked(entry.LeaseDeadlineMs);
+            }
+
+            subscription.Target.TrackDelivery(deliveryId, this, entry.Offset, subscription);
+            batches ??= [];
+            if (!batches.TryGetValue(subscription, out var batch))
+            {
+                batches[subscription] = batch = [];
+            }
+
+            var delivery = new Delivery(deliveryId, Index, entry.Offset, entry.DeliveryCount, entry.PublishedAtMs, body);
+            subscription.Target.CountPendingDelivery(delivery);
+            batch.Add(delivery);
+        }
+
+        return batches;
+    }
+
+    private void Send(Dictionary<ServerSubscription, List<Delivery>> batches)
+    {
+        foreach (var (subscription, batch) in batches)
+        {
+            Queue.Metrics.Delivered.Inc(batch.Count);
+            Action? onWritten = null;
+            if (subscription.AckPolicy == AckPolicy.Auto)
+            {
+                var settled = batch.Select(d => (d.Offset, d.DeliveryId)).ToArray();
+                onWritten = () => AutoAcknowledge(settled);
+            }
+
+            subscription.Target.SendDeliver(subscription.Id, batch, onWritten);
+        }
+    }
+
     // ---- settlement ---------------------------------------------------------------------------------
 
-    /// <summary>Settles deliveries as done. Items this session no longer holds are added to
-    /// <paramref name="failures"/> as stale.</summary>
+    /// <summary>Settles deliveries as done. The delivery ids of items this session no longer holds are added
+    /// to <paramref name="stale"/>.</summary>
     /// <returns>The log position that must be durable before the settlement is confirmed.</returns>
-    public long Ack(IReadOnlyList<(long Offset, long DeliveryId)> items, List<SettleFailure> failures)
+    public long Ack(IReadOnlyList<(long Offset, long DeliveryId)> items, List<long> stale)
     {
         var released = new Dictionary<ServerSubscription, int>();
         long lsnEnd;
@@ -481,7 +513,7 @@ internal sealed partial class Partition
             {
                 if (!TryTakeInflightLocked(offset, deliveryId, out var entry, out var holder))
                 {
-                    failures.Add(new SettleFailure((ulong)deliveryId, (ushort)ErrorCode.StaleDelivery));
+                    stale.Add(deliveryId);
                     continue;
                 }
 
@@ -581,7 +613,7 @@ internal sealed partial class Partition
                 return ErrorCode.StaleDelivery;
             }
 
-            if (entry.Holder?.AckMode == AckMode.Manual)
+            if (entry.Holder?.AckPolicy == AckPolicy.Manual)
             {
                 entry.LeaseDeadlineMs = DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs);
                 _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
@@ -710,7 +742,7 @@ internal sealed partial class Partition
     private void HoldBodyLocked(MessageEntry entry, MessageBody body, bool force)
     {
         var size = body.ResidentBytes;
-        if (_services.TryHoldResident(size, force))
+        if (_services.Resident.TryHold(size, force))
         {
             entry.Body = body;
             entry.ResidentBytes = size;
@@ -721,7 +753,7 @@ internal sealed partial class Partition
     {
         if (entry.ResidentBytes > 0)
         {
-            _services.ReleaseResident(entry.ResidentBytes);
+            _services.Resident.Release(entry.ResidentBytes);
         }
 
         entry.Body = null;
@@ -732,7 +764,7 @@ internal sealed partial class Partition
 
     private void DeadLetterLocked(MessageEntry entry, DeadLetterReason reason, string? error, ref List<Action>? deferred)
     {
-        var target = _services.DeadLetters.TargetFor(Queue);
+        var target = Queue.DeadLetters.TargetFor(Queue);
         Queue.Metrics.DeadLettered(reason).Inc();
         if (target is null)
         {
@@ -756,7 +788,7 @@ internal sealed partial class Partition
         }
 
         var copy = DeadLetterRouter.CopyFor(Queue.Name, Index, entry, body, reason, error, NowMs);
-        (deferred ??= []).Add(() => _services.DeadLetters.Publish(target.Value, copy, () => CompleteDeadLetter(entry, reason)));
+        (deferred ??= []).Add(() => Queue.DeadLetters.Publish(target.Value, copy, () => CompleteDeadLetter(entry, reason)));
     }
 
     private void CompleteDeadLetter(MessageEntry entry, DeadLetterReason reason)
@@ -787,7 +819,7 @@ internal sealed partial class Partition
     }
 
     /// <summary>Called by the timer scheduler: promotes due delayed messages, expires leases and TTLs.</summary>
-    internal void OnTimer()
+    public void OnTimer()
     {
         List<Action>? deferred = null;
         Dictionary<ServerSubscription, int>? released = null;

@@ -6,9 +6,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
-using Sinew.Protocol.Messages;
 using Sinew.Protocol.Naming;
 using Sinew.Protocol.Timing;
 
@@ -76,13 +77,17 @@ internal sealed class QueueRegistry
     private long _generation;
     private int _failedLoads;
 
-    public QueueRegistry(string dataDir, BrokerServices services)
+    public QueueRegistry(string dataDir, BrokerServices services, RuntimeState runtime)
     {
         _dataDir = dataDir;
         _root = Path.Combine(dataDir, "queues");
         _services = services;
+        DeadLetters = new DeadLetterRouter(this, runtime, services);
         Directory.CreateDirectory(_root);
     }
+
+    /// <summary>Moves dead messages into their target queues, declaring targets that do not exist yet.</summary>
+    public DeadLetterRouter DeadLetters { get; }
 
     /// <summary>Increases whenever a queue is declared; the topology generation.</summary>
     public long Generation => Interlocked.Read(ref _generation);
@@ -230,7 +235,7 @@ internal sealed class QueueRegistry
     public string Describe(string path) => Path.GetRelativePath(_dataDir, path);
 
     /// <summary>Creates a queue or confirms an existing one with the same effective settings.</summary>
-    public (QueueSlot Slot, bool Created) Declare(QueueName name, DeclareQueue request)
+    public (QueueSlot Slot, bool Created) Declare(QueueName name, QueueDeclaration request)
     {
         var settings = Resolve(request);
         lock (_declareLock)
@@ -289,7 +294,7 @@ internal sealed class QueueRegistry
 
     /// <summary>The effective settings for a declare request: given values checked, absent ones defaulted. The
     /// defaults come from the broker's configuration, which holds them to the same ranges.</summary>
-    public QueueSettings Resolve(DeclareQueue request)
+    public QueueSettings Resolve(QueueDeclaration request)
     {
         var defaults = _services.Options.Queues;
         var partitions = request.Partitions ?? defaults.Partitions;
@@ -303,14 +308,14 @@ internal sealed class QueueRegistry
         {
             deadLetter = policy.Kind switch
             {
-                DeadLetterKind.Discard => DeadLetterSettings.Discard,
-                DeadLetterKind.Global => new DeadLetterSettings(DeadLetterKind.Global),
+                DeadLetterDestination.Discard => DeadLetterSettings.Discard,
+                DeadLetterDestination.Global => new DeadLetterSettings(DeadLetterDestination.Global),
                 _ => ResolveTarget(policy),
             };
         }
         else
         {
-            deadLetter = defaults.DeadLetter == "discard" ? DeadLetterSettings.Discard : new DeadLetterSettings(DeadLetterKind.Global);
+            deadLetter = defaults.DeadLetter == "discard" ? DeadLetterSettings.Discard : new DeadLetterSettings(DeadLetterDestination.Global);
         }
 
         DurationValidator.Check(DurationField.QueueLease, request.LeaseMs, 0,
@@ -327,7 +332,7 @@ internal sealed class QueueRegistry
         return new QueueSettings(partitions, deadLetter, request.MaxRetries ?? defaults.MaxRetries, ttl, lease);
     }
 
-    private static DeadLetterSettings ResolveTarget(DeadLetterPolicy policy)
+    private static DeadLetterSettings ResolveTarget(DeadLetterSettings policy)
     {
         if (policy.Topic is not { } topic)
         {
@@ -345,7 +350,7 @@ internal sealed class QueueRegistry
             throw BrokerErrorException.Invalid("dead_letter.group", $"the dead-letter group is not a valid name ({groupProblem.WireName()})", groupProblem.WireName());
         }
 
-        return new DeadLetterSettings(DeadLetterKind.Queue, topic, group);
+        return new DeadLetterSettings(DeadLetterDestination.Queue, topic, group);
     }
 
     /// <summary>Declares a queue with default settings (discarding its own dead letters) unless it exists;
@@ -357,7 +362,7 @@ internal sealed class QueueRegistry
             return queue;
         }
 
-        var (slot, _) = Declare(name, new DeclareQueue(name.Topic, name.Group, DeadLetter: new DeadLetterPolicy(DeadLetterKind.Discard)));
+        var (slot, _) = Declare(name, new QueueDeclaration(DeadLetter: DeadLetterSettings.Discard));
         return Load(slot);
     }
 
@@ -406,7 +411,7 @@ internal sealed class QueueRegistry
     private QueueSlot NewSlot(QueueName name, QueueSettings settings, string directory) =>
         new(name, settings, directory, () =>
         {
-            var queue = new Queue(name, settings, directory, _services);
+            var queue = new Queue(name, settings, directory, _services, DeadLetters);
             queue.Load();
             return queue;
         });
@@ -418,7 +423,7 @@ internal sealed class QueueRegistry
             null => "none",
             DeadLetterSettings d => d.Kind switch
             {
-                DeadLetterKind.Queue => $"queue {new QueueName(d.Topic!, d.Group)}",
+                DeadLetterDestination.Queue => $"queue {new QueueName(d.Topic!, d.Group)}",
                 _ => d.Kind.ToString().ToLowerInvariant(),
             },
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
