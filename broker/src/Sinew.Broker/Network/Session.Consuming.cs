@@ -144,7 +144,10 @@ internal sealed partial class Session
             {
                 stale.Clear();
                 durableAt[partition] = partition.Ack(items, stale);
-                failures.AddRange(stale.Select(id => new SettleFailure((ulong)id, (ushort)ErrorCode.StaleDelivery)));
+                foreach (var id in stale)
+                {
+                    failures.Add(new SettleFailure((ulong)id, (ushort)ErrorCode.StaleDelivery));
+                }
             }
             catch (BrokerErrorException e)
             {

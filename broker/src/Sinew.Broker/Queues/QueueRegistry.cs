@@ -15,51 +15,6 @@ using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
 
-/// <summary>A declared queue, loaded or not.</summary>
-internal sealed class QueueSlot(QueueName name, QueueSettings settings, string directory, Func<Queue> load)
-{
-    private readonly Lazy<Queue> _queue = new(load, LazyThreadSafetyMode.ExecutionAndPublication);
-    private QuarantinedQueue? _quarantine;
-
-    public QueueName Name { get; } = name;
-
-    public QueueSettings Settings { get; } = settings;
-
-    public string Directory { get; } = directory;
-
-    public bool IsLoaded => _queue.IsValueCreated;
-
-    /// <summary>The queue, loaded on first use. A failed load is not retried: the same exception is thrown
-    /// again (<see cref="QueueRegistry.Load"/> turns it into a quarantine).</summary>
-    public Queue Queue => _queue.Value;
-
-    /// <summary>Set when loading failed; the queue then answers quarantined.</summary>
-    public QuarantinedQueue? Quarantine
-    {
-        get => Volatile.Read(ref _quarantine);
-        set => Volatile.Write(ref _quarantine, value);
-    }
-}
-
-/// <summary>A queue directory the broker does not serve: its queue.json is missing or damaged, or loading the
-/// queue failed. Nothing in it is changed or replaced until an operator repairs it.</summary>
-/// <param name="Directory">The queue directory.</param>
-/// <param name="File">The file at fault (queue.json, or the directory itself when loading failed).</param>
-/// <param name="Reason">What is wrong with it.</param>
-/// <param name="Name">The queue's name when the file still says it.</param>
-internal sealed record QuarantinedQueue(string Directory, string File, string Reason, QueueName? Name);
-
-/// <summary>How many queues and partitions the broker knows, and how many of them are verified (recovered
-/// and checked since start) or quarantined as a whole queue.</summary>
-internal readonly record struct QueueCensus(
-    int Queues,
-    int QueuesVerified,
-    int QueuesUnverified,
-    int QueuesQuarantined,
-    long Partitions,
-    long PartitionsVerified,
-    long PartitionsUnverified);
-
 internal sealed class QueueRegistry
 {
     private const string PendingFileName = QueueFile.FileName + ".tmp";
