@@ -9,7 +9,7 @@ public class LogEventTests
     [Fact]
     public void Every_log_event_has_its_own_event_id()
     {
-        var events = typeof(Sinew.Broker.Log).GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+        var events = typeof(Sinew.Broker.Diagnostics.Log).GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
             .Select(m => (m.Name, Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
             .Where(e => e.Attribute is not null)
             .ToList();

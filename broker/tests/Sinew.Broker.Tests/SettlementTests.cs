@@ -98,6 +98,26 @@ public class SettlementTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_ack_naming_more_stale_deliveries_than_held_ones_settles_the_held_ones_and_reports_the_stale_ones()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("jobs");
+        await client.PublishAsync("jobs", Bytes("a"));
+        await client.PublishAsync("jobs", Bytes("b"));
+        await client.SubscribeAsync("jobs", prefetch: 1);
+        var first = await client.NextDeliveryAsync();
+
+        var settled = await client.AckAsync(first.DeliveryId + 100, first.DeliveryId + 101, first.DeliveryId);
+        Assert.Equal([first.DeliveryId + 100, first.DeliveryId + 101], settled.Failures.Select(f => f.DeliveryId));
+        Assert.All(settled.Failures, f => Assert.Equal((ushort)ErrorCode.StaleDelivery, f.Code));
+
+        // The settled delivery gave its prefetch credit back: the next message arrives.
+        var second = await client.NextDeliveryAsync();
+        Assert.Equal("b", Encoding.UTF8.GetString(second.Payload.Span));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Extending_a_lease_keeps_the_delivery_past_its_original_deadline()
     {
         await using var broker = await TestBroker.StartAsync();

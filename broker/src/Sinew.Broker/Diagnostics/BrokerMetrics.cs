@@ -1,8 +1,6 @@
 // Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines, and how far
 // the verification at start has come.
 using Prometheus;
-using Sinew.Broker.Queues;
-using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Diagnostics;
 
@@ -75,13 +73,13 @@ internal sealed class BrokerMetrics
     public Gauge DiskLow { get; }
 
     /// <summary>Sets the verification gauges (called before each scrape).</summary>
-    public void Observe(QueueCensus census)
+    public void ObserveVerification(int queues, int queuesVerified, int queuesQuarantined, long partitions, long partitionsVerified)
     {
-        _queues.Set(census.Queues);
-        _queuesVerified.Set(census.QueuesVerified);
-        _queuesQuarantined.Set(census.QueuesQuarantined);
-        _partitions.Set(census.Partitions);
-        _partitionsVerified.Set(census.PartitionsVerified);
+        _queues.Set(queues);
+        _queuesVerified.Set(queuesVerified);
+        _queuesQuarantined.Set(queuesQuarantined);
+        _partitions.Set(partitions);
+        _partitionsVerified.Set(partitionsVerified);
     }
 
     public QueueMetrics For(QueueName name)
@@ -90,12 +88,7 @@ internal sealed class BrokerMetrics
         return new QueueMetrics(
             _published.WithLabels(labels), _delivered.WithLabels(labels), _acked.WithLabels(labels), _nacked.WithLabels(labels),
             _leaseExpired.WithLabels(labels),
-            reason => _deadLettered.WithLabels(name.Topic, name.Group ?? "", reason switch
-            {
-                DeadLetterReason.RetriesExhausted => "retries_exhausted",
-                DeadLetterReason.TerminalNack => "terminal_nack",
-                _ => "expired",
-            }),
+            reason => _deadLettered.WithLabels(name.Topic, name.Group ?? "", reason.WireName()),
             _depth.WithLabels(labels), _ready.WithLabels(labels), _inflight.WithLabels(labels), _delayed.WithLabels(labels));
     }
 }
@@ -128,18 +121,9 @@ internal sealed class QueueMetrics(
 
     public Counter.Child DeadLettered(DeadLetterReason reason) => _deadLettered[(int)reason - 1];
 
-    /// <summary>Sets the gauges from the partitions' current state (called before each scrape).</summary>
-    public void Observe(IEnumerable<PartitionStats> partitions)
+    /// <summary>Sets the gauges from the queue's current state, summed over its partitions (called before each scrape).</summary>
+    public void Observe(int unsettled, int readyCount, int inflightCount, int delayedCount)
     {
-        int unsettled = 0, readyCount = 0, inflightCount = 0, delayedCount = 0;
-        foreach (var p in partitions)
-        {
-            unsettled += p.Unsettled;
-            readyCount += p.Ready;
-            inflightCount += p.Inflight;
-            delayedCount += p.Delayed;
-        }
-
         depth.Set(unsettled);
         ready.Set(readyCount);
         inflight.Set(inflightCount);

@@ -1,8 +1,7 @@
 // Every log message the broker writes, with a fixed event id each, in one table.
 using Microsoft.Extensions.Logging;
-using Sinew.Broker.Queues;
 
-namespace Sinew.Broker;
+namespace Sinew.Broker.Diagnostics;
 
 internal static partial class Log
 {
@@ -13,10 +12,7 @@ internal static partial class Log
     public static partial void PartitionQuarantined(this ILogger logger, uint partition, QueueName queue, string reason);
 
     [LoggerMessage(1002, LogLevel.Error, "A timer of partition {Partition} of queue {Queue} failed")]
-    private static partial void PartitionTimerFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
-
-    public static void LogPartitionTimerFailure(this ILogger logger, Exception exception, Partition partition) =>
-        logger.PartitionTimerFailed(exception, partition.Index, partition.Queue.Name);
+    public static partial void PartitionTimerFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
 
     [LoggerMessage(1022, LogLevel.Warning, "Partition {Partition} of queue {Queue}: truncated a torn tail of {Bytes} byte(s) at log position {Lsn}, written after the last fsync and never confirmed")]
     public static partial void TornTailTruncated(this ILogger logger, uint partition, QueueName queue, long bytes, long lsn);

@@ -1,11 +1,9 @@
 // Composes and runs a broker: Kestrel with the protocol listener and the HTTP endpoints, the queue
 // engine, and the start-up (index, verification, readiness) and shutdown sequences.
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Http;
 using Sinew.Broker.Network;
 using Sinew.Broker.Queues;
@@ -129,12 +128,12 @@ public sealed class BrokerHost : IAsyncDisposable
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sinew.Broker");
             var services = new BrokerServices(options, TimeProvider.System, metrics, logger);
-            var queues = new QueueRegistry(dataDirectory, services);
             var runtime = RuntimeState.Load(dataDirectory);
-            services.DeadLetters = new DeadLetterRouter(queues, runtime, services);
-            return new BrokerContext(options, services, queues, runtime, new SessionRegistry(),
-                new StartupVerification(queues, services, verificationGate), BrokerIdentity(dataDirectory));
+            var queues = new QueueRegistry(dataDirectory, services, runtime);
+            var protocol = new SessionContext(options, services, queues, new SessionRegistry(), BrokerIdentity(dataDirectory));
+            return new BrokerContext(options, services, queues, runtime, protocol, new StartupVerification(queues, services, verificationGate));
         });
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<BrokerContext>().Protocol);
         builder.Services.AddHostedService<BrokerLifecycle>();
 
         var app = builder.Build();
@@ -151,19 +150,11 @@ public sealed class BrokerHost : IAsyncDisposable
             throw;
         }
 
-        registry.AddBeforeCollectCallback(() =>
-        {
-            metrics.Observe(context.Registry.Census());
-            foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
-            {
-                slot.Queue.Metrics.Observe(slot.Queue.Stats);
-            }
-        });
-        MapHttp(app, context, registry);
+        HttpEndpoints.Map(app, context.Services, context.Registry, context.Runtime, () => context.Protocol.Sessions.Started);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var protocol = protocolListen!.IPEndPoint!;
-        context.ProtocolEndpoint = protocol.ToString();
+        context.Protocol.ProtocolEndpoint = protocol.ToString();
         return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory, directoryLock);
     }
 
@@ -205,191 +196,4 @@ public sealed class BrokerHost : IAsyncDisposable
         return id;
     }
 
-    private static void MapHttp(WebApplication app, BrokerContext context, CollectorRegistry registry)
-    {
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => Readiness(context));
-        app.MapMetrics("/metrics", registry);
-
-        var admin = app.MapGroup("/admin").RequireConfiguredUser(context.Options.Auth);
-        admin.MapGet("/queues", () => Results.Json(context.Registry.Slots
-            .OrderBy(s => s.Name.Topic, StringComparer.Ordinal)
-            .Select(s => new
-            {
-                topic = s.Name.Topic,
-                group = s.Name.Group,
-                partitions = s.Settings.Partitions,
-                dead_letter = s.Settings.DeadLetter.Kind.ToString().ToLowerInvariant(),
-                max_retries = s.Settings.MaxRetries,
-                default_ttl_ms = s.Settings.DefaultTtlMs,
-                lease_ms = s.Settings.LeaseMs,
-                loaded = s.IsLoaded,
-                partition_stats = s.IsLoaded ? s.Queue.Stats.Select(p => new
-                {
-                    index = p.Index,
-                    unsettled = p.Unsettled,
-                    ready = p.Ready,
-                    delayed = p.Delayed,
-                    inflight = p.Inflight,
-                    next_offset = p.NextOffset,
-                    consumers = p.Consumers,
-                    quarantine = p.Quarantine,
-                }) : null,
-            })));
-
-        admin.MapGet("/dead-letter-target", () => context.Runtime.GlobalDeadLetterTarget is { } target
-            ? Results.Json(new { topic = target.Topic, group = target.Group })
-            : Results.Json(new { topic = (string?)null, group = (string?)null }));
-        admin.MapPut("/dead-letter-target", async (HttpRequest request) =>
-        {
-            JsonElement body;
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body).ConfigureAwait(false);
-            }
-            catch (JsonException e)
-            {
-                return Results.BadRequest(new { error = $"the body is not JSON: {e.Message}" });
-            }
-
-            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String)
-            {
-                return Results.BadRequest(new { error = "expected {\"topic\": \"…\", \"group\": \"…\" (optional)}" });
-            }
-
-            try
-            {
-                var group = body.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
-                var name = PublishValidator.QueueName(topic.GetString()!, group);
-                context.Runtime.SetGlobalDeadLetterTarget(name);
-                return Results.Json(new { topic = name.Topic, group = name.Group });
-            }
-            catch (BrokerErrorException e)
-            {
-                return Results.BadRequest(new { error = e.Message });
-            }
-        });
-        admin.MapDelete("/dead-letter-target", () =>
-        {
-            context.Runtime.SetGlobalDeadLetterTarget(null);
-            return Results.NoContent();
-        });
-    }
-
-    // Ready means every partition of every queue has been verified and none is quarantined. The body says
-    // what stands in the way: how much is not yet verified, and each quarantine with its file and reason.
-    private static IResult Readiness(BrokerContext context)
-    {
-        var problems = new List<string>();
-        var quarantined = new List<object>();
-        if (!context.Started)
-        {
-            problems.Add("starting");
-        }
-
-        var census = context.Registry.Census();
-        if (census.QueuesUnverified > 0)
-        {
-            problems.Add($"{census.PartitionsUnverified} of {census.Partitions} partition(s), in {census.QueuesUnverified} queue(s), not yet verified");
-        }
-
-        foreach (var queue in context.Registry.QuarantinedQueues.OrderBy(q => q.Directory, StringComparer.Ordinal))
-        {
-            var file = context.Registry.Describe(queue.File);
-            problems.Add(queue.Name is { } name
-                ? $"queue {name} is quarantined: {file}: {queue.Reason}"
-                : $"the queue in {context.Registry.Describe(queue.Directory)} is quarantined: {file}: {queue.Reason}");
-            quarantined.Add(new { topic = queue.Name?.Topic, group = queue.Name?.Group, file, reason = queue.Reason });
-        }
-
-        foreach (var ((queue, partition), reason) in context.Services.QuarantinedPartitions.OrderBy(p => p.Key.Queue.ToString(), StringComparer.Ordinal))
-        {
-            problems.Add($"partition {partition} of queue {queue} is quarantined: {reason}");
-            quarantined.Add(new { topic = queue.Topic, group = queue.Group, partition, reason });
-        }
-
-        foreach (var (_, reason) in context.Services.ParkedPartitions.OrderBy(p => p.Key.Queue.ToString(), StringComparer.Ordinal))
-        {
-            problems.Add(reason);
-        }
-
-        if (context.Services.DiskSpace.LowReason is { } diskLow)
-        {
-            problems.Add(diskLow);
-        }
-
-        var verification = new
-        {
-            queues = census.Queues,
-            queues_verified = census.QueuesVerified,
-            partitions = census.Partitions,
-            partitions_verified = census.PartitionsVerified,
-        };
-        return problems.Count == 0
-            ? Results.Json(new { ready = true, verification })
-            : Results.Json(new { ready = false, problems, verification, quarantined }, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    /// <summary>Start-up (the verification in the background, unless it already ran before serving) and the
-    /// graceful shutdown sequence.</summary>
-    private sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleService
-    {
-        private int _stopping;
-        private int _stopped;
-
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        /// <summary>Runs before any hosted service stops, Kestrel included, so clients are told their
-        /// subscriptions end before their connections go.</summary>
-        public async Task StoppingAsync(CancellationToken cancellationToken)
-        {
-            // Like StopAsync, this runs again when a stopped host is disposed.
-            if (Interlocked.Exchange(ref _stopping, 1) != 0)
-            {
-                return;
-            }
-
-            context.Services.Logger.ShuttingDown(context.Sessions.Count);
-            await context.Sessions.CloseAllAsync(TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs / 2)).ConfigureAwait(false);
-        }
-
-        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (context.Options.Recovery.OnCorruption != "refuse")
-            {
-                context.Verification.Start();
-            }
-
-            context.Started = true;
-            return Task.CompletedTask;
-        }
-
-        public async Task StopAsync(CancellationToken cancellationToken)
-        {
-            // The host may be stopped more than once (a signal, then disposal); shut down only once.
-            if (Interlocked.Exchange(ref _stopped, 1) != 0)
-            {
-                return;
-            }
-
-            var timeout = TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout / 2);
-            // Verification first: it must not load a queue while the loaded ones are being closed.
-            await context.Verification.StopAsync(deadline.Token).ConfigureAwait(false);
-            await context.Services.Maintenance.StopAsync().ConfigureAwait(false);
-            foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
-            {
-                await slot.Queue.CloseAsync(deadline.Token).ConfigureAwait(false);
-            }
-
-            context.Verification.Dispose();
-            context.Services.Dispose();
-            context.Services.Logger.ShutdownComplete();
-        }
-    }
 }

@@ -3,7 +3,6 @@
 // and they change nothing.
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Sinew.Broker.Configuration;

@@ -1,4 +1,4 @@
-// Checks what a client sends before it reaches a queue: names, headers, limits, duration ranges and option
+// Checks what a client publishes before it reaches a queue: headers, limits, duration ranges and option
 // combinations (specification sections 7 and 8.3). Failures are `invalid` errors that name the field and the rule.
 using System.Text;
 using Sinew.Broker.Configuration;
@@ -12,22 +12,6 @@ namespace Sinew.Broker.Network;
 internal static class PublishValidator
 {
     private const int MaxContentTypeBytes = 255;
-
-    public static QueueName QueueName(string topic, string? group)
-    {
-        if (NameRules.Validate(topic) is { } problem)
-        {
-            throw BrokerErrorException.Invalid("topic", $"'{topic}' is not a valid topic: {Describe(problem)}", problem.WireName());
-        }
-
-        var name = new QueueName(topic, group);
-        if (name.Group is { } g && NameRules.Validate(g) is { } groupProblem)
-        {
-            throw BrokerErrorException.Invalid("group", $"'{g}' is not a valid group: {Describe(groupProblem)}", groupProblem.WireName());
-        }
-
-        return name;
-    }
 
     /// <summary>Checks one message; <paramref name="nowMs"/> is the broker's clock, against which a not-before
     /// time is checked.</summary>
@@ -82,19 +66,7 @@ internal static class PublishValidator
 
         if (message.ProducerId is { } producer && NameRules.Validate(producer, NameRules.MaxProducerIdBytes) is { } producerProblem)
         {
-            throw BrokerErrorException.Invalid("producer_id", $"'{producer}' is not a valid producer id: {Describe(producerProblem)}", producerProblem.WireName());
+            throw BrokerErrorException.Invalid("producer_id", $"'{producer}' is not a valid producer id: {producerProblem.Describe()}", producerProblem.WireName());
         }
     }
-
-    private static string Describe(NameProblem problem) => problem switch
-    {
-        NameProblem.Empty => "names cannot be empty",
-        NameProblem.InvalidUnicode => "it is not valid Unicode",
-        NameProblem.TooLong => $"names are at most {NameRules.MaxNameBytes} bytes of UTF-8",
-        NameProblem.ReservedName => "'.' and '..' are reserved",
-        NameProblem.ReservedPrefix => "names starting with '$' are reserved for the broker",
-        NameProblem.ControlCharacter => "it contains a control character",
-        NameProblem.Whitespace => "it contains whitespace",
-        _ => "it contains one of * > ? # / \\",
-    };
 }

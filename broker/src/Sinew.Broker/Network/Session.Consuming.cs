@@ -13,7 +13,7 @@ internal sealed partial class Session
 
     private void HandleSubscribe(uint requestId, Subscribe subscribe)
     {
-        var queue = _broker.Registry.Get(PublishValidator.QueueName(subscribe.Topic, subscribe.Group));
+        var queue = _broker.Registry.Get(QueueName.Parse(subscribe.Topic, subscribe.Group));
         if (subscribe.ConsumerGroup is not null)
         {
             throw new BrokerErrorException(ErrorCode.Invalid,
@@ -61,7 +61,7 @@ internal sealed partial class Session
                     $"this connection already holds {_subscriptions.Count} subscriptions, the most allowed");
             }
 
-            subscription = new ServerSubscription(++_nextSubscriptionId, this, queue, partitions, subscribe.AckMode, (int)subscribe.Prefetch);
+            subscription = new ServerSubscription(++_nextSubscriptionId, this, queue, partitions, subscribe.AckMode.ToEngine(), (int)subscribe.Prefetch);
             _subscriptions[subscription.Id] = subscription;
         }
 
@@ -95,7 +95,7 @@ internal sealed partial class Session
         // Unsettled manual-ack deliveries go back to the queue. Auto-ack deliveries still tracked here are queued
         // for the socket ahead of this answer: they settle once written, and only a connection that dies before
         // the write returns them.
-        if (subscription.AckMode == AckMode.Manual)
+        if (subscription.AckPolicy == AckPolicy.Manual)
         {
             foreach (var (deliveryId, delivery) in _deliveries)
             {
@@ -137,11 +137,17 @@ internal sealed partial class Session
         }
 
         var durableAt = new Dictionary<Partition, long>();
+        var stale = new List<long>();
         foreach (var (partition, items) in byPartition)
         {
             try
             {
-                durableAt[partition] = partition.Ack(items, failures);
+                stale.Clear();
+                durableAt[partition] = partition.Ack(items, stale);
+                foreach (var id in stale)
+                {
+                    failures.Add(new SettleFailure((ulong)id, (ushort)ErrorCode.StaleDelivery));
+                }
             }
             catch (BrokerErrorException e)
             {

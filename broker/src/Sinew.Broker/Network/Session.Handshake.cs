@@ -2,6 +2,7 @@
 // the handshake timeout and the idle timeout.
 using System.Globalization;
 using System.Security.Cryptography;
+using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Security;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;

@@ -9,8 +9,8 @@ internal sealed partial class Session
 {
     private void HandleDeclareQueue(uint requestId, DeclareQueue declare)
     {
-        var name = PublishValidator.QueueName(declare.Topic, declare.Group);
-        var (slot, created) = _broker.Registry.Declare(name, declare);
+        var name = QueueName.Parse(declare.Topic, declare.Group);
+        var (slot, created) = _broker.Registry.Declare(name, declare.ToEngine());
         var queue = _broker.Registry.Load(slot);
         var settings = queue.Settings;
         Send(new DeclareQueueOk(created, settings.Partitions, settings.DeadLetter.ToWire(), settings.MaxRetries, settings.DefaultTtlMs, settings.LeaseMs),
@@ -19,11 +19,11 @@ internal sealed partial class Session
 
     private void HandlePublish(FrameHeader header, Publish publish)
     {
-        var queue = _broker.Registry.Get(PublishValidator.QueueName(publish.Topic, publish.Group));
+        var queue = _broker.Registry.Get(QueueName.Parse(publish.Topic, publish.Group));
         var now = NowMs;
         PublishValidator.Message(publish.Message, _broker.Options.Limits, now);
         _broker.Services.DiskSpace.ThrowIfLow();
-        var result = queue.Publish(publish.Message, now);
+        var result = queue.Publish(publish.Message.ToEngine(), now);
         if ((header.Flags & FrameFlags.Confirm) != 0)
         {
             var requestId = header.RequestId;
@@ -34,7 +34,7 @@ internal sealed partial class Session
 
     private void HandlePublishBatch(FrameHeader header, PublishBatch batch)
     {
-        var queue = _broker.Registry.Get(PublishValidator.QueueName(batch.Topic, batch.Group));
+        var queue = _broker.Registry.Get(QueueName.Parse(batch.Topic, batch.Group));
         var limit = _broker.Options.Limits.MaxBatchMessages;
         if (batch.Messages.Count == 0 || batch.Messages.Count > limit)
         {
@@ -53,7 +53,7 @@ internal sealed partial class Session
         var durableAt = new Dictionary<Partition, long>();
         for (var i = 0; i < results.Length; i++)
         {
-            var result = queue.Publish(batch.Messages[i], now);
+            var result = queue.Publish(batch.Messages[i].ToEngine(), now);
             results[i] = new PublishResult(result.Partition.Index, (ulong)result.Offset, result.Duplicate);
             durableAt[result.Partition] = Math.Max(durableAt.GetValueOrDefault(result.Partition), result.LsnEnd);
         }

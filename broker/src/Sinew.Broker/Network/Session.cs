@@ -1,10 +1,11 @@
 // One client connection: the read loop that cuts and decodes frames, the rules about which frames may
-// arrive when, error replies, and the delivery bookkeeping that settlements rely on. The handlers for each
-// op live in the other Session.*.cs files.
+// arrive when, error replies, and releasing what the session holds when it ends. The handlers for each op
+// live in the other Session.*.cs files; Session.Delivering.cs is the session as partitions deliver to it.
 using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
@@ -12,15 +13,13 @@ using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Network;
 
-using BrokerContext = Sinew.Broker.Hosting.BrokerContext;
-
 /// <summary>Where a delivery came from, so a settlement can find its partition.</summary>
 internal readonly record struct DeliveryRef(Partition Partition, long Offset, ServerSubscription Subscription);
 
 internal sealed partial class Session : IDeliveryTarget, IDisposable
 {
     private readonly ConnectionContext _connection;
-    private readonly BrokerContext _broker;
+    private readonly SessionContext _broker;
     private readonly OutboundBuffer _out = new();
     private readonly ConcurrentDictionary<long, DeliveryRef> _deliveries = new();
     private readonly Dictionary<ulong, ServerSubscription> _subscriptions = [];
@@ -35,7 +34,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private bool _handshakeDone;
     private string _closeReason = "the client disconnected";
 
-    public Session(ConnectionContext connection, BrokerContext broker)
+    public Session(ConnectionContext connection, SessionContext broker)
     {
         _connection = connection;
         _broker = broker;
@@ -234,8 +233,6 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
     }
 
-    // ---- sending ------------------------------------------------------------------------------------
-
     private void Send(IWireMessage message, uint requestId = 0, FrameFlags flags = FrameFlags.None, Action? onWritten = null)
     {
         if (_out.Send(message, requestId, flags, onWritten))
@@ -271,145 +268,6 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     }
 
     public void Dispose() => _closing.Dispose();
-
-    // ---- delivery bookkeeping (IDeliveryTarget) -------------------------------------------------------
-
-    public long NextDeliveryId() => Interlocked.Increment(ref _nextDeliveryId);
-
-    public void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription) =>
-        _deliveries[deliveryId] = new DeliveryRef(partition, offset, subscription);
-
-    public void ForgetDelivery(long deliveryId) => _deliveries.TryRemove(deliveryId, out _);
-
-    public bool HasDeliveryRoom => Interlocked.Read(ref _pendingDeliveryBytes) < _broker.Options.Limits.MaxPendingDeliveryBytes;
-
-    public void CountPendingDelivery(DeliveredMessage message) => Interlocked.Add(ref _pendingDeliveryBytes, EncodedSizeBound(message));
-
-    public void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten)
-    {
-        // A dispatch can hold more than one frame may carry (large messages, or a large prefetch): cut it
-        // into frames within the limit announced in HelloOk, or the client must refuse the frame and the
-        // queue could never drain. The frames go out in order, so the last one written means all were.
-        var limit = _broker.Options.Limits.MaxFrameBytes;
-        var start = 0;
-        long size = DeliverFrameOverhead;
-        long counted = 0;
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var next = EncodedSizeBound(messages[i]);
-            if (i > start && size + next > limit)
-            {
-                if (!SendDeliverFrame(subscriptionId, Slice(messages, start, i), counted, null, null))
-                {
-                    return;
-                }
-
-                start = i;
-                size = DeliverFrameOverhead;
-                counted = 0;
-            }
-
-            size += next;
-            counted += next;
-        }
-
-        SendDeliverFrame(subscriptionId, start == 0 ? messages : Slice(messages, start, messages.Count), counted, messages, onWritten);
-    }
-
-    private bool SendDeliverFrame(ulong subscriptionId, IReadOnlyList<DeliveredMessage> frame, long countedBytes,
-        IReadOnlyList<DeliveredMessage>? all, Action? onWritten)
-    {
-        void AfterWrite()
-        {
-            if (onWritten is not null)
-            {
-                foreach (var message in all!)
-                {
-                    _deliveries.TryRemove((long)message.DeliveryId, out _);
-                }
-
-                onWritten();
-            }
-
-            ReleasePendingDeliveries(countedBytes);
-        }
-
-        if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: AfterWrite))
-        {
-            return false;
-        }
-
-        Volatile.Write(ref _lastSentMs, NowMs);
-        if (_out.Pending > SlowReaderLimitBytes)
-        {
-            Abort($"the client is not reading: {_out.Pending} bytes are waiting to be sent");
-            return false;
-        }
-
-        return true;
-    }
-
-    /// <summary>Uncounts deliveries written to the socket; when that makes room again, every subscription of
-    /// the session is asked to deliver, since dispatch stopped for it while there was none.</summary>
-    private void ReleasePendingDeliveries(long bytes)
-    {
-        var limit = _broker.Options.Limits.MaxPendingDeliveryBytes;
-        var after = Interlocked.Add(ref _pendingDeliveryBytes, -bytes);
-        if (after + bytes < limit || after >= limit)
-        {
-            return;
-        }
-
-        List<ServerSubscription> subscriptions;
-        lock (_subscriptions)
-        {
-            subscriptions = [.. _subscriptions.Values];
-        }
-
-        foreach (var subscription in subscriptions)
-        {
-            subscription.KickPartitions();
-        }
-    }
-
-    private static DeliveredMessage[] Slice(IReadOnlyList<DeliveredMessage> messages, int from, int to)
-    {
-        var slice = new DeliveredMessage[to - from];
-        for (var i = from; i < to; i++)
-        {
-            slice[i - from] = messages[i];
-        }
-
-        return slice;
-    }
-
-    // The Deliver body around its messages: array header, subscription id (at most 9 bytes), list header.
-    private const int DeliverFrameOverhead = 16;
-
-    /// <summary>An upper bound of one delivered message's MessagePack size: six integers of at most nine
-    /// bytes each, the headers of the record, payload, content type and header map, and five bytes of
-    /// string header per header key and value.</summary>
-    private static long EncodedSizeBound(DeliveredMessage message)
-    {
-        long size = 64 + message.Payload.Length;
-        if (message.ContentType is { } contentType)
-        {
-            size += System.Text.Encoding.UTF8.GetByteCount(contentType);
-        }
-
-        if (message.Headers is { } headers)
-        {
-            foreach (var (key, value) in headers)
-            {
-                size += 10 + System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
-            }
-        }
-
-        return size;
-    }
-
-    // A reader this far behind is stuck; its deliveries are returned so others can have them.
-    private const int SlowReaderLimitBytes = 256 << 20;
 
     /// <summary>Closes every subscription and returns every unsettled delivery to its queue.</summary>
     private void ReleaseEverything()

@@ -9,8 +9,14 @@ internal sealed class SessionRegistry
 
     public int Count => _sessions.Count;
 
+    /// <summary>Set once the broker serves; connections before that are refused as still starting.</summary>
+    public bool Started { get; private set; }
+
     /// <summary>Set when shutdown begins: new connections are refused.</summary>
     public bool Stopping { get; private set; }
+
+    /// <summary>Starts accepting connections.</summary>
+    public void Start() => Started = true;
 
     public void Add(Session session) => _sessions[session.Id] = session;
 

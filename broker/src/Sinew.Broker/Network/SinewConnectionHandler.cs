@@ -1,18 +1,17 @@
 // Kestrel hands every accepted protocol connection to this handler, which runs a session on it.
 using Microsoft.AspNetCore.Connections;
-using Sinew.Broker.Hosting;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Network;
 
-internal sealed class SinewConnectionHandler(BrokerContext broker) : ConnectionHandler
+internal sealed class SinewConnectionHandler(SessionContext broker) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var sessions = broker.Sessions;
-        if (sessions.Stopping || !broker.Started)
+        if (sessions.Stopping || !sessions.Started)
         {
             await RefuseAsync(connection, ErrorCode.Unavailable, sessions.Stopping ? "the broker is shutting down" : "the broker is still starting").ConfigureAwait(false);
             return;

@@ -1,8 +1,9 @@
 // Moves dead messages into their target queue: builds the copy with its sinew.dlq.* metadata, publishes
 // it, and reports back once the copy is durable so the source can drop the original.
 using System.Globalization;
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
-using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Queues;
 
@@ -17,8 +18,8 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
     {
         var target = queue.Settings.DeadLetter.Kind switch
         {
-            DeadLetterKind.Queue => queue.Settings.DeadLetter.TargetQueue,
-            DeadLetterKind.Global => Runtime.GlobalDeadLetterTarget,
+            DeadLetterDestination.Queue => queue.Settings.DeadLetter.TargetQueue,
+            DeadLetterDestination.Global => Runtime.GlobalDeadLetterTarget,
             _ => null,
         };
 
@@ -39,7 +40,7 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
             try
             {
                 var queue = registry.GetOrDeclareTarget(target);
-                var result = queue.Publish(new PublishMessage(copy.Payload, copy.ContentType, copy.Headers), services.NowMs);
+                var result = queue.Publish(new IncomingMessage(copy), services.NowMs);
                 await result.Partition.WhenDurableAsync(result.LsnEnd).ConfigureAwait(false);
                 onDurable();
                 return;
@@ -62,12 +63,7 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
         var headers = body.Headers is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(body.Headers, StringComparer.Ordinal);
-        headers[Headers.Reason] = reason switch
-        {
-            DeadLetterReason.RetriesExhausted => "retries_exhausted",
-            DeadLetterReason.TerminalNack => "terminal_nack",
-            _ => "expired",
-        };
+        headers[Headers.Reason] = reason.WireName();
         headers[Headers.SourceTopic] = source.Topic;
         if (source.Group is { } group)
         {

@@ -2,9 +2,9 @@
 // idempotency keys that make retried publishes safe.
 using System.Globalization;
 using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
-using Sinew.Protocol.Messages;
 using Sinew.Protocol.Routing;
 using Sinew.Protocol.Timing;
 
@@ -18,12 +18,13 @@ internal sealed class Queue
 {
     private int _roundRobin = -1;
 
-    public Queue(QueueName name, QueueSettings settings, string directory, BrokerServices services)
+    public Queue(QueueName name, QueueSettings settings, string directory, BrokerServices services, DeadLetterRouter deadLetters)
     {
         Name = name;
         Settings = settings;
         Directory = directory;
         Services = services;
+        DeadLetters = deadLetters;
         Metrics = services.Metrics.For(name);
         Dedup = new DedupTable(services.Options.Storage.DedupWindowMs, services.Options.Storage.DedupMaxEntries);
     }
@@ -37,6 +38,9 @@ internal sealed class Queue
     public BrokerServices Services { get; }
 
     public QueueMetrics Metrics { get; }
+
+    /// <summary>Where the queue's dead messages go.</summary>
+    public DeadLetterRouter DeadLetters { get; }
 
     public DedupTable Dedup { get; }
 
@@ -62,7 +66,7 @@ internal sealed class Queue
     /// <summary>Publishes one message: chooses its partition, drops it when its idempotency key was already
     /// stored, otherwise appends it. The caller waits for <see cref="QueuePublishResult.LsnEnd"/> to be
     /// durable before confirming.</summary>
-    public QueuePublishResult Publish(PublishMessage message, long nowMs)
+    public QueuePublishResult Publish(in IncomingMessage message, long nowMs)
     {
         var partition = Partitions[PartitionFor(message)];
         // Saturating: a value past the signed range would otherwise wrap to a time in the past, delivering
@@ -73,16 +77,13 @@ internal sealed class Queue
             : 0;
         var ttl = message.TtlMs ?? Settings.DefaultTtlMs;
         var expiresAt = ttl is { } t and > 0 ? DurationRules.Deadline(nowMs, t) : 0;
-        var incoming = new IncomingMessage(new MessageBody(message.Payload, message.ContentType, message.Headers), notBefore, expiresAt,
-            message.ProducerId, message.Sequence ?? 0);
-
         if (message.ProducerId is not { } producer)
         {
-            var appended = partition.Append(incoming);
+            var appended = partition.Append(message, notBefore, expiresAt);
             return new QueuePublishResult(partition, appended.Offset, appended.LsnEnd, false);
         }
 
-        var sequence = message.Sequence ?? 0;
+        var sequence = message.Sequence;
         lock (Dedup.Lock)
         {
             if (Dedup.TryGet(producer, sequence, nowMs, out var seen))
@@ -90,7 +91,7 @@ internal sealed class Queue
                 return new QueuePublishResult(Partitions[seen.Partition], seen.Offset, seen.LsnEnd, true);
             }
 
-            var appended = partition.Append(incoming);
+            var appended = partition.Append(message, notBefore, expiresAt);
             Dedup.Add(producer, sequence, new DedupEntry(partition.Index, appended.Offset, appended.LsnEnd, nowMs));
             return new QueuePublishResult(partition, appended.Offset, appended.LsnEnd, false);
         }
@@ -98,7 +99,7 @@ internal sealed class Queue
 
     /// <summary>The partition a message goes to: its key's, the one the client routed to, or the next in
     /// round-robin order.</summary>
-    public int PartitionFor(PublishMessage message)
+    public int PartitionFor(in IncomingMessage message)
     {
         var count = (uint)Partitions.Length;
         if (message.PartitionKey is { } key)
@@ -155,4 +156,19 @@ internal sealed class Queue
     }
 
     public IEnumerable<PartitionStats> Stats => Partitions.Select(p => p.Stats);
+
+    /// <summary>Sets the queue's gauges from its partitions' current state (called before each scrape).</summary>
+    public void ObserveMetrics()
+    {
+        int unsettled = 0, ready = 0, inflight = 0, delayed = 0;
+        foreach (var p in Stats)
+        {
+            unsettled += p.Unsettled;
+            ready += p.Ready;
+            inflight += p.Inflight;
+            delayed += p.Delayed;
+        }
+
+        Metrics.Observe(unsettled, ready, inflight, delayed);
+    }
 }

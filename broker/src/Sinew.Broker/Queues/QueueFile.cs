@@ -4,7 +4,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sinew.Protocol.Messages;
+using Sinew.Broker.Storage;
 using Sinew.Protocol.Naming;
 
 namespace Sinew.Broker.Queues;
@@ -85,16 +85,16 @@ internal static class QueueFile
     {
         var kind = Member(policy, "kind", JsonValueKind.String, "dead_letter.").GetString() switch
         {
-            "discard" => DeadLetterKind.Discard,
-            "global" => DeadLetterKind.Global,
-            "queue" => DeadLetterKind.Queue,
+            "discard" => DeadLetterDestination.Discard,
+            "global" => DeadLetterDestination.Global,
+            "queue" => DeadLetterDestination.Queue,
             var other => throw new InvalidDataException($"\"dead_letter.kind\" is \"{other}\", not discard, global or queue"),
         };
         return kind switch
         {
-            DeadLetterKind.Discard => DeadLetterSettings.Discard,
-            DeadLetterKind.Global => new DeadLetterSettings(DeadLetterKind.Global),
-            _ => new DeadLetterSettings(DeadLetterKind.Queue, Name(policy, "topic", required: true, "dead_letter."),
+            DeadLetterDestination.Discard => DeadLetterSettings.Discard,
+            DeadLetterDestination.Global => new DeadLetterSettings(DeadLetterDestination.Global),
+            _ => new DeadLetterSettings(DeadLetterDestination.Queue, Name(policy, "topic", required: true, "dead_letter."),
                 GroupNames.Normalise(Name(policy, "group", required: false, "dead_letter."))),
         };
     }

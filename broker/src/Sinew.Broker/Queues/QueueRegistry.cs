@@ -6,58 +6,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
-using Sinew.Protocol.Messages;
 using Sinew.Protocol.Naming;
 using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
-
-/// <summary>A declared queue, loaded or not.</summary>
-internal sealed class QueueSlot(QueueName name, QueueSettings settings, string directory, Func<Queue> load)
-{
-    private readonly Lazy<Queue> _queue = new(load, LazyThreadSafetyMode.ExecutionAndPublication);
-    private QuarantinedQueue? _quarantine;
-
-    public QueueName Name { get; } = name;
-
-    public QueueSettings Settings { get; } = settings;
-
-    public string Directory { get; } = directory;
-
-    public bool IsLoaded => _queue.IsValueCreated;
-
-    /// <summary>The queue, loaded on first use. A failed load is not retried: the same exception is thrown
-    /// again (<see cref="QueueRegistry.Load"/> turns it into a quarantine).</summary>
-    public Queue Queue => _queue.Value;
-
-    /// <summary>Set when loading failed; the queue then answers quarantined.</summary>
-    public QuarantinedQueue? Quarantine
-    {
-        get => Volatile.Read(ref _quarantine);
-        set => Volatile.Write(ref _quarantine, value);
-    }
-}
-
-/// <summary>A queue directory the broker does not serve: its queue.json is missing or damaged, or loading the
-/// queue failed. Nothing in it is changed or replaced until an operator repairs it.</summary>
-/// <param name="Directory">The queue directory.</param>
-/// <param name="File">The file at fault (queue.json, or the directory itself when loading failed).</param>
-/// <param name="Reason">What is wrong with it.</param>
-/// <param name="Name">The queue's name when the file still says it.</param>
-internal sealed record QuarantinedQueue(string Directory, string File, string Reason, QueueName? Name);
-
-/// <summary>How many queues and partitions the broker knows, and how many of them are verified (recovered
-/// and checked since start) or quarantined as a whole queue.</summary>
-internal readonly record struct QueueCensus(
-    int Queues,
-    int QueuesVerified,
-    int QueuesUnverified,
-    int QueuesQuarantined,
-    long Partitions,
-    long PartitionsVerified,
-    long PartitionsUnverified);
 
 internal sealed class QueueRegistry
 {
@@ -76,13 +32,17 @@ internal sealed class QueueRegistry
     private long _generation;
     private int _failedLoads;
 
-    public QueueRegistry(string dataDir, BrokerServices services)
+    public QueueRegistry(string dataDir, BrokerServices services, RuntimeState runtime)
     {
         _dataDir = dataDir;
         _root = Path.Combine(dataDir, "queues");
         _services = services;
+        DeadLetters = new DeadLetterRouter(this, runtime, services);
         Directory.CreateDirectory(_root);
     }
+
+    /// <summary>Moves dead messages into their target queues, declaring targets that do not exist yet.</summary>
+    public DeadLetterRouter DeadLetters { get; }
 
     /// <summary>Increases whenever a queue is declared; the topology generation.</summary>
     public long Generation => Interlocked.Read(ref _generation);
@@ -230,7 +190,7 @@ internal sealed class QueueRegistry
     public string Describe(string path) => Path.GetRelativePath(_dataDir, path);
 
     /// <summary>Creates a queue or confirms an existing one with the same effective settings.</summary>
-    public (QueueSlot Slot, bool Created) Declare(QueueName name, DeclareQueue request)
+    public (QueueSlot Slot, bool Created) Declare(QueueName name, QueueDeclaration request)
     {
         var settings = Resolve(request);
         lock (_declareLock)
@@ -289,7 +249,7 @@ internal sealed class QueueRegistry
 
     /// <summary>The effective settings for a declare request: given values checked, absent ones defaulted. The
     /// defaults come from the broker's configuration, which holds them to the same ranges.</summary>
-    public QueueSettings Resolve(DeclareQueue request)
+    public QueueSettings Resolve(QueueDeclaration request)
     {
         var defaults = _services.Options.Queues;
         var partitions = request.Partitions ?? defaults.Partitions;
@@ -303,14 +263,14 @@ internal sealed class QueueRegistry
         {
             deadLetter = policy.Kind switch
             {
-                DeadLetterKind.Discard => DeadLetterSettings.Discard,
-                DeadLetterKind.Global => new DeadLetterSettings(DeadLetterKind.Global),
+                DeadLetterDestination.Discard => DeadLetterSettings.Discard,
+                DeadLetterDestination.Global => new DeadLetterSettings(DeadLetterDestination.Global),
                 _ => ResolveTarget(policy),
             };
         }
         else
         {
-            deadLetter = defaults.DeadLetter == "discard" ? DeadLetterSettings.Discard : new DeadLetterSettings(DeadLetterKind.Global);
+            deadLetter = defaults.DeadLetter == "discard" ? DeadLetterSettings.Discard : new DeadLetterSettings(DeadLetterDestination.Global);
         }
 
         DurationValidator.Check(DurationField.QueueLease, request.LeaseMs, 0,
@@ -327,7 +287,7 @@ internal sealed class QueueRegistry
         return new QueueSettings(partitions, deadLetter, request.MaxRetries ?? defaults.MaxRetries, ttl, lease);
     }
 
-    private static DeadLetterSettings ResolveTarget(DeadLetterPolicy policy)
+    private static DeadLetterSettings ResolveTarget(DeadLetterSettings policy)
     {
         if (policy.Topic is not { } topic)
         {
@@ -345,7 +305,7 @@ internal sealed class QueueRegistry
             throw BrokerErrorException.Invalid("dead_letter.group", $"the dead-letter group is not a valid name ({groupProblem.WireName()})", groupProblem.WireName());
         }
 
-        return new DeadLetterSettings(DeadLetterKind.Queue, topic, group);
+        return new DeadLetterSettings(DeadLetterDestination.Queue, topic, group);
     }
 
     /// <summary>Declares a queue with default settings (discarding its own dead letters) unless it exists;
@@ -357,7 +317,7 @@ internal sealed class QueueRegistry
             return queue;
         }
 
-        var (slot, _) = Declare(name, new DeclareQueue(name.Topic, name.Group, DeadLetter: new DeadLetterPolicy(DeadLetterKind.Discard)));
+        var (slot, _) = Declare(name, new QueueDeclaration(DeadLetter: DeadLetterSettings.Discard));
         return Load(slot);
     }
 
@@ -406,7 +366,7 @@ internal sealed class QueueRegistry
     private QueueSlot NewSlot(QueueName name, QueueSettings settings, string directory) =>
         new(name, settings, directory, () =>
         {
-            var queue = new Queue(name, settings, directory, _services);
+            var queue = new Queue(name, settings, directory, _services, DeadLetters);
             queue.Load();
             return queue;
         });
@@ -418,7 +378,7 @@ internal sealed class QueueRegistry
             null => "none",
             DeadLetterSettings d => d.Kind switch
             {
-                DeadLetterKind.Queue => $"queue {new QueueName(d.Topic!, d.Group)}",
+                DeadLetterDestination.Queue => $"queue {new QueueName(d.Topic!, d.Group)}",
                 _ => d.Kind.ToString().ToLowerInvariant(),
             },
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

@@ -1,32 +1,5 @@
 // A consumer attached to a queue: its ack mode, its prefetch credit and the partitions it reads.
-using Sinew.Protocol.Messages;
-
 namespace Sinew.Broker.Queues;
-
-/// <summary>What a subscription delivers to: the session that owns it.</summary>
-internal interface IDeliveryTarget
-{
-    /// <summary>A session-unique delivery id.</summary>
-    long NextDeliveryId();
-
-    /// <summary>Remembers which partition a delivery came from, so settlements can find it.</summary>
-    void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription);
-
-    /// <summary>Forgets a delivery that left the session another way (lease expiry).</summary>
-    void ForgetDelivery(long deliveryId);
-
-    /// <summary>Whether the session can take more deliveries now: what it has waiting to be written to its
-    /// socket is under its limit. A consumer that stops reading thus holds a bounded amount of memory.</summary>
-    bool HasDeliveryRoom { get; }
-
-    /// <summary>Counts a delivery about to be sent against that limit, until it is written.</summary>
-    void CountPendingDelivery(DeliveredMessage message);
-
-    /// <summary>Sends the deliveries, in frames within the negotiated frame size. For auto-ack subscriptions,
-    /// <paramref name="onWritten"/> runs once they have been written to the socket, which is when those
-    /// deliveries count as settled.</summary>
-    void SendDeliver(ulong subscriptionId, IReadOnlyList<DeliveredMessage> messages, Action? onWritten);
-}
 
 /// <summary>A broker-side subscription. Credit is the number of deliveries it may hold unsettled
 /// (manual ack) or unwritten (auto ack); it is shared by every partition the subscription reads.</summary>
@@ -35,7 +8,7 @@ internal sealed class ServerSubscription(
     IDeliveryTarget target,
     Queue queue,
     IReadOnlyList<Partition> partitions,
-    AckMode ackMode,
+    AckPolicy ackPolicy,
     int prefetch)
 {
     private int _outstanding;
@@ -50,7 +23,7 @@ internal sealed class ServerSubscription(
 
     public IReadOnlyList<Partition> Partitions { get; } = partitions;
 
-    public AckMode AckMode { get; } = ackMode;
+    public AckPolicy AckPolicy { get; } = ackPolicy;
 
     public int Prefetch { get; } = prefetch;
 

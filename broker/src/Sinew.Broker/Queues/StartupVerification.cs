@@ -5,6 +5,7 @@
 // same single load (QueueSlot), so no queue is ever recovered twice.
 using System.Diagnostics;
 using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 
 namespace Sinew.Broker.Queues;
 

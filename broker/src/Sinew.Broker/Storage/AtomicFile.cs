@@ -1,5 +1,5 @@
 // Replacing a small file so that after a crash it holds either the old or the new content.
-namespace Sinew.Broker;
+namespace Sinew.Broker.Storage;
 
 internal static class AtomicFile
 {

@@ -3,7 +3,6 @@
 // free space) goes on, so the broker never has to discover a full disk through a failed write.
 using Microsoft.Extensions.Logging;
 using Sinew.Broker.Diagnostics;
-using Sinew.Broker.Queues;
 using Sinew.Protocol.Errors;
 
 namespace Sinew.Broker.Storage;

@@ -15,14 +15,6 @@ internal sealed record MessageRecord(
     ulong Sequence,
     MessageBody Body);
 
-/// <summary>Why a message left its queue through the dead-letter policy. Stored as a byte.</summary>
-internal enum DeadLetterReason : byte
-{
-    RetriesExhausted = 1,
-    TerminalNack = 2,
-    Expired = 3,
-}
-
 /// <summary>Record body codecs.</summary>
 internal static class Records
 {

@@ -3,7 +3,6 @@
 using Sinew.Broker.Queues;
 using Sinew.Broker.Storage;
 using Sinew.Broker.Tests.Support;
-using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Tests.Engine;
 
@@ -11,7 +10,7 @@ public class RecoveryEngineTests
 {
     private const long StartMs = 1_800_000_000_000;
     private static readonly QueueName Jobs = new("jobs", null);
-    private static readonly byte[] Payload = new byte[64];
+    private static readonly MessageBody Body = new(new byte[64], null, null);
 
     [Fact(Timeout = 180_000)]
     public async Task Timers_that_come_due_while_a_partition_recovers_wait_for_it_and_every_message_ends_where_it_belongs()
@@ -27,8 +26,8 @@ public class RecoveryEngineTests
             for (var i = 0; i < count; i++)
             {
                 var message = i % 2 == 0
-                    ? new PublishMessage(Payload, TtlMs: 60_000)
-                    : new PublishMessage(Payload, NotBeforeMs: StartMs + 7_200_000);
+                    ? new IncomingMessage(Body, TtlMs: 60_000)
+                    : new IncomingMessage(Body, NotBeforeMs: StartMs + 7_200_000);
                 last = queue.Publish(message, StartMs).LsnEnd;
             }
 
@@ -78,7 +77,7 @@ public class RecoveryEngineTests
 
                     return null;
                 };
-                var published = queue.Publish(new PublishMessage(Payload, NotBeforeMs: StartMs + 15_000), StartMs);
+                var published = queue.Publish(new IncomingMessage(Body, NotBeforeMs: StartMs + 15_000), StartMs);
                 var snapshot = partition.WriteSnapshotAsync(CancellationToken.None);
                 fsync.Set();
                 await partition.WhenDurableAsync(published.LsnEnd);
@@ -100,5 +99,5 @@ public class RecoveryEngineTests
     }
 
     private static Queue Declare(EngineHarness engine) =>
-        engine.Registry.Declare(Jobs, new DeclareQueue(Jobs.Topic, DeadLetter: new DeadLetterPolicy(DeadLetterKind.Discard))).Slot.Queue;
+        engine.Registry.Declare(Jobs, new QueueDeclaration(DeadLetter: DeadLetterSettings.Discard)).Slot.Queue;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Diagnostics;
+using Sinew.Broker.Engine;
 using Sinew.Broker.Queues;
 
 namespace Sinew.Broker.Tests.Support;
@@ -16,8 +17,7 @@ internal sealed class EngineHarness : IDisposable
         Clock = clock;
         Log = new RecordingLogger();
         Services = new BrokerServices(options, clock, new BrokerMetrics(Metrics.NewCustomRegistry()), Log);
-        Registry = new QueueRegistry(dataDir, Services);
-        Services.DeadLetters = new DeadLetterRouter(Registry, RuntimeState.Load(dataDir), Services);
+        Registry = new QueueRegistry(dataDir, Services, RuntimeState.Load(dataDir));
         Registry.Index();
     }
 

@@ -1,24 +1,29 @@
 // Wakes partitions when a delayed message, a lease or a TTL comes due.
-namespace Sinew.Broker.Queues;
+using Microsoft.Extensions.Logging;
+using Sinew.Broker.Diagnostics;
+
+namespace Sinew.Broker.Engine;
 
 /// <summary>One thread and one priority queue of wake-up times for every partition. A partition asks
 /// to be woken at its earliest deadline; waking it more often than needed is harmless.</summary>
 internal sealed class TimerScheduler : IDisposable
 {
     private readonly object _lock = new();
-    private readonly PriorityQueue<Partition, long> _due = new();
+    private readonly PriorityQueue<IScheduledPartition, long> _due = new();
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Thread _thread;
     private bool _stopping;
 
-    public TimerScheduler(TimeProvider time)
+    public TimerScheduler(TimeProvider time, ILogger logger)
     {
         _time = time;
+        _logger = logger;
         _thread = new Thread(Run) { IsBackground = true, Name = "sinew-timers" };
         _thread.Start();
     }
 
-    public void Schedule(Partition partition, long dueMs)
+    public void Schedule(IScheduledPartition partition, long dueMs)
     {
         lock (_lock)
         {
@@ -35,7 +40,7 @@ internal sealed class TimerScheduler : IDisposable
     {
         while (true)
         {
-            Partition partition;
+            IScheduledPartition partition;
             lock (_lock)
             {
                 while (true)
@@ -69,7 +74,7 @@ internal sealed class TimerScheduler : IDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                partition.Queue.Services.Logger.LogPartitionTimerFailure(e, partition);
+                _logger.PartitionTimerFailed(e, partition.Index, partition.QueueName);
             }
         }
     }

@@ -1,7 +1,7 @@
 // A failure that is answered to the client as an Error frame with a stable code.
 using Sinew.Protocol.Errors;
 
-namespace Sinew.Broker.Queues;
+namespace Sinew.Broker;
 
 /// <summary>A request failed in a way the client should be told about. Carries the protocol error code,
 /// the retryable flag brokers send for it, and machine-readable details.</summary>

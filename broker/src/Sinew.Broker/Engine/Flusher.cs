@@ -1,6 +1,6 @@
 // Group commit: the flusher thread takes every partition that has appended since its last flush, makes
 // them durable together, and only then takes the next batch. While it is busy with one batch, appends
-// pile up behind it and share the next fsync. Partitions have separate files, so the fsyncs of one batch
+// pile up behind it and share the next fsync. IScheduledPartitions have separate files, so the fsyncs of one batch
 // run side by side, on the flusher thread and a few helper threads.
 //
 // The helpers are the flusher's own threads rather than the thread pool's: an fsync holds its thread for
@@ -9,8 +9,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Sinew.Broker.Diagnostics;
 
-namespace Sinew.Broker.Queues;
+namespace Sinew.Broker.Engine;
 
 /// <summary>The broker's flusher. Partitions enqueue themselves after appending; the flusher makes their
 /// appends durable and lets them confirm and deliver.</summary>
@@ -18,22 +19,22 @@ internal sealed class Flusher : IDisposable
 {
     private const int Helpers = 3;
 
-    private readonly ConcurrentQueue<Partition> _dirty = new();
+    private readonly ConcurrentQueue<IScheduledPartition> _dirty = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
 
     // The batch being flushed: partitions not yet taken, a wake-up for the helpers, and what is left to finish.
-    private readonly ConcurrentQueue<Partition> _batch = new();
+    private readonly ConcurrentQueue<IScheduledPartition> _batch = new();
     private readonly SemaphoreSlim _helperSignal = new(0);
     private readonly CountdownEvent _unfinished = new(0);
     private readonly Thread[] _helpers = new Thread[Helpers];
 
-    private readonly Diagnostics.BrokerMetrics _metrics;
+    private readonly BrokerMetrics _metrics;
     private readonly ILogger _logger;
     private volatile bool _stopping;
     private volatile bool _helpersStopping;
 
-    public Flusher(Diagnostics.BrokerMetrics metrics, ILogger logger)
+    public Flusher(BrokerMetrics metrics, ILogger logger)
     {
         _metrics = metrics;
         _logger = logger;
@@ -47,13 +48,13 @@ internal sealed class Flusher : IDisposable
         _thread.Start();
     }
 
-    public void Enqueue(Partition partition)
+    public void Enqueue(IScheduledPartition partition)
     {
         _dirty.Enqueue(partition);
         _signal.Release();
     }
 
-    private void Flush(Partition partition)
+    private void Flush(IScheduledPartition partition)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -62,7 +63,7 @@ internal sealed class Flusher : IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _logger.FlushFailed(e, partition.Index, partition.Queue.Name);
+            _logger.FlushFailed(e, partition.Index, partition.QueueName);
         }
 
         _metrics.FsyncSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -70,7 +71,7 @@ internal sealed class Flusher : IDisposable
 
     private void Run()
     {
-        var taken = new List<Partition>();
+        var taken = new List<IScheduledPartition>();
         while (true)
         {
             _signal.Wait();
@@ -96,7 +97,7 @@ internal sealed class Flusher : IDisposable
         }
     }
 
-    private void FlushTogether(List<Partition> partitions)
+    private void FlushTogether(List<IScheduledPartition> partitions)
     {
         _unfinished.Reset(partitions.Count);
         foreach (var partition in partitions)

@@ -1,30 +1,35 @@
 // Background housekeeping: writes partition snapshots when enough log has accumulated since the last
 // one, which bounds recovery time and lets fully settled segments be deleted.
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Sinew.Broker.Configuration;
+using Sinew.Broker.Diagnostics;
 
-namespace Sinew.Broker.Queues;
+namespace Sinew.Broker.Engine;
 
 internal sealed class MaintenanceLoop : IDisposable
 {
-    private readonly Channel<Partition> _requests = Channel.CreateBounded<Partition>(
+    private readonly Channel<IScheduledPartition> _requests = Channel.CreateBounded<IScheduledPartition>(
         new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly HashSet<Partition> _queued = [];
-    private readonly BrokerServices _services;
+    private readonly HashSet<IScheduledPartition> _queued = [];
+    private readonly StorageOptions _storage;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _stopRequested;
 
-    public MaintenanceLoop(BrokerServices services)
+    public MaintenanceLoop(StorageOptions storage, ILogger logger)
     {
-        _services = services;
+        _storage = storage;
+        _logger = logger;
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Queues a snapshot of <paramref name="partition"/> when enough log has been written since
     /// its last one.</summary>
-    public void MaybeSnapshot(Partition partition, long bytesSinceSnapshot)
+    public void MaybeSnapshot(IScheduledPartition partition, long bytesSinceSnapshot)
     {
-        if (bytesSinceSnapshot < _services.Options.Storage.SnapshotIntervalBytes)
+        if (bytesSinceSnapshot < _storage.SnapshotIntervalBytes)
         {
             return;
         }
@@ -67,7 +72,7 @@ internal sealed class MaintenanceLoop : IDisposable
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    _services.Logger.SnapshotFailed(e, partition.Index, partition.Queue.Name);
+                    _logger.SnapshotFailed(e, partition.Index, partition.QueueName);
                 }
             }
         }

@@ -1,8 +1,9 @@
 // Broker state an operator changes at run time (today: the global dead-letter target), persisted in the
 // data directory so it survives restarts.
 using System.Text.Json;
+using Sinew.Broker.Storage;
 
-namespace Sinew.Broker.Queues;
+namespace Sinew.Broker.Engine;
 
 internal sealed class RuntimeState
 {

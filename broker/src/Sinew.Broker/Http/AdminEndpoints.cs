@@ -1,0 +1,83 @@
+// The admin endpoints under /admin: the queues with their settings and partition state, and the global
+// dead-letter target. With auth.enabled they need the credentials of a configured user.
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Sinew.Broker.Configuration;
+using Sinew.Broker.Engine;
+using Sinew.Broker.Queues;
+
+namespace Sinew.Broker.Http;
+
+internal static class AdminEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, AuthOptions auth, QueueRegistry registry, RuntimeState runtime)
+    {
+        var admin = app.MapGroup("/admin").RequireConfiguredUser(auth);
+        admin.MapGet("/queues", () => Results.Json(registry.Slots
+            .OrderBy(s => s.Name.Topic, StringComparer.Ordinal)
+            .Select(s => new
+            {
+                topic = s.Name.Topic,
+                group = s.Name.Group,
+                partitions = s.Settings.Partitions,
+                dead_letter = s.Settings.DeadLetter.Kind.ToString().ToLowerInvariant(),
+                max_retries = s.Settings.MaxRetries,
+                default_ttl_ms = s.Settings.DefaultTtlMs,
+                lease_ms = s.Settings.LeaseMs,
+                loaded = s.IsLoaded,
+                partition_stats = s.IsLoaded ? s.Queue.Stats.Select(p => new
+                {
+                    index = p.Index,
+                    unsettled = p.Unsettled,
+                    ready = p.Ready,
+                    delayed = p.Delayed,
+                    inflight = p.Inflight,
+                    next_offset = p.NextOffset,
+                    consumers = p.Consumers,
+                    quarantine = p.Quarantine,
+                }) : null,
+            })));
+
+        admin.MapGet("/dead-letter-target", () => runtime.GlobalDeadLetterTarget is { } target
+            ? Results.Json(new { topic = target.Topic, group = target.Group })
+            : Results.Json(new { topic = (string?)null, group = (string?)null }));
+        admin.MapPut("/dead-letter-target", (HttpRequest request) => SetDeadLetterTargetAsync(request, runtime));
+        admin.MapDelete("/dead-letter-target", () =>
+        {
+            runtime.SetGlobalDeadLetterTarget(null);
+            return Results.NoContent();
+        });
+    }
+
+    private static async Task<IResult> SetDeadLetterTargetAsync(HttpRequest request, RuntimeState runtime)
+    {
+        JsonElement body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            return Results.BadRequest(new { error = $"the body is not JSON: {e.Message}" });
+        }
+
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String)
+        {
+            return Results.BadRequest(new { error = "expected {\"topic\": \"…\", \"group\": \"…\" (optional)}" });
+        }
+
+        try
+        {
+            var group = body.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+            var name = QueueName.Parse(topic.GetString()!, group);
+            runtime.SetGlobalDeadLetterTarget(name);
+            return Results.Json(new { topic = name.Topic, group = name.Group });
+        }
+        catch (BrokerErrorException e)
+        {
+            return Results.BadRequest(new { error = e.Message });
+        }
+    }
+}

@@ -1,0 +1,15 @@
+// One message as a partition hands it to a consumer's session. Built under the partition's lock without
+// copying the body; the session turns it into the wire's DeliveredMessage when it writes the Deliver frame,
+// outside that lock.
+using Sinew.Broker.Storage;
+
+namespace Sinew.Broker.Queues;
+
+/// <summary>A delivery of one message to one subscription.</summary>
+/// <param name="DeliveryId">Session-unique id the consumer settles it by.</param>
+/// <param name="Partition">The partition it comes from.</param>
+/// <param name="Offset">Its offset in that partition.</param>
+/// <param name="Attempt">1 on the first delivery, one more on each redelivery.</param>
+/// <param name="PublishedAtMs">When the broker stored it (unix ms).</param>
+/// <param name="Body">Payload, content type and headers.</param>
+internal readonly record struct Delivery(long DeliveryId, uint Partition, long Offset, int Attempt, long PublishedAtMs, MessageBody Body);
