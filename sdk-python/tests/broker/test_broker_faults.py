@@ -19,13 +19,13 @@ from support.real_broker import RealBroker
 
 from sinew import (
     AckMode,
-    ConnectionError,
     ConnectionLostError,
     OperationTimeoutError,
     OutgoingMessage,
     ReconnectPolicy,
     ReliablePublisherOptions,
     SinewClient,
+    SinewConnectionError,
     SubscribeOptions,
     SubscriptionEndedError,
     SubscriptionEndReason,
@@ -75,7 +75,7 @@ async def _written(proxy: FaultProxy, direction: Literal["up", "down"], baseline
 
 async def test_a_silent_server_fails_after_the_connect_timeout(proxy: FaultProxy) -> None:
     proxy.blackhole("new")
-    with pytest.raises(ConnectionError, match="connect_timeout"):
+    with pytest.raises(SinewConnectionError, match="connect_timeout"):
         await SinewClient.connect(broker_options(proxy.address, connect_timeout=0.2))
 
 

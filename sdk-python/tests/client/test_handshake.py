@@ -101,18 +101,6 @@ async def test_an_http_server_is_recognised_at_once_as_not_a_sinew_broker() -> N
         server.close()
 
 
-<<<<<<< HEAD
-async def test_a_silent_server_fails_after_the_connect_timeout() -> None:
-    server, address = await start_silent_server()
-    try:
-        with pytest.raises(SinewConnectionError, match="connect_timeout"):
-            await SinewClient.connect(options_for(address, connect_timeout=0.2))
-    finally:
-        server.close()
-
-
-=======
->>>>>>> proxy
 async def test_a_refused_connection_fails_with_connection_error() -> None:
     address = f"127.0.0.1:{_unused_port()}"
     with pytest.raises(SinewConnectionError) as caught:

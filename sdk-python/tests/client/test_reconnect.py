@@ -18,11 +18,8 @@ from sinew import (
     QueueOptions,
     ReconnectPolicy,
     SinewClient,
-<<<<<<< HEAD
     SinewConnectionError,
     SubscribeOptions,
-=======
->>>>>>> proxy
 )
 from sinew.wire import GoingAway, Hello, Reconcile
 
