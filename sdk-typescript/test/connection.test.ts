@@ -228,6 +228,21 @@ describe("frames from the broker", () => {
     expect((await client.declareQueue("orders")).created).toBe(true);
   }, ENGINE_TIMEOUT_MS);
 
+  it.each(["Hello", "Ack", "TopologyRequest"] as const)("reports an op only clients send (%s), received from the broker, as a ProtocolError", async (op) => {
+    const collected = errorCollector();
+    const { broker } = await brokerAndClient({ onError: collected.onError });
+    const message =
+      op === "Hello"
+        ? { op, minVersion: 1, maxVersion: 1, clientName: "x", clientVersion: "1" }
+        : op === "Ack"
+          ? { op, deliveryIds: [1n] }
+          : { op };
+    broker.pushToAll(message);
+    await broker.waitFor(() => collected.errors.length === 1, 2000, "the reported error");
+    expect(collected.errors[0]).toBeInstanceOf(ProtocolError);
+    expect(collected.errors[0]?.message).toContain(`the broker sent ${op}, which only clients send`);
+  }, ENGINE_TIMEOUT_MS);
+
   it("applies a pushed Topology to routing and acknowledges its generation", async () => {
     const { broker, client } = await brokerAndClient();
     broker.declare("orders", 5);

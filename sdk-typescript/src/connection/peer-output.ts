@@ -2,26 +2,15 @@
 
 import { BrokerError } from "../errors/broker-error.js";
 import type { BrokerErrorContext } from "../errors/broker-error-messages.js";
+import { OP_DEFINITIONS } from "../wire/generated/definitions.js";
 import type { Error as ErrorFrame } from "../wire/generated/messages.js";
 
-/** Ops only a client sends: a broker that sends one has broken the protocol. */
-export const CLIENT_OPS_FROM_BROKER: ReadonlySet<string> = new Set([
-  "Hello",
-  "Goodbye",
-  "DeclareQueue",
-  "DeclareStream",
-  "Publish",
-  "PublishBatch",
-  "Subscribe",
-  "SubscribeStream",
-  "Unsubscribe",
-  "Ack",
-  "Nack",
-  "ExtendLease",
-  "TopologyRequest",
-  "TopologyAck",
-  "Reconcile",
-]);
+/** Ops only a client sends (per the registry): a broker that sends one has broken the protocol. */
+export const CLIENT_OPS_FROM_BROKER: ReadonlySet<string> = new Set(
+  Object.entries(OP_DEFINITIONS)
+    .filter(([, definition]) => definition.from === "client")
+    .map(([op]) => op),
+);
 
 /** The typed error for an `Error` frame. */
 export function brokerErrorOf(frame: ErrorFrame, context: BrokerErrorContext): BrokerError {
