@@ -96,6 +96,19 @@ internal static class RawCases
                 Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
             }),
 
+        new("raw/unknown-op-before-hello-is-a-violation", "An unknown op before Hello is a protocol violation too",
+            "A well-formed frame with an unassigned opcode as the first frame gets protocol_violation and a close, not unknown_op.", "4.1", ["Error"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                var frame = FrameEncoder.EncodeToArray(Ping.Instance, 78);
+                frame[3] = 0xEE;
+                await c.SendAsync(frame);
+                var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure("the broker closed the connection without an error");
+                ExpectError(reply, ErrorCode.ProtocolViolation);
+                Require(await c.ClosedWithinAsync(Wait), "the connection stayed open");
+            }),
+
         new("raw/second-hello-is-a-violation", "A second Hello is a protocol violation", "Hello may only be sent once per connection.",
             "4.1", ["Hello", "Error"], [],
             async ctx =>
