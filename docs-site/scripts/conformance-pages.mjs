@@ -121,7 +121,7 @@ export function portable(text) {
 
 // Outcomes read as words (coloured by the theme's .outcome-* styles), so they need no emoji font.
 const outcomeLabels = Object.fromEntries(
-  Object.entries({ passed: "pass", failed: "fail", missing: "missing", not_applicable: "n/a" }).map(([outcome, label]) => [
+  Object.entries({ passed: "pass", failed: "fail", missing: "missing", not_implemented: "not implemented", not_applicable: "n/a" }).map(([outcome, label]) => [
     outcome,
     `<span class="outcome outcome-${outcome.replace("_", "-")}">${label}</span>`,
   ]),
@@ -179,6 +179,18 @@ export function parityMatrix(found, sections, shownPath) {
         return result ? outcomeLabels[result.outcome] ?? escapeText(result.outcome) : "";
       });
       lines.push(`| ${code(id)}<br>${escapeText(first.title)} | ${specLinks(first.spec, sections)} | ${cells.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  if (report.coverage && Object.keys(report.coverage).length > 0) {
+    // The evidence behind "every op is covered": the passing runs that pin an op and showed its frame on the wire.
+    lines.push("### Ops seen on the wire", "");
+    if (!report.coverage_checked) lines.push("Only part of the suite ran, so coverage of every op was not checked.", "");
+    lines.push("| op | passing runs that showed it |", "|---|---|");
+    for (const op of Object.keys(report.coverage).sort()) {
+      const runs = report.coverage[op];
+      const shown = runs.slice(0, 4).map((r) => escapeText(r)).join(", ") + (runs.length > 4 ? ", …" : "");
+      lines.push(`| ${code(op)} | ${runs.length}: ${shown} |`);
     }
     lines.push("");
   }

@@ -10,6 +10,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Sinew.Conformance;
 using Sinew.Conformance.Execution;
+using Sinew.Conformance.Observation;
 using Sinew.Conformance.Raw;
 using Sinew.Conformance.Reporting;
 using Sinew.Conformance.Scenarios;
@@ -122,7 +123,10 @@ namespace Sinew.Conformance
                 return Fail(e.Message);
             }
 
+            var observer = new FrameObserver();
+            environment.ObserveThrough(observer);
             await using (environment.ConfigureAwait(false))
+            await using (observer.ConfigureAwait(false))
             {
                 if (options.Username is { } user)
                 {
@@ -136,7 +140,8 @@ namespace Sinew.Conformance
                 var clientInfos = new List<ClientInfo>();
                 var problems = new List<string>();
 
-                results.AddRange(await RunRawCasesAsync(rawCases, environment, runId).ConfigureAwait(false));
+                var observations = new List<WireObservation>();
+                results.AddRange(await RunRawCasesAsync(rawCases, environment, runId, observer, observations).ConfigureAwait(false));
 
                 var runner = new ScenarioRunner(environment, runId);
                 foreach (var client in options.Clients)
@@ -166,7 +171,11 @@ namespace Sinew.Conformance
                                 driver = await DriverProcess.StartAsync(client, command, environment.Endpoint).ConfigureAwait(false);
                             }
 
+                            observer.Begin();
                             var result = await runner.RunAsync(scenario, client, () => DriverProcess.StartAsync(client, command, environment.Endpoint), driver).ConfigureAwait(false);
+                            var observation = observer.End(scenario.Id, client);
+                            observations.Add(observation);
+                            result = Verdict.Apply(result, observation);
                             results.Add(result);
                             Progress(result);
                         }
@@ -181,8 +190,11 @@ namespace Sinew.Conformance
                 var unpinned = Gate.KnownUnpinned(ScenarioSet.EmbeddedText("unpinned-ops.json"));
                 var pins = allScenarios.Select(s => (s.Id, s.Pins)).Concat(RawCases.All.Select(c => (c.Id, c.Pins)));
                 problems.AddRange(Gate.Problems(results, ops, unpinned, pins));
+                var fullRun = options.ScenarioGlobs.Length == 0;
+                problems.AddRange(Gate.CoverageProblems(results, observations, pins, ops, unpinned, fullRun));
+                var coverage = Gate.Coverage(results, observations, pins);
 
-                var finished = new RunReport(started, environment.Description, clientInfos, results, problems);
+                var finished = new RunReport(started, environment.Description, clientInfos, results, problems) { Coverage = coverage, CoverageChecked = fullRun };
                 Summary(finished);
                 if (options.ReportDirectory is { } directory)
                 {
@@ -194,7 +206,8 @@ namespace Sinew.Conformance
             }
         }
 
-        private static async Task<List<ScenarioResult>> RunRawCasesAsync(List<RawCase> cases, BrokerEnvironment environment, string runId)
+        private static async Task<List<ScenarioResult>> RunRawCasesAsync(List<RawCase> cases, BrokerEnvironment environment, string runId,
+            FrameObserver observer, List<WireObservation> observations)
         {
             var results = new List<ScenarioResult>();
             if (cases.Count > 0)
@@ -215,6 +228,7 @@ namespace Sinew.Conformance
                 }
                 else
                 {
+                    observer.Begin();
                     try
                     {
                         await rawCase.Run(context).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -225,6 +239,10 @@ namespace Sinew.Conformance
                     {
                         result = new ScenarioResult(rawCase.Id, rawCase.Title, "Raw protocol", rawCase.Spec, "raw", Outcome.Failed, e.Message, stopwatch.ElapsedMilliseconds);
                     }
+
+                    var observation = observer.End(rawCase.Id, "raw");
+                    observations.Add(observation);
+                    result = Verdict.Apply(result, observation);
                 }
 
                 results.Add(result);
@@ -241,10 +259,11 @@ namespace Sinew.Conformance
                 Outcome.Passed => "pass",
                 Outcome.Failed => "FAIL",
                 Outcome.Missing => "MISS",
+                Outcome.NotImplemented => "n/i ",
                 _ => "n/a ",
             };
             Console.WriteLine($"  {mark} {result.Client,-10} {result.Id} ({result.DurationMs} ms)");
-            if (result.Outcome is Outcome.Failed or Outcome.Missing)
+            if (result.Outcome is Outcome.Failed or Outcome.Missing or Outcome.NotImplemented)
             {
                 Console.WriteLine($"       {result.Message}");
             }
@@ -256,7 +275,8 @@ namespace Sinew.Conformance
             foreach (var group in report.Results.GroupBy(r => r.Client))
             {
                 Console.WriteLine($"{group.Key,-10} passed {group.Count(r => r.Outcome == Outcome.Passed),3}  failed {group.Count(r => r.Outcome == Outcome.Failed),3}  " +
-                                  $"missing {group.Count(r => r.Outcome == Outcome.Missing),3}  not applicable {group.Count(r => r.Outcome == Outcome.NotApplicable),3}");
+                                  $"missing {group.Count(r => r.Outcome == Outcome.Missing),3}  not implemented {group.Count(r => r.Outcome == Outcome.NotImplemented),3}  " +
+                                  $"not applicable {group.Count(r => r.Outcome == Outcome.NotApplicable),3}");
             }
 
             if (report.GatePassed)

@@ -21,13 +21,17 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
 
     private BrokerEnvironment(string endpoint, string? dataDir, string? authDataDir)
     {
+        BrokerEndpoint = endpoint;
         Endpoint = endpoint;
         _dataDir = dataDir;
         _authDataDir = authDataDir;
     }
 
     /// <summary>host:port of the broker under test.</summary>
-    public string Endpoint { get; }
+    public string BrokerEndpoint { get; }
+
+    /// <summary>host:port clients and raw cases connect to: the broker itself, or the observer's relay in front of it.</summary>
+    public string Endpoint { get; private set; }
 
     /// <summary>What scenarios may require: broker_control, auth_broker, foreign_server.</summary>
     public HashSet<string> Capabilities { get; } = new(StringComparer.Ordinal);
@@ -38,7 +42,18 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
     /// <summary>Values scenarios refer to as ${name}.</summary>
     public Dictionary<string, string> Builtins { get; } = new(StringComparer.Ordinal);
 
-    public string Description => _local is null ? $"external broker at {Endpoint}" : $"local broker at {Endpoint} (started by the runner)";
+    public string Description => _local is null ? $"external broker at {BrokerEndpoint}" : $"local broker at {BrokerEndpoint} (started by the runner)";
+
+    /// <summary>Sends every client and raw case to the brokers through <paramref name="observer"/>'s relays, so the
+    /// frames of each scenario are seen.</summary>
+    public void ObserveThrough(Observation.FrameObserver observer)
+    {
+        Endpoint = observer.Front(BrokerEndpoint);
+        if (Builtins.TryGetValue("auth_endpoint", out var auth))
+        {
+            Builtins["auth_endpoint"] = observer.Front(auth);
+        }
+    }
 
     /// <summary>Uses a broker that is already running, after checking that it answers the protocol.</summary>
     public static async Task<BrokerEnvironment> ExternalAsync(string endpoint, CancellationToken cancellationToken)
@@ -84,7 +99,7 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
         {
             try
             {
-                _local = await BrokerHost.StartAsync(Options(_dataDir!, Endpoint), Quiet).ConfigureAwait(false);
+                _local = await BrokerHost.StartAsync(Options(_dataDir!, BrokerEndpoint), Quiet).ConfigureAwait(false);
                 return;
             }
             catch (IOException) when (attempt < 20)

@@ -37,7 +37,7 @@ internal static class ReportWriter
                 new XAttribute("name", $"sinew-conformance.{group.Key}"),
                 new XAttribute("tests", group.Count()),
                 new XAttribute("failures", group.Count(r => r.Outcome is Outcome.Failed or Outcome.Missing)),
-                new XAttribute("skipped", group.Count(r => r.Outcome == Outcome.NotApplicable)),
+                new XAttribute("skipped", group.Count(r => r.Outcome is Outcome.NotApplicable or Outcome.NotImplemented)),
                 new XAttribute("time", Seconds(group.Sum(r => r.DurationMs))));
             foreach (var result in group)
             {
@@ -55,6 +55,9 @@ internal static class ReportWriter
                         break;
                     case Outcome.NotApplicable:
                         testcase.Add(new XElement("skipped", new XAttribute("message", result.Message ?? "")));
+                        break;
+                    case Outcome.NotImplemented:
+                        testcase.Add(new XElement("skipped", new XAttribute("message", "not implemented: " + (result.Message ?? ""))));
                         break;
                 }
 
@@ -78,7 +81,7 @@ internal static class ReportWriter
             body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24}
             table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;vertical-align:top;font-size:.9rem}
             th{background:#f6f8fa;text-align:left}td.area{background:#eef1f4;font-weight:600}
-            .passed{background:#dafbe1}.failed{background:#ffebe9}.missing{background:#fff8c5}.not_applicable{background:#f6f8fa;color:#57606a}
+            .passed{background:#dafbe1}.failed{background:#ffebe9}.missing{background:#fff8c5}.not_applicable{background:#f6f8fa;color:#57606a}.not_implemented{background:#ddf4ff;color:#0a3069}
             details summary{cursor:pointer}pre{white-space:pre-wrap;margin:.3rem 0 0}
             .verdict{font-size:1.2rem;font-weight:600}.ok{color:#1a7f37}.bad{color:#cf222e}
             </style></head><body>
@@ -127,6 +130,7 @@ internal static class ReportWriter
                         Outcome.Passed => "pass",
                         Outcome.Failed => "fail",
                         Outcome.Missing => "missing",
+                        Outcome.NotImplemented => "not implemented",
                         _ => "n/a",
                     };
                     var css = JsonNamingPolicy.SnakeCaseLower.ConvertName(result.Outcome.ToString());
@@ -143,8 +147,28 @@ internal static class ReportWriter
             }
         }
 
-        html.Append("</tbody></table></body></html>\n");
+        html.Append("</tbody></table>");
+        AppendCoverage(html, report);
+        html.Append("</body></html>\n");
         return html.ToString();
+    }
+
+    // Which passing runs showed each op on the wire: the evidence behind "every op is covered".
+    private static void AppendCoverage(StringBuilder html, RunReport report)
+    {
+        html.Append("<h2>Ops seen on the wire</h2>");
+        if (!report.CoverageChecked)
+        {
+            html.Append("<p>Only part of the suite ran, so coverage of every op was not checked.</p>");
+        }
+
+        html.Append("<table><thead><tr><th>op</th><th>covered by (passing runs that pin it and showed it)</th></tr></thead><tbody>");
+        foreach (var (op, runs) in report.Coverage.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><code>{Encode(op)}</code></td><td>{runs.Count} run(s): {Encode(string.Join(", ", runs.Take(6)))}{(runs.Count > 6 ? ", …" : "")}</td></tr>");
+        }
+
+        html.Append("</tbody></table>");
     }
 
     private static string Seconds(long milliseconds) => (milliseconds / 1000.0).ToString("F3", CultureInfo.InvariantCulture);

@@ -10,6 +10,9 @@ internal enum Outcome
     Missing,
     /// <summary>The scenario needs something this run does not provide (for example broker control against an external broker).</summary>
     NotApplicable,
+    /// <summary>The broker answered an op of the scenario as not supported (<c>unknown_op</c> or reason
+    /// <c>not_supported</c>): whatever the steps made of it, nothing was shown to work.</summary>
+    NotImplemented,
 }
 
 internal sealed record ScenarioResult(string Id, string Title, string Area, string Spec, string Client, Outcome Outcome, string? Message, long DurationMs);
@@ -24,4 +27,10 @@ internal sealed record RunReport(
     IReadOnlyList<string> GateProblems)
 {
     public bool GatePassed => GateProblems.Count == 0;
+
+    /// <summary>For each op, the passing runs that pinned it and showed it on the wire.</summary>
+    public IReadOnlyDictionary<string, List<string>> Coverage { get; init; } = new Dictionary<string, List<string>>();
+
+    /// <summary>Whether the whole suite ran, so that coverage of every op was checked.</summary>
+    public bool CoverageChecked { get; init; }
 }
