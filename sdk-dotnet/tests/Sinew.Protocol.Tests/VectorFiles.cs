@@ -45,28 +45,21 @@ internal static class VectorFiles
     public static JsonObject LoadCompanion(string path) =>
         Resolve(JsonNode.Parse(File.ReadAllText(path)), Path.GetDirectoryName(path)!)!.AsObject();
 
+    // A reference is {"file", "length", "sha256"}; no record has exactly these fields and a string map
+    // has no numbers, so it is recognised without knowing the op.
     private static JsonNode? Resolve(JsonNode? node, string directory) => node switch
     {
-        JsonObject reference when IsSidecarReference(reference) =>
-            JsonValue.Create(ReadSidecar(Path.Combine(directory, (string)reference["file"]!), (long)reference["length"]!, (string)reference["sha256"]!)),
+        JsonObject { Count: 3 } reference when reference["length"]?.GetValueKind() == JsonValueKind.Number && reference["file"] is JsonValue file =>
+            Sidecar(File.ReadAllBytes(Path.Combine(directory, (string)file!)), reference),
         JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, Resolve(p.Value, directory)))),
         JsonArray array => new JsonArray(array.Select(item => Resolve(item, directory)).ToArray()),
         _ => node?.DeepClone(),
     };
 
-    private static bool IsSidecarReference(JsonObject obj) =>
-        obj.Count == 3
-        && obj["file"]?.GetValueKind() == JsonValueKind.String
-        && obj["length"]?.GetValueKind() == JsonValueKind.Number
-        && obj["sha256"]?.GetValueKind() == JsonValueKind.String;
-
-    private static string ReadSidecar(string path, long length, string sha256)
-    {
-        var bytes = File.ReadAllBytes(path);
-        return bytes.Length == length && Convert.ToHexStringLower(SHA256.HashData(bytes)) == sha256
-            ? Convert.ToHexStringLower(bytes)
-            : throw new InvalidDataException($"{path} does not match its digest and length");
-    }
+    private static JsonValue Sidecar(byte[] bytes, JsonObject reference) =>
+        bytes.Length == (long)reference["length"]! && Convert.ToHexStringLower(SHA256.HashData(bytes)) == (string?)reference["sha256"]
+            ? JsonValue.Create(Convert.ToHexStringLower(bytes))
+            : throw new InvalidDataException($"{reference["file"]} does not match its digest and length");
 
     private static string FindRoot()
     {
