@@ -854,7 +854,7 @@ TAG_NOTES = {
     "Unicode": "Strings carry non-ASCII text, including characters outside the Basic Multilingual Plane.",
     "EdgeValue": "A value at the edge of its range (u32 or u64 maximum).",
     "EmptyPayload": "A zero-length payload.",
-    "LargePayload": "A payload too big to store as hex; written as a byte template.",
+    "LargePayload": "A payload too big to store as hex: a byte template here, a sidecar file in the expanded companion.",
     "ManyHeaders": "The default maximum number of headers.",
     "NonCanonical": "Valid input a decoder accepts, whose canonical re-encoding (canonical_hex) differs; hex_sha256 pins the input bytes, including those inside fields a decoder skips.",
     "ExtraFields": "Fields appended by a newer protocol revision, which a decoder ignores.",
