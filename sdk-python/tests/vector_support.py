@@ -1,9 +1,10 @@
 """Loading the shared wire vectors and checking the codec against them.
 
 The vectors live in the repository's `wire-vectors/` directory, found by walking up from
-this file or named by the `SINEW_WIRE_VECTORS` environment variable. JSON values are turned
-into typed messages (and back) by walking the codec's own field descriptors, so a vector
-that disagrees with the descriptors fails instead of being silently adapted.
+this file or named by the `SINEW_WIRE_VECTORS` environment variable. Frame vectors are read
+from the expanded companions (`frames/expanded/`), where every byte value is hex. JSON values
+are turned into typed messages (and back) by walking the codec's own field descriptors, so a
+vector that disagrees with the descriptors fails instead of being silently adapted.
 """
 
 from __future__ import annotations
@@ -88,11 +89,26 @@ class FrameFile:
         return vectors
 
 
+def load_companion(path: Path) -> JsonObject:
+    """An expanded frame file, with each sidecar reference replaced by the hex of its file."""
+
+    def resolve(value: JsonObject) -> Any:
+        if set(value) != {"file", "length", "sha256"} or type(value["length"]) is not int:
+            return value
+        data = (path.parent / value["file"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != value["sha256"] or len(data) != value["length"]:
+            raise VectorFormatError(f"{value['file']} does not match its digest and length")
+        return data.hex()
+
+    loaded: JsonObject = json.loads(path.read_text(encoding="utf-8"), object_hook=resolve)
+    return loaded
+
+
 @cache
 def frame_files() -> tuple[FrameFile, ...]:
-    directory = wire_vectors_dir() / "frames"
+    directory = wire_vectors_dir() / "frames" / "expanded"
     return tuple(
-        FrameFile(path.name, _load_json(path)) for path in sorted(directory.glob("*.json"))
+        FrameFile(path.name, load_companion(path)) for path in sorted(directory.glob("*.json"))
     )
 
 
@@ -151,26 +167,6 @@ def duration_vectors() -> JsonObject:
     return loaded
 
 
-# Byte templates
-
-
-def expand_bytes(template: Any) -> bytes:
-    """A hex string, a `{"generate": "mod251", "length": N}` object, or a list of parts."""
-    if isinstance(template, str):
-        return bytes.fromhex(template)
-    if isinstance(template, list):
-        return b"".join(expand_bytes(part) for part in template)
-    if isinstance(template, dict) and set(template) == {"generate", "length"}:
-        if template["generate"] != "mod251":
-            raise VectorFormatError(f"unknown byte generator {template['generate']!r}")
-        length = template["length"]
-        if type(length) is not int or length < 0:
-            raise VectorFormatError(f"bad generated length {length!r}")
-        cycle = bytes(range(251))
-        return (cycle * (length // 251 + 1))[:length]
-    raise VectorFormatError(f"not a byte template: {template!r}")
-
-
 # JSON <-> typed messages, driven by the codec's descriptors
 
 
@@ -218,7 +214,9 @@ def _json_to_value(field_type: FieldType, value: Any, path: str) -> Any:
                 raise VectorFormatError(f"{path}: expected a string, got {value!r}")
             return value
         case BinType():
-            return expand_bytes(value)
+            if not isinstance(value, str):
+                raise VectorFormatError(f"{path}: expected a hex string, got {value!r}")
+            return bytes.fromhex(value)
         case StrMapType():
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise VectorFormatError(f"{path}: expected an object of strings, got {value!r}")
@@ -269,28 +267,6 @@ def _value_to_json(field_type: FieldType, value: Any) -> Any:
             return [_value_to_json(field_type.element, element) for element in value]
 
 
-def expand_json_templates(schema: BodySchema, fields: JsonObject) -> JsonObject:
-    """The vector's fields with byte templates written out as hex, nothing else changed."""
-    return {
-        spec.name: _expand_value_templates(spec.type, fields.get(spec.name))
-        for spec in schema.fields
-    }
-
-
-def _expand_value_templates(field_type: FieldType, value: Any) -> Any:
-    if value is None:
-        return None
-    match field_type:
-        case BinType():
-            return expand_bytes(value).hex()
-        case RecordType():
-            return expand_json_templates(field_type.schema, value)
-        case ListType():
-            return [_expand_value_templates(field_type.element, element) for element in value]
-        case _:
-            return value
-
-
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -300,7 +276,7 @@ def _join(path: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class PositiveCase:
-    """A positive vector, expanded once so it can be checked many times."""
+    """A positive vector, its bytes decoded once so it can be checked many times."""
 
     vector: FrameVector
     schema: OpSchema
@@ -318,14 +294,14 @@ class PositiveCase:
 def positive_case(vector_id: str) -> PositiveCase:
     vector = next(vector for vector in positive_vectors() if vector.id == vector_id)
     schema = op_schema_named(vector.data["op"])
-    frame = expand_bytes(vector.data["hex"])
-    canonical = expand_bytes(vector.data["canonical_hex"]) if vector.is_non_canonical else frame
+    frame = bytes.fromhex(vector.data["hex"])
+    canonical = bytes.fromhex(vector.data["canonical_hex"]) if vector.is_non_canonical else frame
     return PositiveCase(
         vector=vector,
         schema=schema,
         frame=frame,
         canonical=canonical,
-        expected_fields=expand_json_templates(schema, vector.data["fields"]),
+        expected_fields=vector.data["fields"],
     )
 
 

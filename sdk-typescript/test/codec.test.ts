@@ -11,7 +11,7 @@ import { FRAME_HEADER_SIZE, readFrameHeader, writeFrameHeader } from "../src/wir
 import { ProtocolLimits } from "../src/wire/generated/limits.js";
 import type { MessageOf, WireMessage } from "../src/wire/generated/messages.js";
 import { Opcode, type OpName } from "../src/wire/generated/opcodes.js";
-import { expandTemplate, fromHex } from "./support/bytes.js";
+import { fromHex } from "./support/bytes.js";
 import { frameVectorById, isPositive, loadFrameFiles } from "./support/vector-files.js";
 import { messageFromJson } from "./support/vector-json.js";
 
@@ -23,7 +23,7 @@ function positiveVector<Op extends OpName>(id: string, op: Op) {
   const { vector, maxFrameBytes } = frameVectorById(id, files);
   if (!isPositive(vector) || vector.op !== op) throw new Error(`${id} is not a positive ${op} vector`);
   return {
-    bytes: expandTemplate(vector.hex),
+    bytes: fromHex(vector.hex),
     maxFrameBytes,
     message: () => messageFromJson(vector.op, vector.fields) as MessageOf<Op>,
   };

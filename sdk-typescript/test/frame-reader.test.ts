@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { FrameDecodeError } from "../src/wire/decode-error.js";
 import { FRAME_HEADER_SIZE, readFrameHeader } from "../src/wire/frame-header.js";
 import { FrameReader } from "../src/wire/frame-reader.js";
-import { expandTemplate, fromHex } from "./support/bytes.js";
+import { fromHex } from "./support/bytes.js";
 import { frameVectorById, isPositive, loadFrameFiles } from "./support/vector-files.js";
 import { messageFromJson } from "./support/vector-json.js";
 
@@ -15,7 +15,7 @@ const LIMIT = 16 * 1024 * 1024;
 
 function vectorBytes(id: string): Uint8Array {
   const { vector } = frameVectorById(id, files);
-  return isPositive(vector) ? expandTemplate(vector.hex) : fromHex(vector.hex);
+  return fromHex(vector.hex);
 }
 
 function expectedMessage(id: string) {

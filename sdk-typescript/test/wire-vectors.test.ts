@@ -3,7 +3,9 @@
 // partitioning, name rules and duration ranges, then guards that nothing was skipped and prints
 // a summary.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkDurationMs } from "../src/argument-checks.js";
@@ -20,6 +22,7 @@ import { fromHex, seededRandom } from "./support/bytes.js";
 import { checkPositiveVector, compareDecodedFrame, prepareVector, type PreparedVector } from "./support/positive-check.js";
 import {
   isPositive,
+  loadCompanion,
   loadDurations,
   loadFrameFiles,
   loadNames,
@@ -353,6 +356,26 @@ describe("duration vectors", () => {
 });
 
 describe("vector coverage", () => {
+  it("a sidecar reference is read as hex only when its file matches the digest and length", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "sinew-companion-"));
+    try {
+      mkdirSync(join(scratch, "bytes"));
+      writeFileSync(join(scratch, "bytes", "blob.bin"), Uint8Array.of(1, 2));
+      const companion = join(scratch, "companion.json");
+      const write = (content: Uint8Array) => {
+        const sha256 = createHash("sha256").update(content).digest("hex");
+        const reference = { file: "bytes/blob.bin", length: content.byteLength, sha256 };
+        writeFileSync(companion, JSON.stringify({ vectors: [{ hex: reference }] }));
+      };
+      write(Uint8Array.of(1, 3));
+      expect(() => loadCompanion(companion)).toThrow(/does not match/);
+      write(Uint8Array.of(1, 2));
+      expect(loadCompanion(companion)).toEqual({ vectors: [{ hex: "0102" }] });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, TIMEOUT_MS);
+
   for (const file of frameFiles) {
     it(`frames/${file.fileName} holds as many vectors as its count says`, () => {
       expect(file.vectors).toHaveLength(file.count);

@@ -6,7 +6,8 @@
 
 The hex in every positive vector comes from encoder.ReferenceEncoder, a schema-driven
 encoder that shares nothing with the SDK codecs. Negative and non-canonical vectors are
-built byte by byte here, each with a comment saying what is wrong with it.
+built byte by byte here, each with a comment saying what is wrong with it. Each frame file
+also gets its expanded companion under frames/expanded/ (see expanded.py), which runners load.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import msgpack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder import ReferenceEncoder, expand_bytes, generated_bytes, load_protocol  # noqa: E402
+from expanded import Expander  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "wire-vectors"
+EXPANDED = VECTORS / "frames" / "expanded"
 PROTOCOL = load_protocol(ROOT)
 ENC = ReferenceEncoder(PROTOCOL)
 OPCODE = {op["name"]: op["opcode"] for op in PROTOCOL["ops"]}
@@ -851,7 +854,7 @@ TAG_NOTES = {
     "Unicode": "Strings carry non-ASCII text, including characters outside the Basic Multilingual Plane.",
     "EdgeValue": "A value at the edge of its range (u32 or u64 maximum).",
     "EmptyPayload": "A zero-length payload.",
-    "LargePayload": "A payload too big to store as hex; written as a byte template.",
+    "LargePayload": "A payload too big to store as hex: a byte template here, a sidecar file in the expanded companion.",
     "ManyHeaders": "The default maximum number of headers.",
     "NonCanonical": "Valid input a decoder accepts, whose canonical re-encoding (canonical_hex) differs; hex_sha256 pins the input bytes, including those inside fields a decoder skips.",
     "ExtraFields": "Fields appended by a newer protocol revision, which a decoder ignores.",
@@ -887,37 +890,73 @@ def render(data: dict[str, Any]) -> str:
         for c in text) + "\n"
 
 
-def outputs() -> dict[Path, str]:
-    files: dict[Path, str] = {}
+def outputs() -> dict[Path, str | bytes]:
+    files: dict[Path, str | bytes] = {}
     seen: set[str] = set()
+    expander = Expander(PROTOCOL)
     for name, (description, build) in FRAME_FILES.items():
         vectors = build()
         for v in vectors:
             assert v["id"] not in seen, v["id"]
             seen.add(v["id"])
-        files[VECTORS / "frames" / name] = render(frame_file(description, vectors))
+        document = frame_file(description, vectors)
+        files[VECTORS / "frames" / name] = render(document)
+        files[EXPANDED / name] = render(expander.document(name, document))
+    for path, data in expander.sidecars.items():
+        files[EXPANDED / path] = data
     files[VECTORS / "partitioning.json"] = render(partitioning())
     files[VECTORS / "names.json"] = render(names())
     files[VECTORS / "durations.json"] = render(durations())
     return files
 
 
+def strays(files: dict[Path, str | bytes]) -> list[Path]:
+    """Files under frames/expanded the generator did not write: a companion or sidecar left
+    behind by a removed vector would otherwise go on being loaded."""
+    return sorted(path for path in EXPANDED.rglob("*") if path.is_file() and path not in files)
+
+
+def stale_reason(path: Path, content: str | bytes) -> str | None:
+    """Why the file on disk is not what the generator writes, or None when it is."""
+    if not path.is_file():
+        return "missing"
+    if isinstance(content, bytes):
+        return None if path.read_bytes() == content else "differs"
+    current = path.read_text(encoding="utf-8")
+    if current == content:
+        return None
+    # Sidecars are only named above; a text file shows what changed.
+    sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), content.splitlines(True),
+                                               str(path.relative_to(ROOT)), "generated", n=1))
+    return "differs"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     args = parser.parse_args()
+    files = outputs()
     stale = []
-    for path, text in outputs().items():
+    for path, content in files.items():
         if args.check:
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            if current != text:
+            reason = stale_reason(path, content)
+            if reason is not None:
                 stale.append(path)
-                sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
-                                                           str(path), "generated", n=1))
+                print(f"{reason}: {path.relative_to(ROOT)}")
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
+    for path in strays(files):
+        if args.check:
+            stale.append(path)
+            print(f"not written by the generator: {path.relative_to(ROOT)}")
+        else:
+            path.unlink()
+            print(f"removed {path.relative_to(ROOT)}")
     if stale:
         print(f"{len(stale)} vector file(s) differ from the generator; run tools/vectorgen/generate.py", file=sys.stderr)
         return 1

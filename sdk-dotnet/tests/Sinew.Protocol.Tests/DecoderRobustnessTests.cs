@@ -32,8 +32,7 @@ public class DecoderRobustnessTests
     public void Vectors_with_several_random_bytes_changed_or_cut_short_never_escape_as_another_exception()
     {
         var random = new Random(11);
-        var frames = VectorFiles.Positive.Where(v => v["hex"] is System.Text.Json.Nodes.JsonValue)
-            .Select(v => VectorFiles.Bytes(v["hex"])).ToList();
+        var frames = VectorFiles.SmallPositive.Select(v => VectorFiles.Bytes(v["hex"])).ToList();
         for (var i = 0; i < 20_000; i++)
         {
             var frame = (byte[])frames[random.Next(frames.Count)].Clone();

@@ -9,7 +9,7 @@ namespace Sinew.Protocol.Tests;
 public class FrameReaderTests
 {
     public static TheoryData<string> SmallPositiveIds() =>
-        new(VectorFiles.Positive.Where(v => v["hex"] is JsonValue).Select(v => (string)v["id"]!));
+        new(VectorFiles.SmallPositive.Select(v => (string)v["id"]!));
 
     [Theory]
     [MemberData(nameof(SmallPositiveIds))]
@@ -17,7 +17,7 @@ public class FrameReaderTests
     {
         var vector = VectorFiles.ById(id);
         var bytes = VectorFiles.Bytes(vector["hex"]);
-        var expected = WireJson.ExpandTemplates(vector["fields"]!);
+        var expected = vector["fields"]!;
         for (var cut = 1; cut < bytes.Length; cut++)
         {
             var buffer = SegmentedSequence.Split(bytes, cut);
@@ -37,13 +37,13 @@ public class FrameReaderTests
         var buffer = SegmentedSequence.Split(bytes, Enumerable.Range(1, bytes.Length).ToArray());
         Assert.True(FrameReader.TryReadFrame(ref buffer, VectorFiles.MaxFrameBytes, out var header, out var reserved, out var body));
         var message = FrameDecoder.DecodeBody(header, reserved, body);
-        Assert.True(JsonNode.DeepEquals(WireJson.ExpandTemplates(vector["fields"]!), WireJson.ToFields(message)));
+        Assert.True(JsonNode.DeepEquals(vector["fields"]!, WireJson.ToFields(message)));
     }
 
     [Fact]
     public void A_reader_fed_one_byte_at_a_time_yields_each_frame_once_it_is_complete()
     {
-        var frames = VectorFiles.Positive.Where(v => v["hex"] is JsonValue && !v.ContainsKey("canonical_hex")).Take(20).ToList();
+        var frames = VectorFiles.SmallPositive.Where(v => !v.ContainsKey("canonical_hex")).Take(20).ToList();
         var stream = frames.SelectMany(v => VectorFiles.Bytes(v["hex"])).ToArray();
         var decoded = new List<string>();
         var pending = new List<byte>();

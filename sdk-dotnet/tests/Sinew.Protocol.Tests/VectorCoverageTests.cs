@@ -23,6 +23,33 @@ public class VectorCoverageTests
     }
 
     [Fact]
+    public void A_sidecar_reference_is_read_as_hex_only_when_its_file_matches_the_digest_and_length()
+    {
+        var scratch = Directory.CreateTempSubdirectory("sinew-companion-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(scratch.FullName, "bytes"));
+            File.WriteAllBytes(Path.Combine(scratch.FullName, "bytes", "blob.bin"), [1, 2]);
+            var companion = Path.Combine(scratch.FullName, "companion.json");
+            void Write(byte[] content)
+            {
+                var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+                var reference = new JsonObject { ["file"] = "bytes/blob.bin", ["length"] = content.Length, ["sha256"] = digest };
+                File.WriteAllText(companion, new JsonObject { ["vectors"] = new JsonArray(new JsonObject { ["hex"] = reference }) }.ToJsonString());
+            }
+
+            Write([1, 3]);
+            Assert.Throws<InvalidDataException>(() => VectorFiles.LoadCompanion(companion));
+            Write([1, 2]);
+            Assert.Equal("0102", (string)VectorFiles.LoadCompanion(companion)["vectors"]![0]!["hex"]!);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_op_in_the_registry_has_a_positive_vector()
     {
         var ops = VectorFiles.Protocol["ops"]!.AsArray().Select(o => (string)o!["name"]!).ToHashSet();

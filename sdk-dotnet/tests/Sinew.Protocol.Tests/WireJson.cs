@@ -1,5 +1,5 @@
 // Converts typed messages to and from the vectors' JSON form with System.Text.Json: snake_case names,
-// u64 as decimal strings, bin as hex (or byte templates on input), enums by name.
+// u64 as decimal strings, bin as hex, enums by name.
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,16 +21,6 @@ internal static class WireJson
 
     public static JsonNode ToFields(IWireMessage message) =>
         JsonSerializer.SerializeToNode(message, message.GetType(), Options)!;
-
-    /// <summary>The vector's fields with every byte template replaced by its hex string, as a decoder's
-    /// output would be written.</summary>
-    public static JsonNode ExpandTemplates(JsonNode node) => node switch
-    {
-        JsonObject obj when obj.ContainsKey("generate") => JsonValue.Create(Convert.ToHexStringLower(VectorFiles.Bytes(obj))),
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : ExpandTemplates(p.Value)))),
-        JsonArray array => new JsonArray(array.Select(item => item is null ? null : ExpandTemplates(item)).ToArray()),
-        _ => node.DeepClone(),
-    };
 
     private static JsonSerializerOptions CreateOptions()
     {
@@ -77,7 +67,9 @@ internal static class WireJson
     private sealed class BytesConverter : JsonConverter<ReadOnlyMemory<byte>>
     {
         public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            VectorFiles.Bytes(JsonNode.Parse(ref reader));
+            reader.TokenType == JsonTokenType.String
+                ? Convert.FromHexString(reader.GetString()!)
+                : throw new JsonException("bin values are written as hex strings");
 
         public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) =>
             writer.WriteStringValue(Convert.ToHexStringLower(value.Span));

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from vector_support import FrameVector, expand_bytes, negative_vectors, positive_vectors, registry
+from vector_support import FrameVector, negative_vectors, positive_vectors, registry
 
 from sinew.wire import DecodeErrorKind, FrameDecodeError, FrameReader, decode_frame
 from sinew.wire.decode_error import FIELD_ERROR_KINDS
@@ -135,7 +135,7 @@ BODY_FAULTS: dict[str, Fault] = {
 def _inputs_with_their_kind() -> list[tuple[str, Input, str | None]]:
     inputs: list[tuple[str, Input, str | None]] = []
     for vector in positive_vectors():
-        inputs.append((vector.id, (expand_bytes(vector.data["hex"]), vector.max_frame_bytes), None))
+        inputs.append((vector.id, (bytes.fromhex(vector.data["hex"]), vector.max_frame_bytes), None))
     for vector in negative_vectors():
         given = (bytes.fromhex(vector.data["hex"]), vector.max_frame_bytes)
         inputs.append((vector.id, given, vector.data["error"]))
@@ -180,7 +180,7 @@ def test_with_two_header_faults_the_earlier_in_the_precedence_is_reported() -> N
     mismatches: list[str] = []
     checked = 0
     for vector in positive_vectors():
-        given = (expand_bytes(vector.data["hex"]), vector.max_frame_bytes)
+        given = (bytes.fromhex(vector.data["hex"]), vector.max_frame_bytes)
         pairs = itertools.permutations(HEADER_FAULTS.items(), 2)
         for (first, add_first), (second, add_second) in pairs:
             once = add_first(given)

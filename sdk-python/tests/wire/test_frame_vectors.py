@@ -10,7 +10,6 @@ from vector_support import (
     FrameFile,
     FrameVector,
     check_positive,
-    expand_bytes,
     frame_files,
     negative_vectors,
     positive_case,
@@ -42,7 +41,7 @@ def _file_name(frame_file: FrameFile) -> str:
 
 
 def _decoded(vector: FrameVector) -> Frame:
-    return decode_frame(expand_bytes(vector.data["hex"]), max_frame_bytes=vector.max_frame_bytes)
+    return decode_frame(bytes.fromhex(vector.data["hex"]), max_frame_bytes=vector.max_frame_bytes)
 
 
 def _split_offsets(length: int) -> list[int]:
@@ -81,7 +80,7 @@ def test_negative_vector_raises_its_decode_error_kind(vector: FrameVector) -> No
 
 @pytest.mark.parametrize("vector", POSITIVE, ids=_vector_id)
 def test_frame_reader_fed_one_byte_at_a_time_yields_the_decoded_frame(vector: FrameVector) -> None:
-    data = expand_bytes(vector.data["hex"])
+    data = bytes.fromhex(vector.data["hex"])
     reader = FrameReader(max_frame_bytes=vector.max_frame_bytes)
     cuts = _split_offsets(len(data))
     pieces = [data[start:end] for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True)]
@@ -97,7 +96,7 @@ def test_frame_reader_fed_one_byte_at_a_time_yields_the_decoded_frame(vector: Fr
 
 @pytest.mark.parametrize("vector", POSITIVE, ids=_vector_id)
 def test_frame_reader_split_at_any_offset_yields_the_decoded_frame(vector: FrameVector) -> None:
-    data = expand_bytes(vector.data["hex"])
+    data = bytes.fromhex(vector.data["hex"])
     expected = _decoded(vector)
     for offset in _split_offsets(len(data)):
         reader = FrameReader(max_frame_bytes=vector.max_frame_bytes)
@@ -110,7 +109,7 @@ def test_frame_reader_split_at_any_offset_yields_the_decoded_frame(vector: Frame
 @pytest.mark.parametrize("frame_file", FILES_WITH_POSITIVES, ids=_file_name)
 def test_frame_reader_splits_back_to_back_frames_in_order(frame_file: FrameFile) -> None:
     vectors = [vector for vector in POSITIVE if vector.file == frame_file.name]
-    stream = b"".join(expand_bytes(vector.data["hex"]) for vector in vectors)
+    stream = b"".join(bytes.fromhex(vector.data["hex"]) for vector in vectors)
     reader = FrameReader(max_frame_bytes=vectors[0].max_frame_bytes)
     frames: list[Frame] = []
     chunk = 7  # prime, so chunk edges fall at a different place in every frame
@@ -154,7 +153,7 @@ def test_frame_reader_rejects_a_bad_header_before_the_body_arrives(vector: Frame
         reader.next_frame()
     assert raised.value.kind == vector.data["error"]
     # The stream cannot be resynchronised after a bad header: the error sticks.
-    reader.feed(expand_bytes(POSITIVE[0].data["hex"]))
+    reader.feed(bytes.fromhex(POSITIVE[0].data["hex"]))
     with pytest.raises(FrameDecodeError) as again:
         reader.next_frame()
     assert again.value.kind == vector.data["error"]
@@ -168,7 +167,7 @@ def test_frame_reader_rejects_a_bad_header_before_the_body_arrives(vector: Frame
 def test_frame_reader_skips_an_unknown_opcode_and_reads_on(vector: FrameVector) -> None:
     following = POSITIVE[0]
     reader = FrameReader(max_frame_bytes=vector.max_frame_bytes)
-    reader.feed(bytes.fromhex(vector.data["hex"]) + expand_bytes(following.data["hex"]))
+    reader.feed(bytes.fromhex(vector.data["hex"]) + bytes.fromhex(following.data["hex"]))
     with pytest.raises(FrameDecodeError) as raised:
         reader.next_frame()
     assert raised.value.kind == DecodeErrorKind.UNKNOWN_OPCODE

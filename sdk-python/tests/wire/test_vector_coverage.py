@@ -1,16 +1,22 @@
-"""Guards that no vector goes missing: file counts, coverage of ops and error kinds, and that
-every vector in the files was actually run."""
+"""Guards that no vector goes missing: file counts, coverage of ops and error kinds, that
+every vector in the files was actually run, and that a sidecar is only read when it matches
+its reference."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from vector_support import (
     TALLY,
     FrameFile,
+    VectorFormatError,
     all_frame_vectors,
     frame_files,
+    load_companion,
     negative_vectors,
     positive_vectors,
     registry,
@@ -25,10 +31,27 @@ VECTOR_TESTS = (
 )
 
 
-def test_every_frame_file_is_loaded() -> None:
+def test_every_frame_file_is_loaded_from_its_expanded_companion() -> None:
     frames = wire_vectors_dir() / "frames"
     on_disk = sorted(path.name for path in frames.iterdir() if path.is_file())
     assert on_disk == [frame_file.name for frame_file in frame_files()]
+
+
+def test_a_sidecar_reference_is_read_as_hex_only_when_its_file_matches(tmp_path: Path) -> None:
+    (tmp_path / "bytes").mkdir()
+    (tmp_path / "bytes" / "blob.bin").write_bytes(b"\x01\x02")
+    companion = tmp_path / "companion.json"
+
+    def write(content: bytes) -> None:
+        digest = hashlib.sha256(content).hexdigest()
+        reference = {"file": "bytes/blob.bin", "length": len(content), "sha256": digest}
+        companion.write_text(json.dumps({"vectors": [{"hex": reference}]}), encoding="utf-8")
+
+    write(b"\x01\x03")
+    with pytest.raises(VectorFormatError):
+        load_companion(companion)
+    write(b"\x01\x02")
+    assert load_companion(companion) == {"vectors": [{"hex": "0102"}]}
 
 
 @pytest.mark.parametrize("frame_file", frame_files(), ids=lambda frame_file: frame_file.name)

@@ -1,7 +1,5 @@
-// Byte utilities for the vector runner: hex conversion, byte templates, comparison and a seeded
-// random source for sampling.
-
-import type { ByteTemplate } from "./vector-files.js";
+// Byte utilities for the vector runner: hex conversion, comparison and a seeded random source
+// for sampling.
 
 /** The bytes of a lower-case (or upper-case) hex string. */
 export function fromHex(hex: string): Uint8Array {
@@ -12,47 +10,6 @@ export function fromHex(hex: string): Uint8Array {
 /** The lower-case hex form of some bytes. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-function templateLength(template: ByteTemplate): number {
-  if (typeof template === "string") return template.length / 2;
-  if (Array.isArray(template)) return template.reduce((total, part) => total + templateLength(part), 0);
-  return template.length;
-}
-
-function writeTemplate(template: ByteTemplate, target: Uint8Array, offset: number): number {
-  if (typeof template === "string") {
-    target.set(fromHex(template), offset);
-    return offset + template.length / 2;
-  }
-  if (Array.isArray(template)) {
-    return template.reduce((position, part) => writeTemplate(part, target, position), offset);
-  }
-  if (template.generate !== "mod251") throw new Error(`unknown byte generator ${String(template.generate)}`);
-  for (let index = 0; index < template.length; index++) target[offset + index] = index % 251;
-  return offset + template.length;
-}
-
-/**
- * The bytes a template stands for: a hex string its bytes; `{generate: "mod251", length: N}`
- * N bytes where byte i is i mod 251; an array the concatenation of its parts.
- */
-export function expandTemplate(template: ByteTemplate): Uint8Array {
-  const bytes = new Uint8Array(templateLength(template));
-  writeTemplate(template, bytes, 0);
-  return bytes;
-}
-
-/** Whether a JSON value is shaped like a byte template. */
-export function isByteTemplate(value: unknown): value is ByteTemplate {
-  if (typeof value === "string") return true;
-  if (Array.isArray(value)) return value.every(isByteTemplate);
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as { generate?: unknown }).generate === "mod251" &&
-    typeof (value as { length?: unknown }).length === "number"
-  );
 }
 
 /** Describes how two byte strings differ, or returns `undefined` when they are equal. */

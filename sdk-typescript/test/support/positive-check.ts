@@ -6,12 +6,12 @@ import { decodeFrame, encodeFrame, type Frame } from "../../src/wire/codec.js";
 import { FRAME_HEADER_SIZE } from "../../src/wire/frame-header.js";
 import type { WireMessage } from "../../src/wire/generated/messages.js";
 import { Opcode, type OpName } from "../../src/wire/generated/opcodes.js";
-import { describeByteDifference, expandTemplate } from "./bytes.js";
+import { describeByteDifference, fromHex } from "./bytes.js";
 import { diffJson } from "./json-diff.js";
 import type { Json, PositiveVector } from "./vector-files.js";
-import { fieldsWithExpandedBytes, messageFromJson, messageToJson } from "./vector-json.js";
+import { messageFromJson, messageToJson } from "./vector-json.js";
 
-/** A positive vector with its bytes expanded and its expected message built once. */
+/** A positive vector with its bytes decoded and its expected message built once. */
 export interface PreparedVector {
   readonly vector: PositiveVector;
   readonly maxFrameBytes: number;
@@ -21,21 +21,21 @@ export interface PreparedVector {
   readonly canonical: Uint8Array;
   /** The message built from `header` and `fields`, or why it could not be built. */
   readonly expected: { message: WireMessage } | { error: string };
-  /** `fields` with byte templates written out as hex, to compare decoded messages with. */
+  /** `fields`, to compare decoded messages with in the vectors' JSON form. */
   readonly expectedJson: { [key: string]: Json };
 }
 
-/** Expands a positive vector's bytes and builds its expected message. */
+/** Decodes a positive vector's hex and builds its expected message. */
 export function prepareVector(vector: PositiveVector, maxFrameBytes: number): PreparedVector {
-  const input = expandTemplate(vector.hex);
-  const canonical = vector.canonical_hex === undefined ? input : expandTemplate(vector.canonical_hex);
+  const input = fromHex(vector.hex);
+  const canonical = vector.canonical_hex === undefined ? input : fromHex(vector.canonical_hex);
   let expected: PreparedVector["expected"];
   try {
     expected = { message: messageFromJson(vector.op, vector.fields) };
   } catch (error) {
     expected = { error: error instanceof Error ? error.message : String(error) };
   }
-  return { vector, maxFrameBytes, input, canonical, expected, expectedJson: fieldsWithExpandedBytes(vector.op, vector.fields) };
+  return { vector, maxFrameBytes, input, canonical, expected, expectedJson: vector.fields };
 }
 
 function encodeOptions(vector: PositiveVector) {

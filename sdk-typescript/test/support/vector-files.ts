@@ -1,12 +1,11 @@
-// Locating and loading the shared wire-vector files: the protocol registry, the frame vectors,
-// the partitioning vectors and the name vectors.
+// Locating and loading the shared wire-vector files: the protocol registry, the frame vectors
+// (from their expanded companions, where every byte value is hex), the partitioning vectors and
+// the name vectors.
 
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-
-/** A byte template: a hex string, a generated run, or a concatenation of templates. */
-export type ByteTemplate = string | { generate: "mod251"; length: number } | ByteTemplate[];
 
 /** A JSON value as the vector files hold it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -18,8 +17,8 @@ export interface PositiveVector {
   op: string;
   header: { version: number; flags: number; request_id: number };
   fields: { [key: string]: Json };
-  hex: ByteTemplate;
-  canonical_hex?: ByteTemplate;
+  hex: string;
+  canonical_hex?: string;
   /** SHA-256 of the `hex` bytes, on vectors whose input is not canonical. */
   hex_sha256?: string;
 }
@@ -155,13 +154,31 @@ export function loadRegistry(directory = wireVectorsDirectory()): ProtocolRegist
   return readJson<ProtocolRegistry>(join(directory, "protocol.json"));
 }
 
-/** Loads every file under `frames/`, in file-name order. */
+/**
+ * Reads an expanded companion, replacing each sidecar reference by the hex of its file once its
+ * digest and length match. JSON.parse keeps a "__proto__" key as an own property with a reviver too.
+ */
+export function loadCompanion(path: string): Omit<FrameVectorFile, "fileName"> {
+  return JSON.parse(readFileSync(path, "utf8"), (_key, value: Json) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+    const { file, length, sha256, ...rest } = value;
+    const isReference = typeof file === "string" && typeof length === "number" && typeof sha256 === "string";
+    if (!isReference || Object.keys(rest).length > 0) return value;
+    const bytes = readFileSync(join(dirname(path), file));
+    if (bytes.byteLength !== length || createHash("sha256").update(bytes).digest("hex") !== sha256) {
+      throw new Error(`${file} does not match its digest and length`);
+    }
+    return bytes.toString("hex");
+  }) as Omit<FrameVectorFile, "fileName">;
+}
+
+/** Loads the expanded companion of every file under `frames/`, in file-name order. */
 export function loadFrameFiles(directory = wireVectorsDirectory()): FrameVectorFile[] {
-  const framesDirectory = join(directory, "frames");
-  return readdirSync(framesDirectory)
+  const expandedDirectory = join(directory, "frames", "expanded");
+  return readdirSync(expandedDirectory)
     .filter((name) => name.endsWith(".json"))
     .sort()
-    .map((fileName) => ({ ...readJson<Omit<FrameVectorFile, "fileName">>(join(framesDirectory, fileName)), fileName }));
+    .map((fileName) => ({ ...loadCompanion(join(expandedDirectory, fileName)), fileName }));
 }
 
 /** Loads `partitioning.json`. */

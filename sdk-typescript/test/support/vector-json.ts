@@ -1,11 +1,11 @@
 // Converting between the vectors' JSON form of a message and typed messages, driven by the
-// codec's field descriptors: u64 as decimal strings, bin as hex or byte templates, string maps
-// as objects, enums by name, absent optionals as null.
+// codec's field descriptors: u64 as decimal strings, bin as hex, string maps as objects, enums
+// by name, absent optionals as null.
 
 import type { WireMessage } from "../../src/wire/generated/messages.js";
 import type { OpName } from "../../src/wire/generated/opcodes.js";
 import { OP_SCHEMAS, RECORD_SCHEMAS, type FieldDescriptor, type FieldType } from "../../src/wire/schema.js";
-import { expandTemplate, isByteTemplate, toHex } from "./bytes.js";
+import { fromHex, toHex } from "./bytes.js";
 import type { Json } from "./vector-files.js";
 
 type JsonObject = { [key: string]: Json };
@@ -68,8 +68,8 @@ function valueFromJson(type: FieldType, json: Json, path: string): unknown {
       if (typeof json !== "string") throw new Error(`${path}: expected a string`);
       return json;
     case "bin":
-      if (!isByteTemplate(json)) throw new Error(`${path}: expected hex or a byte template`);
-      return expandTemplate(json);
+      if (typeof json !== "string") throw new Error(`${path}: expected a hex string`);
+      return fromHex(json);
     case "strmap": {
       if (!isJsonObject(json)) throw new Error(`${path}: expected an object`);
       // Object.entries keeps own keys such as "__proto__" that JSON.parse created as data.
@@ -120,40 +120,5 @@ function valueToJson(type: FieldType, value: unknown): Json {
       return (value as unknown[]).map((element) => valueToJson(type.element, element));
     default:
       return value as Json;
-  }
-}
-
-/**
- * The vector's `fields` with every bin byte template written out as hex, which is the form
- * {@link messageToJson} produces.
- */
-export function fieldsWithExpandedBytes(opName: string, fields: JsonObject): JsonObject {
-  return expandRecord(opSchema(opName).fields, fields);
-}
-
-function expandRecord(fields: readonly FieldDescriptor[], json: JsonObject): JsonObject {
-  const expanded: JsonObject = {};
-  for (const [key, value] of Object.entries(json)) {
-    const field = fields.find((candidate) => candidate.name === key);
-    Object.defineProperty(expanded, key, {
-      value: field === undefined || value === null ? value : expandValue(field.type, value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return expanded;
-}
-
-function expandValue(type: FieldType, json: Json): Json {
-  switch (type.kind) {
-    case "bin":
-      return isByteTemplate(json) ? toHex(expandTemplate(json)) : json;
-    case "record":
-      return isJsonObject(json) ? expandRecord(RECORD_SCHEMAS[type.recordName].fields, json) : json;
-    case "list":
-      return Array.isArray(json) ? json.map((element) => expandValue(type.element, element)) : json;
-    default:
-      return json;
   }
 }
