@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from support.fake_broker import FakeBroker
+from support.queue_model_broker import FakeBroker
 from support.options import options_for
 
 from sinew import (

@@ -10,8 +10,9 @@ import types
 from typing import Any
 
 import pytest
+from collections.abc import AsyncIterator
 from support.options import options_for
-from support.fake_broker import FakeBroker
+from support.queue_model_broker import FakeBroker
 
 import sinew
 import sinew.blocking as blocking
@@ -207,3 +208,20 @@ async def test_blocking_calls_after_close_raise_client_closed(broker: FakeBroker
             client.declare_queue("orders")
 
     await asyncio.to_thread(scenario)
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()

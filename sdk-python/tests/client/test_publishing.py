@@ -7,8 +7,9 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from collections.abc import AsyncIterator
 from support.options import options_for
-from support.fake_broker import ERROR_NOT_FOUND, FakeBroker
+from support.queue_model_broker import ERROR_NOT_FOUND, FakeBroker
 
 from sinew import (
     BrokerError,
@@ -270,3 +271,20 @@ async def test_publishing_after_close_raises_client_closed(broker: FakeBroker, c
         await publisher.publish(OutgoingMessage(b""))
     with pytest.raises(ClientClosedError):
         client.create_publisher("orders")
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from collections.abc import AsyncIterator
 from support.options import options_for
-from support.fake_broker import FakeBroker
+from support.queue_model_broker import FakeBroker
 
 from sinew import (
     ClientClosedError,
@@ -102,7 +103,7 @@ async def test_a_dropped_connection_is_reported_to_on_error_but_a_close_is_not(b
 
 
 async def test_closing_abandons_a_connection_attempt_in_progress(broker: FakeBroker) -> None:
-    from support.fake_broker import start_silent_server
+    from support.queue_model_broker import start_silent_server
 
     silent, silent_address = await start_silent_server()
     try:
@@ -118,3 +119,20 @@ async def test_closing_abandons_a_connection_attempt_in_progress(broker: FakeBro
             await asyncio.wait_for(pending, 1)
     finally:
         silent.close()
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()

@@ -10,8 +10,9 @@ import asyncio
 import uuid
 
 import pytest
+from collections.abc import AsyncIterator
 from support.options import options_for
-from support.fake_broker import FakeBroker
+from support.queue_model_broker import FakeBroker
 
 from sinew import (
     BrokerError,
@@ -95,3 +96,20 @@ async def test_a_failed_reconnect_counts_as_a_retryable_attempt(broker: FakeBrok
         with pytest.raises(SinewConnectionError):
             await publisher.publish(OutgoingMessage(b""))
         await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()

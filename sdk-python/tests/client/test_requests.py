@@ -7,8 +7,9 @@ import asyncio
 import logging
 
 import pytest
+from collections.abc import AsyncIterator
 from support.options import options_for
-from support.fake_broker import ERROR_CONFLICT, FakeBroker
+from support.queue_model_broker import ERROR_CONFLICT, FakeBroker
 
 from sinew import (
     BrokerError,
@@ -176,3 +177,20 @@ async def test_a_frame_over_the_broker_limit_is_refused_before_sending(broker: F
         assert caught.value.reason == "frame_too_large"
         assert broker.frames(Publish) == []
         assert small.is_connected
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 import msgpack
 import pytest
-from support.fake_broker import FakeBroker
+from collections.abc import AsyncIterator
+from support.queue_model_broker import FakeBroker
 
 from sinew import (
     AckMode,
@@ -535,3 +536,20 @@ def _deliver_frame(number: int) -> Deliver:
             ),
         ),
     )
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[FakeBroker]:
+    # Transitional: the queue-model fake until this module is rewritten.
+    fake = await FakeBroker().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(broker: FakeBroker) -> AsyncIterator[SinewClient]:
+    from support.options import options_for
+
+    connected = await SinewClient.connect(options_for(broker))
+    yield connected
+    await connected.close()
