@@ -110,13 +110,6 @@ async def test_an_unconfirmed_publish_asks_for_no_reply(broker: FakeBroker, clie
     assert frame.request_id == 0 and not frame.flags & FrameFlags.CONFIRM
 
 
-async def test_publishing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
-    with pytest.raises(BrokerError) as caught:
-        await client.create_publisher("missing").publish(OutgoingMessage(b""))
-    assert caught.value.broker_code == ERROR_NOT_FOUND
-    assert "declare_queue" in caught.value.message
-
-
 async def test_keyed_messages_carry_the_key_and_its_fnv1a_partition(broker: FakeBroker, client: SinewClient) -> None:
     await client.declare_queue("orders", QueueOptions(partitions=7))
     publisher = client.create_publisher("orders")
