@@ -7,7 +7,7 @@ import pytest
 from support.integration import broker_options, take
 from support.real_broker import RealBroker
 
-from sinew import OutgoingMessage, SinewClient
+from sinew import ClientClosedError, OutgoingMessage, SinewClient
 
 
 async def test_goodbye_returns_unsettled_deliveries_to_the_queue(
@@ -25,3 +25,13 @@ async def test_goodbye_returns_unsettled_deliveries_to_the_queue(
     async with waiting:
         (returned,) = await take(waiting, 1)
     assert (returned.payload, returned.attempt) == (b"a", 2)
+
+
+async def test_publishing_after_close_raises_client_closed(module_broker: RealBroker) -> None:
+    client = await SinewClient.connect(broker_options(module_broker))
+    publisher = client.create_publisher("orders")
+    await client.close()
+    with pytest.raises(ClientClosedError):
+        await publisher.publish(OutgoingMessage(b""))
+    with pytest.raises(ClientClosedError):
+        client.create_publisher("orders")

@@ -226,7 +226,8 @@ class FakeBroker:
             connection.writer.close()
             return
         responder = self._responders.get(type(message))
-        if responder is not None:
+        # Request id 0 asks for no reply (an unconfirmed publish), so it only gets recorded.
+        if responder is not None and frame.request_id != 0:
             answer = responder(frame)
             if answer is not None:
                 connection.send(answer, frame.request_id)

@@ -25,6 +25,7 @@ from sinew.wire import (
     ChannelKind,
     DeadLetterKind,
     DeadLetterPolicy,
+    DeclareQueue,
     DeclareQueueOk,
     Deliver,
     DeliveredMessage,
@@ -154,6 +155,13 @@ def declare_queue_ok(*, created: bool = True, partitions: int = 1, max_retries: 
         default_ttl_ms=default_ttl_ms,
         lease_ms=lease_ms,
     )
+
+
+def declare_queue_ok_for(frame: Frame) -> DeclareQueueOk:
+    """Accepts a `DeclareQueue` as a new queue with the partitions it asked for."""
+    message = frame.message
+    assert isinstance(message, DeclareQueue)
+    return declare_queue_ok(partitions=message.partitions or 1)
 
 
 def publish_ok(*results: tuple[int, int] | tuple[int, int, bool]) -> PublishOk:
