@@ -3,11 +3,21 @@ its subscriptions, publishers and buffered deliveries do once it is closed."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from support.integration import broker_options, take
 from support.real_broker import RealBroker
 
-from sinew import ClientClosedError, OutgoingMessage, SinewClient
+from sinew import (
+    AckMode,
+    ClientClosedError,
+    OutgoingMessage,
+    SinewClient,
+    SubscribeOptions,
+    SubscriptionEndedError,
+    SubscriptionEndReason,
+)
 
 
 async def test_goodbye_returns_unsettled_deliveries_to_the_queue(
@@ -35,3 +45,31 @@ async def test_publishing_after_close_raises_client_closed(module_broker: RealBr
         await publisher.publish(OutgoingMessage(b""))
     with pytest.raises(ClientClosedError):
         client.create_publisher("orders")
+
+
+async def test_closing_the_client_ends_iteration_with_client_closed(module_broker: RealBroker, queue_name: str) -> None:
+    client = await SinewClient.connect(broker_options(module_broker))
+    await client.declare_queue(queue_name)
+    subscription = await client.subscribe(queue_name)
+    waiting = asyncio.ensure_future(subscription.next(timeout=5))
+    await asyncio.sleep(0.01)
+    await client.close()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await waiting
+    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED and not caught.value.is_retryable
+
+
+async def test_with_auto_ack_a_client_close_drops_what_was_not_handed_out(
+    module_broker: RealBroker, queue_name: str
+) -> None:
+    client = await SinewClient.connect(broker_options(module_broker))
+    await client.declare_queue(queue_name)
+    subscription = await client.subscribe(queue_name, SubscribeOptions(ack_mode=AckMode.AUTO))
+    await client.create_publisher(queue_name).publish(OutgoingMessage(b"a"))
+    async with asyncio.timeout(5):
+        while subscription.buffered != 1:
+            await asyncio.sleep(0.005)
+    await client.close()
+    with pytest.raises(SubscriptionEndedError) as caught:
+        await subscription.next(timeout=1)
+    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED

@@ -41,7 +41,7 @@ MAX_FRAME_BYTES = 16 * 1024 * 1024
 
 M = TypeVar("M", bound=Message)
 Responder = Callable[[Frame], Reply | None]
-"""Builds the reply to one recorded request, or None to leave it unanswered."""
+"""Builds the reply to one recorded request, or None to leave it to `next_frame` and `reply`."""
 
 
 class FakeConnection:
@@ -137,7 +137,7 @@ class FakeBroker:
         return [frame.message for frame in self.frames(kind)]  # type: ignore[misc]
 
     async def next_frame(self, kind: type[Message], timeout: float = 2.0) -> Frame:
-        """The oldest frame of `kind` that no `next_frame` call or responder has taken yet,
+        """The oldest frame of `kind` that neither an earlier call nor a responder has taken,
         waiting up to `timeout` for one to arrive."""
         async with asyncio.timeout(timeout):
             while True:
@@ -227,10 +227,9 @@ class FakeBroker:
             return
         responder = self._responders.get(type(message))
         # Request id 0 asks for no reply (an unconfirmed publish), so it only gets recorded.
-        if responder is not None and frame.request_id != 0:
-            answer = responder(frame)
-            if answer is not None:
-                connection.send(answer, frame.request_id)
+        answer = responder(frame) if responder is not None and frame.request_id != 0 else None
+        if answer is not None:
+            connection.send(answer, frame.request_id)
             return
         self._unclaimed.append((connection, frame))
         self._arrived.set()
