@@ -142,32 +142,28 @@ def _new_session_each_time(hello: Frame, connection_number: int) -> bytes | Hell
 async def test_server_info_describes_the_current_connection() -> None:
     broker = await FakeBroker(handshake=_new_session_each_time).start()
     try:
-        await _describes_the_current_connection(broker)
+        vector = hello_ok_vector().fields
+        client = await SinewClient.connect(options_for(broker))
+        info = client.server_info
+        assert info is not None
+        assert (info.endpoint, info.server_id, info.server_version) == (
+            broker.address, vector["server_id"], vector["server_version"]
+        )
+        assert (info.session_id, info.protocol_version, info.heartbeat) == (vector["session_id"], 1, 5.0)
+        assert info.limits == BrokerLimits(
+            max_frame_bytes=16 * 1024 * 1024, max_batch_messages=1024, max_headers=64, max_prefetch=65_535
+        )
+        # A reconnection is a new session.
+        broker.drop_connections()
+        await broker.wait_for(lambda: client.server_info is None)
+        topology = asyncio.ensure_future(client.topology())
+        broker.reply(await broker.next_frame(TopologyRequest), topology_of())
+        await topology
+        assert client.server_info is not None and client.server_info.session_id == "session-2"
+        await client.close()
+        assert client.server_info is None
     finally:
         await broker.stop()
-
-
-async def _describes_the_current_connection(broker: FakeBroker) -> None:
-    vector = hello_ok_vector().fields
-    client = await SinewClient.connect(options_for(broker))
-    info = client.server_info
-    assert info is not None
-    assert (info.endpoint, info.server_id, info.server_version) == (
-        broker.address, vector["server_id"], vector["server_version"]
-    )
-    assert (info.session_id, info.protocol_version, info.heartbeat) == (vector["session_id"], 1, 5.0)
-    assert info.limits == BrokerLimits(
-        max_frame_bytes=16 * 1024 * 1024, max_batch_messages=1024, max_headers=64, max_prefetch=65_535
-    )
-    # A reconnection is a new session.
-    broker.drop_connections()
-    await broker.wait_for(lambda: client.server_info is None)
-    topology = asyncio.ensure_future(client.topology())
-    broker.reply(await broker.next_frame(TopologyRequest), topology_of())
-    await topology
-    assert client.server_info is not None and client.server_info.session_id == "session-2"
-    await client.close()
-    assert client.server_info is None
 
 
 @pytest.mark.parametrize("announced", [300_001, 2**64 - 1])

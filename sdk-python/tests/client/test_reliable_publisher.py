@@ -49,10 +49,11 @@ class FailingFirst:
     """Answers publishes with the given failures in turn, then confirms them."""
 
     def __init__(self, *failures: Reply) -> None:
-        self._failures: Iterator[Reply] = iter(failures)
+        self._failures: Iterator[Reply | None] = iter(failures)
 
     def __call__(self, frame: Frame) -> Reply:
-        return next(self._failures, None) or publish_ok_at(frame)
+        failure = next(self._failures, None)
+        return failure if failure is not None else publish_ok_at(frame)
 
 
 def _sent(broker: FakeBroker) -> list[PublishMessage]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from support.scripted_frames import Handshake, Reply, vector_hello_ok
 
@@ -28,7 +28,6 @@ from sinew.wire import (
     Goodbye,
     Hello,
     HelloOk,
-    Message,
     Ok,
     Ping,
     Pong,
@@ -39,7 +38,7 @@ from sinew.wire import (
 READ_CHUNK_BYTES = 65_536
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 
-M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 Responder = Callable[[Frame], Reply | None]
 """Builds the reply to one recorded request, or None to leave it to `next_frame` and `reply`."""
 
@@ -95,7 +94,7 @@ class FakeBroker:
         """Loop time of each accepted connection."""
         self.refuse_connections = False
         """Close every new connection at once, as a broker that is down would."""
-        self._responders: dict[type[Message], Responder] = {}
+        self._responders: dict[type[Any], Responder] = {}
         self._unclaimed: list[tuple[FakeConnection, Frame]] = []
         self._arrived = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -130,13 +129,14 @@ class FakeBroker:
 
     # What the client sent
 
-    def frames(self, kind: type[Message]) -> list[Frame]:
+    def frames(self, kind: type[Any]) -> list[Frame]:
+        """The recorded frames whose message is a `kind`."""
         return [frame for _, frame in self.received if isinstance(frame.message, kind)]
 
-    def messages(self, kind: type[M]) -> list[M]:
-        return [frame.message for frame in self.frames(kind)]  # type: ignore[misc]
+    def messages(self, kind: type[T]) -> list[T]:
+        return [frame.message for frame in self.frames(kind) if isinstance(frame.message, kind)]
 
-    async def next_frame(self, kind: type[Message], timeout: float = 2.0) -> Frame:
+    async def next_frame(self, kind: type[Any], timeout: float = 2.0) -> Frame:
         """The oldest frame of `kind` that neither an earlier call nor a responder has taken,
         waiting up to `timeout` for one to arrive."""
         async with asyncio.timeout(timeout):
@@ -162,7 +162,7 @@ class FakeBroker:
         assert live, "no client is connected"
         return live[-1]
 
-    def answer(self, kind: type[Message], responder: Responder) -> None:
+    def answer(self, kind: type[Any], responder: Responder) -> None:
         """Replies to every request of `kind` from now on with what `responder` builds."""
         self._responders[kind] = responder
 

@@ -37,6 +37,7 @@ from sinew.wire import (
     Ok,
     Publish,
     PublishBatch,
+    PublishMessage,
     PublishOk,
     PublishResult,
     SettleFailure,
@@ -167,7 +168,7 @@ def declare_queue_ok_for(frame: Frame) -> DeclareQueueOk:
 def publish_ok(*results: tuple[int, int] | tuple[int, int, bool]) -> PublishOk:
     """`PublishOk` with one `(partition, offset[, duplicate])` per message."""
     return PublishOk(results=tuple(
-        PublishResult(partition=result[0], offset=result[1], duplicate=bool(result[2:] and result[2]))
+        PublishResult(partition=result[0], offset=result[1], duplicate=len(result) > 2 and bool(result[-1]))
         for result in results
     ))
 
@@ -176,6 +177,7 @@ def published_partitions(frame: Frame) -> list[int]:
     """The partition the client chose for each message of a `Publish` or `PublishBatch`
     (0 for a message it left to the broker)."""
     message = frame.message
+    records: tuple[PublishMessage, ...]
     if isinstance(message, Publish):
         records = (message.message,)
     elif isinstance(message, PublishBatch):
