@@ -19,6 +19,7 @@ from sinew import (
     InvalidArgumentError,
     OperationTimeoutError,
     OutgoingMessage,
+    PublishReceipt,
     QueueOptions,
     ReliablePublisherOptions,
     SinewConnectionError,
@@ -185,3 +186,46 @@ def test_a_blocking_subscription_ends_with_server_shutdown(real_broker: RealBrok
         # The next call reconnects to the restarted broker, where the queue still exists.
         assert client.declare_queue("orders").created is False
         assert client.is_connected
+
+
+def test_the_blocking_client_works_end_to_end_and_stops_its_thread(module_broker: RealBroker, queue_name: str) -> None:
+    with SinewClient.connect(broker_options(module_broker)) as client:
+        thread = client.loop_thread.thread
+        assert thread.is_alive()
+        info = client.declare_queue(queue_name, QueueOptions(partitions=2))
+        publisher = client.create_publisher(queue_name)
+        receipt = publisher.publish(OutgoingMessage.from_text("one"))
+        batch = publisher.publish_batch(OutgoingMessage.from_json(n) for n in range(3))
+        confirmation = publisher.publish_with_confirmation(OutgoingMessage(b"pipelined"))
+        confirmed = confirmation.wait()
+        publisher.publish_unconfirmed(OutgoingMessage(b"fire"))
+        reliable = client.create_reliable_publisher(queue_name).publish(OutgoingMessage(b"safe"))
+        payloads = []
+        with client.subscribe(queue_name) as subscription:
+            for delivery in subscription:
+                payloads.append(delivery.payload)
+                delivery.ack()
+                if len(payloads) == 7:
+                    break
+            topology = client.topology()
+    assert info.partitions == 2
+    assert receipt == PublishReceipt(0, 0)
+    assert [r.partition for r in batch] == [1, 0, 1]
+    assert confirmed.partition == 0
+    assert not reliable.duplicate
+    assert sorted(payloads) == sorted([b"one", b"0", b"1", b"2", b"pipelined", b"fire", b"safe"])
+    channel = topology.find(queue_name)
+    assert channel is not None and channel.partitions == 2
+    assert not thread.is_alive()
+
+
+def test_blocking_errors_include_the_timeout_of_a_subscription_without_deliveries(
+    module_broker: RealBroker, queue_name: str
+) -> None:
+    with SinewClient.connect(broker_options(module_broker)) as client:
+        with pytest.raises(BrokerError) as caught:
+            client.create_publisher(f"{queue_name}.missing").publish(OutgoingMessage(b""))
+        assert caught.value.code == "not_found"
+        client.declare_queue(queue_name)
+        with pytest.raises(OperationTimeoutError):
+            client.subscribe(queue_name, SubscribeOptions(partition=0)).next(timeout=0.01)

@@ -55,6 +55,14 @@ async def test_connect_can_be_awaited_then_closed(module_broker: RealBroker, que
     await client.close()  # idempotent
 
 
+async def test_connect_can_be_awaited_as_well_as_entered(module_broker: RealBroker) -> None:
+    client = await SinewClient.connect(broker_options(module_broker))
+    try:
+        assert client.is_connected
+    finally:
+        await client.close()
+
+
 async def test_each_connection_is_a_new_session(module_broker: RealBroker) -> None:
     async with SinewClient.connect(broker_options(module_broker)) as first:
         async with SinewClient.connect(broker_options(module_broker)) as second:
@@ -69,6 +77,14 @@ async def test_wrong_credentials_are_refused_as_unauthorized(secured_broker: Rea
             await SinewClient.connect(broker_options(secured_broker, credentials=credentials))
         assert caught.value.code == "unauthorized" and caught.value.broker_code == 6
         assert not caught.value.is_retryable
+
+
+async def test_wrong_credentials_fail_with_unauthorized(secured_broker: RealBroker) -> None:
+    with pytest.raises(BrokerError) as caught:
+        await SinewClient.connect(broker_options(secured_broker, credentials=SinewCredentials.plain(USER, "no")))
+    assert caught.value.code == "unauthorized"
+    assert not caught.value.is_retryable
+    assert "credentials" in caught.value.message
 
 
 async def test_a_token_is_refused_by_a_broker_that_takes_user_names(secured_broker: RealBroker) -> None:

@@ -1,5 +1,7 @@
 """The blocking facade: it drives the asyncio client on its own loop thread, behaves the
-same, stops that thread on close, and offers a twin of every public async method."""
+same, stops that thread on close, and offers a twin of every public async method.
+
+The blocking API against the real broker's queues is in tests/broker/test_broker_blocking.py."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ import types
 from typing import Any
 
 import pytest
-from support.options import options_for
 from support.fake_broker import FakeBroker
+from support.options import options_for
+from support.scripted_frames import ok, subscribe_ok, topology
 
 import sinew
 import sinew.blocking as blocking
 from sinew import awaitable_context
-from sinew.wire import CloseReason, Goodbye
+from sinew.wire import CloseReason, Goodbye, Subscribe, SubscriptionClosed, TopologyRequest, Unsubscribe
 
 PAIRS = [
     (sinew.SinewClient, blocking.SinewClient),
@@ -110,54 +113,21 @@ def test_the_twin_check_covers_every_public_async_method() -> None:
     } <= coroutine_methods
 
 
-async def test_the_blocking_client_works_end_to_end_and_stops_its_thread(broker: FakeBroker) -> None:
-    def scenario() -> dict[str, Any]:
-        results: dict[str, Any] = {}
-        with blocking.SinewClient.connect(options_for(broker)) as client:
-            results["thread"] = client.loop_thread.thread
-            assert client.loop_thread.thread.is_alive()
-            info = client.declare_queue("orders", sinew.QueueOptions(partitions=2))
-            publisher = client.create_publisher("orders")
-            results["receipt"] = publisher.publish(sinew.OutgoingMessage.from_text("one"))
-            results["batch"] = publisher.publish_batch(sinew.OutgoingMessage.from_json(n) for n in range(3))
-            confirmation = publisher.publish_with_confirmation(sinew.OutgoingMessage(b"pipelined"))
-            results["confirmed"] = confirmation.wait()
-            publisher.publish_unconfirmed(sinew.OutgoingMessage(b"fire"))
-            reliable = client.create_reliable_publisher("orders")
-            results["reliable"] = reliable.publish(sinew.OutgoingMessage(b"safe"))
-            payloads = []
-            with client.subscribe("orders") as subscription:
-                for delivery in subscription:
-                    payloads.append(delivery.payload)
-                    delivery.ack()
-                    if len(payloads) == 7:
-                        break
-                results["topology"] = client.topology()
-            results["payloads"] = payloads
-            results["partitions"] = info.partitions
-        return results
-
-    results = await asyncio.to_thread(scenario)
-    assert results["partitions"] == 2
-    assert results["receipt"] == sinew.PublishReceipt(0, 0)
-    assert [r.partition for r in results["batch"]] == [1, 0, 1]
-    assert results["confirmed"].partition == 0
-    assert not results["reliable"].duplicate
-    assert sorted(results["payloads"]) == sorted([b"one", b"0", b"1", b"2", b"pipelined", b"fire", b"safe"])
-    assert results["topology"].find("orders").partitions == 2
-    assert not results["thread"].is_alive()
-    assert len(broker.messages(Goodbye)) == 1
-
-
 async def test_blocking_iteration_raises_when_the_broker_ends_the_subscription(broker: FakeBroker) -> None:
-    broker.add_queue("orders")
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", 1)))
+    broker.answer(Subscribe, subscribe_ok)
+    broker.answer(Unsubscribe, lambda frame: ok())
+
+    def end_subscription() -> None:
+        (subscribed,) = broker.frames(Subscribe)
+        broker.push(SubscriptionClosed(
+            subscription_id=subscribed.request_id, reason=CloseReason.DELETED, message=""
+        ))
 
     def scenario() -> sinew.SubscriptionEndedError:
         with blocking.SinewClient.connect(options_for(broker)) as client:
             subscription = client.subscribe("orders")
-            broker_loop.call_soon_threadsafe(
-                lambda: broker.close_subscription(min(broker.session.subscriptions), CloseReason.DELETED)
-            )
+            broker_loop.call_soon_threadsafe(end_subscription)
             try:
                 for _ in subscription:
                     pass
@@ -168,19 +138,6 @@ async def test_blocking_iteration_raises_when_the_broker_ends_the_subscription(b
     broker_loop = asyncio.get_running_loop()
     error = await asyncio.to_thread(scenario)
     assert error.reason == sinew.SubscriptionEndReason.DELETED
-
-
-async def test_blocking_errors_are_the_same_typed_errors(broker: FakeBroker) -> None:
-    def scenario() -> None:
-        with blocking.SinewClient.connect(options_for(broker)) as client:
-            with pytest.raises(sinew.BrokerError) as caught:
-                client.create_publisher("missing").publish(sinew.OutgoingMessage(b""))
-            assert caught.value.code == "not_found"
-            with pytest.raises(sinew.OperationTimeoutError):
-                client.subscribe("orders", sinew.SubscribeOptions(partition=0)).next(timeout=0.01)
-
-    broker.add_queue("orders")
-    await asyncio.to_thread(scenario)
 
 
 async def test_a_failed_blocking_connect_stops_its_loop_thread() -> None:
@@ -207,3 +164,5 @@ async def test_blocking_calls_after_close_raise_client_closed(broker: FakeBroker
             client.declare_queue("orders")
 
     await asyncio.to_thread(scenario)
+    assert len(broker.messages(Goodbye)) == 1
+

@@ -1,15 +1,19 @@
-"""Closing: unsubscribe, Goodbye, a bounded wait for Ok, and nothing left running."""
+"""Closing: unsubscribe, Goodbye, a bounded wait for Ok, and nothing left running.
+
+That Goodbye gives unsettled deliveries back runs against the real broker
+(tests/broker/test_broker_closing.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from support.options import options_for
 from support.fake_broker import FakeBroker
+from support.options import options_for
+from support.scripted_frames import answer_hello_with, hello_ok, ok, subscribe_ok, topology
 
 from sinew import ClientClosedError, SinewClient, SubscriptionEndedError, SubscriptionEndReason
-from sinew.wire import Goodbye, Opcode, Unsubscribe
+from sinew.wire import DeclareQueue, Goodbye, Opcode, Subscribe, TopologyRequest, Unsubscribe
 
 
 def _client_tasks() -> list[asyncio.Task[object]]:
@@ -23,9 +27,11 @@ def _client_tasks() -> list[asyncio.Task[object]]:
 
 
 async def test_close_unsubscribes_then_says_goodbye_and_leaves_no_task_running() -> None:
-    broker = await FakeBroker(heartbeat_ms=1000).start()
+    broker = await FakeBroker(handshake=answer_hello_with(hello_ok(heartbeat_ms=1000))).start()
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", 2)))
+    broker.answer(Subscribe, subscribe_ok)
+    broker.answer(Unsubscribe, lambda frame: ok())
     try:
-        broker.add_queue("orders", partitions=2)
         client = await SinewClient.connect(options_for(broker))
         subscription = await client.subscribe("orders")
         assert _client_tasks()
@@ -41,18 +47,8 @@ async def test_close_unsubscribes_then_says_goodbye_and_leaves_no_task_running()
         await broker.stop()
 
 
-async def test_goodbye_returns_unsettled_deliveries_to_the_queue(broker: FakeBroker) -> None:
-    queue = broker.add_queue("orders")
-    broker.store("orders", b"a")
-    async with SinewClient.connect(options_for(broker)) as client:
-        subscription = await client.subscribe("orders")
-        await subscription.next(timeout=2)
-        assert not queue.ready[0]
-    await broker.wait_for(lambda: len(queue.ready[0]) == 1)
-
-
 async def test_close_waits_only_briefly_for_a_broker_that_does_not_answer(broker: FakeBroker) -> None:
-    broker.held.add(Opcode.GOODBYE)
+    broker.answer_goodbye = False
     client = await SinewClient.connect(options_for(broker, close_timeout=0.1))
     await asyncio.wait_for(client.close(), 2)
     assert len(broker.messages(Goodbye)) == 1
@@ -60,9 +56,8 @@ async def test_close_waits_only_briefly_for_a_broker_that_does_not_answer(broker
 
 
 async def test_operations_waiting_when_the_client_closes_fail_with_client_closed(broker: FakeBroker, client: SinewClient) -> None:
-    broker.held.add(Opcode.DECLARE_QUEUE)
     pending = asyncio.ensure_future(client.declare_queue("orders"))
-    await broker.wait_for(lambda: bool(broker.received[1:]))
+    await broker.next_frame(DeclareQueue)  # never answered
     await client.close()
     with pytest.raises(ClientClosedError):
         await pending

@@ -6,19 +6,24 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support.options import options_for
 from support.fake_broker import FakeBroker
+from support.options import options_for
+from support.scripted_frames import answer_hello_with, hello_ok, subscribe_ok, topology
 
 from sinew import ConnectionLostError, SinewClient, SubscribeOptions, SubscriptionEndedError, SubscriptionEndReason
-from sinew.wire import Opcode, Ping
+from sinew.wire import DeclareQueue, Ping, Subscribe, TopologyRequest
+
+
+async def _broker_with_heartbeat(milliseconds: int) -> FakeBroker:
+    return await FakeBroker(handshake=answer_hello_with(hello_ok(heartbeat_ms=milliseconds))).start()
 
 
 async def test_a_ping_from_the_broker_is_answered_with_its_request_id(broker: FakeBroker, client: SinewClient) -> None:
-    await broker.session.ping(timeout=1)
+    await broker.connection.ping(timeout=1)
 
 
 async def test_the_client_pings_when_idle_and_stays_connected() -> None:
-    broker = await FakeBroker(heartbeat_ms=50).start()
+    broker = await _broker_with_heartbeat(50)
     try:
         async with SinewClient.connect(options_for(broker)) as client:
             await asyncio.sleep(0.4)  # eight intervals: only Pongs keep it alive
@@ -28,25 +33,31 @@ async def test_the_client_pings_when_idle_and_stays_connected() -> None:
         await broker.stop()
 
 
-async def test_no_heartbeat_runs_when_the_broker_disables_it(broker: FakeBroker, client: SinewClient) -> None:
-    await asyncio.sleep(0.1)
-    assert broker.frames(Ping) == []
-    connection = client._core.connection
-    assert connection is not None
-    assert not any("heartbeat" in task.get_name() for task in connection._tasks)
+async def test_no_heartbeat_runs_when_the_broker_disables_it() -> None:
+    broker = await _broker_with_heartbeat(0)
+    try:
+        async with SinewClient.connect(options_for(broker)) as client:
+            await asyncio.sleep(0.1)
+            assert broker.frames(Ping) == []
+            connection = client._core.connection
+            assert connection is not None
+            assert not any("heartbeat" in task.get_name() for task in connection._tasks)
+    finally:
+        await broker.stop()
 
 
 async def test_a_silent_broker_is_declared_dead_after_three_intervals() -> None:
-    broker = await FakeBroker(heartbeat_ms=50).start()
+    broker = await _broker_with_heartbeat(50)
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", 1)))
+    broker.answer(Subscribe, subscribe_ok)
     try:
         async with SinewClient.connect(options_for(broker, request_timeout=5)) as client:
-            broker.add_queue("orders")
             subscription = await client.subscribe("orders", SubscribeOptions(partition=0))
-            broker.held.add(Opcode.DECLARE_QUEUE)
             pending = asyncio.ensure_future(client.declare_queue("orders"))
+            await broker.next_frame(DeclareQueue)  # never answered
             loop = asyncio.get_running_loop()
             started = loop.time()
-            broker.session.muted = True
+            broker.connection.muted = True
             with pytest.raises(ConnectionLostError) as caught:
                 await pending
             assert loop.time() - started < 1.0
@@ -59,14 +70,14 @@ async def test_a_silent_broker_is_declared_dead_after_three_intervals() -> None:
 
 
 async def test_silence_is_not_judged_while_reading_is_paused() -> None:
-    broker = await FakeBroker(heartbeat_ms=50).start()
+    broker = await _broker_with_heartbeat(50)
     try:
         async with SinewClient.connect(options_for(broker)) as client:
             connection = client._core.connection
             assert connection is not None
             owner = object()
             connection.pause_reading(owner)
-            broker.session.muted = True
+            broker.connection.muted = True
             await asyncio.sleep(0.4)  # eight intervals without reading anything
             assert client.is_connected
             connection.resume_reading(owner)

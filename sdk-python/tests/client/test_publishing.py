@@ -1,18 +1,34 @@
 """Publishing: confirmations mapped to receipts, pipelining, batches, unconfirmed sends,
-routing on the wire, per-message and per-publisher options, and write coalescing."""
+routing on the wire, per-message and per-publisher options, and write coalescing. The fake
+broker confirms each message in the partition the client chose, at offsets the test gives.
+
+What the real broker answers (duplicates in a batch, publishing after close) runs against it
+(tests/broker/test_broker_publish_receipts.py, tests/broker/test_broker_closing.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from support.fake_broker import FakeBroker
 from support.options import options_for
-from support.fake_broker import ERROR_NOT_FOUND, FakeBroker
+from support.scripted_frames import (
+    ERROR_NOT_FOUND,
+    ERROR_REDIRECT,
+    ERROR_UNAVAILABLE,
+    answer_hello_with,
+    declare_queue_ok_for,
+    error,
+    hello_ok,
+    limits,
+    publish_ok_at,
+    topology,
+)
 
 from sinew import (
     BrokerError,
-    ClientClosedError,
     InvalidArgumentError,
     OutgoingMessage,
     PublisherOptions,
@@ -21,7 +37,23 @@ from sinew import (
     SinewClient,
 )
 from sinew.routing import partition_for_key
-from sinew.wire import FrameFlags, Opcode, Publish, PublishBatch, PublishMessage, TopologyRequest
+from sinew.wire import (
+    DeclareQueue,
+    FrameFlags,
+    Publish,
+    PublishBatch,
+    PublishMessage,
+    TopologyRequest,
+)
+
+
+@pytest.fixture(autouse=True)
+def confirming(broker: FakeBroker) -> None:
+    """Declares are accepted as asked and publishes confirmed in the client's partitions at
+    offset 0; a test that needs other answers replaces these."""
+    broker.answer(DeclareQueue, declare_queue_ok_for)
+    broker.answer(Publish, publish_ok_at)
+    broker.answer(PublishBatch, publish_ok_at)
 
 
 def _published(broker: FakeBroker) -> list[PublishMessage]:
@@ -36,6 +68,8 @@ def _published(broker: FakeBroker) -> list[PublishMessage]:
 
 
 async def test_a_confirmed_publish_returns_partition_and_offset(broker: FakeBroker, client: SinewClient) -> None:
+    offsets = itertools.count()
+    broker.answer(Publish, lambda frame: publish_ok_at(frame, next(offsets)))
     await client.declare_queue("orders")
     publisher = client.create_publisher("orders")
     first = await publisher.publish(OutgoingMessage.from_text("one"))
@@ -46,6 +80,7 @@ async def test_a_confirmed_publish_returns_partition_and_offset(broker: FakeBrok
 
 
 async def test_a_batch_returns_one_receipt_per_message_in_order(broker: FakeBroker, client: SinewClient) -> None:
+    broker.answer(PublishBatch, lambda frame: publish_ok_at(frame, 0, 0, 1, 1, 2))
     await client.declare_queue("orders", QueueOptions(partitions=2))
     receipts = await client.create_publisher("orders").publish_batch(
         OutgoingMessage.from_json({"n": n}) for n in range(5)
@@ -56,49 +91,23 @@ async def test_a_batch_returns_one_receipt_per_message_in_order(broker: FakeBrok
     assert isinstance(batch[0].message, PublishBatch) and len(batch[0].message.messages) == 5
 
 
-async def test_a_batch_reports_duplicates_per_message(broker: FakeBroker, client: SinewClient) -> None:
-    await client.declare_queue("orders")
-    publisher = client.create_reliable_publisher("orders")
-    first = await publisher.publish(OutgoingMessage(b"a"))
-    # The same identity again, next to a new one: the broker answers per message.
-    broker.queues[("orders", None)].dedup[("other", 1)] = (first.partition, first.offset)
-    from sinew import ReliablePublisherOptions
-
-    replay = client.create_reliable_publisher("orders", ReliablePublisherOptions(producer_id="other"))
-    receipts = await replay.publish_batch([OutgoingMessage(b"again"), OutgoingMessage(b"new")])
-    assert [r.duplicate for r in receipts] == [True, False]
-    assert receipts[0] == PublishReceipt(first.partition, first.offset, True)
-
-
 async def test_an_empty_batch_sends_nothing(broker: FakeBroker, client: SinewClient) -> None:
     assert await client.create_publisher("orders").publish_batch([]) == []
     assert broker.frames(PublishBatch) == []
 
 
-async def test_a_batch_over_the_broker_limit_is_refused(broker: FakeBroker, client: SinewClient) -> None:
-    await client.declare_queue("orders")
-    with pytest.raises(InvalidArgumentError) as caught:
-        await client.create_publisher("orders").publish_batch([OutgoingMessage(b"")] * 1025)
-    assert caught.value.reason == "too_many"
-
-
 async def test_pipelined_publishes_are_all_sent_before_any_confirmation(broker: FakeBroker, client: SinewClient) -> None:
     await client.declare_queue("orders")
-    broker.delays[Opcode.PUBLISH] = 0.05
+    broker.answer(Publish, lambda frame: None)  # held until all ten were sent
     publisher = client.create_publisher("orders")
     confirmations = [await publisher.publish_with_confirmation(OutgoingMessage(bytes([n]))) for n in range(10)]
     await broker.wait_for(lambda: len(broker.frames(Publish)) == 10)
     assert not any(confirmation.done() for confirmation in confirmations)
+    for offset, frame in enumerate(broker.frames(Publish)):
+        broker.reply(frame, publish_ok_at(frame, offset))
     receipts = [await confirmation for confirmation in confirmations]
     assert [receipt.offset for receipt in receipts] == list(range(10))
     assert await confirmations[0].wait() == receipts[0]
-
-
-async def test_a_pipelined_failure_is_raised_by_its_confirmation(broker: FakeBroker, client: SinewClient) -> None:
-    confirmation = await client.create_publisher("missing").publish_with_confirmation(OutgoingMessage(b""))
-    with pytest.raises(BrokerError) as caught:
-        await confirmation
-    assert caught.value.code == "not_found"
 
 
 async def test_an_unconfirmed_publish_asks_for_no_reply(broker: FakeBroker, client: SinewClient) -> None:
@@ -107,13 +116,6 @@ async def test_an_unconfirmed_publish_asks_for_no_reply(broker: FakeBroker, clie
     await broker.wait_for(lambda: bool(broker.frames(Publish)))
     frame = broker.frames(Publish)[0]
     assert frame.request_id == 0 and not frame.flags & FrameFlags.CONFIRM
-
-
-async def test_publishing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
-    with pytest.raises(BrokerError) as caught:
-        await client.create_publisher("missing").publish(OutgoingMessage(b""))
-    assert caught.value.broker_code == ERROR_NOT_FOUND
-    assert "declare_queue" in caught.value.message
 
 
 async def test_keyed_messages_carry_the_key_and_its_fnv1a_partition(broker: FakeBroker, client: SinewClient) -> None:
@@ -137,7 +139,7 @@ async def test_keyless_messages_go_round_robin_over_the_partitions(broker: FakeB
 
 
 async def test_an_undeclared_queue_is_looked_up_in_the_topology_once(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=2)
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", 2)))
     publisher = client.create_publisher("orders")
     receipts = [await publisher.publish(OutgoingMessage(b"")) for _ in range(4)]
     assert [r.partition for r in receipts] == [0, 1, 0, 1]
@@ -149,6 +151,8 @@ async def test_an_undeclared_queue_is_looked_up_in_the_topology_once(broker: Fak
 async def test_an_unknown_queue_routes_keyless_to_partition_zero_and_keyed_to_the_broker(
     broker: FakeBroker, client: SinewClient
 ) -> None:
+    broker.answer(TopologyRequest, lambda frame: topology())
+    broker.answer(Publish, lambda frame: error(ERROR_NOT_FOUND, "queue nowhere does not exist"))
     publisher = client.create_publisher("nowhere")
     for message in (OutgoingMessage(b""), OutgoingMessage(b"", key="k")):
         with pytest.raises(BrokerError):
@@ -189,14 +193,17 @@ async def test_payload_content_type_and_headers_are_sent_as_given(broker: FakeBr
     assert sent.producer_id is None and sent.sequence is None
 
 
-async def test_more_headers_than_the_broker_allows_are_refused(broker: FakeBroker) -> None:
-    from sinew.wire import Limits
-
-    broker.limits = Limits(max_frame_bytes=1 << 20, max_batch_messages=10, max_headers=2, max_prefetch=10)
-    async with SinewClient.connect(options_for(broker)) as client:
-        with pytest.raises(InvalidArgumentError) as caught:
-            await client.create_publisher("q").publish(OutgoingMessage(b"", headers={"a": "1", "b": "2", "c": "3"}))
-        assert (caught.value.argument, caught.value.reason) == ("headers", "too_many")
+async def test_more_headers_than_the_broker_allows_are_refused() -> None:
+    small = limits(max_frame_bytes=1 << 20, max_batch_messages=10, max_headers=2, max_prefetch=10)
+    broker = await FakeBroker(handshake=answer_hello_with(hello_ok(limits=small))).start()
+    broker.answer(TopologyRequest, lambda frame: topology(("q", 1)))
+    try:
+        async with SinewClient.connect(options_for(broker)) as client:
+            with pytest.raises(InvalidArgumentError) as caught:
+                await client.create_publisher("q").publish(OutgoingMessage(b"", headers={"a": "1", "b": "2", "c": "3"}))
+            assert (caught.value.argument, caught.value.reason) == ("headers", "too_many")
+    finally:
+        await broker.stop()
 
 
 async def test_a_publisher_refuses_invalid_names_before_anything_is_sent(broker: FakeBroker, client: SinewClient) -> None:
@@ -220,16 +227,20 @@ async def test_groups_are_normalised_before_sending(broker: FakeBroker, client: 
 async def test_a_redirect_clears_the_route_and_the_next_publish_learns_it_again(
     broker: FakeBroker, client: SinewClient
 ) -> None:
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", 2)))
     await client.declare_queue("orders", QueueOptions(partitions=2))
     publisher = client.create_publisher("orders")
     await publisher.publish(OutgoingMessage(b"first"))
     assert broker.frames(TopologyRequest) == []  # the declare taught the partition count
-    broker.fail_next(Opcode.PUBLISH, 11, "routing moved", retryable=True, details={"routing_version": "2"})
+    broker.answer(Publish, lambda frame: error(
+        ERROR_REDIRECT, "routing moved", retryable=True, details={"routing_version": "2"}
+    ))
     with pytest.raises(BrokerError) as caught:
         await publisher.publish(OutgoingMessage(b"", key="k"))
     assert caught.value.code == "redirect" and caught.value.is_retryable
     assert client._core.cache.get("orders", None) is None
     assert broker.frames(TopologyRequest) == []  # cleared, not refreshed eagerly
+    broker.answer(Publish, publish_ok_at)
     await publisher.publish(OutgoingMessage(b"again"))
     assert len(broker.frames(TopologyRequest)) == 1
     sent = broker.frames(Publish)[-1].message
@@ -239,7 +250,8 @@ async def test_a_redirect_clears_the_route_and_the_next_publish_learns_it_again(
 async def test_a_keyed_message_to_an_unknown_queue_carries_its_key_and_no_partition(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.fail_next(Opcode.TOPOLOGY_REQUEST, 13, "not now", retryable=True)
+    broker.answer(TopologyRequest, lambda frame: error(ERROR_UNAVAILABLE, "not now", retryable=True))
+    broker.answer(Publish, lambda frame: error(ERROR_NOT_FOUND, "queue orders does not exist"))
     with pytest.raises(BrokerError):
         await client.create_publisher("orders").publish(OutgoingMessage(b"", key="customer-7"))
     with pytest.raises(BrokerError):
@@ -261,12 +273,3 @@ async def test_frames_queued_together_leave_in_one_write(broker: FakeBroker, cli
     await broker.wait_for(lambda: len(broker.frames(Publish)) == 21)
     assert connection.writes_issued - writes_before <= 2
     assert connection.frames_written >= 21
-
-
-async def test_publishing_after_close_raises_client_closed(broker: FakeBroker, client: SinewClient) -> None:
-    publisher = client.create_publisher("orders")
-    await client.close()
-    with pytest.raises(ClientClosedError):
-        await publisher.publish(OutgoingMessage(b""))
-    with pytest.raises(ClientClosedError):
-        client.create_publisher("orders")

@@ -1,27 +1,26 @@
 """Reconnection against the fake broker, where a test must see inside the broker: the times of
-connection attempts under the backoff, the Hello frames of each session, the routing learnt
-again, a drain notice's target, and a close during the backoff. What a real broker can show runs
-against it behind the fault proxy (tests/broker/test_broker_faults.py)."""
+connection attempts under the backoff, the Hello frames of each session, a drain notice's
+target, and a close during the backoff or during a connection attempt. What a real broker can
+show runs against it behind the fault proxy (tests/broker/test_broker_faults.py,
+tests/broker/test_broker_reconnecting.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from support.options import options_for
 from support.fake_broker import FakeBroker
+from support.non_broker_servers import start_silent_server
+from support.options import options_for
+from support.scripted_frames import declare_queue_ok_for, topology
 
-from sinew import (
-    ClientClosedError,
-    ConnectionLostError,
-    OutgoingMessage,
-    QueueOptions,
-    ReconnectPolicy,
-    SinewClient,
-    SinewConnectionError,
-    SubscribeOptions,
-)
-from sinew.wire import GoingAway, Hello, Reconcile
+from sinew import ClientClosedError, ReconnectPolicy, SinewClient, SinewConnectionError
+from sinew.wire import DeclareQueue, GoingAway, Hello, Reconcile, TopologyRequest
+
+
+@pytest.fixture(autouse=True)
+def declaring(broker: FakeBroker) -> None:
+    broker.answer(DeclareQueue, declare_queue_ok_for)
 
 
 async def _drop(broker: FakeBroker, client: SinewClient) -> None:
@@ -57,17 +56,10 @@ async def test_a_reconnect_opens_a_new_session_without_resume_or_reconcile(
     assert broker.messages(Reconcile) == []
 
 
-async def test_publishers_keep_working_and_routing_after_a_reconnect(broker: FakeBroker, client: SinewClient) -> None:
-    await client.declare_queue("orders", QueueOptions(partitions=2))
-    publisher = client.create_publisher("orders")
-    assert (await publisher.publish(OutgoingMessage(b""))).partition == 0
-    await _drop(broker, client)
-    assert (await publisher.publish(OutgoingMessage(b""))).partition == 1
-    assert (await publisher.publish(OutgoingMessage(b""))).partition == 0
-
-
 async def test_going_away_points_the_next_connection_at_its_target(broker: FakeBroker, client: SinewClient) -> None:
     other = await FakeBroker().start()
+    other.answer(DeclareQueue, declare_queue_ok_for)
+    broker.answer(TopologyRequest, lambda frame: topology())
     try:
         broker.push(GoingAway(deadline_at_ms=0, message="draining", reconnect_to=other.address))
         await client.topology()  # the push has been read once a later reply arrives
@@ -90,20 +82,7 @@ async def test_closing_during_the_reconnect_backoff_raises_client_closed(broker:
         await asyncio.wait_for(pending, 0.5)
 
 
-async def test_a_dropped_connection_is_reported_to_on_error_but_a_close_is_not(broker: FakeBroker) -> None:
-    from sinew import SinewError
-
-    seen: list[SinewError] = []
-    async with SinewClient.connect(options_for(broker, on_error=seen.append)) as client:
-        await _drop(broker, client)
-        assert len(seen) == 1 and isinstance(seen[0], ConnectionLostError)
-        await client.declare_queue("orders")
-    assert len(seen) == 1
-
-
 async def test_closing_abandons_a_connection_attempt_in_progress(broker: FakeBroker) -> None:
-    from support.fake_broker import start_silent_server
-
     silent, silent_address = await start_silent_server()
     try:
         options = options_for(broker, endpoints=[broker.address, silent_address], connect_timeout=10)

@@ -1,18 +1,30 @@
-"""Subscriptions: fan-in over partitions, settlement (batched, per delivery, exactly once),
-auto-ack, prefetch, payload helpers, and every way a subscription can end.
+"""Subscriptions against the fake broker, which delivers what the test scripts and records
+what the client sends: one Subscribe per partition, prefetch and ack mode on the wire,
+settlement frames (batched, per delivery, exactly once, in order), a stale delivery's
+failure, every way a subscription can end, and reading paused and resumed for a pending reply.
 
-A subscription cut off with its connection, and unsettled deliveries returning when a
-subscription closes, run against the real broker (tests/broker/)."""
+The fake accepts each Subscribe with the request's own id as the subscription id. What the
+real broker's queues decide (redelivery, prefetch, metadata, flow control with real
+deliveries) runs against it (tests/broker/test_broker_subscriptions.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-from datetime import datetime, timezone
 
-import msgpack
 import pytest
 from support.fake_broker import FakeBroker
+from support.options import options_for
+from support.scripted_frames import (
+    ERROR_RESOURCE_EXHAUSTED,
+    deliver,
+    delivered,
+    error,
+    ok,
+    settle_ok,
+    subscribe_ok,
+    topology,
+)
 
 from sinew import (
     AckMode,
@@ -21,14 +33,49 @@ from sinew import (
     Delivery,
     InvalidArgumentError,
     OperationTimeoutError,
-    OutgoingMessage,
     SinewClient,
     SubscribeOptions,
     Subscription,
     SubscriptionEndedError,
     SubscriptionEndReason,
 )
-from sinew.wire import Ack, CloseReason, Deliver, DeliveredMessage, ExtendLease, Nack, Opcode, Subscribe, Unsubscribe
+from sinew.wire import (
+    Ack,
+    CloseReason,
+    DeliveredMessage,
+    ExtendLease,
+    Nack,
+    Subscribe,
+    SubscriptionClosed,
+    TopologyRequest,
+    Unsubscribe,
+)
+
+
+def _queue(broker: FakeBroker, partitions: int = 1) -> None:
+    """Scripts a broker that knows `orders` with `partitions` partitions and accepts
+    subscribing, unsubscribing and every settlement."""
+    broker.answer(TopologyRequest, lambda frame: topology(("orders", partitions)))
+    broker.answer(Subscribe, subscribe_ok)
+    broker.answer(Unsubscribe, lambda frame: ok())
+    for settlement in (Ack, Nack, ExtendLease):
+        broker.answer(settlement, lambda frame: settle_ok())
+
+
+def _subscription_id(broker: FakeBroker, partition: int = 0) -> int:
+    """The id the fake gave the client's subscription to `partition` (its request id)."""
+    for message, frame in zip(broker.messages(Subscribe), broker.frames(Subscribe)):
+        if message.partition == partition:
+            return frame.request_id
+    raise KeyError(partition)
+
+
+def _deliver(broker: FakeBroker, *messages: DeliveredMessage, partition: int = 0) -> None:
+    broker.push(deliver(_subscription_id(broker, partition), *messages))
+
+
+def _numbered(count: int, partition: int = 0) -> list[DeliveredMessage]:
+    return [delivered(n + 1, bytes([n]), partition=partition, offset=n) for n in range(count)]
 
 
 async def _take(subscription: Subscription, count: int) -> list[Delivery]:
@@ -36,69 +83,27 @@ async def _take(subscription: Subscription, count: int) -> list[Delivery]:
 
 
 async def test_a_subscription_fans_in_every_partition(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=3)
-    for partition in range(3):
-        broker.store("orders", f"p{partition}".encode(), partition=partition)
+    _queue(broker, partitions=3)
     async with client.subscribe("orders") as subscription:
         assert subscription.partitions == (0, 1, 2)
+        for partition in range(3):
+            _deliver(broker, delivered(partition + 1, f"p{partition}".encode(), partition=partition), partition=partition)
         deliveries = await _take(subscription, 3)
     assert sorted((d.partition, d.payload) for d in deliveries) == [(0, b"p0"), (1, b"p1"), (2, b"p2")]
     subscribes = broker.messages(Subscribe)
     assert [s.partition for s in subscribes if isinstance(s, Subscribe)] == [0, 1, 2]
 
 
-async def test_each_delivery_settles_on_its_own_partition_subscription(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=2)
-    broker.store("orders", b"a", partition=0)
-    broker.store("orders", b"b", partition=1)
-    async with client.subscribe("orders") as subscription:
-        deliveries = await _take(subscription, 2)
-        by_partition = {d.partition: d for d in deliveries}
-        await by_partition[1].ack()
-        await by_partition[0].retry()
-        redelivered = await subscription.next(timeout=2)
-        with pytest.raises(OperationTimeoutError):
-            await subscription.next(timeout=0.05)  # the acked one is gone for good
-    (ack,) = broker.messages(Ack)
-    (nack,) = broker.messages(Nack)
-    assert isinstance(ack, Ack) and ack.delivery_ids == (by_partition[1].delivery_id,)
-    assert isinstance(nack, Nack) and [i.delivery_id for i in nack.items] == [by_partition[0].delivery_id]
-    assert (redelivered.partition, redelivered.attempt, redelivered.payload) == (0, 2, b"a")
-
-
-async def test_a_single_partition_can_be_consumed(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=4)
-    broker.store("orders", b"x", partition=2)
-    broker.store("orders", b"y", partition=3)
-    async with client.subscribe("orders", SubscribeOptions(partition=2)) as subscription:
-        assert subscription.partitions == (2,)
-        assert (await subscription.next(timeout=2)).payload == b"x"
-        with pytest.raises(OperationTimeoutError):
-            await subscription.next(timeout=0.05)
-
-
 async def test_prefetch_and_ack_mode_are_passed_through(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=2)
+    _queue(broker, partitions=2)
     async with client.subscribe("orders", SubscribeOptions(prefetch=7, ack_mode=AckMode.AUTO)):
         pass
     sent = [m for m in broker.messages(Subscribe) if isinstance(m, Subscribe)]
     assert [(s.prefetch, s.ack_mode) for s in sent] == [(7, AckMode.AUTO)] * 2
 
 
-async def test_manual_ack_holds_no_more_than_prefetch(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    for n in range(5):
-        broker.store("orders", bytes([n]))
-    async with client.subscribe("orders", SubscribeOptions(prefetch=2)) as subscription:
-        first = await _take(subscription, 2)
-        with pytest.raises(OperationTimeoutError):
-            await subscription.next(timeout=0.05)
-        await first[0].ack()
-        assert (await subscription.next(timeout=2)).payload == bytes([2])
-
-
 async def test_a_prefetch_above_the_broker_limit_is_refused(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
+    _queue(broker)
     with pytest.raises(InvalidArgumentError) as caught:
         await client.subscribe("orders", SubscribeOptions(prefetch=65_536))
     assert caught.value.argument == "prefetch"
@@ -106,9 +111,9 @@ async def test_a_prefetch_above_the_broker_limit_is_refused(broker: FakeBroker, 
 
 
 async def test_auto_ack_deliveries_cannot_be_settled(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"x")
+    _queue(broker)
     async with client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO)) as subscription:
+        _deliver(broker, delivered(1, b"x"))
         delivery = await subscription.next(timeout=2)
         assert delivery.is_settled
         for settle in (delivery.ack, delivery.retry, delivery.nack, delivery.extend_lease):
@@ -119,9 +124,9 @@ async def test_auto_ack_deliveries_cannot_be_settled(broker: FakeBroker, client:
 
 
 async def test_settling_twice_is_refused_without_sending(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"x")
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, delivered(1, b"x"))
         delivery = await subscription.next(timeout=2)
         await delivery.ack()
         for settle in (delivery.ack, delivery.nack, delivery.retry, delivery.extend_lease):
@@ -134,10 +139,9 @@ async def test_settling_twice_is_refused_without_sending(broker: FakeBroker, cli
 
 
 async def test_settlements_in_one_loop_iteration_share_one_frame_per_kind(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    for n in range(6):
-        broker.store("orders", bytes([n]))
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, *_numbered(6))
         d = await _take(subscription, 6)
         await asyncio.gather(
             d[0].ack(), d[1].ack(), d[2].ack(), d[3].nack("bad"), d[4].retry(), d[5].retry_after(1.5)
@@ -154,12 +158,12 @@ async def test_settlements_in_one_loop_iteration_share_one_frame_per_kind(broker
 
 
 async def test_a_stale_delivery_fails_only_its_own_settlement(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
-    broker.store("orders", b"b")
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, delivered(1, b"a"), delivered(2, b"b", offset=1))
         first, second = await _take(subscription, 2)
-        del broker.session.deliveries[first.delivery_id]  # its lease ran out at the broker
+        # Its lease ran out at the broker, which answers its settlement as stale.
+        broker.answer(Ack, lambda frame: settle_ok(first.delivery_id))
         results = await asyncio.gather(first.ack(), second.ack(), return_exceptions=True)
     assert isinstance(results[0], BrokerError)
     assert results[0].code == "stale_delivery" and results[0].details["delivery_id"] == str(first.delivery_id)
@@ -170,9 +174,9 @@ async def test_a_stale_delivery_fails_only_its_own_settlement(broker: FakeBroker
 async def test_a_lease_extension_sends_its_length_and_leaves_the_delivery_unsettled(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, delivered(1, b"a"))
         delivery = await subscription.next(timeout=2)
         await delivery.extend_lease(45)
         await delivery.extend_lease()
@@ -182,59 +186,14 @@ async def test_a_lease_extension_sends_its_length_and_leaves_the_delivery_unsett
     assert [item.extend_ms for m in extensions for item in m.items] == [45_000, None]
 
 
-async def test_a_nack_reason_is_limited_to_1024_bytes(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
-    async with client.subscribe("orders") as subscription:
-        delivery = await subscription.next(timeout=2)
-        with pytest.raises(InvalidArgumentError):
-            await delivery.nack("x" * 1025)
-        assert not delivery.is_settled  # refused before anything was claimed or sent
-        await delivery.nack("x" * 1024)
-
-
-async def test_deliveries_expose_metadata_and_payload_helpers(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", group="eu")
-    broker.store("orders", b'{"id":1}', group="eu", headers={"tenant": "acme"}, content_type="application/json")
-    broker.store("orders", msgpack.packb({"n": 2}), group="eu")
-    async with client.subscribe("orders", SubscribeOptions(group="eu")) as subscription:
-        as_json, as_msgpack = await _take(subscription, 2)
-    assert as_json.json() == {"id": 1} and as_json.text() == '{"id":1}'
-    assert as_json.content_type == "application/json"
-    assert dict(as_json.headers) == {"tenant": "acme"}
-    assert (as_json.topic, as_json.group, as_json.partition, as_json.offset, as_json.attempt) == (
-        "orders", "eu", 0, 0, 1,
-    )
-    assert as_json.published_at == datetime.fromtimestamp(1_700_000_000, tz=timezone.utc)
-    assert as_json.delivery_id >= 1
-    assert as_msgpack.msgpack() == {"n": 2}
-    assert as_msgpack.headers == {}
-
-
-async def test_text_replaces_bytes_that_are_not_utf8_and_the_payload_keeps_them(
-    broker: FakeBroker, client: SinewClient
-) -> None:
-    # A stray byte, a sequence cut short, an encoded surrogate and an overlong form: each
-    # maximal invalid subpart becomes one U+FFFD, as TextDecoder and .NET's decoder do.
-    payload = b"ok\xff \xf0\x9f\x98! \xed\xa0\x80 \xc0\xaf"
-    broker.add_queue("orders")
-    broker.store("orders", payload, content_type="text/plain; charset=utf-8")
-    async with client.subscribe("orders") as subscription:
-        delivery = await subscription.next(timeout=2)
-    assert delivery.text() == "ok\ufffd \ufffd! \ufffd\ufffd\ufffd \ufffd\ufffd"
-    assert delivery.payload == payload
-    with pytest.raises(UnicodeDecodeError):
-        delivery.payload.decode("utf-8")
-
-
 @pytest.mark.parametrize("reason", list(CloseReason), ids=lambda reason: reason.name.lower())
 async def test_a_broker_close_ends_iteration_with_its_reason(
     broker: FakeBroker, client: SinewClient, reason: CloseReason
 ) -> None:
-    broker.add_queue("orders", partitions=2)
+    _queue(broker, partitions=2)
     subscription = await client.subscribe("orders")
-    first_id = min(broker.session.subscriptions)
-    broker.close_subscription(first_id, reason, "because")
+    first_id, second_id = _subscription_id(broker, 0), _subscription_id(broker, 1)
+    broker.push(SubscriptionClosed(subscription_id=first_id, reason=reason, message="because"))
     with pytest.raises(SubscriptionEndedError) as caught:
         async for _ in subscription:
             pass
@@ -247,18 +206,18 @@ async def test_a_broker_close_ends_iteration_with_its_reason(
     assert subscription.end_reason == caught.value.reason and not subscription.is_active
     # The other partition's broker subscription is ended too, so nothing is left leased.
     await broker.wait_for(lambda: len(broker.messages(Unsubscribe)) == 1)
-    assert broker.session.subscriptions == {}
+    assert [m.subscription_id for m in broker.messages(Unsubscribe)] == [second_id]
     # Ending is sticky: the next call raises again.
     with pytest.raises(SubscriptionEndedError):
         await subscription.next(timeout=1)
 
 
 async def test_deliveries_that_arrived_before_the_end_are_handed_out_first(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
+    _queue(broker)
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO))
-    broker.store("orders", b"a")
-    broker.store("orders", b"b")
-    broker.close_subscription(min(broker.session.subscriptions), CloseReason.DELETED)
+    _deliver(broker, delivered(1, b"a"))
+    _deliver(broker, delivered(2, b"b", offset=1))
+    broker.push(SubscriptionClosed(subscription_id=_subscription_id(broker), reason=CloseReason.DELETED, message=""))
     await broker.wait_for(lambda: subscription.end_reason is not None)
     received = []
     with pytest.raises(SubscriptionEndedError):
@@ -267,19 +226,8 @@ async def test_deliveries_that_arrived_before_the_end_are_handed_out_first(broke
     assert received == [b"a", b"b"]
 
 
-async def test_closing_the_client_ends_iteration_with_client_closed(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    subscription = await client.subscribe("orders")
-    waiting = asyncio.ensure_future(subscription.next(timeout=5))
-    await asyncio.sleep(0.01)
-    await client.close()
-    with pytest.raises(SubscriptionEndedError) as caught:
-        await waiting
-    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED and not caught.value.is_retryable
-
-
 async def test_closing_the_subscription_ends_iteration_quietly(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=2)
+    _queue(broker, partitions=2)
     subscription = await client.subscribe("orders")
     received = []
 
@@ -292,56 +240,49 @@ async def test_closing_the_subscription_ends_iteration_quietly(broker: FakeBroke
     await subscription.close()
     await asyncio.wait_for(consumer, 1)
     assert received == []
-    assert len(broker.messages(Unsubscribe)) == 2 and broker.session.subscriptions == {}
+    unsubscribed = {m.subscription_id for m in broker.messages(Unsubscribe)}
+    assert len(broker.messages(Unsubscribe)) == 2
+    assert unsubscribed == {_subscription_id(broker, 0), _subscription_id(broker, 1)}
     with pytest.raises(ClientClosedError):
         await subscription.next()
     await subscription.close()  # idempotent
 
 
-async def test_subscribing_to_a_missing_queue_raises_not_found(broker: FakeBroker, client: SinewClient) -> None:
-    with pytest.raises(BrokerError) as caught:
-        await client.subscribe("missing")
-    assert caught.value.code == "not_found"
-
-
 async def test_a_partial_subscribe_failure_unsubscribes_what_succeeded(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=3)
-    original = broker._subscribe
+    _queue(broker, partitions=3)
 
-    def fail_second(session, request_id, message):  # type: ignore[no-untyped-def]
-        if message.partition == 1:
-            session.error(request_id, 12, "too many subscriptions", retryable=True)
-        else:
-            original(session, request_id, message)
+    def fail_second(frame):  # type: ignore[no-untyped-def]
+        if frame.message.partition == 1:
+            return error(ERROR_RESOURCE_EXHAUSTED, "too many subscriptions", retryable=True)
+        return subscribe_ok(frame)
 
-    broker._subscribe = fail_second  # type: ignore[method-assign]
+    broker.answer(Subscribe, fail_second)
     with pytest.raises(BrokerError) as caught:
         await client.subscribe("orders")
     assert caught.value.code == "resource_exhausted"
     await broker.wait_for(lambda: len(broker.messages(Unsubscribe)) == 2)
-    assert broker.session.subscriptions == {}
+    accepted = {_subscription_id(broker, 0), _subscription_id(broker, 2)}
+    assert {m.subscription_id for m in broker.messages(Unsubscribe)} == accepted
 
 
 async def test_a_subscribe_answered_after_its_timeout_is_undone(broker: FakeBroker) -> None:
-    from support.options import options_for
-
-    from sinew.wire import Opcode
-
-    broker.add_queue("orders")
+    _queue(broker)
     async with SinewClient.connect(options_for(broker, request_timeout=0.1)) as client:
-        broker.delays[Opcode.SUBSCRIBE] = 0.2
+        broker.answer(Subscribe, lambda frame: None)  # answered late, below
         with pytest.raises(OperationTimeoutError):
             await client.subscribe("orders", SubscribeOptions(partition=0))
+        subscribed = await broker.next_frame(Subscribe)
+        broker.reply(subscribed, subscribe_ok(subscribed))
         await broker.wait_for(lambda: bool(broker.messages(Unsubscribe)))
-        assert broker.session.subscriptions == {}
+        assert [m.subscription_id for m in broker.messages(Unsubscribe)] == [subscribed.request_id]
 
 
 async def test_settlements_take_effect_at_the_call_without_being_awaited(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, delivered(1, b"a"))
         delivery = await subscription.next(timeout=2)
         answer = delivery.ack()
         assert delivery.is_settled
@@ -355,16 +296,17 @@ async def test_settlements_take_effect_at_the_call_without_being_awaited(
 async def test_a_settlement_failure_nobody_awaits_is_not_reported_as_unretrieved(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders")
-    broker.store("orders", b"a")
+    _queue(broker)
     loop = asyncio.get_running_loop()
     reported: list[dict[str, object]] = []
     previous = loop.get_exception_handler()
     loop.set_exception_handler(lambda _, context: reported.append(context))
     try:
         async with client.subscribe("orders") as subscription:
+            _deliver(broker, delivered(1, b"a"))
             delivery = await subscription.next(timeout=2)
-            del broker.session.deliveries[delivery.delivery_id]  # its lease ran out at the broker
+            # Its lease ran out at the broker, which answers its settlement as stale.
+            broker.answer(Ack, lambda frame: settle_ok(delivery.delivery_id))
             delivery.ack()  # the answer, a stale_delivery failure, is never awaited
             await broker.wait_for(lambda: len(broker.messages(Ack)) == 1)
             await asyncio.sleep(0.05)
@@ -378,10 +320,9 @@ async def test_a_settlement_failure_nobody_awaits_is_not_reported_as_unretrieved
 async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_ack(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders")
-    for n in range(4):
-        broker.store("orders", bytes([n]))
+    _queue(broker)
     async with client.subscribe("orders") as subscription:
+        _deliver(broker, *_numbered(4))
         d = await _take(subscription, 4)
         await asyncio.gather(d[0].ack(), d[1].retry(), d[2].extend_lease(5), d[3].nack())
         await d[2].ack()
@@ -399,6 +340,7 @@ async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_
 
 
 async def test_a_settlement_frame_carries_at_most_1024_items(broker: FakeBroker, client: SinewClient) -> None:
+    _queue(broker)
     connection = client._core.connection
     assert connection is not None
     answers = [connection.settler.ack(delivery_id) for delivery_id in range(1, 1026)]
@@ -410,128 +352,42 @@ async def test_a_settlement_frame_carries_at_most_1024_items(broker: FakeBroker,
 async def test_with_manual_ack_deliveries_not_handed_out_are_dropped_when_the_subscription_ends(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders", partitions=2)
+    _queue(broker, partitions=2)
     subscription = await client.subscribe("orders")
-    broker.store("orders", b"a", partition=0)
-    broker.store("orders", b"b", partition=1)
+    _deliver(broker, delivered(1, b"a", partition=0), partition=0)
+    _deliver(broker, delivered(2, b"b", partition=1), partition=1)
     await broker.wait_for(lambda: subscription.buffered == 2)
-    broker.close_subscription(min(broker.session.subscriptions), CloseReason.SERVER_SHUTDOWN)
+    broker.push(SubscriptionClosed(
+        subscription_id=_subscription_id(broker, 0), reason=CloseReason.SERVER_SHUTDOWN, message=""
+    ))
     await broker.wait_for(lambda: subscription.end_reason is not None)
     with pytest.raises(SubscriptionEndedError) as caught:
         await subscription.next(timeout=2)
     assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
     assert subscription.buffered == 0
     # The other partition was unsubscribed, so the broker holds nothing for this session.
-    await broker.wait_for(lambda: not broker.session.deliveries and not broker.session.subscriptions)
-
-
-async def test_with_auto_ack_a_client_close_drops_what_was_not_handed_out(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO))
-    broker.store("orders", b"a")
-    await broker.wait_for(lambda: subscription.buffered == 1)
-    await client.close()
-    with pytest.raises(SubscriptionEndedError) as caught:
-        await subscription.next(timeout=1)
-    assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED
-
-
-async def test_an_auto_ack_subscription_pauses_reading_while_its_buffer_is_full(
-    broker: FakeBroker, client: SinewClient
-) -> None:
-    broker.add_queue("orders")
-    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=4))
-    connection = client._core.connection
-    assert connection is not None
-    for n in range(12):
-        broker.store("orders", bytes([n]))
-    await broker.wait_for(lambda: connection.is_reading_paused)
-    assert subscription.buffered >= 4
-    received = [(await subscription.next(timeout=2)).payload for _ in range(12)]
-    assert received == [bytes([n]) for n in range(12)]
-    assert not connection.is_reading_paused
-    await subscription.close()
-
-
-async def test_a_reply_is_never_held_behind_a_paused_socket(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    broker.add_queue("audit")
-    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=2))
-    connection = client._core.connection
-    assert connection is not None
-    for n in range(4):
-        broker.store("orders", bytes([n]))
-    await broker.wait_for(lambda: connection.is_reading_paused)
-    # Deliveries the client has not read sit in front of the reply to come.
-    for n in range(4, 64):
-        broker.store("orders", bytes([n]))
-    publisher = client.create_publisher("audit")
-    # Well inside the request timeout: a reply held back would only end with it.
-    receipt = await asyncio.wait_for(publisher.publish(OutgoingMessage(b"x")), 1.0)
-    assert receipt.offset == 0
-    # Once the reply is in, the consumer that is behind holds the socket again.
-    assert connection.is_reading_paused and connection.pending_requests == 0
-    received = [(await subscription.next(timeout=2)).payload for _ in range(64)]
-    assert received == [bytes([n]) for n in range(64)]
-    assert not connection.is_reading_paused
-    await subscription.close()
+    await broker.wait_for(lambda: bool(broker.messages(Unsubscribe)))
+    assert [m.subscription_id for m in broker.messages(Unsubscribe)] == [_subscription_id(broker, 1)]
 
 
 async def test_a_pending_request_keeps_reading_until_its_reply_then_pausing_resumes(
     broker: FakeBroker, client: SinewClient
 ) -> None:
-    broker.add_queue("orders")
+    _queue(broker)
     subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=1))
     connection = client._core.connection
     assert connection is not None
-    broker.store("orders", b"a")
+    _deliver(broker, delivered(1, b"a"))
     await broker.wait_for(lambda: connection.is_reading_paused)
-    # The answer comes late, so the pending state can be seen.
-    broker.delays[Opcode.TOPOLOGY_REQUEST] = 0.2
-    topology = asyncio.ensure_future(client.topology())
+    # The answer is held, so the pending state can be seen.
+    broker.answer(TopologyRequest, lambda frame: None)
+    topology_reply = asyncio.ensure_future(client.topology())
     await broker.wait_for(lambda: connection.pending_requests == 1)
     # The request is pending: the socket is read even though the consumer is behind.
     assert not connection.is_reading_paused
-    await asyncio.wait_for(topology, 1.0)
+    requested = await broker.next_frame(TopologyRequest)
+    broker.reply(requested, topology(("orders", 1)))
+    await asyncio.wait_for(topology_reply, 1.0)
     assert connection.is_reading_paused
     await subscription.close()
     assert not connection.is_reading_paused
-
-
-async def test_reading_resumes_at_half_the_pause_threshold(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders", partitions=2)
-    subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO, prefetch=3))
-    connection = client._core.connection
-    assert connection is not None
-    # Two broker subscriptions of prefetch 3: reading pauses at 6 buffered, resumes at 3.
-    for n in range(6):
-        subscription._feed.deliver(1, _deliver_frame(n).messages)
-    assert connection.is_reading_paused
-    for expected_buffered in (5, 4):
-        await subscription.next(timeout=1)
-        assert subscription.buffered == expected_buffered and connection.is_reading_paused
-    await subscription.next(timeout=1)
-    assert subscription.buffered == 3 and not connection.is_reading_paused
-    await subscription.close()
-
-
-async def test_manual_ack_subscriptions_never_pause_reading(broker: FakeBroker, client: SinewClient) -> None:
-    broker.add_queue("orders")
-    subscription = await client.subscribe("orders", SubscribeOptions(prefetch=1))
-    for n in range(3):
-        subscription._feed.deliver(1, _deliver_frame(n).messages)
-    connection = client._core.connection
-    assert connection is not None and not connection.is_reading_paused
-    await subscription.close()
-
-
-def _deliver_frame(number: int) -> Deliver:
-    return Deliver(
-        subscription_id=1,
-        messages=(
-            DeliveredMessage(
-                delivery_id=1000 + number, partition=0, offset=number, attempt=1,
-                published_at_ms=0, payload=bytes([number]),
-            ),
-        ),
-    )
