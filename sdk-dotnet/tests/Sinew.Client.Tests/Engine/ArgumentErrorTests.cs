@@ -143,7 +143,7 @@ public class ArgumentErrorTests
     }
 
     /// <summary>The argument and reason of the refusal, whether thrown at the call or by the task.</summary>
-    private static async Task<(string?, string?)> Refusal(Func<Task> call)
+    internal static async Task<(string?, string?)> Refusal(Func<Task> call)
     {
         Task task;
         try
