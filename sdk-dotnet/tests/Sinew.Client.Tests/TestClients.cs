@@ -1,4 +1,4 @@
-// Client options tuned for tests: short timeouts and quick reconnection, pointed at a fake broker.
+// Client options tuned for tests: short timeouts and quick reconnection, pointed at a broker (real or the scripted fake).
 using Sinew.Client.Tests.Fakes;
 
 namespace Sinew.Client.Tests;

@@ -1,7 +1,10 @@
-// Connecting: the Hello the client sends, and a fast typed error for every way a handshake can fail. A peer that
-// accepts and never answers is the real broker behind a blackholing fault proxy (Broker/FaultsThroughProxyTests.cs).
+// Connecting: the Hello the client sends, what it takes from a scripted HelloOk, and a fast typed error for every way a
+// handshake can fail that a real broker cannot be made to show. Credentials a real broker refuses and the order
+// endpoints are tried in run against the real broker (Broker/HandshakeOnRealBrokerTests.cs); a peer that accepts and
+// never answers is the real broker behind a blackholing fault proxy (Broker/FaultsThroughProxyTests.cs).
 using System.Diagnostics;
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Errors;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Tests.Engine;
@@ -28,7 +31,7 @@ public class HandshakeTests
     [Fact(Timeout = 10_000)]
     public async Task Server_info_describes_the_current_session_and_is_absent_without_a_connection()
     {
-        await using var broker = new FakeBroker { HeartbeatMs = 4000, Limits = new Wire.Limits(1_000_000, 50, 8, 300) };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(4000, new Wire.Limits(1_000_000, 50, 8, 300)) };
         var client = new SinewClient(TestClients.Options(broker.Endpoint));
         Assert.Null(client.ServerInfo);
 
@@ -55,7 +58,7 @@ public class HandshakeTests
     [Fact(Timeout = 10_000)]
     public async Task Plain_credentials_are_sent_in_hello_and_accepted()
     {
-        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
+        await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker, o => o.Credentials = SinewCredentials.Plain("alice", "s3cret"));
         var auth = Assert.Single(broker.ReceivedOf<Wire.Hello>()).Auth!;
         Assert.Equal(Wire.AuthMechanism.Plain, auth.Mechanism);
@@ -75,31 +78,14 @@ public class HandshakeTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task Rejected_credentials_fail_fast_with_unauthorized()
-    {
-        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
-        var clock = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<BrokerException>(() =>
-            TestClients.ConnectAsync(broker, o => o.Credentials = SinewCredentials.Plain("alice", "wrong")));
-        Assert.Equal("unauthorized", error.Code);
-        Assert.Equal(6, error.BrokerCode);
-        Assert.False(error.IsRetryable);
-        Assert.Contains("Credentials", error.Message, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "an unauthorized handshake must not wait for a timeout");
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task Missing_credentials_fail_with_unauthorized_without_retrying()
-    {
-        await using var broker = new FakeBroker { RequiredCredentials = ("alice", "s3cret") };
-        await Assert.ThrowsAsync<BrokerException>(() => TestClients.ConnectAsync(broker));
-        Assert.Equal(1, broker.AcceptedConnections);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task No_common_protocol_version_fails_fast_with_protocol_mismatch()
     {
-        await using var broker = new FakeBroker { SupportedVersions = [2, 3] };
+        // The client offers version 1 only; a broker that speaks 2 and 3 refuses it.
+        await using var broker = new FakeBroker
+        {
+            AnswerHello = ScriptedReplies.Refuse(ErrorCode.ProtocolMismatch, "no protocol version in common",
+                new Dictionary<string, string> { ["supported"] = "2,3" }),
+        };
         var error = await Assert.ThrowsAsync<BrokerException>(() => TestClients.ConnectAsync(broker));
         Assert.Equal("protocol_mismatch", error.Code);
         Assert.Equal("2,3", error.Details["supported"]);
@@ -129,16 +115,6 @@ public class HandshakeTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task Endpoints_are_tried_in_order_until_one_accepts()
-    {
-        await using var broker = new FakeBroker();
-        var dead = $"127.0.0.1:{FreePort()}";
-        await using var client = await SinewClient.ConnectAsync(TestClients.Options(dead, o => o.Endpoints = [dead, broker.Endpoint]));
-        Assert.True(client.IsConnected);
-        Assert.Equal(broker.Port, client.CurrentConnection!.Endpoint.Port);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task When_every_endpoint_fails_the_error_lists_each_failure()
     {
         var first = $"127.0.0.1:{FreePort()}";
@@ -152,7 +128,7 @@ public class HandshakeTests
     [Fact(Timeout = 10_000)]
     public async Task The_negotiated_limits_and_heartbeat_come_from_hello_ok()
     {
-        await using var broker = new FakeBroker { HeartbeatMs = 250, Limits = new Wire.Limits(1 << 20, 10, 8, 500) };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(250, new Wire.Limits(1 << 20, 10, 8, 500)) };
         await using var client = await TestClients.ConnectAsync(broker);
         var connection = client.CurrentConnection!;
         Assert.Equal(250, connection.HeartbeatMs);
@@ -165,7 +141,7 @@ public class HandshakeTests
     [InlineData(ulong.MaxValue)]
     public async Task A_heartbeat_announced_above_five_minutes_is_used_as_five_minutes(ulong announced)
     {
-        await using var broker = new FakeBroker { HeartbeatMs = announced };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(announced) };
         await using var client = await TestClients.ConnectAsync(broker);
         Assert.Equal(300_000, client.CurrentConnection!.HeartbeatMs);
         Assert.Equal(TimeSpan.FromMinutes(5), client.ServerInfo!.Heartbeat);

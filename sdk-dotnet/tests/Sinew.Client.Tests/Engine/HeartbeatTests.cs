@@ -1,5 +1,6 @@
 // Heartbeats both ways: answering the broker's Ping, pinging when idle, and not judging silence while reading is
-// paused. A silent broker declared dead runs against the real broker behind the fault proxy (Broker/FaultsThroughProxyTests.cs).
+// paused, with intervals shorter than a real broker accepts. A silent broker declared dead runs against the real broker
+// behind the fault proxy (Broker/FaultsThroughProxyTests.cs).
 using Sinew.Client.Tests.Fakes;
 using Wire = Sinew.Protocol.Messages;
 
@@ -13,7 +14,7 @@ public class HeartbeatTests
     {
         await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker);
-        broker.Connections[0].Send(Wire.Ping.Instance, 77);
+        broker.Connections[0].SendBytes(ScriptedReplies.VectorFrame("ping/basic", 77));
         var pong = await broker.WaitForAsync<Wire.Pong>();
         Assert.Equal(77u, pong.RequestId);
     }
@@ -23,7 +24,7 @@ public class HeartbeatTests
     {
         // 400 ms rather than less: the client gives up on a peer silent for three intervals, and on a loaded machine
         // the fake broker's pongs can lag by a few hundred milliseconds.
-        await using var broker = new FakeBroker { HeartbeatMs = 400 };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(heartbeatMs: 400) };
         await using var client = await TestClients.ConnectAsync(broker, o => o.Heartbeat = TimeSpan.FromSeconds(1));
         var ping = await broker.WaitForAsync<Wire.Ping>();
         Assert.NotEqual(0u, ping.RequestId);
@@ -37,7 +38,7 @@ public class HeartbeatTests
     [Fact(Timeout = 10_000)]
     public async Task No_pings_are_sent_when_the_broker_disables_heartbeats()
     {
-        await using var broker = new FakeBroker { HeartbeatMs = 0 };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(heartbeatMs: 0) };
         await using var client = await TestClients.ConnectAsync(broker, o => o.Heartbeat = TimeSpan.FromMilliseconds(50));
         await Task.Delay(400);
         Assert.Empty(broker.ReceivedOf<Wire.Ping>());
@@ -47,12 +48,20 @@ public class HeartbeatTests
     [Fact(Timeout = 10_000)]
     public async Task Silence_is_not_judged_while_the_client_has_stopped_reading_for_a_slow_consumer()
     {
-        await using var broker = new FakeBroker { HeartbeatMs = 100 };
+        // The broker pushes a backlog of a thousand 1 KiB messages to an auto-ack subscription at once.
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(heartbeatMs: 100) };
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology(ScriptedReplies.Queue("orders", 1)));
+        broker.Answer<Wire.Subscribe>(ScriptedReplies.SubscribeOk);
+        broker.Answer<Wire.Unsubscribe>(_ => Wire.Ok.Instance);
         await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders");
-        var payload = new byte[1024];
-        await client.CreatePublisher("orders").PublishBatchAsync([.. Enumerable.Range(0, 1000).Select(_ => new OutgoingMessage(payload))]);
         await using var subscription = await client.SubscribeAsync("orders", new SubscribeOptions { AckMode = AckMode.Auto, Prefetch = 10 });
+        var payload = new byte[1024];
+        for (var offset = 0UL; offset < 1000; offset += 10)
+        {
+            broker.Connections[0].Send(ScriptedReplies.Deliver(ScriptedReplies.SubscriptionOf(0),
+                [.. Enumerable.Range(0, 10).Select(i => new Wire.DeliveredMessage(offset + (ulong)i + 1, 0, offset + (ulong)i, 1, 0, payload))]));
+        }
+
         await TestClients.EventuallyAsync(() => client.CurrentConnection!.IsReadingPaused, "reading paused");
 
         // Far longer than three intervals without reading: the broker's frames wait unread, which is no sign of death.

@@ -1,6 +1,9 @@
-// Publishing: what goes on the wire, confirmation mapping (single, pipelined, batch), routing, and the
-// checks that refuse a message before anything is sent.
+// Publishing, against the scripted fake: what goes on the wire, how a confirmation maps to a receipt, the route a
+// client picks, answers a real broker does not give on cue (a redirect, a withheld confirmation), and the checks that
+// refuse a message before anything is sent. What the broker stores, and the receipts it gives, are tested against the
+// real broker (Broker/PublishOnRealBrokerTests.cs).
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Routing;
 using Wire = Sinew.Protocol.Messages;
@@ -13,6 +16,8 @@ public class PublishTests
     public async Task A_confirmed_publish_returns_the_partition_and_offset_the_broker_confirmed()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.AnswerInTurn<Wire.Publish>(ScriptedReplies.PublishOk((0, 0)), ScriptedReplies.PublishOk((0, 1)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders");
@@ -31,6 +36,8 @@ public class PublishTests
     public async Task Every_message_field_reaches_the_wire()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.Publish>(p => ScriptedReplies.PublishOk((p.Message.Partition ?? 0, 0)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders", new QueueOptions { Group = "eu", Partitions = 4 });
         var publisher = client.CreatePublisher("orders", new PublisherOptions { Group = "eu" });
@@ -66,96 +73,23 @@ public class PublishTests
     [Fact(Timeout = 10_000)]
     public async Task An_unconfirmed_publish_asks_for_no_reply()
     {
+        // That the broker stores it: Broker/PublishOnRealBrokerTests.cs.
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         await client.CreatePublisher("orders").PublishUnconfirmedAsync(OutgoingMessage.FromText("fire and forget"));
         var frame = await broker.WaitForAsync<Wire.Publish>();
         Assert.Equal(0u, frame.RequestId);
         Assert.Equal(FrameFlags.None, frame.Header.Flags);
-        await TestClients.EventuallyAsync(() => broker.Stored("orders").Count == 1, "the broker stored the message");
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task A_failed_unconfirmed_publish_is_reported_to_the_error_handler()
-    {
-        var reported = new TaskCompletionSource<SinewException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker, o => o.OnError = e =>
-        {
-            reported.TrySetResult(e);
-            throw new InvalidOperationException("a faulty handler must not hurt the client");
-        });
-        await client.CreatePublisher("nowhere").PublishUnconfirmedAsync(OutgoingMessage.FromText("lost"));
-
-        var error = Assert.IsType<BrokerException>(await reported.Task.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Equal("not_found", error.Code);
-        await client.DeclareQueueAsync("somewhere");
-        Assert.True(client.IsConnected);
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task A_payload_buffer_may_be_reused_once_the_publish_is_queued()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders");
-        var publisher = client.CreatePublisher("orders");
-
-        var buffer = new byte[4];
-        var message = new OutgoingMessage(buffer);
-        var confirmations = new List<PublishConfirmation>();
-        for (var i = 0; i < 100; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(buffer, i);
-            confirmations.Add(await publisher.PublishWithConfirmationAsync(message));
-        }
-
-        var receipts = new List<PublishReceipt>();
-        foreach (var confirmation in confirmations)
-        {
-            receipts.Add(await confirmation);
-        }
-
-        var stored = broker.Stored("orders");
-        for (var i = 0; i < 100; i++)
-        {
-            Assert.Equal(i, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(stored[(int)receipts[i].Offset].Message.Payload.Span));
-        }
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task Pipelined_publishes_are_each_confirmed_with_their_own_offset()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders");
-        var publisher = client.CreatePublisher("orders");
-
-        var confirmations = new List<PublishConfirmation>();
-        for (var i = 0; i < 500; i++)
-        {
-            confirmations.Add(await publisher.PublishWithConfirmationAsync(OutgoingMessage.FromText($"m{i}")));
-        }
-
-        var receipts = new List<PublishReceipt>();
-        foreach (var confirmation in confirmations)
-        {
-            receipts.Add(await confirmation);
-        }
-
-        Assert.Equal(Enumerable.Range(0, 500).Select(i => (ulong)i), receipts.Select(r => r.Offset).Order());
-        var stored = broker.Stored("orders");
-        for (var i = 0; i < 500; i++)
-        {
-            Assert.Equal($"m{i}", System.Text.Encoding.UTF8.GetString(stored[(int)receipts[i].Offset].Message.Payload.Span));
-        }
     }
 
     [Fact(Timeout = 10_000)]
     public async Task A_batch_is_one_frame_and_its_receipts_follow_the_message_order()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.PublishBatch>(_ => ScriptedReplies.PublishOk((0, 0), (1, 0), (0, 1)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 });
         var receipts = await client.CreatePublisher("orders").PublishBatchAsync(
@@ -171,7 +105,8 @@ public class PublishTests
     [Fact(Timeout = 10_000)]
     public async Task A_batch_larger_than_the_broker_allows_is_refused_and_an_empty_one_sends_nothing()
     {
-        await using var broker = new FakeBroker { Limits = new Wire.Limits(FrameLimits.DefaultMaxFrameBytes, 2, 64, 1000) };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(limits: new Wire.Limits(FrameLimits.DefaultMaxFrameBytes, 2, 64, 1000)) };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders");
@@ -188,7 +123,9 @@ public class PublishTests
     [Fact(Timeout = 10_000)]
     public async Task A_message_over_the_frame_limit_is_refused_and_the_connection_carries_on()
     {
-        await using var broker = new FakeBroker { Limits = new Wire.Limits(64 * 1024, 1024, 64, 1000) };
+        await using var broker = new FakeBroker { AnswerHello = ScriptedReplies.HelloOk(limits: new Wire.Limits(64 * 1024, 1024, 64, 1000)) };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.Publish>(_ => ScriptedReplies.PublishOk((0, 0)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders");
@@ -202,40 +139,13 @@ public class PublishTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task Keyed_messages_go_to_the_fnv1a_partition_of_their_key()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 8 });
-        var publisher = client.CreatePublisher("orders");
-        foreach (var key in new[] { "alice", "bob", "carol", "dave" })
-        {
-            var receipt = await publisher.PublishAsync(OutgoingMessage.FromText("x").WithKey(key));
-            Assert.Equal((int)PartitionRouting.PartitionForKey(key, 8), receipt.Partition);
-        }
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task Keyless_messages_go_round_robin_over_the_partitions()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 3 });
-        var publisher = client.CreatePublisher("orders");
-        var partitions = new List<int>();
-        for (var i = 0; i < 6; i++)
-        {
-            partitions.Add((await publisher.PublishAsync(OutgoingMessage.FromText("x"))).Partition);
-        }
-
-        Assert.Equal([0, 1, 2, 0, 1, 2], partitions);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task A_queue_this_client_never_declared_is_looked_up_once_in_the_topology()
     {
+        // Another client declared the queue; the broker lists it in its topology and confirms each message on the
+        // partition the client chose.
         await using var broker = new FakeBroker();
-        broker.AddQueue("orders", partitions: 3);
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology(ScriptedReplies.Queue("orders", 3)));
+        broker.Answer<Wire.Publish>(p => ScriptedReplies.PublishOk((p.Message.Partition!.Value, 0)));
         await using var client = await TestClients.ConnectAsync(broker);
         var publisher = client.CreatePublisher("orders");
         var partitions = new List<int>();
@@ -253,6 +163,7 @@ public class PublishTests
     public async Task Publishing_to_a_queue_that_does_not_exist_says_to_declare_it()
     {
         await using var broker = new FakeBroker();
+        AnswerAsForAQueueThatDoesNotExist(broker);
         await using var client = await TestClients.ConnectAsync(broker);
         var error = await Assert.ThrowsAsync<BrokerException>(() => client.CreatePublisher("nowhere").PublishAsync(OutgoingMessage.FromText("x")));
         Assert.Equal("not_found", error.Code);
@@ -267,6 +178,7 @@ public class PublishTests
     public async Task Without_routing_information_a_keyed_message_is_sent_with_its_key_and_no_partition()
     {
         await using var broker = new FakeBroker();
+        AnswerAsForAQueueThatDoesNotExist(broker);
         await using var client = await TestClients.ConnectAsync(broker);
         await Assert.ThrowsAsync<BrokerException>(() => client.CreatePublisher("nowhere").PublishAsync(OutgoingMessage.FromText("x").WithKey("customer-7")));
 
@@ -279,19 +191,12 @@ public class PublishTests
     [Fact(Timeout = 10_000)]
     public async Task A_redirect_makes_the_next_publish_refresh_the_route()
     {
-        var redirected = false;
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Publish || redirected)
-            {
-                return false;
-            }
-
-            redirected = true;
-            f.Connection.Send(new Wire.Error(11, true, "routing moved", new Dictionary<string, string> { ["routing_version"] = "9" }), f.RequestId);
-            return true;
-        };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology(ScriptedReplies.Queue("orders", 2)));
+        broker.AnswerInTurn<Wire.Publish>(
+            ScriptedReplies.Error(ErrorCode.Redirect, true, "routing moved", new Dictionary<string, string> { ["routing_version"] = "9" }),
+            ScriptedReplies.PublishOk((0, 0)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 });
         var publisher = client.CreatePublisher("orders");
@@ -308,6 +213,8 @@ public class PublishTests
     public async Task Publisher_defaults_apply_to_messages_that_set_nothing()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.Publish>(_ => ScriptedReplies.PublishOk((0, 0)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders", new PublisherOptions { Delay = TimeSpan.FromSeconds(2), Ttl = TimeSpan.FromMinutes(5) });
@@ -326,6 +233,7 @@ public class PublishTests
     public async Task Invalid_messages_are_refused_before_anything_is_sent()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders");
@@ -342,33 +250,13 @@ public class PublishTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task A_disposed_publisher_refuses_new_publishes()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        await client.DeclareQueueAsync("orders");
-        var publisher = client.CreatePublisher("orders");
-        await publisher.PublishAsync(OutgoingMessage.FromText("x"));
-        await publisher.DisposeAsync();
-        var error = await Assert.ThrowsAsync<ClientClosedException>(() => publisher.PublishAsync(OutgoingMessage.FromText("x")));
-        Assert.Contains("disposed", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task Disposing_a_publisher_waits_for_the_confirmations_it_expects()
     {
+        // The confirmation is withheld until the test releases it.
         ReceivedFrame? withheld = null;
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is Wire.Publish && withheld is null)
-            {
-                withheld = f;
-                return true;
-            }
-
-            return false;
-        };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.On<Wire.Publish>((f, _) => withheld = f);
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreatePublisher("orders");
@@ -376,8 +264,17 @@ public class PublishTests
         var disposing = publisher.DisposeAsync().AsTask();
         await Task.Delay(100);
         Assert.False(disposing.IsCompleted);
-        broker.Handle(withheld!);
+        withheld!.Reply(ScriptedReplies.PublishOk((0, 0)));
         await disposing;
         Assert.True(confirmation.IsCompleted);
+    }
+
+    /// <summary>A broker that does not list the queue and refuses a publish to it, as one does for a queue nobody
+    /// declared.</summary>
+    private static void AnswerAsForAQueueThatDoesNotExist(FakeBroker broker)
+    {
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology());
+        broker.Answer<Wire.Publish>(p => ScriptedReplies.Error(ErrorCode.NotFound, false, $"queue {p.Topic} does not exist",
+            new Dictionary<string, string> { ["topic"] = p.Topic }));
     }
 }

@@ -2,6 +2,7 @@
 // between two connections, fail a connection with a fatal error, or announce that it goes away. The rest of
 // reconnection runs against the real broker behind the fault proxy (Broker/ReconnectThroughProxyTests.cs).
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Errors;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Tests.Engine;
@@ -13,7 +14,7 @@ public class ReconnectTests
     {
         await using var broker = new FakeBroker();
         await using var client = await TestClients.ConnectAsync(broker);
-        broker.RequiredCredentials = ("alice", "s3cret");
+        broker.AnswerHello = ScriptedReplies.Refuse(ErrorCode.Unauthorized, "invalid credentials");
         broker.DropAllConnections();
         await TestClients.EventuallyAsync(() => !client.IsConnected, "the client saw the drop");
         var error = await Assert.ThrowsAsync<BrokerException>(() => client.DeclareQueueAsync("orders"));
@@ -25,17 +26,12 @@ public class ReconnectTests
     public async Task A_fatal_error_before_the_close_is_the_cause_of_the_loss()
     {
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
+        broker.On<Wire.DeclareQueue>((f, _) =>
         {
-            if (f.Message is not Wire.DeclareQueue)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.Error(1, false, "could not decode frame 12"));
+            // An unsolicited bad_frame error (request id 0), then the close.
+            f.Connection.SendBytes(ScriptedReplies.VectorFrame("error/unsolicited", 0));
             f.Connection.CloseAfterFlush();
-            return true;
-        };
+        });
         await using var client = await TestClients.ConnectAsync(broker);
         var error = await Assert.ThrowsAsync<ConnectionLostException>(() => client.DeclareQueueAsync("orders"));
         var cause = Assert.IsType<ConnectionLostException>(error.InnerException);

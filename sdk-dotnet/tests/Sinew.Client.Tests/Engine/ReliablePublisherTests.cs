@@ -1,6 +1,8 @@
-// The reliable publisher: producer id and sequence on every message, retries of retryable failures (made safe
-// by the broker's dedup), and bounded attempts.
+// The reliable publisher against the scripted fake: producer id and sequence on every message, retries of retryable
+// failures (made safe by the broker's dedup), and bounded attempts. The dedup itself, and a publish retried after a
+// lost confirmation, run against the real broker (Broker/PublishingTests.cs, Broker/FaultsThroughProxyTests.cs).
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Errors;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Tests.Engine;
@@ -11,6 +13,9 @@ public class ReliablePublisherTests
     public async Task Messages_carry_the_producer_id_and_consecutive_sequences()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.AnswerInTurn<Wire.Publish>(ScriptedReplies.PublishOk((0, 0)), ScriptedReplies.PublishOk((0, 3)));
+        broker.Answer<Wire.PublishBatch>(_ => ScriptedReplies.PublishOk((0, 1), (0, 2)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { ProducerId = "billing-1", FirstSequence = 41 });
@@ -29,32 +34,12 @@ public class ReliablePublisherTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task Without_an_explicit_id_each_publisher_gets_its_own_random_producer_id()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        var first = client.CreateReliablePublisher("orders");
-        var second = client.CreateReliablePublisher("orders");
-        Assert.NotEqual(first.ProducerId, second.ProducerId);
-        Assert.Equal(32, first.ProducerId.Length);
-        Assert.Equal(1UL, first.NextSequence);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task Retryable_broker_errors_are_retried_with_the_same_sequence_until_confirmed()
     {
-        var refusals = 2;
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Publish || Interlocked.Decrement(ref refusals) < 0)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.Error(13, true, "partition recovering"), f.RequestId);
-            return true;
-        };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        var recovering = ScriptedReplies.Error(ErrorCode.Unavailable, true, "partition recovering");
+        broker.AnswerInTurn<Wire.Publish>(recovering, recovering, ScriptedReplies.PublishOk((0, 7)));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { InitialRetryDelay = TimeSpan.FromMilliseconds(10) });
@@ -64,13 +49,17 @@ public class ReliablePublisherTests
         var attempts = broker.ReceivedOf<Wire.Publish>();
         Assert.Equal(3, attempts.Count);
         Assert.Single(attempts.Select(p => p.Message.Sequence).Distinct());
-        Assert.Single(broker.Stored("orders"));
+
+        // The receipt is the one confirmation, of the third attempt.
+        Assert.Equal(new PublishReceipt(0, 7, false), receipt);
     }
 
     [Fact(Timeout = 10_000)]
     public async Task A_failure_that_is_not_retryable_is_raised_at_once()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology());
+        broker.Answer<Wire.Publish>(p => ScriptedReplies.Error(ErrorCode.NotFound, false, $"queue {p.Topic} does not exist"));
         await using var client = await TestClients.ConnectAsync(broker);
         var publisher = client.CreateReliablePublisher("nowhere");
         var error = await Assert.ThrowsAsync<BrokerException>(() => publisher.PublishAsync(OutgoingMessage.FromText("x")));
@@ -82,16 +71,8 @@ public class ReliablePublisherTests
     public async Task Retries_stop_after_max_attempts_with_the_last_failure()
     {
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Publish)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.Error(12, true, "dedup window full"), f.RequestId);
-            return true;
-        };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.Publish>(_ => ScriptedReplies.Error(ErrorCode.ResourceExhausted, true, "dedup window full"));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreateReliablePublisher("orders",
@@ -105,16 +86,8 @@ public class ReliablePublisherTests
     public async Task Disposing_stops_retries_under_way()
     {
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Publish)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.Error(13, true, "unavailable"), f.RequestId);
-            return true;
-        };
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+        broker.Answer<Wire.Publish>(_ => ScriptedReplies.Error(ErrorCode.Unavailable, true, "unavailable"));
         await using var client = await TestClients.ConnectAsync(broker);
         await client.DeclareQueueAsync("orders");
         var publisher = client.CreateReliablePublisher("orders", new ReliablePublisherOptions { InitialRetryDelay = TimeSpan.FromSeconds(5), MaxRetryDelay = TimeSpan.FromSeconds(5) });

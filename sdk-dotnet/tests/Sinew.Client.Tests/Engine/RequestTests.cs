@@ -1,4 +1,6 @@
-// Requests: correlation by id, the request timeout, cancellation, late replies, and broker errors.
+// Requests against the scripted fake: what a declaration sends, correlation by id, the request timeout, cancellation,
+// late, wrong and undecodable replies, and pushed frames. A conflicting declaration and reading the topology run
+// against the real broker (Broker/RequestsOnRealBrokerTests.cs).
 using Sinew.Client.Tests.Fakes;
 using Wire = Sinew.Protocol.Messages;
 
@@ -10,6 +12,7 @@ public class RequestTests
     public async Task Declare_returns_the_effective_settings_and_teaches_the_partition_count()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d, created: true));
         await using var client = await TestClients.ConnectAsync(broker);
         var info = await client.DeclareQueueAsync("orders", new QueueOptions
         {
@@ -33,22 +36,10 @@ public class RequestTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task Declaring_twice_with_other_settings_is_a_conflict_naming_the_setting()
-    {
-        await using var broker = new FakeBroker();
-        await using var client = await TestClients.ConnectAsync(broker);
-        Assert.True((await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 })).Created);
-        Assert.False((await client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 2 })).Created);
-        var error = await Assert.ThrowsAsync<BrokerException>(() => client.DeclareQueueAsync("orders", new QueueOptions { Partitions = 4 }));
-        Assert.Equal("conflict", error.Code);
-        Assert.Contains("Declare queue 'orders' failed", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'partitions'", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task An_unanswered_request_fails_with_a_timeout_after_the_request_timeout()
     {
-        await using var broker = new FakeBroker { Intercept = f => f.Message is Wire.DeclareQueue };
+        await using var broker = new FakeBroker();
+        broker.On<Wire.DeclareQueue>((_, _) => { });
         await using var client = await TestClients.ConnectAsync(broker, o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<OperationTimeoutException>(() => client.DeclareQueueAsync("orders"));
@@ -62,21 +53,23 @@ public class RequestTests
     [Fact(Timeout = 10_000)]
     public async Task A_reply_that_arrives_after_the_timeout_is_ignored_and_the_connection_stays_usable()
     {
+        // The first declaration is answered (created) only after the client gave up on it; the second is answered at
+        // once (not created), so a client that took the late reply for the second would report created.
         ReceivedFrame? withheld = null;
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
+        broker.On<Wire.DeclareQueue>((f, declare) =>
         {
-            if (f.Message is Wire.DeclareQueue && withheld is null)
+            if (withheld is null)
             {
                 withheld = f;
-                return true;
+                return;
             }
 
-            return false;
-        };
+            f.Reply(ScriptedReplies.DeclareQueueOk(declare, created: false));
+        });
         await using var client = await TestClients.ConnectAsync(broker, o => o.RequestTimeout = TimeSpan.FromMilliseconds(200));
         await Assert.ThrowsAsync<OperationTimeoutException>(() => client.DeclareQueueAsync("orders"));
-        broker.Handle(withheld!);
+        withheld!.Reply(ScriptedReplies.DeclareQueueOk((Wire.DeclareQueue)withheld.Message, created: true));
 
         var info = await client.DeclareQueueAsync("orders");
         Assert.False(info.Created);
@@ -86,7 +79,14 @@ public class RequestTests
     [Fact(Timeout = 10_000)]
     public async Task Cancelling_stops_the_wait_without_harming_the_connection()
     {
-        await using var broker = new FakeBroker { Intercept = f => f.Message is Wire.DeclareQueue { Topic: "slow" } };
+        await using var broker = new FakeBroker();
+        broker.On<Wire.DeclareQueue>((f, declare) =>
+        {
+            if (declare.Topic != "slow")
+            {
+                f.Reply(ScriptedReplies.DeclareQueueOk(declare));
+            }
+        });
         await using var client = await TestClients.ConnectAsync(broker);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.DeclareQueueAsync("slow", cancellationToken: cancel.Token));
@@ -107,6 +107,7 @@ public class RequestTests
     public async Task Requests_in_flight_together_carry_distinct_non_zero_ids_and_get_their_own_replies()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
         await using var client = await TestClients.ConnectAsync(broker);
         var infos = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => client.DeclareQueueAsync($"q{i}", new QueueOptions { Partitions = i })));
         Assert.Equal(Enumerable.Range(1, 20), infos.Select(i => i.Partitions));
@@ -119,16 +120,7 @@ public class RequestTests
     public async Task A_reply_of_the_wrong_kind_is_a_protocol_error()
     {
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.DeclareQueue)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.PublishOk([]), f.RequestId);
-            return true;
-        };
+        broker.Answer<Wire.DeclareQueue>(_ => new Wire.PublishOk([]));
         await using var client = await TestClients.ConnectAsync(broker);
         var error = await Assert.ThrowsAsync<ProtocolException>(() => client.DeclareQueueAsync("orders"));
         Assert.Equal("protocol_error", error.Code);
@@ -139,20 +131,14 @@ public class RequestTests
     public async Task An_undecodable_frame_from_the_broker_closes_the_connection_and_fails_what_was_waiting()
     {
         await using var broker = new FakeBroker();
-        broker.Intercept = f =>
+        broker.On<Wire.DeclareQueue>((f, _) =>
         {
-            if (f.Message is not Wire.DeclareQueue)
-            {
-                return false;
-            }
-
             // A valid header around a body that is not MessagePack.
             var bytes = new byte[17];
             new Protocol.Framing.FrameHeader(1, Protocol.Framing.Opcode.Ok, Protocol.Framing.FrameFlags.None, f.RequestId, 1).Write(bytes);
             bytes[16] = 0xC1;
-            f.Connection.SendRaw(bytes);
-            return true;
-        };
+            f.Connection.SendBytes(bytes);
+        });
         await using var client = await TestClients.ConnectAsync(broker);
         var error = await Assert.ThrowsAsync<ConnectionLostException>(() => client.DeclareQueueAsync("orders"));
         Assert.IsType<ProtocolException>(error.InnerException);
@@ -163,27 +149,14 @@ public class RequestTests
     public async Task Frames_with_an_unknown_opcode_are_skipped()
     {
         await using var broker = new FakeBroker();
+        broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
         await using var client = await TestClients.ConnectAsync(broker);
         var frame = new byte[17];
         new Protocol.Framing.FrameHeader(1, (Protocol.Framing.Opcode)0x7E, Protocol.Framing.FrameFlags.None, 0, 1).Write(frame);
         frame[16] = 0x90;
-        broker.Connections[0].SendRaw(frame);
+        broker.Connections[0].SendBytes(frame);
         await client.DeclareQueueAsync("orders");
         Assert.True(client.IsConnected);
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task Topology_lists_queues_and_refreshes_routing()
-    {
-        await using var broker = new FakeBroker();
-        broker.AddQueue("orders", partitions: 4, group: "eu");
-        await using var client = await TestClients.ConnectAsync(broker);
-        var topology = await client.GetTopologyAsync();
-        var channel = Assert.Single(topology.Channels);
-        Assert.Equal((ChannelKind.Queue, "orders", "eu", 4), (channel.Kind, channel.Topic, channel.Group, channel.Partitions));
-        Assert.Equal("fake-broker", Assert.Single(topology.Brokers).BrokerId);
-        Assert.True(client.Core.Topology.TryGet(new Routing.QueueKey("orders", "eu"), out var route));
-        Assert.Equal(channel.RoutingVersion, route.RoutingVersion);
     }
 
     [Fact(Timeout = 10_000)]

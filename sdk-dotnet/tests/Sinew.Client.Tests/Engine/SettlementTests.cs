@@ -1,5 +1,9 @@
-// Settling deliveries: each action's frame, settle-once rules, broker failures, and coalescing.
+// Settling deliveries scripted by the fake: each action's frame, settle-once rules, failures a broker reports for an
+// item or a whole frame, coalescing and ordering. What settling does to a message, and settling across a lost
+// connection, run against the real broker (Broker/ConsumingTests.cs, Broker/SettlementOnRealBrokerTests.cs,
+// Broker/SettlementThroughProxyTests.cs).
 using Sinew.Client.Tests.Fakes;
+using Sinew.Protocol.Errors;
 using Wire = Sinew.Protocol.Messages;
 
 namespace Sinew.Client.Tests.Engine;
@@ -72,45 +76,11 @@ public class SettlementTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task A_lost_connection_or_a_closed_client_is_refused_at_the_call_and_leaves_the_delivery_unsettled()
-    {
-        await using var fixture = await Fixture.StartAsync(1);
-        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        fixture.Broker.DropAllConnections();
-        await TestClients.EventuallyAsync(() => !fixture.Client.IsConnected, "the client noticed the drop");
-
-        Assert.Throws<ConnectionLostException>(() => { _ = delivery.AckAsync(); });
-        Assert.False(delivery.IsSettled);
-        await fixture.Client.DisposeAsync();
-        Assert.Throws<ClientClosedException>(() => { _ = delivery.RetryAsync(); });
-        Assert.False(delivery.IsSettled);
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task A_settlement_is_sent_whether_or_not_it_is_awaited()
-    {
-        await using var fixture = await Fixture.StartAsync(1);
-        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        _ = delivery.AckAsync();
-        await fixture.Broker.WaitForAsync<Wire.Ack>(a => a.DeliveryIds.Contains(delivery.DeliveryId));
-        await TestClients.EventuallyAsync(() => fixture.Broker.InflightCount == 0, "the broker settled it");
-    }
-
-    [Fact(Timeout = 10_000)]
     public async Task A_failed_settlement_item_raises_the_brokers_code()
     {
         await using var fixture = await Fixture.StartAsync(2);
         var deliveries = await TestClients.TakeAsync(fixture.Subscription, 2);
-        fixture.Broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Ack ack)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.SettleOk([new Wire.SettleFailure(deliveries[0].DeliveryId, 10)]), f.RequestId);
-            return true;
-        };
+        fixture.Broker.Answer<Wire.Ack>(_ => ScriptedReplies.SettleOk(new Wire.SettleFailure(deliveries[0].DeliveryId, (ushort)ErrorCode.StaleDelivery)));
 
         var results = await Task.WhenAll(deliveries.Select(d => Record(d.AckAsync())));
         var error = Assert.IsType<BrokerException>(results[0]);
@@ -124,16 +94,8 @@ public class SettlementTests
     {
         await using var fixture = await Fixture.StartAsync(1);
         var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        fixture.Broker.Intercept = f =>
-        {
-            if (f.Message is not Wire.Nack)
-            {
-                return false;
-            }
-
-            f.Connection.Send(new Wire.Error(7, false, "reason too long", new Dictionary<string, string> { ["field"] = "reason" }), f.RequestId);
-            return true;
-        };
+        fixture.Broker.Answer<Wire.Nack>(_ =>
+            ScriptedReplies.Error(ErrorCode.Invalid, false, "reason too long", new Dictionary<string, string> { ["field"] = "reason" }));
         var error = await Assert.ThrowsAsync<BrokerException>(() => delivery.NackAsync("x"));
         Assert.Equal("invalid", error.Code);
         Assert.Contains("Nack of a delivery", error.Message, StringComparison.Ordinal);
@@ -149,7 +111,7 @@ public class SettlementTests
         var acks = fixture.Broker.ReceivedOf<Wire.Ack>();
         Assert.Equal(deliveries.Select(d => d.DeliveryId).Order(), acks.SelectMany(a => a.DeliveryIds).Order());
         Assert.True(acks.Count < 100, $"{acks.Count} Ack frames for 200 acks");
-        Assert.Equal(0, fixture.Broker.InflightCount);
+        Assert.All(deliveries, d => Assert.True(d.IsSettled));
     }
 
     [Fact(Timeout = 10_000)]
@@ -171,38 +133,6 @@ public class SettlementTests
         Assert.IsType<Wire.ExtendLease>(first);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task A_retried_message_comes_back_with_a_higher_attempt()
-    {
-        await using var fixture = await Fixture.StartAsync(1);
-        var first = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        await first.RetryAsync();
-        var again = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        Assert.Equal((first.Offset, 2), (again.Offset, again.Attempt));
-        Assert.NotEqual(first.DeliveryId, again.DeliveryId);
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task Settling_after_the_connection_dropped_fails_with_connection_lost()
-    {
-        await using var fixture = await Fixture.StartAsync(1);
-        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        fixture.Broker.DropAllConnections();
-        await TestClients.EventuallyAsync(() => !fixture.Client.IsConnected, "the client saw the drop");
-        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => delivery.AckAsync());
-        Assert.True(error.IsRetryable);
-    }
-
-    [Fact(Timeout = 10_000)]
-    public async Task A_nack_reason_over_1024_bytes_is_refused_and_the_delivery_stays_unsettled()
-    {
-        await using var fixture = await Fixture.StartAsync(1);
-        var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync(new string('r', 1025)));
-        Assert.False(delivery.IsSettled);
-        await delivery.AckAsync();
-    }
-
     private static async Task<Exception?> Record(Task task)
     {
         try
@@ -216,7 +146,6 @@ public class SettlementTests
         }
     }
 
-    /// <summary>A broker, a client, a queue with messages, and a manual-ack subscription to it.</summary>
     /// <summary>The argument and reason of the refusal <paramref name="settle"/> throws at the call.</summary>
     private static (string?, string?) Refusal(Func<Task> settle)
     {
@@ -224,6 +153,8 @@ public class SettlementTests
         return (error.Argument, error.Reason);
     }
 
+    /// <summary>A fake broker, a client, and a manual-ack subscription to which the broker has pushed messages; the
+    /// broker answers every settlement as accepted unless a test scripts otherwise.</summary>
     private sealed class Fixture : IAsyncDisposable
     {
         private Fixture(FakeBroker broker, SinewClient client, Subscription subscription)
@@ -239,13 +170,22 @@ public class SettlementTests
 
         public Subscription Subscription { get; }
 
+        /// <summary>Pushes <paramref name="messages"/> deliveries, <c>m0</c> onwards at offsets from 0 with delivery ids
+        /// from 1, in one Deliver frame.</summary>
         public static async Task<Fixture> StartAsync(int messages, int prefetch = 100)
         {
             var broker = new FakeBroker();
+            broker.Answer<Wire.DeclareQueue>(d => ScriptedReplies.DeclareQueueOk(d));
+            broker.Answer<Wire.Subscribe>(ScriptedReplies.SubscribeOk);
+            broker.Answer<Wire.Unsubscribe>(_ => Wire.Ok.Instance);
+            broker.Answer<Wire.Ack>(_ => ScriptedReplies.SettleOk());
+            broker.Answer<Wire.Nack>(_ => ScriptedReplies.SettleOk());
+            broker.Answer<Wire.ExtendLease>(_ => ScriptedReplies.SettleOk());
             var client = await TestClients.ConnectAsync(broker);
             await client.DeclareQueueAsync("work");
-            await client.CreatePublisher("work").PublishBatchAsync([.. Enumerable.Range(0, messages).Select(i => OutgoingMessage.FromText($"m{i}"))]);
             var subscription = await client.SubscribeAsync("work", new SubscribeOptions { Prefetch = prefetch });
+            broker.Connections[0].Send(ScriptedReplies.Deliver(ScriptedReplies.SubscriptionOf(0),
+                [.. Enumerable.Range(0, messages).Select(i => ScriptedReplies.Message((ulong)i + 1, $"m{i}", offset: (ulong)i))]));
             return new Fixture(broker, client, subscription);
         }
 

@@ -1,4 +1,5 @@
-// One client connection as the fake broker sees it: reading frames, writing frames in batches, dropping.
+// One client connection as the fake broker sees it: reading and recording frames, writing scripted frames in batches,
+// dropping.
 
 namespace Sinew.Client.Tests.Fakes;
 
@@ -13,8 +14,6 @@ internal sealed class FakeConnection
     private readonly Socket _socket;
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ulong _lastDeliveryId;
-    private ulong _lastSubscriptionId;
 
     public FakeConnection(int id, Socket socket)
     {
@@ -24,8 +23,6 @@ internal sealed class FakeConnection
 
     public int Id { get; }
 
-    public Hello? Hello { get; set; }
-
     public bool HandshakeDone { get; set; }
 
     /// <summary>Completes when the socket is closed, by either side.</summary>
@@ -33,16 +30,12 @@ internal sealed class FakeConnection
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
-    public ulong NextDeliveryId() => ++_lastDeliveryId;
-
-    public ulong NextSubscriptionId() => ++_lastSubscriptionId;
-
     /// <summary>Queues a frame; the writer loop sends queued frames together.</summary>
     public void Send(IWireMessage message, uint requestId = 0, FrameFlags flags = FrameFlags.None) =>
         _outgoing.Writer.TryWrite(FrameEncoder.EncodeToArray(message, requestId, flags));
 
-    /// <summary>Queues raw bytes, for malformed frames.</summary>
-    public void SendRaw(byte[] bytes) => _outgoing.Writer.TryWrite(bytes);
+    /// <summary>Queues frames given as bytes: fixed frames from the wire vectors, or malformed ones.</summary>
+    public void SendBytes(byte[] bytes) => _outgoing.Writer.TryWrite(bytes);
 
     /// <summary>Closes once queued frames are sent.</summary>
     public void CloseAfterFlush() => _outgoing.Writer.TryComplete();
@@ -66,7 +59,7 @@ internal sealed class FakeConnection
         _closed.TrySetResult();
     }
 
-    public async Task RunAsync(Func<FakeConnection, FrameHeader, IWireMessage, Task> onFrame, Func<FakeConnection, Task> onClosed)
+    public async Task RunAsync(Action<ReceivedFrame> onFrame)
     {
         var writer = WriteLoopAsync();
         var buffer = new byte[64 * 1024];
@@ -102,7 +95,7 @@ internal sealed class FakeConnection
                 while (FrameReader.TryReadFrame(ref data, FrameLimits.DefaultMaxFrameBytes, out var header, out var reserved, out var body))
                 {
                     var message = FrameDecoder.DecodeBody(header, reserved, body);
-                    await onFrame(this, header, message).ConfigureAwait(false);
+                    onFrame(new ReceivedFrame(this, header, message));
                 }
 
                 start += (int)(before - data.Length);
@@ -121,7 +114,6 @@ internal sealed class FakeConnection
             await writer.ConfigureAwait(false);
             _socket.Dispose();
             _closed.TrySetResult();
-            await onClosed(this).ConfigureAwait(false);
         }
     }
 
