@@ -100,7 +100,8 @@ def _messages_module(protocol: model.Protocol) -> str:
         "`int`, `bin` is `bytes`, string maps are `dict[str, str]`, lists are tuples, enums are the "
         "`IntEnum` classes of `sinew.wire.enums`, and an absent optional field is `None`. Every "
         "class is frozen and keyword-only, so optional fields can be left out wherever they sit.",
-        imports={"dataclasses": ["dataclass"], "typing": ["TypeAlias"]},
+        imports={"dataclasses": ["dataclass", *(["field"] if any(f.secret for f in _all_fields(protocol)) else [])],
+                 "typing": ["TypeAlias"]},
         local_imports={"sinew.wire.enums": used_enums},
         exports=[r.name for r in protocol.records] + [o.name for o in protocol.ops]
         + ["Message", "Record"],
@@ -338,10 +339,13 @@ def _dataclass(protocol: model.Protocol, name: str, doc: str, fields: tuple[mode
     if fields:
         lines.append("")
     for f in fields:
-        annotation = _annotation(f.type)
-        lines.append(f"{INDENT}{f.name}: {annotation} | None = None" if f.optional
-                     else f"{INDENT}{f.name}: {annotation}")
-        lines += docstring(_doc(protocol, f.doc), 1)
+        annotation = f"{_annotation(f.type)} | None" if f.optional else _annotation(f.type)
+        if f.secret:  # repr, and so the repr of anything holding it, leaves the value out
+            default = "field(default=None, repr=False)" if f.optional else "field(repr=False)"
+        else:
+            default = "None" if f.optional else ""
+        lines.append(f"{INDENT}{f.name}: {annotation}" + (f" = {default}" if default else ""))
+        lines += docstring(_doc(protocol, f.doc) + (" Secret: `repr` leaves it out." if f.secret else ""), 1)
     return lines
 
 

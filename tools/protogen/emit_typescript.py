@@ -24,6 +24,12 @@ DOC_WIDTH = 100  # TSDoc text wraps earlier than code, as in the hand-written fi
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
+# What the TSDoc of a field the registry marks secret adds. Wire messages are plain objects, not
+# classes with a toString, so no generated code can hide the value; this says who keeps it hidden.
+_SECRET_NOTE = ("Secret. A wire message is a plain object, which `util.inspect` and `JSON.stringify` show in full, so "
+                "keep one that holds this field out of logs. The codec's errors name a string field without quoting "
+                "its text, and the client does not log wire messages.")
+
 # Registry sections a doc may name, and what holds them in TypeScript.
 _SECTIONS = {"errors": "ERROR_CODES", "decode_errors": "DECODE_ERROR_CODES", "limits": "ProtocolLimits"}
 
@@ -407,7 +413,7 @@ def _messages(protocol: model.Protocol, docs: _DocRenderer) -> str:
     def members(fields: tuple[model.Field, ...]) -> list[str]:
         out = []
         for f in fields:
-            out.append(docs.block(f.doc, 2))
+            out.append(docs.block(f.doc, 2, _SECRET_NOTE if f.secret else ""))
             out.append(f"  {model.camel(f.name)}{'?' if f.optional else ''}: {_ts_type(f.type)};")
         return out
 

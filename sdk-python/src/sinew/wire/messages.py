@@ -9,7 +9,7 @@ keyword-only, so optional fields can be left out wherever they sit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from sinew.wire.enums import (
@@ -88,8 +88,8 @@ class Auth:
     """How to read the other two fields."""
     identity: str
     """User name for `AuthMechanism.PLAIN`; empty for a token."""
-    secret: str
-    """Password or token."""
+    secret: str = field(repr=False)
+    """Password or token. Secret: `repr` leaves it out."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

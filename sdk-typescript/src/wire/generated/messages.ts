@@ -23,7 +23,13 @@ export interface Auth {
   mechanism: AuthMechanism;
   /** User name for `"plain"`; empty for a token. */
   identity: string;
-  /** Password or token. */
+  /**
+   * Password or token.
+   *
+   * Secret. A wire message is a plain object, which `util.inspect` and `JSON.stringify` show in full,
+   * so keep one that holds this field out of logs. The codec's errors name a string field without
+   * quoting its text, and the client does not log wire messages.
+   */
   secret: string;
 }
 
