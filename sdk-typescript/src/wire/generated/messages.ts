@@ -682,37 +682,10 @@ export interface ReconcileOk {
 
 /** Any message of protocol v1, discriminated by `op`. */
 export type WireMessage =
-  | Hello
-  | HelloOk
-  | Ping
-  | Pong
-  | Goodbye
-  | GoingAway
-  | Ok
-  | Error
-  | DeclareQueue
-  | DeclareQueueOk
-  | DeclareStream
-  | DeclareStreamOk
-  | Publish
-  | PublishBatch
-  | PublishOk
-  | Subscribe
-  | SubscribeStream
-  | SubscribeOk
-  | Unsubscribe
-  | Deliver
-  | SubscriptionClosed
-  | AssignmentChanged
-  | Ack
-  | Nack
-  | ExtendLease
-  | SettleOk
-  | TopologyRequest
-  | Topology
-  | TopologyAck
-  | Reconcile
-  | ReconcileOk;
+  | Hello | HelloOk | Ping | Pong | Goodbye | GoingAway | Ok | Error | DeclareQueue | DeclareQueueOk | DeclareStream
+  | DeclareStreamOk | Publish | PublishBatch | PublishOk | Subscribe | SubscribeStream | SubscribeOk | Unsubscribe
+  | Deliver | SubscriptionClosed | AssignmentChanged | Ack | Nack | ExtendLease | SettleOk | TopologyRequest | Topology
+  | TopologyAck | Reconcile | ReconcileOk;
 
 /** The message type of one op, e.g. `MessageOf<"Publish">`. */
 export type MessageOf<Op extends WireMessage["op"]> = Extract<WireMessage, { op: Op }>;
