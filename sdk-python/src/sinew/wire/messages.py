@@ -310,22 +310,9 @@ class ReconcileResult:
 
 
 Record: TypeAlias = (
-    Auth
-    | Limits
-    | DeadLetterPolicy
-    | Retention
-    | StreamStart
-    | ConsumerGroup
-    | PublishMessage
-    | PublishResult
-    | DeliveredMessage
-    | NackItem
-    | LeaseExtension
-    | SettleFailure
-    | BrokerInfo
-    | ChannelInfo
-    | ReconcileEntry
-    | ReconcileResult
+    Auth | Limits | DeadLetterPolicy | Retention | StreamStart | ConsumerGroup | PublishMessage
+    | PublishResult | DeliveredMessage | NackItem | LeaseExtension | SettleFailure | BrokerInfo
+    | ChannelInfo | ReconcileEntry | ReconcileResult
 )
 """Any record."""
 
@@ -792,36 +779,10 @@ class ReconcileOk:
 
 
 Message: TypeAlias = (
-    Hello
-    | HelloOk
-    | Ping
-    | Pong
-    | Goodbye
-    | GoingAway
-    | Ok
-    | Error
-    | DeclareQueue
-    | DeclareQueueOk
-    | DeclareStream
-    | DeclareStreamOk
-    | Publish
-    | PublishBatch
-    | PublishOk
-    | Subscribe
-    | SubscribeStream
-    | SubscribeOk
-    | Unsubscribe
-    | Deliver
-    | SubscriptionClosed
-    | AssignmentChanged
-    | Ack
-    | Nack
-    | ExtendLease
-    | SettleOk
-    | TopologyRequest
-    | Topology
-    | TopologyAck
-    | Reconcile
-    | ReconcileOk
+    Hello | HelloOk | Ping | Pong | Goodbye | GoingAway | Ok | Error | DeclareQueue
+    | DeclareQueueOk | DeclareStream | DeclareStreamOk | Publish | PublishBatch | PublishOk
+    | Subscribe | SubscribeStream | SubscribeOk | Unsubscribe | Deliver | SubscriptionClosed
+    | AssignmentChanged | Ack | Nack | ExtendLease | SettleOk | TopologyRequest | Topology
+    | TopologyAck | Reconcile | ReconcileOk
 )
 """Any op's body."""
