@@ -317,16 +317,14 @@ def _schema_module(protocol: model.Protocol) -> str:
         f"{INDENT}except KeyError:",
         f'{INDENT * 2}raise TypeError(f"{{type(message).__name__}} is not a Sinew protocol message") from None',
     ]
-    used_enums = sorted({wire.name for f in _all_fields(protocol) for wire in _walk(f.type)
-                         if wire.kind == "enum" and wire.name is not None})
     return module(
         "The schema tables: for every op and record, its fields in wire order with their types.\n\n"
         "The body encoder and decoder walk these tables, so the layout of a body is written down "
         "once, in the registry. The descriptor types they are built from live in "
         "`sinew.wire.descriptors`.",
         imports={"collections.abc": ["Mapping"], "types": ["MappingProxyType"], "typing": ["Any"]},
-        local_imports={"sinew.wire": ["messages"], "sinew.wire.descriptors": sorted(descriptors),
-                       "sinew.wire.enums": used_enums, "sinew.wire.opcodes": ["Opcode"]},
+        local_imports={"sinew.wire": ["enums", "messages"], "sinew.wire.descriptors": sorted(descriptors),
+                       "sinew.wire.opcodes": ["Opcode"]},
         exports=["OP_SCHEMAS", "RECORD_SCHEMAS", "op_schema_for"],
         body=body,
         table_rows=frozenset(rows),
@@ -387,7 +385,7 @@ def _descriptor(wire: model.WireType, used: set[str]) -> str:
         return f"ListType({_descriptor(wire.element, used)})"
     if wire.kind == "enum":
         used.add("EnumType")
-        return f"EnumType({wire.name})"
+        return f"EnumType(enums.{wire.name})"  # qualified, as the rows name `messages.X`
     if wire.kind == "record":
         assert wire.name is not None
         used.add("RecordType")

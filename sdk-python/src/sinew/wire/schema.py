@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sinew.wire import messages
+from sinew.wire import enums, messages
 from sinew.wire.descriptors import (
     BIN,
     BOOL,
@@ -31,27 +31,16 @@ from sinew.wire.descriptors import (
     optional,
     record_schema,
 )
-from sinew.wire.enums import (
-    AckMode,
-    AuthMechanism,
-    ChannelKind,
-    CloseReason,
-    DeadLetterKind,
-    ReconcileOutcome,
-    ReconcilePolicy,
-    StreamDurability,
-    StreamStartKind,
-)
 from sinew.wire.opcodes import Opcode
 
 __all__ = ["OP_SCHEMAS", "RECORD_SCHEMAS", "op_schema_for"]
 
 
-_AUTH = record_schema(messages.Auth, mechanism=EnumType(AuthMechanism), identity=STR, secret=STR)
+_AUTH = record_schema(messages.Auth, mechanism=EnumType(enums.AuthMechanism), identity=STR, secret=STR)
 _LIMITS = record_schema(messages.Limits, max_frame_bytes=U32, max_batch_messages=U32, max_headers=U32, max_prefetch=U32)
-_DEAD_LETTER_POLICY = record_schema(messages.DeadLetterPolicy, kind=EnumType(DeadLetterKind), topic=optional(STR), group=optional(STR))
+_DEAD_LETTER_POLICY = record_schema(messages.DeadLetterPolicy, kind=EnumType(enums.DeadLetterKind), topic=optional(STR), group=optional(STR))
 _RETENTION = record_schema(messages.Retention, max_age_ms=optional(U64), max_bytes=optional(U64), max_records=optional(U64))
-_STREAM_START = record_schema(messages.StreamStart, kind=EnumType(StreamStartKind), value=optional(U64))
+_STREAM_START = record_schema(messages.StreamStart, kind=EnumType(enums.StreamStartKind), value=optional(U64))
 _CONSUMER_GROUP = record_schema(messages.ConsumerGroup, member_id=optional(STR), consumer_target=optional(U32))
 _PUBLISH_MESSAGE = record_schema(messages.PublishMessage, payload=BIN, content_type=optional(STR), headers=optional(STRMAP), partition_key=optional(BIN), partition=optional(U32), not_before_ms=optional(U64), delay_ms=optional(U64), ttl_ms=optional(U64), producer_id=optional(STR), sequence=optional(U64))
 _PUBLISH_RESULT = record_schema(messages.PublishResult, partition=U32, offset=U64, duplicate=BOOL)
@@ -60,9 +49,9 @@ _NACK_ITEM = record_schema(messages.NackItem, delivery_id=U64, requeue=BOOL, not
 _LEASE_EXTENSION = record_schema(messages.LeaseExtension, delivery_id=U64, extend_ms=optional(U64))
 _SETTLE_FAILURE = record_schema(messages.SettleFailure, delivery_id=U64, code=U16)
 _BROKER_INFO = record_schema(messages.BrokerInfo, broker_id=STR, endpoints=ListType(STR))
-_CHANNEL_INFO = record_schema(messages.ChannelInfo, kind=EnumType(ChannelKind), topic=STR, group=optional(STR), partitions=U32, routing_version=U64, owners=optional(ListType(U32)))
-_RECONCILE_ENTRY = record_schema(messages.ReconcileEntry, subscription_id=U64, kind=EnumType(ChannelKind), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(AckMode), prefetch=U32, cursor=optional(STR))
-_RECONCILE_RESULT = record_schema(messages.ReconcileResult, subscription_id=U64, outcome=EnumType(ReconcileOutcome), new_subscription_id=optional(U64))
+_CHANNEL_INFO = record_schema(messages.ChannelInfo, kind=EnumType(enums.ChannelKind), topic=STR, group=optional(STR), partitions=U32, routing_version=U64, owners=optional(ListType(U32)))
+_RECONCILE_ENTRY = record_schema(messages.ReconcileEntry, subscription_id=U64, kind=EnumType(enums.ChannelKind), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, cursor=optional(STR))
+_RECONCILE_RESULT = record_schema(messages.ReconcileResult, subscription_id=U64, outcome=EnumType(enums.ReconcileOutcome), new_subscription_id=optional(U64))
 
 RECORD_SCHEMAS: Mapping[str, RecordSchema] = MappingProxyType(
     {
@@ -101,17 +90,17 @@ _OPS = (
     op_schema(messages.Error, Opcode.ERROR, Sender.SERVER, (), code=U16, retryable=BOOL, message=STR, details=optional(STRMAP)),
     op_schema(messages.DeclareQueue, Opcode.DECLARE_QUEUE, Sender.CLIENT, (Opcode.DECLARE_QUEUE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partitions=optional(U32), dead_letter=optional(RecordType(_DEAD_LETTER_POLICY)), max_retries=optional(U32), default_ttl_ms=optional(U64), lease_ms=optional(U64)),
     op_schema(messages.DeclareQueueOk, Opcode.DECLARE_QUEUE_OK, Sender.SERVER, (), created=BOOL, partitions=U32, dead_letter=RecordType(_DEAD_LETTER_POLICY), max_retries=U32, default_ttl_ms=optional(U64), lease_ms=U64),
-    op_schema(messages.DeclareStream, Opcode.DECLARE_STREAM, Sender.CLIENT, (Opcode.DECLARE_STREAM_OK, Opcode.ERROR), topic=STR, group=optional(STR), partitions=optional(U32), durability=optional(EnumType(StreamDurability)), retention=optional(RecordType(_RETENTION))),
-    op_schema(messages.DeclareStreamOk, Opcode.DECLARE_STREAM_OK, Sender.SERVER, (), created=BOOL, partitions=U32, durability=EnumType(StreamDurability), retention=RecordType(_RETENTION)),
+    op_schema(messages.DeclareStream, Opcode.DECLARE_STREAM, Sender.CLIENT, (Opcode.DECLARE_STREAM_OK, Opcode.ERROR), topic=STR, group=optional(STR), partitions=optional(U32), durability=optional(EnumType(enums.StreamDurability)), retention=optional(RecordType(_RETENTION))),
+    op_schema(messages.DeclareStreamOk, Opcode.DECLARE_STREAM_OK, Sender.SERVER, (), created=BOOL, partitions=U32, durability=EnumType(enums.StreamDurability), retention=RecordType(_RETENTION)),
     op_schema(messages.Publish, Opcode.PUBLISH, Sender.CLIENT, (Opcode.PUBLISH_OK, Opcode.ERROR), topic=STR, group=optional(STR), message=RecordType(_PUBLISH_MESSAGE), routing_version=optional(U64)),
     op_schema(messages.PublishBatch, Opcode.PUBLISH_BATCH, Sender.CLIENT, (Opcode.PUBLISH_OK, Opcode.ERROR), topic=STR, group=optional(STR), messages=ListType(RecordType(_PUBLISH_MESSAGE)), routing_version=optional(U64)),
     op_schema(messages.PublishOk, Opcode.PUBLISH_OK, Sender.SERVER, (), results=ListType(RecordType(_PUBLISH_RESULT))),
-    op_schema(messages.Subscribe, Opcode.SUBSCRIBE, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(AckMode), prefetch=U32, consumer_group=optional(RecordType(_CONSUMER_GROUP))),
-    op_schema(messages.SubscribeStream, Opcode.SUBSCRIBE_STREAM, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(AckMode), prefetch=U32, cursor=optional(STR), start=optional(RecordType(_STREAM_START)), filters=optional(STRMAP)),
+    op_schema(messages.Subscribe, Opcode.SUBSCRIBE, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, consumer_group=optional(RecordType(_CONSUMER_GROUP))),
+    op_schema(messages.SubscribeStream, Opcode.SUBSCRIBE_STREAM, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, cursor=optional(STR), start=optional(RecordType(_STREAM_START)), filters=optional(STRMAP)),
     op_schema(messages.SubscribeOk, Opcode.SUBSCRIBE_OK, Sender.SERVER, (), subscription_id=U64, partitions=ListType(U32)),
     op_schema(messages.Unsubscribe, Opcode.UNSUBSCRIBE, Sender.CLIENT, (Opcode.OK, Opcode.ERROR), subscription_id=U64),
     op_schema(messages.Deliver, Opcode.DELIVER, Sender.SERVER, (), subscription_id=U64, messages=ListType(RecordType(_DELIVERED_MESSAGE))),
-    op_schema(messages.SubscriptionClosed, Opcode.SUBSCRIPTION_CLOSED, Sender.SERVER, (), subscription_id=U64, reason=EnumType(CloseReason), message=STR),
+    op_schema(messages.SubscriptionClosed, Opcode.SUBSCRIPTION_CLOSED, Sender.SERVER, (), subscription_id=U64, reason=EnumType(enums.CloseReason), message=STR),
     op_schema(messages.AssignmentChanged, Opcode.ASSIGNMENT_CHANGED, Sender.SERVER, (), subscription_id=U64, generation=U64, partitions=ListType(U32)),
     op_schema(messages.Ack, Opcode.ACK, Sender.CLIENT, (Opcode.SETTLE_OK, Opcode.ERROR), delivery_ids=ListType(U64)),
     op_schema(messages.Nack, Opcode.NACK, Sender.CLIENT, (Opcode.SETTLE_OK, Opcode.ERROR), items=ListType(RecordType(_NACK_ITEM))),
@@ -120,7 +109,7 @@ _OPS = (
     op_schema(messages.TopologyRequest, Opcode.TOPOLOGY_REQUEST, Sender.CLIENT, (Opcode.TOPOLOGY, Opcode.ERROR)),
     op_schema(messages.Topology, Opcode.TOPOLOGY, Sender.SERVER, (), generation=U64, brokers=ListType(RecordType(_BROKER_INFO)), channels=ListType(RecordType(_CHANNEL_INFO))),
     op_schema(messages.TopologyAck, Opcode.TOPOLOGY_ACK, Sender.CLIENT, (), generation=U64),
-    op_schema(messages.Reconcile, Opcode.RECONCILE, Sender.CLIENT, (Opcode.RECONCILE_OK, Opcode.ERROR), policy=EnumType(ReconcilePolicy), subscriptions=ListType(RecordType(_RECONCILE_ENTRY))),
+    op_schema(messages.Reconcile, Opcode.RECONCILE, Sender.CLIENT, (Opcode.RECONCILE_OK, Opcode.ERROR), policy=EnumType(enums.ReconcilePolicy), subscriptions=ListType(RecordType(_RECONCILE_ENTRY))),
     op_schema(messages.ReconcileOk, Opcode.RECONCILE_OK, Sender.SERVER, (), results=ListType(RecordType(_RECONCILE_RESULT))),
 )
 
