@@ -218,6 +218,8 @@ def _message_file(names: _Names, item: model.Op | model.Record) -> str:
                         f"    public static readonly {item.name} Instance = new();"])
     if is_op:
         members.append(["    /// <inheritdoc />", f"    public Opcode Opcode => Opcode.{item.name};"])
+    if any(f.secret for f in item.fields):
+        members.append(_print_members(item))
     members.append(_writer(item))
     members.append(_reader(names, item))
     for i, member in enumerate(members):
@@ -225,6 +227,24 @@ def _message_file(names: _Names, item: model.Op | model.Record) -> str:
     body.append("}")
     usings = ("MessagePack", f"{NAMESPACE}.Encoding") + ((f"{NAMESPACE}.Framing",) if is_op else ())
     return _file(what, "Messages", usings, body)
+
+
+def _print_members(item: model.Op | model.Record) -> list[str]:
+    """The record's own PrintMembers, which the compiler's ToString uses: a secret field shows `***`.
+
+    Every other member prints as the compiler would print it; an op or record holding this one
+    prints it through its ToString, so the secret stays hidden there too.
+    """
+    lines = ["    /// <summary>Writes the members as the compiler would, but a secret as <c>***</c>, so that",
+             "    /// credentials never reach a log through <see cref=\"object.ToString\"/>.</summary>",
+             "    private bool PrintMembers(System.Text.StringBuilder builder)", "    {"]
+    for i, f in enumerate(item.fields):
+        label = ("" if i == 0 else ", ") + f"{model.pascal(f.name)} = "
+        if f.secret:
+            lines.append(f'        builder.Append("{label}***");')
+        else:
+            lines.append(f'        builder.Append("{label}").Append({model.pascal(f.name)});')
+    return lines + ["        return true;", "    }"]
 
 
 def _writer(item: model.Op | model.Record) -> list[str]:

@@ -17,7 +17,7 @@ import keyword
 import textwrap
 
 import model
-from python_source import INDENT, docstring, module
+from python_source import INDENT, WIDTH, docstring, module
 
 PACKAGE_DIR = "sdk-python/src/sinew/wire"
 OUTPUT_DIRS = (PACKAGE_DIR,)
@@ -100,7 +100,8 @@ def _messages_module(protocol: model.Protocol) -> str:
         "`int`, `bin` is `bytes`, string maps are `dict[str, str]`, lists are tuples, enums are the "
         "`IntEnum` classes of `sinew.wire.enums`, and an absent optional field is `None`. Every "
         "class is frozen and keyword-only, so optional fields can be left out wherever they sit.",
-        imports={"dataclasses": ["dataclass"], "typing": ["TypeAlias"]},
+        imports={"dataclasses": ["dataclass", *(["field"] if any(f.secret for f in _all_fields(protocol)) else [])],
+                 "typing": ["TypeAlias"]},
         local_imports={"sinew.wire.enums": used_enums},
         exports=[r.name for r in protocol.records] + [o.name for o in protocol.ops]
         + ["Message", "Record"],
@@ -267,14 +268,14 @@ def _limits_module(protocol: model.Protocol) -> str:
 
 
 def _schema_module(protocol: model.Protocol) -> str:
-    descriptors: set[str] = {"FieldSpec", "OpSchema", "RecordSchema", "Sender"}
-    body = [""]
+    # One row per record and per op, however long: the rows are a table, read across, and a line per
+    # field would repeat one shape hundreds of times. Nothing but mypy checks the package's source.
+    descriptors: set[str] = {"op_schema", "record_schema", "Sender"}
+    rows: list[str] = []
     for record in _definition_order(protocol):
-        body += ["", f"{_record_variable(record.name)} = RecordSchema(",
-                 f'{INDENT}name="{record.name}",',
-                 f"{INDENT}python_type=messages.{record.name},",
-                 *_field_specs(record.fields, descriptors),
-                 ")"]
+        arguments = [f"messages.{record.name}", *_field_arguments(record.fields, descriptors)]
+        rows.append(f"{_record_variable(record.name)} = record_schema({', '.join(arguments)})")
+    body = ["", "", *rows]
     body += [
         "",
         "RECORD_SCHEMAS: Mapping[str, RecordSchema] = MappingProxyType(",
@@ -287,19 +288,18 @@ def _schema_module(protocol: model.Protocol) -> str:
         ")",
         '"""Every record, by name, in registry order."""',
         "",
+        "# Each op: its class, opcode, sender and replies, then its fields in wire order.",
         "_OPS = (",
     ]
     for op in _ops_by_opcode(protocol):
-        replies = "".join(f"Opcode.{_opcode_member(name)}, " for name in op.replies)
-        replies = f"({replies.rstrip(', ')},)" if len(op.replies) == 1 else f"({replies.rstrip(', ')})"
-        body += [f"{INDENT}OpSchema(",
-                 f'{INDENT * 2}name="{op.name}",',
-                 f"{INDENT * 2}python_type=messages.{op.name},",
-                 *[INDENT + line for line in _field_specs(op.fields, descriptors)],
-                 f"{INDENT * 2}opcode=Opcode.{_opcode_member(op.name)},",
-                 f"{INDENT * 2}sent_by=Sender.{_SENDERS[op.sender][1]},",
-                 f"{INDENT * 2}replies={replies},",
-                 f"{INDENT}),"]
+        replies = [f"Opcode.{_opcode_member(name)}" for name in op.replies]
+        arguments = [f"messages.{op.name}", f"Opcode.{_opcode_member(op.name)}", f"Sender.{_SENDERS[op.sender][1]}",
+                     f"({replies[0]},)" if len(replies) == 1 else f"({', '.join(replies)})",
+                     *_field_arguments(op.fields, descriptors)]
+        rows.append(f"{INDENT}op_schema({', '.join(arguments)}),")
+        body.append(rows[-1])
+    descriptors.add("RecordSchema")
+    descriptors.add("OpSchema")
     body += [
         ")",
         "",
@@ -317,18 +317,17 @@ def _schema_module(protocol: model.Protocol) -> str:
         f"{INDENT}except KeyError:",
         f'{INDENT * 2}raise TypeError(f"{{type(message).__name__}} is not a Sinew protocol message") from None',
     ]
-    used_enums = sorted({wire.name for f in _all_fields(protocol) for wire in _walk(f.type)
-                         if wire.kind == "enum" and wire.name is not None})
     return module(
         "The schema tables: for every op and record, its fields in wire order with their types.\n\n"
         "The body encoder and decoder walk these tables, so the layout of a body is written down "
         "once, in the registry. The descriptor types they are built from live in "
         "`sinew.wire.descriptors`.",
         imports={"collections.abc": ["Mapping"], "types": ["MappingProxyType"], "typing": ["Any"]},
-        local_imports={"sinew.wire": ["messages"], "sinew.wire.descriptors": sorted(descriptors),
-                       "sinew.wire.enums": used_enums, "sinew.wire.opcodes": ["Opcode"]},
+        local_imports={"sinew.wire": ["enums", "messages"], "sinew.wire.descriptors": sorted(descriptors),
+                       "sinew.wire.opcodes": ["Opcode"]},
         exports=["OP_SCHEMAS", "RECORD_SCHEMAS", "op_schema_for"],
         body=body,
+        table_rows=frozenset(rows),
     )
 
 
@@ -338,26 +337,35 @@ def _dataclass(protocol: model.Protocol, name: str, doc: str, fields: tuple[mode
     if fields:
         lines.append("")
     for f in fields:
-        annotation = _annotation(f.type)
-        lines.append(f"{INDENT}{f.name}: {annotation} | None = None" if f.optional
-                     else f"{INDENT}{f.name}: {annotation}")
-        lines += docstring(_doc(protocol, f.doc), 1)
+        annotation = f"{_annotation(f.type)} | None" if f.optional else _annotation(f.type)
+        if f.secret:  # repr, and so the repr of anything holding it, leaves the value out
+            default = "field(default=None, repr=False)" if f.optional else "field(repr=False)"
+        else:
+            default = "None" if f.optional else ""
+        lines.append(f"{INDENT}{f.name}: {annotation}" + (f" = {default}" if default else ""))
+        lines += docstring(_doc(protocol, f.doc) + (" Secret: `repr` leaves it out." if f.secret else ""), 1)
     return lines
 
 
 def _union(name: str, members: list[str], doc: str) -> list[str]:
-    return [f"{name}: TypeAlias = (", f"{INDENT}{members[0]}",
-            *[f"{INDENT}| {member}" for member in members[1:]], ")", f'"""{doc}"""']
+    """A union alias, its members filling each line (a list of names, not one line per name)."""
+    lines = textwrap.wrap(" | ".join(members), WIDTH - len(INDENT) - 2, break_on_hyphens=False)
+    # A line break inside the parentheses comes before a `|`, as in a hand-wrapped union.
+    lines = [lines[0], *(line if line.startswith("|") else f"| {line}" for line in lines[1:])]
+    lines = [line.removesuffix(" |") for line in lines]
+    return [f"{name}: TypeAlias = (", *[f"{INDENT}{line}" for line in lines], ")", f'"""{doc}"""']
 
 
-def _field_specs(fields: tuple[model.Field, ...], descriptors: set[str]) -> list[str]:
-    if not fields:
-        return [f"{INDENT}fields=(),"]
-    lines = [f"{INDENT}fields=("]
+def _field_arguments(fields: tuple[model.Field, ...], descriptors: set[str]) -> list[str]:
+    """The keyword arguments of a schema row: `name=TYPE`, or `name=optional(TYPE)`."""
+    arguments = []
     for f in fields:
-        optional = ", optional=True" if f.optional else ""
-        lines.append(f'{INDENT * 2}FieldSpec("{f.name}", {_descriptor(f.type, descriptors)}{optional}),')
-    return [*lines, f"{INDENT}),"]
+        descriptor = _descriptor(f.type, descriptors)
+        if f.optional:
+            descriptors.add("optional")
+            descriptor = f"optional({descriptor})"
+        arguments.append(f"{f.name}={descriptor}")
+    return arguments
 
 
 def _annotation(wire: model.WireType) -> str:
@@ -377,7 +385,7 @@ def _descriptor(wire: model.WireType, used: set[str]) -> str:
         return f"ListType({_descriptor(wire.element, used)})"
     if wire.kind == "enum":
         used.add("EnumType")
-        return f"EnumType({wire.name})"
+        return f"EnumType(enums.{wire.name})"  # qualified, as the rows name `messages.X`
     if wire.kind == "record":
         assert wire.name is not None
         used.add("RecordType")

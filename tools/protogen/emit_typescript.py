@@ -24,6 +24,12 @@ DOC_WIDTH = 100  # TSDoc text wraps earlier than code, as in the hand-written fi
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
+# What the TSDoc of a field the registry marks secret adds. Wire messages are plain objects, not
+# classes with a toString, so no generated code can hide the value; this says who keeps it hidden.
+_SECRET_NOTE = ("Secret. A wire message is a plain object, which `util.inspect` and `JSON.stringify` show in full, so "
+                "keep one that holds this field out of logs. The codec's errors name a string field without quoting "
+                "its text, and the client does not log wire messages.")
+
 # Registry sections a doc may name, and what holds them in TypeScript.
 _SECTIONS = {"errors": "ERROR_CODES", "decode_errors": "DECODE_ERROR_CODES", "limits": "ProtocolLimits"}
 
@@ -407,7 +413,7 @@ def _messages(protocol: model.Protocol, docs: _DocRenderer) -> str:
     def members(fields: tuple[model.Field, ...]) -> list[str]:
         out = []
         for f in fields:
-            out.append(docs.block(f.doc, 2))
+            out.append(docs.block(f.doc, 2, _SECRET_NOTE if f.secret else ""))
             out.append(f"  {model.camel(f.name)}{'?' if f.optional else ''}: {_ts_type(f.type)};")
         return out
 
@@ -419,8 +425,11 @@ def _messages(protocol: model.Protocol, docs: _DocRenderer) -> str:
     for op in protocol.ops:
         ops.append("\n".join([docs.block(op.doc, 0, _op_facts(op)), f"export interface {op.name} {{",
                               f"  op: {_string(op.name)};", *members(op.fields), "}\n"]))
+    # The members fill each line (a list of names, not one line per name); each line opens with `|`.
+    members = textwrap.wrap(" | ".join(op.name for op in protocol.ops), WIDTH - 4, break_on_hyphens=False)
+    members = [line.removesuffix(" |") if line.startswith("|") else "| " + line.removesuffix(" |") for line in members]
     union = ("/** Any message of protocol v1, discriminated by `op`. */\nexport type WireMessage =\n"
-             + "\n".join(f"  | {op.name}" for op in protocol.ops) + ";\n")
+             + "\n".join(f"  {line}" for line in members) + ";\n")
     message_of = ('/** The message type of one op, e.g. `MessageOf<"Publish">`. */\n'
                   'export type MessageOf<Op extends WireMessage["op"]> = Extract<WireMessage, { op: Op }>;\n')
     record_types = ("/** Every record type of protocol v1, keyed by the record's name. */\nexport interface RecordTypes {\n"
@@ -442,37 +451,30 @@ def _op_facts(op: model.Op) -> str:
     return facts
 
 
-def _definitions(protocol: model.Protocol, docs: _DocRenderer) -> str:
-    def field_line(f: model.Field, indent: int) -> str:
-        return (f"{' ' * indent}{{ name: {_string(f.name)}, type: {_string(str(f.type))}, "
-                f"optional: {str(f.optional).lower()} }},")
+def _field_definition(f: model.Field) -> str:
+    """A field as `"name: type"`, or `"name?: type"` when optional: a TypeScript property, typed as the registry spells it."""
+    return _string(f"{f.name}{'?' if f.optional else ''}: {f.type}")
 
-    def field_list(fields: tuple[model.Field, ...], prefix: str, indent: int) -> list[str]:
-        if not fields:
-            return [f"{prefix}[],"]
-        return [f"{prefix}[", *(field_line(f, indent + 2) for f in fields), f"{' ' * indent}],"]
+
+def _definitions(protocol: model.Protocol, docs: _DocRenderer) -> str:
+    # One row per record and per op, however long: the rows are a table, read across, and a field
+    # per line would repeat the same shape hundreds of times. tsc is the package's only check.
+    def fields(owner: model.Op | model.Record) -> str:
+        return f"[{', '.join(_field_definition(f) for f in owner.fields)}]"
 
     records = [
         "/** The fields of every record, in wire order. */",
         "export const RECORD_DEFINITIONS = {",
+        *(f"  {record.name}: {fields(record)}," for record in protocol.records),
+        "} as const satisfies Record<RecordName, readonly FieldDefinition[]>;\n",
     ]
-    for record in protocol.records:
-        records += field_list(record.fields, f"  {record.name}: ", 2)
-    records.append("} as const satisfies Record<RecordName, readonly FieldDefinition[]>;\n")
-
     ops = [
         "/** Who sends every op, what answers it, and its body fields in wire order. */",
         "export const OP_DEFINITIONS = {",
+        *(f"  {op.name}: {{ from: {_string(op.sender)}, replies: [{', '.join(map(_string, op.replies))}], "
+          f"fields: {fields(op)} }}," for op in protocol.ops),
+        "} as const satisfies Record<OpName, OpDefinition>;\n",
     ]
-    for op in protocol.ops:
-        replies = f"[{', '.join(map(_string, op.replies))}]"
-        if not op.fields:
-            ops.append(f"  {op.name}: {{ from: {_string(op.sender)}, replies: {replies}, fields: [] }},")
-            continue
-        ops += [f"  {op.name}: {{", f"    from: {_string(op.sender)},", f"    replies: {replies},",
-                *field_list(op.fields, "    fields: ", 4), "  },"]
-    ops.append("} as const satisfies Record<OpName, OpDefinition>;\n")
-
     types = (
         "/** The literal types of the op definitions, for compile-time checks of the message types. */\n"
         "export type OpDefinitions = typeof OP_DEFINITIONS;\n\n"
@@ -482,5 +484,6 @@ def _definitions(protocol: model.Protocol, docs: _DocRenderer) -> str:
     imports = (_import(["FieldDefinition", "OpDefinition", "RecordName"], "../schema.js", type_only=True) + "\n"
                + _import(["OpName"], "./opcodes.js", type_only=True) + "\n")
     return _file("The field definitions of every op and record of protocol v1, in wire order, as the registry "
-                 "spells them. src/wire/schema.ts resolves them into the descriptors the encoder and decoder walk, so "
+                 'spells them: each field is "name: type", or "name?: type" when it is optional. '
+                 "src/wire/schema.ts resolves them into the descriptors the encoder and decoder walk, so "
                  "a field is described exactly once.", imports, "\n".join(records), "\n".join(ops), types)

@@ -54,6 +54,7 @@ class Field:
     optional: bool
     doc: str
     index: int  # position in the body array
+    secret: bool = False  # a credential: every language's printed form of the type shows *** instead
 
 
 @dataclass(frozen=True)
@@ -143,13 +144,22 @@ class Protocol:
         return next(o for o in self.ops if o.name == name)
 
 
+FIELD_KEYS = {"name", "type", "optional", "doc", "secret"}
+
+
 def _fields(owner: str, items: list[dict[str, Any]]) -> tuple[Field, ...]:
     out = []
     for index, item in enumerate(items):
         if "doc" not in item:
             raise ValueError(f"{owner}.{item['name']} has no doc in protocol.json")
-        out.append(Field(item["name"], WireType.parse(item["type"]), bool(item.get("optional", False)),
-                         item["doc"], index))
+        unknown = set(item) - FIELD_KEYS
+        if unknown:  # a misspelt attribute such as "secrets" would otherwise be ignored silently
+            raise ValueError(f"{owner}.{item['name']} has unknown keys {sorted(unknown)} in protocol.json")
+        for flag in ("optional", "secret"):
+            if not isinstance(item.get(flag, False), bool):
+                raise ValueError(f"{owner}.{item['name']}: {flag} must be true or false in protocol.json")
+        out.append(Field(item["name"], WireType.parse(item["type"]), item.get("optional", False), item["doc"], index,
+                         item.get("secret", False)))
     return tuple(out)
 
 

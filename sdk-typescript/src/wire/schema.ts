@@ -66,12 +66,11 @@ export interface OpDescriptor {
   readonly fields: readonly FieldDescriptor[];
 }
 
-/** One field as the registry defines it: the form of the generated definitions. */
-export interface FieldDefinition {
-  readonly name: string;
-  readonly type: FieldTypeName;
-  readonly optional: boolean;
-}
+/**
+ * One field as the registry defines it, the form of the generated definitions: `"name: type"`, or
+ * `"name?: type"` when it is optional, e.g. `"not_before_ms?: u64"`.
+ */
+export type FieldDefinition = `${string}: ${FieldTypeName}`;
 
 /** One op as the registry defines it: the form of the generated definitions. */
 export interface OpDefinition {
@@ -112,18 +111,24 @@ function resolveType(typeName: string): FieldType {
   return Object.freeze({ kind: typeName as ScalarTypeName });
 }
 
+// A name, `?` when optional, `: ` and the type; FieldDefinition already checks the type at compile time.
+const FIELD_DEFINITION = /^([a-z][a-z0-9_]*)(\??): (\S+)$/;
+
+function describeField(definition: FieldDefinition): FieldDescriptor {
+  const parts = FIELD_DEFINITION.exec(definition);
+  if (parts === null) throw new Error(`malformed field definition ${JSON.stringify(definition)}`);
+  const [, name = "", optional, typeName = ""] = parts;
+  return Object.freeze({
+    name,
+    property: propertyNameOf(name),
+    typeName: typeName as FieldTypeName,
+    type: resolveType(typeName),
+    optional: optional === "?",
+  });
+}
+
 function describeFields(definitions: readonly FieldDefinition[]): readonly FieldDescriptor[] {
-  return Object.freeze(
-    definitions.map((definition) =>
-      Object.freeze({
-        name: definition.name,
-        property: propertyNameOf(definition.name),
-        typeName: definition.type,
-        type: resolveType(definition.type),
-        optional: definition.optional,
-      }),
-    ),
-  );
+  return Object.freeze(definitions.map(describeField));
 }
 
 /** The descriptor of every record, keyed by record name. */

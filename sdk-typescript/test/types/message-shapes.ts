@@ -13,11 +13,10 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-interface FieldShape {
-  readonly name: string;
-  readonly type: string;
-  readonly optional: boolean;
-}
+// A generated field definition reads "name: type", or "name?: type" when the field is optional.
+type IsOptional<F extends string> = F extends `${string}?: ${string}` ? true : false;
+type NameOf<F extends string> = F extends `${infer Name}?: ${string}` ? Name : F extends `${infer Name}: ${string}` ? Name : never;
+type TypeOf<F extends string> = F extends `${string}: ${infer T}` ? T : never;
 
 type ValueOf<T extends string> = T extends "u8" | "u16" | "u32"
   ? number
@@ -39,9 +38,9 @@ type ValueOf<T extends string> = T extends "u8" | "u16" | "u32"
                   ? ValueOf<Element>[]
                   : never;
 
-type Described<Fields extends readonly FieldShape[]> = Simplify<
-  { [F in Fields[number] as F["optional"] extends true ? never : CamelCase<F["name"]>]: ValueOf<F["type"]> } & {
-    [F in Fields[number] as F["optional"] extends true ? CamelCase<F["name"]> : never]?: ValueOf<F["type"]>;
+type Described<Fields extends readonly string[]> = Simplify<
+  { [F in Fields[number] as IsOptional<F> extends true ? never : CamelCase<NameOf<F>>]: ValueOf<TypeOf<F>> } & {
+    [F in Fields[number] as IsOptional<F> extends true ? CamelCase<NameOf<F>> : never]?: ValueOf<TypeOf<F>>;
   }
 >;
 

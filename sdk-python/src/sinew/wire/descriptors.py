@@ -4,11 +4,13 @@ Each wire type has a descriptor whose `wire_name` is the type's spelling in the 
 (`u32`, `strmap`, `enum:AckMode`, `list:record:PublishMessage`); a `FieldSpec` names a field
 and its type, and a `BodySchema` lists the fields of an op or record in wire order. The tables
 themselves, one schema per op and record, live in `sinew.wire.schema`; the body encoder
-and decoder walk them.
+and decoder walk them. `record_schema` and `op_schema` build a schema from one table row, the
+fields given as keyword arguments in wire order (`payload=BIN, content_type=optional(STR)`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, TypeAlias
@@ -32,12 +34,16 @@ __all__ = [
     "FieldType",
     "ListType",
     "OpSchema",
+    "OptionalField",
     "RecordSchema",
     "RecordType",
     "Sender",
     "StrMapType",
     "StrType",
     "UIntType",
+    "op_schema",
+    "optional",
+    "record_schema",
 ]
 
 
@@ -174,3 +180,43 @@ BOOL = BoolType()
 STR = StrType()
 BIN = BinType()
 STRMAP = StrMapType()
+
+
+@dataclass(frozen=True, slots=True)
+class OptionalField:
+    """A field type in a schema row that may be nil on the wire (`None` in Python)."""
+
+    type: FieldType
+
+
+def optional(field_type: FieldType) -> OptionalField:
+    """Marks a field of a schema row optional: `content_type=optional(STR)`."""
+    return OptionalField(field_type)
+
+
+def _field_specs(fields: Mapping[str, FieldType | OptionalField]) -> tuple[FieldSpec, ...]:
+    # Keyword arguments keep the order they were written in, which is the wire order.
+    return tuple(
+        FieldSpec(name, spec.type, optional=True) if isinstance(spec, OptionalField) else FieldSpec(name, spec)
+        for name, spec in fields.items()
+    )
+
+
+def record_schema(python_type: type[Any], /, **fields: FieldType | OptionalField) -> RecordSchema:
+    """The schema of a record, named after its class, with `fields` in wire order."""
+    return RecordSchema(python_type.__name__, python_type, _field_specs(fields))
+
+
+def op_schema(
+    python_type: type[Any],
+    opcode: Opcode,
+    sent_by: Sender,
+    replies: tuple[Opcode, ...],
+    /,
+    **fields: FieldType | OptionalField,
+) -> OpSchema:
+    """The schema of an op, named after its class, with `fields` in wire order.
+
+    The other parameters are positional-only, so a field may have any name, `opcode` included.
+    """
+    return OpSchema(python_type.__name__, python_type, _field_specs(fields), opcode, sent_by, replies)

@@ -9,7 +9,7 @@ keyword-only, so optional fields can be left out wherever they sit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from sinew.wire.enums import (
@@ -88,8 +88,8 @@ class Auth:
     """How to read the other two fields."""
     identity: str
     """User name for `AuthMechanism.PLAIN`; empty for a token."""
-    secret: str
-    """Password or token."""
+    secret: str = field(repr=False)
+    """Password or token. Secret: `repr` leaves it out."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,22 +310,9 @@ class ReconcileResult:
 
 
 Record: TypeAlias = (
-    Auth
-    | Limits
-    | DeadLetterPolicy
-    | Retention
-    | StreamStart
-    | ConsumerGroup
-    | PublishMessage
-    | PublishResult
-    | DeliveredMessage
-    | NackItem
-    | LeaseExtension
-    | SettleFailure
-    | BrokerInfo
-    | ChannelInfo
-    | ReconcileEntry
-    | ReconcileResult
+    Auth | Limits | DeadLetterPolicy | Retention | StreamStart | ConsumerGroup | PublishMessage
+    | PublishResult | DeliveredMessage | NackItem | LeaseExtension | SettleFailure | BrokerInfo
+    | ChannelInfo | ReconcileEntry | ReconcileResult
 )
 """Any record."""
 
@@ -792,36 +779,10 @@ class ReconcileOk:
 
 
 Message: TypeAlias = (
-    Hello
-    | HelloOk
-    | Ping
-    | Pong
-    | Goodbye
-    | GoingAway
-    | Ok
-    | Error
-    | DeclareQueue
-    | DeclareQueueOk
-    | DeclareStream
-    | DeclareStreamOk
-    | Publish
-    | PublishBatch
-    | PublishOk
-    | Subscribe
-    | SubscribeStream
-    | SubscribeOk
-    | Unsubscribe
-    | Deliver
-    | SubscriptionClosed
-    | AssignmentChanged
-    | Ack
-    | Nack
-    | ExtendLease
-    | SettleOk
-    | TopologyRequest
-    | Topology
-    | TopologyAck
-    | Reconcile
-    | ReconcileOk
+    Hello | HelloOk | Ping | Pong | Goodbye | GoingAway | Ok | Error | DeclareQueue
+    | DeclareQueueOk | DeclareStream | DeclareStreamOk | Publish | PublishBatch | PublishOk
+    | Subscribe | SubscribeStream | SubscribeOk | Unsubscribe | Deliver | SubscriptionClosed
+    | AssignmentChanged | Ack | Nack | ExtendLease | SettleOk | TopologyRequest | Topology
+    | TopologyAck | Reconcile | ReconcileOk
 )
 """Any op's body."""

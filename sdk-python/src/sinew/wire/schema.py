@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sinew.wire import messages
+from sinew.wire import enums, messages
 from sinew.wire.descriptors import (
     BIN,
     BOOL,
@@ -22,206 +22,36 @@ from sinew.wire.descriptors import (
     U32,
     U64,
     EnumType,
-    FieldSpec,
     ListType,
     OpSchema,
     RecordSchema,
     RecordType,
     Sender,
-)
-from sinew.wire.enums import (
-    AckMode,
-    AuthMechanism,
-    ChannelKind,
-    CloseReason,
-    DeadLetterKind,
-    ReconcileOutcome,
-    ReconcilePolicy,
-    StreamDurability,
-    StreamStartKind,
+    op_schema,
+    optional,
+    record_schema,
 )
 from sinew.wire.opcodes import Opcode
 
 __all__ = ["OP_SCHEMAS", "RECORD_SCHEMAS", "op_schema_for"]
 
 
-_AUTH = RecordSchema(
-    name="Auth",
-    python_type=messages.Auth,
-    fields=(
-        FieldSpec("mechanism", EnumType(AuthMechanism)),
-        FieldSpec("identity", STR),
-        FieldSpec("secret", STR),
-    ),
-)
-
-_LIMITS = RecordSchema(
-    name="Limits",
-    python_type=messages.Limits,
-    fields=(
-        FieldSpec("max_frame_bytes", U32),
-        FieldSpec("max_batch_messages", U32),
-        FieldSpec("max_headers", U32),
-        FieldSpec("max_prefetch", U32),
-    ),
-)
-
-_DEAD_LETTER_POLICY = RecordSchema(
-    name="DeadLetterPolicy",
-    python_type=messages.DeadLetterPolicy,
-    fields=(
-        FieldSpec("kind", EnumType(DeadLetterKind)),
-        FieldSpec("topic", STR, optional=True),
-        FieldSpec("group", STR, optional=True),
-    ),
-)
-
-_RETENTION = RecordSchema(
-    name="Retention",
-    python_type=messages.Retention,
-    fields=(
-        FieldSpec("max_age_ms", U64, optional=True),
-        FieldSpec("max_bytes", U64, optional=True),
-        FieldSpec("max_records", U64, optional=True),
-    ),
-)
-
-_STREAM_START = RecordSchema(
-    name="StreamStart",
-    python_type=messages.StreamStart,
-    fields=(
-        FieldSpec("kind", EnumType(StreamStartKind)),
-        FieldSpec("value", U64, optional=True),
-    ),
-)
-
-_CONSUMER_GROUP = RecordSchema(
-    name="ConsumerGroup",
-    python_type=messages.ConsumerGroup,
-    fields=(
-        FieldSpec("member_id", STR, optional=True),
-        FieldSpec("consumer_target", U32, optional=True),
-    ),
-)
-
-_PUBLISH_MESSAGE = RecordSchema(
-    name="PublishMessage",
-    python_type=messages.PublishMessage,
-    fields=(
-        FieldSpec("payload", BIN),
-        FieldSpec("content_type", STR, optional=True),
-        FieldSpec("headers", STRMAP, optional=True),
-        FieldSpec("partition_key", BIN, optional=True),
-        FieldSpec("partition", U32, optional=True),
-        FieldSpec("not_before_ms", U64, optional=True),
-        FieldSpec("delay_ms", U64, optional=True),
-        FieldSpec("ttl_ms", U64, optional=True),
-        FieldSpec("producer_id", STR, optional=True),
-        FieldSpec("sequence", U64, optional=True),
-    ),
-)
-
-_PUBLISH_RESULT = RecordSchema(
-    name="PublishResult",
-    python_type=messages.PublishResult,
-    fields=(
-        FieldSpec("partition", U32),
-        FieldSpec("offset", U64),
-        FieldSpec("duplicate", BOOL),
-    ),
-)
-
-_DELIVERED_MESSAGE = RecordSchema(
-    name="DeliveredMessage",
-    python_type=messages.DeliveredMessage,
-    fields=(
-        FieldSpec("delivery_id", U64),
-        FieldSpec("partition", U32),
-        FieldSpec("offset", U64),
-        FieldSpec("attempt", U32),
-        FieldSpec("published_at_ms", U64),
-        FieldSpec("payload", BIN),
-        FieldSpec("content_type", STR, optional=True),
-        FieldSpec("headers", STRMAP, optional=True),
-    ),
-)
-
-_NACK_ITEM = RecordSchema(
-    name="NackItem",
-    python_type=messages.NackItem,
-    fields=(
-        FieldSpec("delivery_id", U64),
-        FieldSpec("requeue", BOOL),
-        FieldSpec("not_before_ms", U64, optional=True),
-        FieldSpec("delay_ms", U64, optional=True),
-        FieldSpec("reason", STR, optional=True),
-    ),
-)
-
-_LEASE_EXTENSION = RecordSchema(
-    name="LeaseExtension",
-    python_type=messages.LeaseExtension,
-    fields=(
-        FieldSpec("delivery_id", U64),
-        FieldSpec("extend_ms", U64, optional=True),
-    ),
-)
-
-_SETTLE_FAILURE = RecordSchema(
-    name="SettleFailure",
-    python_type=messages.SettleFailure,
-    fields=(
-        FieldSpec("delivery_id", U64),
-        FieldSpec("code", U16),
-    ),
-)
-
-_BROKER_INFO = RecordSchema(
-    name="BrokerInfo",
-    python_type=messages.BrokerInfo,
-    fields=(
-        FieldSpec("broker_id", STR),
-        FieldSpec("endpoints", ListType(STR)),
-    ),
-)
-
-_CHANNEL_INFO = RecordSchema(
-    name="ChannelInfo",
-    python_type=messages.ChannelInfo,
-    fields=(
-        FieldSpec("kind", EnumType(ChannelKind)),
-        FieldSpec("topic", STR),
-        FieldSpec("group", STR, optional=True),
-        FieldSpec("partitions", U32),
-        FieldSpec("routing_version", U64),
-        FieldSpec("owners", ListType(U32), optional=True),
-    ),
-)
-
-_RECONCILE_ENTRY = RecordSchema(
-    name="ReconcileEntry",
-    python_type=messages.ReconcileEntry,
-    fields=(
-        FieldSpec("subscription_id", U64),
-        FieldSpec("kind", EnumType(ChannelKind)),
-        FieldSpec("topic", STR),
-        FieldSpec("group", STR, optional=True),
-        FieldSpec("partition", U32, optional=True),
-        FieldSpec("ack_mode", EnumType(AckMode)),
-        FieldSpec("prefetch", U32),
-        FieldSpec("cursor", STR, optional=True),
-    ),
-)
-
-_RECONCILE_RESULT = RecordSchema(
-    name="ReconcileResult",
-    python_type=messages.ReconcileResult,
-    fields=(
-        FieldSpec("subscription_id", U64),
-        FieldSpec("outcome", EnumType(ReconcileOutcome)),
-        FieldSpec("new_subscription_id", U64, optional=True),
-    ),
-)
+_AUTH = record_schema(messages.Auth, mechanism=EnumType(enums.AuthMechanism), identity=STR, secret=STR)
+_LIMITS = record_schema(messages.Limits, max_frame_bytes=U32, max_batch_messages=U32, max_headers=U32, max_prefetch=U32)
+_DEAD_LETTER_POLICY = record_schema(messages.DeadLetterPolicy, kind=EnumType(enums.DeadLetterKind), topic=optional(STR), group=optional(STR))
+_RETENTION = record_schema(messages.Retention, max_age_ms=optional(U64), max_bytes=optional(U64), max_records=optional(U64))
+_STREAM_START = record_schema(messages.StreamStart, kind=EnumType(enums.StreamStartKind), value=optional(U64))
+_CONSUMER_GROUP = record_schema(messages.ConsumerGroup, member_id=optional(STR), consumer_target=optional(U32))
+_PUBLISH_MESSAGE = record_schema(messages.PublishMessage, payload=BIN, content_type=optional(STR), headers=optional(STRMAP), partition_key=optional(BIN), partition=optional(U32), not_before_ms=optional(U64), delay_ms=optional(U64), ttl_ms=optional(U64), producer_id=optional(STR), sequence=optional(U64))
+_PUBLISH_RESULT = record_schema(messages.PublishResult, partition=U32, offset=U64, duplicate=BOOL)
+_DELIVERED_MESSAGE = record_schema(messages.DeliveredMessage, delivery_id=U64, partition=U32, offset=U64, attempt=U32, published_at_ms=U64, payload=BIN, content_type=optional(STR), headers=optional(STRMAP))
+_NACK_ITEM = record_schema(messages.NackItem, delivery_id=U64, requeue=BOOL, not_before_ms=optional(U64), delay_ms=optional(U64), reason=optional(STR))
+_LEASE_EXTENSION = record_schema(messages.LeaseExtension, delivery_id=U64, extend_ms=optional(U64))
+_SETTLE_FAILURE = record_schema(messages.SettleFailure, delivery_id=U64, code=U16)
+_BROKER_INFO = record_schema(messages.BrokerInfo, broker_id=STR, endpoints=ListType(STR))
+_CHANNEL_INFO = record_schema(messages.ChannelInfo, kind=EnumType(enums.ChannelKind), topic=STR, group=optional(STR), partitions=U32, routing_version=U64, owners=optional(ListType(U32)))
+_RECONCILE_ENTRY = record_schema(messages.ReconcileEntry, subscription_id=U64, kind=EnumType(enums.ChannelKind), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, cursor=optional(STR))
+_RECONCILE_RESULT = record_schema(messages.ReconcileResult, subscription_id=U64, outcome=EnumType(enums.ReconcileOutcome), new_subscription_id=optional(U64))
 
 RECORD_SCHEMAS: Mapping[str, RecordSchema] = MappingProxyType(
     {
@@ -248,370 +78,39 @@ RECORD_SCHEMAS: Mapping[str, RecordSchema] = MappingProxyType(
 )
 """Every record, by name, in registry order."""
 
+# Each op: its class, opcode, sender and replies, then its fields in wire order.
 _OPS = (
-    OpSchema(
-        name="Hello",
-        python_type=messages.Hello,
-        fields=(
-            FieldSpec("min_version", U8),
-            FieldSpec("max_version", U8),
-            FieldSpec("client_name", STR),
-            FieldSpec("client_version", STR),
-            FieldSpec("auth", RecordType(_AUTH), optional=True),
-            FieldSpec("resume_token", BIN, optional=True),
-            FieldSpec("heartbeat_ms", U64, optional=True),
-        ),
-        opcode=Opcode.HELLO,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.HELLO_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="HelloOk",
-        python_type=messages.HelloOk,
-        fields=(
-            FieldSpec("version", U8),
-            FieldSpec("server_id", STR),
-            FieldSpec("server_version", STR),
-            FieldSpec("session_id", STR),
-            FieldSpec("resume_token", BIN),
-            FieldSpec("resumed", BOOL),
-            FieldSpec("heartbeat_ms", U64),
-            FieldSpec("limits", RecordType(_LIMITS)),
-        ),
-        opcode=Opcode.HELLO_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Ping",
-        python_type=messages.Ping,
-        fields=(),
-        opcode=Opcode.PING,
-        sent_by=Sender.EITHER,
-        replies=(Opcode.PONG,),
-    ),
-    OpSchema(
-        name="Pong",
-        python_type=messages.Pong,
-        fields=(),
-        opcode=Opcode.PONG,
-        sent_by=Sender.EITHER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Goodbye",
-        python_type=messages.Goodbye,
-        fields=(),
-        opcode=Opcode.GOODBYE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.OK,),
-    ),
-    OpSchema(
-        name="GoingAway",
-        python_type=messages.GoingAway,
-        fields=(
-            FieldSpec("deadline_at_ms", U64),
-            FieldSpec("message", STR),
-            FieldSpec("reconnect_to", STR, optional=True),
-        ),
-        opcode=Opcode.GOING_AWAY,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Ok",
-        python_type=messages.Ok,
-        fields=(),
-        opcode=Opcode.OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Error",
-        python_type=messages.Error,
-        fields=(
-            FieldSpec("code", U16),
-            FieldSpec("retryable", BOOL),
-            FieldSpec("message", STR),
-            FieldSpec("details", STRMAP, optional=True),
-        ),
-        opcode=Opcode.ERROR,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="DeclareQueue",
-        python_type=messages.DeclareQueue,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("partitions", U32, optional=True),
-            FieldSpec("dead_letter", RecordType(_DEAD_LETTER_POLICY), optional=True),
-            FieldSpec("max_retries", U32, optional=True),
-            FieldSpec("default_ttl_ms", U64, optional=True),
-            FieldSpec("lease_ms", U64, optional=True),
-        ),
-        opcode=Opcode.DECLARE_QUEUE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.DECLARE_QUEUE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="DeclareQueueOk",
-        python_type=messages.DeclareQueueOk,
-        fields=(
-            FieldSpec("created", BOOL),
-            FieldSpec("partitions", U32),
-            FieldSpec("dead_letter", RecordType(_DEAD_LETTER_POLICY)),
-            FieldSpec("max_retries", U32),
-            FieldSpec("default_ttl_ms", U64, optional=True),
-            FieldSpec("lease_ms", U64),
-        ),
-        opcode=Opcode.DECLARE_QUEUE_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="DeclareStream",
-        python_type=messages.DeclareStream,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("partitions", U32, optional=True),
-            FieldSpec("durability", EnumType(StreamDurability), optional=True),
-            FieldSpec("retention", RecordType(_RETENTION), optional=True),
-        ),
-        opcode=Opcode.DECLARE_STREAM,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.DECLARE_STREAM_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="DeclareStreamOk",
-        python_type=messages.DeclareStreamOk,
-        fields=(
-            FieldSpec("created", BOOL),
-            FieldSpec("partitions", U32),
-            FieldSpec("durability", EnumType(StreamDurability)),
-            FieldSpec("retention", RecordType(_RETENTION)),
-        ),
-        opcode=Opcode.DECLARE_STREAM_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Publish",
-        python_type=messages.Publish,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("message", RecordType(_PUBLISH_MESSAGE)),
-            FieldSpec("routing_version", U64, optional=True),
-        ),
-        opcode=Opcode.PUBLISH,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.PUBLISH_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="PublishBatch",
-        python_type=messages.PublishBatch,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("messages", ListType(RecordType(_PUBLISH_MESSAGE))),
-            FieldSpec("routing_version", U64, optional=True),
-        ),
-        opcode=Opcode.PUBLISH_BATCH,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.PUBLISH_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="PublishOk",
-        python_type=messages.PublishOk,
-        fields=(
-            FieldSpec("results", ListType(RecordType(_PUBLISH_RESULT))),
-        ),
-        opcode=Opcode.PUBLISH_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Subscribe",
-        python_type=messages.Subscribe,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("partition", U32, optional=True),
-            FieldSpec("ack_mode", EnumType(AckMode)),
-            FieldSpec("prefetch", U32),
-            FieldSpec("consumer_group", RecordType(_CONSUMER_GROUP), optional=True),
-        ),
-        opcode=Opcode.SUBSCRIBE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.SUBSCRIBE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="SubscribeStream",
-        python_type=messages.SubscribeStream,
-        fields=(
-            FieldSpec("topic", STR),
-            FieldSpec("group", STR, optional=True),
-            FieldSpec("partition", U32, optional=True),
-            FieldSpec("ack_mode", EnumType(AckMode)),
-            FieldSpec("prefetch", U32),
-            FieldSpec("cursor", STR, optional=True),
-            FieldSpec("start", RecordType(_STREAM_START), optional=True),
-            FieldSpec("filters", STRMAP, optional=True),
-        ),
-        opcode=Opcode.SUBSCRIBE_STREAM,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.SUBSCRIBE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="SubscribeOk",
-        python_type=messages.SubscribeOk,
-        fields=(
-            FieldSpec("subscription_id", U64),
-            FieldSpec("partitions", ListType(U32)),
-        ),
-        opcode=Opcode.SUBSCRIBE_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Unsubscribe",
-        python_type=messages.Unsubscribe,
-        fields=(
-            FieldSpec("subscription_id", U64),
-        ),
-        opcode=Opcode.UNSUBSCRIBE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="Deliver",
-        python_type=messages.Deliver,
-        fields=(
-            FieldSpec("subscription_id", U64),
-            FieldSpec("messages", ListType(RecordType(_DELIVERED_MESSAGE))),
-        ),
-        opcode=Opcode.DELIVER,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="SubscriptionClosed",
-        python_type=messages.SubscriptionClosed,
-        fields=(
-            FieldSpec("subscription_id", U64),
-            FieldSpec("reason", EnumType(CloseReason)),
-            FieldSpec("message", STR),
-        ),
-        opcode=Opcode.SUBSCRIPTION_CLOSED,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="AssignmentChanged",
-        python_type=messages.AssignmentChanged,
-        fields=(
-            FieldSpec("subscription_id", U64),
-            FieldSpec("generation", U64),
-            FieldSpec("partitions", ListType(U32)),
-        ),
-        opcode=Opcode.ASSIGNMENT_CHANGED,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="Ack",
-        python_type=messages.Ack,
-        fields=(
-            FieldSpec("delivery_ids", ListType(U64)),
-        ),
-        opcode=Opcode.ACK,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.SETTLE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="Nack",
-        python_type=messages.Nack,
-        fields=(
-            FieldSpec("items", ListType(RecordType(_NACK_ITEM))),
-        ),
-        opcode=Opcode.NACK,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.SETTLE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="ExtendLease",
-        python_type=messages.ExtendLease,
-        fields=(
-            FieldSpec("items", ListType(RecordType(_LEASE_EXTENSION))),
-        ),
-        opcode=Opcode.EXTEND_LEASE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.SETTLE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="SettleOk",
-        python_type=messages.SettleOk,
-        fields=(
-            FieldSpec("failures", ListType(RecordType(_SETTLE_FAILURE))),
-        ),
-        opcode=Opcode.SETTLE_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="TopologyRequest",
-        python_type=messages.TopologyRequest,
-        fields=(),
-        opcode=Opcode.TOPOLOGY_REQUEST,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.TOPOLOGY, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="Topology",
-        python_type=messages.Topology,
-        fields=(
-            FieldSpec("generation", U64),
-            FieldSpec("brokers", ListType(RecordType(_BROKER_INFO))),
-            FieldSpec("channels", ListType(RecordType(_CHANNEL_INFO))),
-        ),
-        opcode=Opcode.TOPOLOGY,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
-    OpSchema(
-        name="TopologyAck",
-        python_type=messages.TopologyAck,
-        fields=(
-            FieldSpec("generation", U64),
-        ),
-        opcode=Opcode.TOPOLOGY_ACK,
-        sent_by=Sender.CLIENT,
-        replies=(),
-    ),
-    OpSchema(
-        name="Reconcile",
-        python_type=messages.Reconcile,
-        fields=(
-            FieldSpec("policy", EnumType(ReconcilePolicy)),
-            FieldSpec("subscriptions", ListType(RecordType(_RECONCILE_ENTRY))),
-        ),
-        opcode=Opcode.RECONCILE,
-        sent_by=Sender.CLIENT,
-        replies=(Opcode.RECONCILE_OK, Opcode.ERROR),
-    ),
-    OpSchema(
-        name="ReconcileOk",
-        python_type=messages.ReconcileOk,
-        fields=(
-            FieldSpec("results", ListType(RecordType(_RECONCILE_RESULT))),
-        ),
-        opcode=Opcode.RECONCILE_OK,
-        sent_by=Sender.SERVER,
-        replies=(),
-    ),
+    op_schema(messages.Hello, Opcode.HELLO, Sender.CLIENT, (Opcode.HELLO_OK, Opcode.ERROR), min_version=U8, max_version=U8, client_name=STR, client_version=STR, auth=optional(RecordType(_AUTH)), resume_token=optional(BIN), heartbeat_ms=optional(U64)),
+    op_schema(messages.HelloOk, Opcode.HELLO_OK, Sender.SERVER, (), version=U8, server_id=STR, server_version=STR, session_id=STR, resume_token=BIN, resumed=BOOL, heartbeat_ms=U64, limits=RecordType(_LIMITS)),
+    op_schema(messages.Ping, Opcode.PING, Sender.EITHER, (Opcode.PONG,)),
+    op_schema(messages.Pong, Opcode.PONG, Sender.EITHER, ()),
+    op_schema(messages.Goodbye, Opcode.GOODBYE, Sender.CLIENT, (Opcode.OK,)),
+    op_schema(messages.GoingAway, Opcode.GOING_AWAY, Sender.SERVER, (), deadline_at_ms=U64, message=STR, reconnect_to=optional(STR)),
+    op_schema(messages.Ok, Opcode.OK, Sender.SERVER, ()),
+    op_schema(messages.Error, Opcode.ERROR, Sender.SERVER, (), code=U16, retryable=BOOL, message=STR, details=optional(STRMAP)),
+    op_schema(messages.DeclareQueue, Opcode.DECLARE_QUEUE, Sender.CLIENT, (Opcode.DECLARE_QUEUE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partitions=optional(U32), dead_letter=optional(RecordType(_DEAD_LETTER_POLICY)), max_retries=optional(U32), default_ttl_ms=optional(U64), lease_ms=optional(U64)),
+    op_schema(messages.DeclareQueueOk, Opcode.DECLARE_QUEUE_OK, Sender.SERVER, (), created=BOOL, partitions=U32, dead_letter=RecordType(_DEAD_LETTER_POLICY), max_retries=U32, default_ttl_ms=optional(U64), lease_ms=U64),
+    op_schema(messages.DeclareStream, Opcode.DECLARE_STREAM, Sender.CLIENT, (Opcode.DECLARE_STREAM_OK, Opcode.ERROR), topic=STR, group=optional(STR), partitions=optional(U32), durability=optional(EnumType(enums.StreamDurability)), retention=optional(RecordType(_RETENTION))),
+    op_schema(messages.DeclareStreamOk, Opcode.DECLARE_STREAM_OK, Sender.SERVER, (), created=BOOL, partitions=U32, durability=EnumType(enums.StreamDurability), retention=RecordType(_RETENTION)),
+    op_schema(messages.Publish, Opcode.PUBLISH, Sender.CLIENT, (Opcode.PUBLISH_OK, Opcode.ERROR), topic=STR, group=optional(STR), message=RecordType(_PUBLISH_MESSAGE), routing_version=optional(U64)),
+    op_schema(messages.PublishBatch, Opcode.PUBLISH_BATCH, Sender.CLIENT, (Opcode.PUBLISH_OK, Opcode.ERROR), topic=STR, group=optional(STR), messages=ListType(RecordType(_PUBLISH_MESSAGE)), routing_version=optional(U64)),
+    op_schema(messages.PublishOk, Opcode.PUBLISH_OK, Sender.SERVER, (), results=ListType(RecordType(_PUBLISH_RESULT))),
+    op_schema(messages.Subscribe, Opcode.SUBSCRIBE, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, consumer_group=optional(RecordType(_CONSUMER_GROUP))),
+    op_schema(messages.SubscribeStream, Opcode.SUBSCRIBE_STREAM, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, cursor=optional(STR), start=optional(RecordType(_STREAM_START)), filters=optional(STRMAP)),
+    op_schema(messages.SubscribeOk, Opcode.SUBSCRIBE_OK, Sender.SERVER, (), subscription_id=U64, partitions=ListType(U32)),
+    op_schema(messages.Unsubscribe, Opcode.UNSUBSCRIBE, Sender.CLIENT, (Opcode.OK, Opcode.ERROR), subscription_id=U64),
+    op_schema(messages.Deliver, Opcode.DELIVER, Sender.SERVER, (), subscription_id=U64, messages=ListType(RecordType(_DELIVERED_MESSAGE))),
+    op_schema(messages.SubscriptionClosed, Opcode.SUBSCRIPTION_CLOSED, Sender.SERVER, (), subscription_id=U64, reason=EnumType(enums.CloseReason), message=STR),
+    op_schema(messages.AssignmentChanged, Opcode.ASSIGNMENT_CHANGED, Sender.SERVER, (), subscription_id=U64, generation=U64, partitions=ListType(U32)),
+    op_schema(messages.Ack, Opcode.ACK, Sender.CLIENT, (Opcode.SETTLE_OK, Opcode.ERROR), delivery_ids=ListType(U64)),
+    op_schema(messages.Nack, Opcode.NACK, Sender.CLIENT, (Opcode.SETTLE_OK, Opcode.ERROR), items=ListType(RecordType(_NACK_ITEM))),
+    op_schema(messages.ExtendLease, Opcode.EXTEND_LEASE, Sender.CLIENT, (Opcode.SETTLE_OK, Opcode.ERROR), items=ListType(RecordType(_LEASE_EXTENSION))),
+    op_schema(messages.SettleOk, Opcode.SETTLE_OK, Sender.SERVER, (), failures=ListType(RecordType(_SETTLE_FAILURE))),
+    op_schema(messages.TopologyRequest, Opcode.TOPOLOGY_REQUEST, Sender.CLIENT, (Opcode.TOPOLOGY, Opcode.ERROR)),
+    op_schema(messages.Topology, Opcode.TOPOLOGY, Sender.SERVER, (), generation=U64, brokers=ListType(RecordType(_BROKER_INFO)), channels=ListType(RecordType(_CHANNEL_INFO))),
+    op_schema(messages.TopologyAck, Opcode.TOPOLOGY_ACK, Sender.CLIENT, (), generation=U64),
+    op_schema(messages.Reconcile, Opcode.RECONCILE, Sender.CLIENT, (Opcode.RECONCILE_OK, Opcode.ERROR), policy=EnumType(enums.ReconcilePolicy), subscriptions=ListType(RecordType(_RECONCILE_ENTRY))),
+    op_schema(messages.ReconcileOk, Opcode.RECONCILE_OK, Sender.SERVER, (), results=ListType(RecordType(_RECONCILE_RESULT))),
 )
 
 OP_SCHEMAS: Mapping[Opcode, OpSchema] = MappingProxyType({op.opcode: op for op in _OPS})

@@ -23,7 +23,13 @@ export interface Auth {
   mechanism: AuthMechanism;
   /** User name for `"plain"`; empty for a token. */
   identity: string;
-  /** Password or token. */
+  /**
+   * Password or token.
+   *
+   * Secret. A wire message is a plain object, which `util.inspect` and `JSON.stringify` show in full,
+   * so keep one that holds this field out of logs. The codec's errors name a string field without
+   * quoting its text, and the client does not log wire messages.
+   */
   secret: string;
 }
 
@@ -676,37 +682,10 @@ export interface ReconcileOk {
 
 /** Any message of protocol v1, discriminated by `op`. */
 export type WireMessage =
-  | Hello
-  | HelloOk
-  | Ping
-  | Pong
-  | Goodbye
-  | GoingAway
-  | Ok
-  | Error
-  | DeclareQueue
-  | DeclareQueueOk
-  | DeclareStream
-  | DeclareStreamOk
-  | Publish
-  | PublishBatch
-  | PublishOk
-  | Subscribe
-  | SubscribeStream
-  | SubscribeOk
-  | Unsubscribe
-  | Deliver
-  | SubscriptionClosed
-  | AssignmentChanged
-  | Ack
-  | Nack
-  | ExtendLease
-  | SettleOk
-  | TopologyRequest
-  | Topology
-  | TopologyAck
-  | Reconcile
-  | ReconcileOk;
+  | Hello | HelloOk | Ping | Pong | Goodbye | GoingAway | Ok | Error | DeclareQueue | DeclareQueueOk | DeclareStream
+  | DeclareStreamOk | Publish | PublishBatch | PublishOk | Subscribe | SubscribeStream | SubscribeOk | Unsubscribe
+  | Deliver | SubscriptionClosed | AssignmentChanged | Ack | Nack | ExtendLease | SettleOk | TopologyRequest | Topology
+  | TopologyAck | Reconcile | ReconcileOk;
 
 /** The message type of one op, e.g. `MessageOf<"Publish">`. */
 export type MessageOf<Op extends WireMessage["op"]> = Extract<WireMessage, { op: Op }>;

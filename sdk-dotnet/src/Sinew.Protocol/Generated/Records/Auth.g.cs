@@ -15,6 +15,16 @@ public sealed partial record Auth(
     string Identity,
     string Secret) : IRecordCodec
 {
+    /// <summary>Writes the members as the compiler would, but a secret as <c>***</c>, so that
+    /// credentials never reach a log through <see cref="object.ToString"/>.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Mechanism = ").Append(Mechanism);
+        builder.Append(", Identity = ").Append(Identity);
+        builder.Append(", Secret = ***");
+        return true;
+    }
+
     void IRecordCodec.Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(3);
