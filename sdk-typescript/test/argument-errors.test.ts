@@ -73,24 +73,6 @@ describe("argument errors", () => {
     expect(broker.framesOf("Subscribe")).toHaveLength(0);
   }, ENGINE_TIMEOUT_MS);
 
-  it("refuses settlements with the shared reasons", async () => {
-    const { broker, client } = await smallBroker();
-    broker.store("orders", [{ payload: "a", partition: 0 }, { payload: "b", partition: 1 }]);
-    broker.store("audit", ["c"]);
-    const manual = await client.subscribe("orders");
-    const auto = await client.subscribe("audit", { ackMode: "auto" });
-    const first = await manual.receive();
-    const second = await manual.receive();
-    const autoAcked = await auto.receive();
-    if (first === undefined || second === undefined || autoAcked === undefined) throw new Error("no delivery");
-    expect(await refusal(() => autoAcked.ack())).toEqual(["ackMode", "auto_ack"]);
-    await first.ack();
-    expect(await refusal(() => first.ack())).toEqual(["delivery", "already_settled"]);
-    expect(await refusal(() => second.nack("r".repeat(1025)))).toEqual(["reason", "too_long"]);
-    expect(await refusal(() => second.retryAfter(-1))).toEqual(["delayMs", "out_of_range"]);
-    expect(await refusal(() => second.extendLease(0))).toEqual(["byMs", "out_of_range"]);
-  }, ENGINE_TIMEOUT_MS);
-
   it("refuses durations past the protocol ranges with the shared reasons", async () => {
     const { broker, client } = await smallBroker();
     const tooLong = 3650 * 86_400_000 + 1;

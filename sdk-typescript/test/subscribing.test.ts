@@ -1,13 +1,12 @@
-// Consuming against the fake broker: fan-in over partitions with per-partition settlement,
-// prefetch and ack modes on the wire, the delivery's fields and decoding methods, settlement (coalesced,
-// once only, failures typed), and how a subscription ends for each reason.
+// Consuming against the fake broker, for what the client sends and what a real broker does not
+// say on cue: Subscribe frames of a fan-in over partitions, a Subscribe refused for one partition,
+// settlement frames (coalesced, with their fields, failures typed), and a subscription ended by
+// the broker for each reason. Consuming from real queues is broker/consuming.test.ts,
+// broker/flow-control.test.ts and broker/settle.test.ts.
 
-import { encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { BrokerError } from "../src/errors/broker-error.js";
-import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.js";
-import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import type { Delivery } from "../src/subscribe/delivery.js";
 import type { Subscription } from "../src/subscribe/subscription.js";
 import type { CloseReason } from "../src/wire/generated/enums.js";
@@ -82,126 +81,6 @@ describe("fan-in over partitions", () => {
   }, ENGINE_TIMEOUT_MS);
 });
 
-describe("prefetch and ack modes", () => {
-  it("holds at most prefetch unsettled deliveries, receiving more as they are settled", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a", "b", "c", "d", "e"]);
-    const subscription = await client.subscribe("orders", { prefetch: 2 });
-    const first = await take(subscription, 2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(broker.messagesIn("orders", "held")).toHaveLength(2);
-    await first[0]?.ack();
-    const [third] = await take(subscription, 1);
-    expect(third?.text()).toBe("c");
-  }, ENGINE_TIMEOUT_MS);
-
-  it("refuses to settle auto-ack deliveries, which the broker settled itself", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a"]);
-    const subscription = await client.subscribe("orders", { ackMode: "auto" });
-    const [delivery] = await take(subscription, 1);
-    expect(delivery?.ackMode).toBe("auto");
-    for (const settle of [() => delivery?.ack(), () => delivery?.nack(), () => delivery?.retry(), () => delivery?.retryAfter(5), () => delivery?.extendLease()]) {
-      expect(thrownBy(settle)).toMatchObject({ name: "InvalidArgumentError", argument: "ackMode", reason: "auto_ack" });
-    }
-    expect(broker.framesOf("Ack")).toHaveLength(0);
-    expect(broker.messagesIn("orders", "done")).toHaveLength(1);
-  }, ENGINE_TIMEOUT_MS);
-
-  it("delivers everything in order to a slow auto-ack consumer with a small prefetch", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    const payloads = Array.from({ length: 40 }, (_, index) => `m${index}`);
-    broker.store("orders", payloads);
-    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 3 });
-    const received: string[] = [];
-    for await (const delivery of subscription) {
-      received.push(delivery.text());
-      if (received.length % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      if (received.length === payloads.length) break;
-    }
-    expect(received).toEqual(payloads);
-  }, ENGINE_TIMEOUT_MS);
-});
-
-describe("flow control", () => {
-  it("stops reading while an auto-ack consumer is far behind, so the broker's pushes wait", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    const count = 400;
-    const payload = "x".repeat(64 * 1024);
-    broker.store("orders", Array.from({ length: count }, () => payload));
-    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // Unread data fills the socket buffers, and the broker stops pushing until they drain.
-    expect(broker.messagesIn("orders", "done").length).toBeLessThan(count);
-    let received = 0;
-    for await (const delivery of subscription) {
-      expect(delivery.payload.byteLength).toBe(payload.length);
-      if (++received === count) break;
-    }
-    expect(broker.messagesIn("orders", "done")).toHaveLength(count);
-  }, ENGINE_TIMEOUT_MS);
-});
-
-describe("flow control never holds back a reply", () => {
-  it("reads on to the reply of a request made while an auto-ack consumer is behind, then pauses again", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    const count = 400;
-    const payload = "x".repeat(64 * 1024);
-    broker.store("orders", Array.from({ length: count }, () => payload));
-    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const pushedBefore = broker.messagesIn("orders", "done").length;
-    expect(pushedBefore).toBeLessThan(count);
-    // The reply is behind the deliveries waiting in the socket: the client must read on to it.
-    expect((await client.declareQueue("other")).created).toBe(true);
-    expect((await subscription.receive())?.payload.byteLength).toBe(payload.length);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // Reading paused again once the reply was in: the broker is still held back.
-    expect(broker.messagesIn("orders", "done").length).toBeLessThan(count);
-  }, ENGINE_TIMEOUT_MS);
-
-  it("opens an auto-ack subscription over many partitions on a backlog, whose pushes arrive between the answers", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders", { partitions: 8 });
-    const payload = "x".repeat(16 * 1024);
-    broker.store(
-      "orders",
-      Array.from({ length: 8 * 50 }, (_, index) => ({ payload, partition: index % 8 })),
-    );
-    const subscription = await client.subscribe("orders", { ackMode: "auto", prefetch: 1 });
-    expect(subscription.partitions).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect((await subscription.receive())?.payload.byteLength).toBe(payload.length);
-  }, ENGINE_TIMEOUT_MS);
-});
-
-describe("deliveries", () => {
-  it("expose the payload with text, JSON and MessagePack decoding, and the message's metadata", async () => {
-    const { client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    const publisher = client.createPublisher("orders");
-    const before = Date.now();
-    await publisher.publish(OutgoingMessage.json({ id: 7 }, { headers: { tenant: "acme" } }));
-    await publisher.publish(OutgoingMessage.msgpack({ id: 8 }));
-    await publisher.publish(OutgoingMessage.text("plain"));
-    const subscription = await client.subscribe("orders");
-    const [json, msgpack, text] = await take(subscription, 3);
-    expect(json?.json()).toEqual({ id: 7 });
-    expect(json?.contentType).toBe("application/json");
-    expect(json?.headers.get("tenant")).toBe("acme");
-    expect(json).toMatchObject({ topic: "orders", group: undefined, partition: 0, offset: 0n, attempt: 1, deliveryId: 1n, ackMode: "manual" });
-    expect(json?.publishedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    expect(msgpack?.msgpack()).toEqual({ id: 8 });
-    expect(msgpack?.payload).toEqual(encode({ id: 8 }));
-    expect(text?.text()).toBe("plain");
-    expect(text?.headers.size).toBe(0);
-  }, ENGINE_TIMEOUT_MS);
-});
-
 describe("settlement", () => {
   it("coalesces the acks issued in one turn into a single Ack frame", async () => {
     const { broker, client } = await brokerAndClient();
@@ -240,25 +119,6 @@ describe("settlement", () => {
     await slow?.ack();
   }, ENGINE_TIMEOUT_MS);
 
-  it("refuses a second settlement, and settling after a settlement, but allows extending before", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a"]);
-    const subscription = await client.subscribe("orders");
-    const [delivery] = await take(subscription, 1);
-    if (delivery === undefined) throw new Error("no delivery");
-    await delivery.extendLease(1000);
-    await delivery.ack();
-    expect(delivery.isSettled).toBe(true);
-    for (const settle of [() => delivery.ack(), () => delivery.nack("x"), () => delivery.retry(), () => delivery.retryAfter(1), () => delivery.extendLease()]) {
-      const error = thrownBy(settle);
-      expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect(error).toMatchObject({ reason: "already_settled" });
-      expect((error as Error).message).toContain("already settled with ack()");
-    }
-    expect(broker.framesOf("Ack")).toHaveLength(1);
-  }, ENGINE_TIMEOUT_MS);
-
   it("rejects only the settlements the broker reports as failed, with BrokerError stale_delivery", async () => {
     const { broker, client } = await brokerAndClient();
     await client.declareQueue("orders");
@@ -273,19 +133,6 @@ describe("settlement", () => {
     expect(error).toMatchObject({ code: "stale_delivery", brokerCode: 10, isRetryable: false });
   }, ENGINE_TIMEOUT_MS);
 
-  it("refuses an overlong nack reason and bad durations before sending", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a"]);
-    const subscription = await client.subscribe("orders");
-    const [delivery] = await take(subscription, 1);
-    expect(thrownBy(() => delivery?.nack("r".repeat(1025)))).toMatchObject({ argument: "reason" });
-    expect(thrownBy(() => delivery?.retryAfter(-1))).toMatchObject({ argument: "delayMs" });
-    expect(thrownBy(() => delivery?.extendLease(0))).toMatchObject({ argument: "byMs" });
-    expect(delivery?.isSettled).toBe(false);
-    await delivery?.ack();
-    expect(broker.framesOf("Nack")).toHaveLength(0);
-  }, ENGINE_TIMEOUT_MS);
 });
 
 describe("settlement at the call", () => {
@@ -394,24 +241,6 @@ describe("how a subscription ends", () => {
     expect(error).toMatchObject({ name: "SubscriptionEndedError", reason });
   }, ENGINE_TIMEOUT_MS);
 
-  it("throws connection_lost when the connection drops, after handing out what an auto-ack subscription received", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["b", "c"]);
-    const auto = await client.subscribe("orders", { ackMode: "auto" });
-    await broker.waitFor(() => broker.messagesIn("orders", "done").length === 2, 2000, "both auto-acked");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    broker.dropConnections();
-    const received: string[] = [];
-    const error = await rejectionOf(
-      (async () => {
-        for await (const delivery of auto) received.push(delivery.text());
-      })(),
-    );
-    expect(received).toEqual(["b", "c"]);
-    expect(error).toMatchObject({ name: "SubscriptionEndedError", reason: "connection_lost", isRetryable: true });
-  }, ENGINE_TIMEOUT_MS);
-
   it("throws client_closed when the client is closed", async () => {
     const { broker, client } = await brokerAndClient();
     await client.declareQueue("orders");
@@ -422,43 +251,4 @@ describe("how a subscription ends", () => {
     expect(broker.framesOf("Unsubscribe")).toHaveLength(1);
   }, ENGINE_TIMEOUT_MS);
 
-  it("ends quietly when the caller closes it, sending settlements issued before the Unsubscribe", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a", "b"]);
-    const subscription = await client.subscribe("orders");
-    const [delivery] = await take(subscription, 1);
-    const acked = delivery?.ack();
-    await subscription.close();
-    await acked;
-    expect(await subscription.receive()).toBeUndefined();
-    expect(subscription.endReason).toBeUndefined();
-    const ops = broker.frames.map((frame) => frame.message.op).filter((op) => op === "Ack" || op === "Unsubscribe");
-    expect(ops).toEqual(["Ack", "Unsubscribe"]);
-    await broker.waitFor(() => broker.messagesIn("orders", "ready").length === 1, 2000, "the unsettled message returned");
-  }, ENGINE_TIMEOUT_MS);
-
-  it("leaves the subscription open when a for-await loop is left with break", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    broker.store("orders", ["a", "b", "c"]);
-    const subscription = await client.subscribe("orders");
-    for await (const delivery of subscription) {
-      await delivery.ack();
-      break;
-    }
-    expect(broker.framesOf("Unsubscribe")).toHaveLength(0);
-    expect((await subscription.receive({ signal: AbortSignal.timeout(3000) }))?.text()).toBe("b");
-    await subscription.close();
-    expect(broker.framesOf("Unsubscribe")).toHaveLength(1);
-  }, ENGINE_TIMEOUT_MS);
-
-  it("stops one receive on abort and keeps the subscription running", async () => {
-    const { broker, client } = await brokerAndClient();
-    await client.declareQueue("orders");
-    const subscription = await client.subscribe("orders");
-    expect(await rejectionOf(subscription.receive({ signal: AbortSignal.timeout(30) }))).toMatchObject({ name: "TimeoutError" });
-    broker.store("orders", ["a"]);
-    expect((await subscription.receive())?.text()).toBe("a");
-  }, ENGINE_TIMEOUT_MS);
 });
