@@ -7,11 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { ClientClosedError } from "../src/errors/client-closed-error.js";
 import { asyncDispose } from "../src/async/dispose.js";
-import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
+import { answerDeclares, answerSubscribes, brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
 
 describe("closing the client", () => {
   it("refuses every operation afterwards with ClientClosedError, and returns the same promise when called again", async () => {
     const { broker, client } = await brokerAndClient();
+    answerDeclares(broker);
     await client.declareQueue("orders");
     const publisher = client.createPublisher("orders");
     const closing = client.close();
@@ -34,7 +35,7 @@ describe("closing the client", () => {
 
   it("waits no longer than closeTimeoutMs for a broker that never answers Goodbye", async () => {
     const { broker, client } = await brokerAndClient({ closeTimeoutMs: 100 });
-    broker.intercept("Goodbye", () => ({ kind: "withhold" }));
+    broker.answer("Goodbye", () => []);
     // closeTimeoutMs is far shorter than this bound; without it, close would wait forever.
     const hang = new Promise((_, reject) => setTimeout(() => reject(new Error("close waited past closeTimeoutMs")), 3000).unref());
     await Promise.race([client.close(), hang]);
@@ -43,7 +44,7 @@ describe("closing the client", () => {
 
   it("stops waiting for the broker when the close signal aborts, closing the socket at once", async () => {
     const { broker, client } = await brokerAndClient({ closeTimeoutMs: 60_000 });
-    broker.intercept("Goodbye", () => ({ kind: "withhold" }));
+    broker.answer("Goodbye", () => []);
     const controller = new AbortController();
     const closing = client.close({ signal: controller.signal });
     await broker.waitForFrame("Goodbye");
@@ -54,6 +55,8 @@ describe("closing the client", () => {
 
   it("closes through Symbol.asyncDispose, for await using", async () => {
     const { broker, client } = await brokerAndClient();
+    answerDeclares(broker);
+    answerSubscribes(broker);
     expect(asyncDispose).toBe(Symbol.asyncDispose);
     const subscriptionHolder = await client.declareQueue("orders").then(() => client.subscribe("orders"));
     await subscriptionHolder[asyncDispose]();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNode } from "./support/child-process.js";
 import { buildRunnablePackage, type RunnablePackage } from "./support/runnable-package.js";
-import { startBroker } from "./support/harness.js";
+import { answerDeclares, startBroker } from "./support/harness.js";
 
 const TIMEOUT_MS = 20_000;
 let runnable: RunnablePackage;
@@ -22,6 +22,7 @@ afterAll(() => runnable?.remove());
 describe("process lifetime", () => {
   it("keeps the process alive while an operation waits between reconnect attempts", async () => {
     const broker = await startBroker();
+    answerDeclares(broker);
     const script = join(runnable.root, "reconnect-and-close.mjs");
     writeFileSync(
       script,
