@@ -1,6 +1,7 @@
 // What InvalidArgumentError says for each misuse: the argument as written in TypeScript and the
 // reason word every Sinew client uses for the same misuse (the C# and Python suites pin the same
-// table in their own casing).
+// table in their own casing). The fake broker announces small limits and scripts the delivery to
+// settle; refusals of settlements of real deliveries are in broker/consuming.test.ts.
 
 import { describe, expect, it } from "vitest";
 import { resolveClientOptions } from "../src/client/resolved-options.js";
@@ -9,7 +10,8 @@ import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import { DeadLetterPolicy } from "../src/queue/dead-letter-policy.js";
 import type { FakeBroker } from "./support/fake-broker.js";
-import { brokerAndClient, ENGINE_TIMEOUT_MS } from "./support/harness.js";
+import { answerDeclares, answerSubscribes, brokerAndClient, ENGINE_TIMEOUT_MS } from "./support/harness.js";
+import { deliver } from "./support/scripted-replies.js";
 
 const MAX_FRAME_BYTES = 4096;
 
@@ -26,7 +28,8 @@ async function refusal(call: () => unknown): Promise<[string, string]> {
 }
 
 async function smallBroker(): Promise<{ broker: FakeBroker; client: SinewClient }> {
-  const started = await brokerAndClient({}, { limits: { maxFrameBytes: MAX_FRAME_BYTES, maxBatchMessages: 2, maxHeaders: 2, maxPrefetch: 1000 } });
+  const started = await brokerAndClient({}, { helloOk: { limits: { maxFrameBytes: MAX_FRAME_BYTES, maxBatchMessages: 2, maxHeaders: 2, maxPrefetch: 1000 } } });
+  answerDeclares(started.broker);
   await started.client.declareQueue("orders", { partitions: 2 });
   await started.client.declareQueue("audit");
   return started;
@@ -73,24 +76,6 @@ describe("argument errors", () => {
     expect(broker.framesOf("Subscribe")).toHaveLength(0);
   }, ENGINE_TIMEOUT_MS);
 
-  it("refuses settlements with the shared reasons", async () => {
-    const { broker, client } = await smallBroker();
-    broker.store("orders", [{ payload: "a", partition: 0 }, { payload: "b", partition: 1 }]);
-    broker.store("audit", ["c"]);
-    const manual = await client.subscribe("orders");
-    const auto = await client.subscribe("audit", { ackMode: "auto" });
-    const first = await manual.receive();
-    const second = await manual.receive();
-    const autoAcked = await auto.receive();
-    if (first === undefined || second === undefined || autoAcked === undefined) throw new Error("no delivery");
-    expect(await refusal(() => autoAcked.ack())).toEqual(["ackMode", "auto_ack"]);
-    await first.ack();
-    expect(await refusal(() => first.ack())).toEqual(["delivery", "already_settled"]);
-    expect(await refusal(() => second.nack("r".repeat(1025)))).toEqual(["reason", "too_long"]);
-    expect(await refusal(() => second.retryAfter(-1))).toEqual(["delayMs", "out_of_range"]);
-    expect(await refusal(() => second.extendLease(0))).toEqual(["byMs", "out_of_range"]);
-  }, ENGINE_TIMEOUT_MS);
-
   it("refuses durations past the protocol ranges with the shared reasons", async () => {
     const { broker, client } = await smallBroker();
     const tooLong = 3650 * 86_400_000 + 1;
@@ -109,8 +94,9 @@ describe("argument errors", () => {
     expect(await refusal(() => client.declareQueue("other", { leaseMs: 99 }))).toEqual(["leaseMs", "out_of_range"]);
     expect(broker.framesOf("DeclareQueue").filter((frame) => frame.message.topic === "other")).toHaveLength(0);
 
-    broker.store("orders", [{ payload: "a", partition: 0 }]);
+    answerSubscribes(broker);
     const subscription = await client.subscribe("orders");
+    broker.openSessions[0]?.send(deliver(1n, [{ deliveryId: 1n, payload: "a" }]));
     const delivery = await subscription.receive();
     if (delivery === undefined) throw new Error("no delivery");
     expect(await refusal(() => delivery.retryAfter(tooLong))).toEqual(["delayMs", "out_of_range"]);

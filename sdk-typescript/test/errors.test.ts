@@ -14,7 +14,8 @@ import { SinewError } from "../src/errors/sinew-error.js";
 import { SubscriptionEndedError } from "../src/errors/subscription-ended-error.js";
 import { SUBSCRIPTION_END_REASONS } from "../src/subscribe/subscription-end-reason.js";
 import { ERROR_CODES } from "../src/wire/generated/errors.js";
-import { brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
+import { answerDeclares, brokerAndClient, ENGINE_TIMEOUT_MS, rejectionOf } from "./support/harness.js";
+import { errorReply } from "./support/scripted-replies.js";
 
 const TIMEOUT_MS = 10_000;
 
@@ -109,9 +110,10 @@ describe("BrokerError from each broker error code", () => {
 describe("BrokerError from an Error frame answering a request", () => {
   it("carries every code, flag and detail the broker sent, with the request's context", async () => {
     const { broker, client } = await brokerAndClient();
+    answerDeclares(broker);
     const codes = [...ERROR_CODES.map((entry) => entry.code), 999];
     for (const code of codes) {
-      broker.intercept("DeclareQueue", () => ({ kind: "error", code, retryable: code % 2 === 0, message: `code ${code}`, details: { field: "x" } }), 1);
+      broker.answer("DeclareQueue", () => errorReply(code, { retryable: code % 2 === 0, message: `code ${code}`, details: { field: "x" } }), 1);
       const error = await rejectionOf(client.declareQueue("orders"));
       expect(error).toBeInstanceOf(BrokerError);
       const brokerError = error as BrokerError;

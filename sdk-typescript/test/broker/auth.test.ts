@@ -41,6 +41,14 @@ describe("authentication", () => {
     expect((error as Error).message).toContain("credentials");
   }, 10_000);
 
+  it("fails with BrokerError unauthorized when the credentials are wrong, of another mechanism, or missing", async () => {
+    for (const credentials of [SinewCredentials.plain("alice", "wrong"), SinewCredentials.token("s3cret"), undefined]) {
+      const error = await rejectionOf(connectAs(credentials));
+      expect(error).toBeInstanceOf(BrokerError);
+      expect(error).toMatchObject({ code: "unauthorized", isRetryable: false });
+    }
+  }, 10_000);
+
   it("never shows the password in the error or the credentials' printed forms", async () => {
     const credentials = SinewCredentials.plain("alice", "not-the-password");
     const error = await rejectionOf(connectAs(credentials));

@@ -131,4 +131,46 @@ console.log([first, second, third, again].map((delivery) => delivery.text() + "#
     expect(outcome.stdout.trim().split(" ").sort()).toEqual(["one#1", "three#1", "two#1", "two#2"]);
     expect(outcome.code).toBe(0);
   }, BROKER_TEST_TIMEOUT_MS);
+
+  it("lets the process exit on its own after close, having sent heartbeats and said Goodbye", async () => {
+    const proxy = await TcpProxy.start(broker().protocolAddress);
+    try {
+      const path = script(
+        "heartbeats-then-close.mjs",
+        `import { OutgoingMessage, SinewClient } from "@sinew/client";
+const topic = process.env.TOPIC;
+// One second is the shortest heartbeat the broker accepts.
+const client = await SinewClient.connect({ endpoints: [process.env.BROKER], heartbeatMs: 1000 });
+await client.declareQueue(topic, { partitions: 2 });
+const subscription = await client.subscribe(topic);
+const publisher = client.createPublisher(topic);
+await publisher.publish(OutgoingMessage.text("one"));
+await publisher.publishUnconfirmed("two");
+const reliable = client.createReliablePublisher(topic);
+await reliable.publish("three");
+for (let index = 0; index < 3; index++) {
+  const delivery = await subscription.receive({ signal: AbortSignal.timeout(5000) });
+  await delivery.ack();
+}
+// A receive still waiting when the client closes must not hold the process either; the wait
+// outlasts a heartbeat interval, so the client pings.
+const waiting = subscription.receive().catch((error) => error.reason);
+await new Promise((resolve) => setTimeout(resolve, 1200));
+await client.close();
+console.log("closed", await waiting);
+`,
+      );
+      const outcome = await runNode(path, { cwd: runnable.root, env: { BROKER: proxy.address, TOPIC: uniqueTopic("heartbeats") }, boundMs: 10_000 });
+      expect(outcome.timedOut, `the process did not exit on its own; stderr: ${outcome.stderr}`).toBe(false);
+      expect(outcome.stderr).toBe("");
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout.trim()).toBe("closed client_closed");
+      const sent = proxy.seen.filter((entry) => entry.fromClient).map((entry) => entry.op);
+      expect(sent.filter((op) => op === "Goodbye")).toHaveLength(1);
+      // Heartbeats ran: the client pinged, or answered the broker's ping, whichever side's timer fired first.
+      expect(sent.filter((op) => op === "Ping" || op === "Pong").length).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
+  }, BROKER_TEST_TIMEOUT_MS);
 });

@@ -299,4 +299,21 @@ describe("publishing", () => {
     expect((await receiveMany(subscription, 2)).map((delivery) => delivery.text())).toEqual(["in flight", "other"]);
     await expectNoDelivery(subscription, 100);
   }, BROKER_TEST_TIMEOUT_MS);
+
+  it("never reports a failed receipt nobody awaited as an unhandled rejection", async () => {
+    const client = await connect(broker());
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await client.createPublisher(uniqueTopic("missing")).publishWithConfirmation("x");
+      // The broker answers requests in order: once a later request is answered, the publish's
+      // not_found has arrived too.
+      await client.declareQueue(uniqueTopic("after"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  }, BROKER_TEST_TIMEOUT_MS);
 });

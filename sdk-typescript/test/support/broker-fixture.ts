@@ -21,6 +21,27 @@ export interface RealBrokerOptions {
   readonly settings?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** One partition of a queue as the broker's admin endpoint reports it. */
+export interface PartitionStats {
+  readonly index: number;
+  /** Messages a consumer could be given now. */
+  readonly ready: number;
+  /** Messages handed to a consumer and not yet settled. */
+  readonly inflight: number;
+  /** Messages stored and not yet settled (ready, delayed or in flight). */
+  readonly unsettled: number;
+  /** The offset the next message stored will get. */
+  readonly nextOffset: number;
+}
+
+interface RawPartitionStats {
+  readonly index: number;
+  readonly ready: number;
+  readonly inflight: number;
+  readonly unsettled: number;
+  readonly next_offset: number;
+}
+
 interface ReadyLine {
   readonly event: "ready";
   readonly protocol: string;
@@ -194,6 +215,28 @@ export class RealBroker {
       signal: AbortSignal.timeout(5000),
     });
     if (!response.ok) throw new Error(`setting the global dead-letter target failed: HTTP ${response.status} ${await response.text()}`);
+  }
+
+  /**
+   * The partitions of a queue as the broker counts them (`GET /admin/queues`): what is ready, in
+   * flight to consumers, not yet settled, and the next offset. Tests read what the broker did
+   * here rather than inferring it from the client.
+   *
+   * @throws Error when the broker lists no such queue
+   */
+  async queueStats(topic: string, group?: string): Promise<PartitionStats[]> {
+    const response = await fetch(`http://${this.httpAddress}/admin/queues`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`listing the queues failed: HTTP ${response.status} ${await response.text()}`);
+    const queues = (await response.json()) as { topic: string; group: string | null; partition_stats: RawPartitionStats[] | null }[];
+    const queue = queues.find((entry) => entry.topic === topic && (entry.group ?? undefined) === group);
+    if (queue === undefined) throw new Error(`the broker lists no queue ${topic}${group === undefined ? "" : ` (group ${group})`}`);
+    return (queue.partition_stats ?? []).map((stats) => ({
+      index: stats.index,
+      ready: stats.ready,
+      inflight: stats.inflight,
+      unsettled: stats.unsettled,
+      nextOffset: stats.next_offset,
+    }));
   }
 
   private removeData(): void {

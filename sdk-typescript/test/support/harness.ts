@@ -1,11 +1,12 @@
 // Shared set-up for engine tests: a fake broker per test, clients connected to it with short
-// timeouts, and clean-up of both after each test.
+// timeouts, clean-up of both after each test, and the standing answers tests script most often.
 
 import { afterEach } from "vitest";
 import { SinewClient } from "../../src/client/sinew-client.js";
 import type { SinewClientOptions } from "../../src/client/client-options.js";
 import type { SinewError } from "../../src/errors/sinew-error.js";
 import { FakeBroker, type FakeBrokerOptions } from "./fake-broker.js";
+import { declareQueueOk, publishOk, settleOk, subscribeOk } from "./scripted-replies.js";
 
 export { thrownBy } from "./thrown.js";
 
@@ -65,4 +66,30 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 export function errorCollector(): { errors: SinewError[]; onError: (error: SinewError) => void } {
   const errors: SinewError[] = [];
   return { errors, onError: (error) => errors.push(error) };
+}
+
+/** Answers every DeclareQueue with a created queue of the partition count it asks for (1 if none). */
+export function answerDeclares(broker: FakeBroker): void {
+  broker.answer("DeclareQueue", (frame) => declareQueueOk({ partitions: frame.message.partitions ?? 1 }));
+}
+
+/** Confirms every Publish and PublishBatch on the partition each message names (0 if none), at offset 0. */
+export function answerPublishes(broker: FakeBroker): void {
+  broker.answer("Publish", (frame) => publishOk({ partition: frame.message.message.partition ?? 0, offset: 0n }));
+  broker.answer("PublishBatch", (frame) => publishOk(...frame.message.messages.map((message) => ({ partition: message.partition ?? 0, offset: 0n }))));
+}
+
+/**
+ * Grants every Subscribe, numbering subscriptions 1, 2, 3... in arrival order (one without a
+ * partition gets `partitions`), and answers every Unsubscribe with Ok.
+ */
+export function answerSubscribes(broker: FakeBroker, partitions: readonly number[] = [0]): void {
+  let granted = 0n;
+  broker.answer("Subscribe", (frame) => subscribeOk(++granted, frame.message.partition === undefined ? partitions : [frame.message.partition]));
+  broker.answer("Unsubscribe", () => ({ op: "Ok" }));
+}
+
+/** Answers every Ack, Nack and ExtendLease with a SettleOk reporting no failure. */
+export function answerSettlements(broker: FakeBroker): void {
+  for (const op of ["Ack", "Nack", "ExtendLease"] as const) broker.answer(op, () => settleOk());
 }
