@@ -255,7 +255,14 @@ Task("Run")
 
     Information("");
     Information($"The broker is running: clients connect to {broker.Protocol}; health, readiness and metrics are at");
-    Information($"http://{broker.Http}/healthz, /readyz and /metrics. Press Ctrl-C to stop it.");
+    Information($"http://{broker.Http}/healthz, /readyz and /metrics (http://{broker.Http}/ lists every path). Press Ctrl-C to stop it.");
+    // Ctrl-C reaches the broker too (same process group) and it shuts down gracefully; the build stays
+    // alive to wait for that and say how it ended, instead of dying first.
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        Information("Ctrl-C: waiting for the broker to shut down gracefully...");
+    };
     var exitCode = broker.WaitForExit();
     Information($"The broker stopped (exit code {exitCode}).");
 });

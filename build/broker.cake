@@ -41,8 +41,16 @@ public sealed class BrokerProcess : IDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
         var readLine = process.StandardOutput.ReadLineAsync();
-        if (!readLine.Wait(timeout) || readLine.Result is null)
+        var exited = process.WaitForExitAsync();
+        // Whichever comes first: the ready line, the broker exiting (a busy port, a bad setting), or the timeout.
+        System.Threading.Tasks.Task.WaitAny(new System.Threading.Tasks.Task[] { readLine, exited }, timeout);
+        if (!readLine.IsCompleted || readLine.Result is null)
         {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the broker exited with code {process.ExitCode} before it was ready; its own message is above");
+            }
+
             StopProcess(process);
             throw new InvalidOperationException($"the broker did not report ready within {timeout.TotalSeconds:0} s");
         }

@@ -34,6 +34,27 @@ public class HttpAndShutdownTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task The_root_path_names_the_broker_and_lists_every_path_the_port_serves_each_of_which_answers()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var http = new HttpClient { BaseAddress = broker.HttpBase };
+        using var index = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/"));
+        Assert.Equal("sinew-broker", index.RootElement.GetProperty("name").GetString());
+        Assert.Matches(@"^\d+\.\d+\.\d+$", index.RootElement.GetProperty("version").GetString());
+        var listed = index.RootElement.GetProperty("endpoints").EnumerateArray()
+            .Select(e => (Method: e.GetProperty("method").GetString()!, Path: e.GetProperty("path").GetString()!)).ToList();
+        Assert.Contains(("GET", "/metrics"), listed);
+        foreach (var (method, path) in listed)
+        {
+            // An empty body: a PUT must be refused for what it carries, not routed nowhere.
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "PUT" ? new StringContent("") : null };
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode != System.Net.HttpStatusCode.NotFound && response.StatusCode != System.Net.HttpStatusCode.MethodNotAllowed,
+                $"{method} {path} is listed but answers {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task With_auth_enabled_the_admin_endpoints_ask_for_a_configured_user_and_probes_stay_open()
     {
         await using var broker = await TestBroker.StartAsync(o =>

@@ -76,10 +76,15 @@ public class RobustnessTests
         for (var i = 0; i < 30; i++)
         {
             await using var client = await RawClient.ConnectAsync(broker.Endpoint, handshake: i % 2 == 0);
-            var garbage = new byte[random.Next(1, 4096)];
+            // At least a header's worth of bytes that cannot start a frame: shorter input is a frame still
+            // arriving, which the broker rightly waits for.
+            var garbage = new byte[random.Next(FrameHeader.Size, 4096)];
             random.NextBytes(garbage);
+            garbage[0] = garbage[0] == FrameHeader.Magic0 ? (byte)0 : garbage[0];
             await client.SendRawAsync(garbage);
-            await Task.WhenAny(client.Closed, Task.Delay(300));
+            var reply = await client.NextPushAsync();
+            Assert.Equal((ushort)ErrorCode.BadFrame, Assert.IsType<Error>(reply.Message).Code);
+            await client.WaitClosedAsync(TimeSpan.FromSeconds(5));
         }
 
         await AssertStillServesAsync(broker);
@@ -145,6 +150,56 @@ public class RobustnessTests
         var refusal = await c.NextPushAsync();
         Assert.Equal((ushort)ErrorCode.ResourceExhausted, Assert.IsType<Error>(refusal.Message).Code);
         await c.WaitClosedAsync();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_unknown_op_before_the_handshake_is_a_protocol_violation_that_closes()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (var client = await RawClient.ConnectAsync(broker.Endpoint, handshake: false))
+        {
+            var frame = new byte[FrameHeader.Size + 1];
+            new FrameHeader(1, (Opcode)0x7F, FrameFlags.None, 3, 1).Write(frame);
+            frame[FrameHeader.Size] = 0xC0;
+            await client.SendRawAsync(frame);
+            var reply = await client.NextPushAsync();
+            Assert.Equal((ushort)ErrorCode.ProtocolViolation, Assert.IsType<Error>(reply.Message).Code);
+            await client.WaitClosedAsync();
+        }
+
+        await AssertStillServesAsync(broker);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Connections_arriving_at_once_never_overshoot_the_limit()
+    {
+        const int Limit = 4;
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxConnections = Limit);
+        var clients = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => RawClient.ConnectAsync(broker.Endpoint, handshake: false)));
+        try
+        {
+            var replies = await Task.WhenAll(clients.Select(async client =>
+            {
+                try
+                {
+                    return (await client.RequestAsync(new Hello(1, 1, "limit-test", "1"))).Message;
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or ObjectDisposedException
+                                             )
+                {
+                    return null;
+                }
+            }));
+            var served = replies.Count(r => r is HelloOk);
+            Assert.True(served == Limit, $"{served} of {clients.Length} connections completed the handshake with a limit of {Limit}");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     private static async Task AssertStillServesAsync(TestBroker broker)

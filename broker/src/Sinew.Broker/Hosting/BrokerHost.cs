@@ -97,6 +97,8 @@ public sealed class BrokerHost : IAsyncDisposable
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed start is reported once, by whoever called StartAsync, not also as the host's logged stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.Shutdown.TimeoutMs + 5_000));
 
@@ -152,10 +154,31 @@ public sealed class BrokerHost : IAsyncDisposable
 
         HttpEndpoints.Map(app, context.Services, context.Registry, context.Runtime, () => context.Protocol.Sessions.Started);
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            context.Verification.Dispose();
+            context.Services.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException(AddressInUse(e.Message, options), e);
+        }
+
         var protocol = protocolListen!.IPEndPoint!;
         context.Protocol.ProtocolEndpoint = protocol.ToString();
         return new BrokerHost(app, context, protocol, httpListen!.IPEndPoint!, dataDirectory, directoryLock);
+    }
+
+    // Kestrel names the address with an http:// scheme whichever listener it is; say which one it was.
+    private static string AddressInUse(string kestrelMessage, BrokerOptions options)
+    {
+        var which = kestrelMessage.Contains(options.Listener.Protocol, StringComparison.Ordinal)
+            ? ("protocol", options.Listener.Protocol, "--listen or listener.protocol")
+            : ("HTTP", options.Listener.Http, "--http or listener.http");
+        return $"the {which.Item1} port {which.Item2} is already in use (another broker, or another program, listens there); " +
+               $"stop it or choose another address with {which.Item3}";
     }
 
     // Runs before anything listens, so no request reaches a queue before the index, and a refusal comes

@@ -18,6 +18,7 @@ internal static class HttpEndpoints
     /// <param name="serving">Whether the broker has started serving.</param>
     public static void Map(WebApplication app, BrokerServices services, QueueRegistry registry, RuntimeState runtime, Func<bool> serving)
     {
+        IndexEndpoint.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => Readiness.Report(services, registry, serving()));
         MapMetrics(app, services, registry);

@@ -135,11 +135,17 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         {
             message = FrameDecoder.DecodeBody(header, reserved, body);
         }
-        catch (FrameDecodeException e) when (e.Kind == DecodeErrorKind.UnknownOpcode)
+        catch (FrameDecodeException e) when (e.Kind == DecodeErrorKind.UnknownOpcode && _handshakeDone)
         {
             // The body was complete and is skipped: a newer client may send ops this broker lacks.
             SendError(header.RequestId, ErrorCode.UnknownOp, e.Message);
             return true;
+        }
+        catch (FrameDecodeException e) when (e.Kind == DecodeErrorKind.UnknownOpcode)
+        {
+            // Before the handshake nothing but Hello is allowed (spec 4.1), known op or not.
+            FailConnection(header.RequestId, ErrorCode.ProtocolViolation, $"the first frame must be Hello, not an unknown op ({e.Message})");
+            return false;
         }
         catch (FrameDecodeException e)
         {

@@ -6,8 +6,25 @@ namespace Sinew.Broker.Network;
 internal sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new();
+    private int _reserved;
 
     public int Count => _sessions.Count;
+
+    /// <summary>Takes one of <paramref name="limit"/> connection places, or none when all are taken. Counting and
+    /// taking are one atomic step, so connections accepted at the same moment cannot overshoot the limit.</summary>
+    public bool TryReserve(int limit)
+    {
+        if (Interlocked.Increment(ref _reserved) <= limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _reserved);
+        return false;
+    }
+
+    /// <summary>Gives back a place taken by <see cref="TryReserve"/>.</summary>
+    public void Release() => Interlocked.Decrement(ref _reserved);
 
     /// <summary>Set once the broker serves; connections before that are refused as still starting.</summary>
     public bool Started { get; private set; }

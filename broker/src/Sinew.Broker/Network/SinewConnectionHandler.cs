@@ -17,23 +17,31 @@ internal sealed class SinewConnectionHandler(SessionContext broker) : Connection
             return;
         }
 
-        if (sessions.Count >= broker.Options.Limits.MaxConnections)
+        var limit = broker.Options.Limits.MaxConnections;
+        if (!sessions.TryReserve(limit))
         {
-            await RefuseAsync(connection, ErrorCode.ResourceExhausted, $"the broker already serves {sessions.Count} connections, the most allowed").ConfigureAwait(false);
+            await RefuseAsync(connection, ErrorCode.ResourceExhausted, $"the broker already serves {limit} connections, the most allowed").ConfigureAwait(false);
             return;
         }
 
-        using var session = new Session(connection, broker);
-        sessions.Add(session);
-        broker.Services.Metrics.Connections.Inc();
         try
         {
-            await session.RunAsync().ConfigureAwait(false);
+            using var session = new Session(connection, broker);
+            sessions.Add(session);
+            broker.Services.Metrics.Connections.Inc();
+            try
+            {
+                await session.RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                sessions.Remove(session);
+                broker.Services.Metrics.Connections.Dec();
+            }
         }
         finally
         {
-            sessions.Remove(session);
-            broker.Services.Metrics.Connections.Dec();
+            sessions.Release();
         }
     }
 
