@@ -431,7 +431,7 @@ describe("how a subscription ends", () => {
     const acked = delivery?.ack();
     await subscription.close();
     await acked;
-    expect(await subscription.receive()).toBeUndefined();
+    expect(await rejectionOf(subscription.receive())).toMatchObject({ name: "ClientClosedError", code: "client_closed" });
     expect(subscription.endReason).toBeUndefined();
     const ops = broker.frames.map((frame) => frame.message.op).filter((op) => op === "Ack" || op === "Unsubscribe");
     expect(ops).toEqual(["Ack", "Unsubscribe"]);

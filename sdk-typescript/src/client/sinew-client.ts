@@ -9,10 +9,11 @@ import type { OperationOptions } from "../operation-options.js";
 import { Publisher } from "../publish/publisher.js";
 import type { PublisherOptions, ReliablePublisherOptions } from "../publish/publisher-options.js";
 import { ReliablePublisher } from "../publish/reliable-publisher.js";
-import { DeadLetterPolicy } from "../queue/dead-letter-policy.js";
+import { DeadLetterPolicy, deadLetterPolicyFromWire, deadLetterPolicyToWire } from "../queue/dead-letter-policy.js";
 import type { QueueInfo, QueueOptions } from "../queue/queue-options.js";
 import { SUBSCRIBE_DEFAULTS, type SubscribeOptions } from "../subscribe/subscribe-options.js";
 import { Subscription } from "../subscribe/subscription.js";
+import { SubscriptionFeed } from "../subscribe/subscription-feed.js";
 import type { AckMode } from "../wire/generated/enums.js";
 import { ClientCore } from "./client-core.js";
 import type { SinewClientOptions } from "./client-options.js";
@@ -100,7 +101,7 @@ export class SinewClient implements AsyncDisposable {
       topic,
       ...(group === undefined ? {} : { group }),
       ...(options.partitions === undefined ? {} : { partitions: checkU32("partitions", options.partitions, 1) }),
-      ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter.toWire() }),
+      ...(options.deadLetter === undefined ? {} : { deadLetter: deadLetterPolicyToWire(options.deadLetter) }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: checkU32("maxRetries", options.maxRetries) }),
       ...(options.defaultTtlMs === undefined
         ? {}
@@ -120,7 +121,7 @@ export class SinewClient implements AsyncDisposable {
       group,
       created: reply.created,
       partitions: reply.partitions,
-      deadLetter: DeadLetterPolicy.fromWire(reply.deadLetter),
+      deadLetter: deadLetterPolicyFromWire(reply.deadLetter),
       maxRetries: reply.maxRetries,
       defaultTtlMs: reply.defaultTtlMs === undefined ? undefined : Number(reply.defaultTtlMs),
       leaseMs: Number(reply.leaseMs),
@@ -190,7 +191,7 @@ export class SinewClient implements AsyncDisposable {
       // Unknown partition count: one broker subscription covering every partition.
       partitions = [undefined];
     }
-    return Subscription.open(this.#core, connection, { topic, group, ackMode, prefetch, partitions }, signal);
+    return new Subscription(await SubscriptionFeed.open(this.#core, connection, { topic, group, ackMode, prefetch, partitions }, signal));
   }
 
   /** Reads the broker's catalogue of queues and streams, and refreshes the routing cache with it. */
