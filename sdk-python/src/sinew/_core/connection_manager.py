@@ -103,7 +103,7 @@ class ConnectionManager:
         last: SinewError | None = None
         failures: list[ConnectionFailure] = []
         for attempt in range(1, policy.max_attempts + 1):
-            delay = policy.delay_before(attempt)
+            delay = policy._delay_before(attempt)
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), delay)

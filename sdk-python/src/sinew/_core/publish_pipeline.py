@@ -199,7 +199,7 @@ class PublishPipeline:
                 reason="too_many",
             )
         if route is None:
-            route = self._core.router.route(self.topic, self.group, message.key_bytes, self._turns)
+            route = self._core.router.route(self.topic, self.group, message._key_bytes, self._turns)
         record = publish_message_to_wire(
             message, self._defaults, partition=route.partition, identity=identity
         )
