@@ -60,6 +60,39 @@ export class SinewClient implements AsyncDisposable {
     return this.#core.isClosed;
   }
 
+  /**
+   * The options the client was made with, every default filled in (endpoints as text, the
+   * resolved reconnect policy); frozen. The `signal` of `connect` is not kept.
+   */
+  get options(): SinewClientOptions {
+    const options = this.#core.options;
+    return Object.freeze({
+      endpoints: Object.freeze(options.endpoints.map(formatEndpoint)),
+      clientName: options.clientName,
+      credentials: options.credentials,
+      heartbeatMs: options.heartbeatMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      closeTimeoutMs: options.closeTimeoutMs,
+      reconnect: options.reconnect,
+      onError: options.onError,
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Connects now if the client has no open connection: after a drop it reconnects under the
+   * reconnect policy, as the next operation would. Useful to fail fast, or in a health check.
+   *
+   * @throws ConnectionError when no endpoint could be reached, or every reconnect attempt failed
+   * @throws BrokerError when the broker refused the handshake
+   * @throws ClientClosedError when the client is closed
+   */
+  async ensureConnected(options: OperationOptions = {}): Promise<void> {
+    checkOptionsObject("options", options);
+    await this.#core.acquire(checkSignal("signal", options.signal));
+  }
+
   /** The broker and session of the current connection, or `undefined` while disconnected. */
   get serverInfo(): ServerInfo | undefined {
     const connection = this.#core.manager.connection;
