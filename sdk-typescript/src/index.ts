@@ -48,7 +48,17 @@ export {
   SinewError,
   SubscriptionEndedError,
 } from "./errors/index.js";
-export type { BrokerErrorCode, BrokerErrorContext, BrokerErrorInit, InvalidArgumentErrorOptions, SinewErrorOptions } from "./errors/index.js";
+export type {
+  BrokerErrorCode,
+  BrokerErrorContext,
+  BrokerErrorInit,
+  ConnectionErrorOptions,
+  ConnectionFailure,
+  ConnectionLostErrorOptions,
+  InvalidArgumentErrorOptions,
+  OperationTimeoutErrorOptions,
+  SinewErrorOptions,
+} from "./errors/index.js";
 export type { ErrorCodeName } from "./wire/generated/errors.js";
 
 // Protocol rules the client applies, for callers that check names or keys themselves

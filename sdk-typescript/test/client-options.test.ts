@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { SinewCredentials } from "../src/client/credentials.js";
+import { credentialsToAuth, SinewCredentials } from "../src/client/credentials.js";
 import { backoffDelayMs, DEFAULT_RECONNECT_POLICY } from "../src/client/reconnect-policy.js";
 import { CLIENT_DEFAULTS, resolveClientOptions } from "../src/client/resolved-options.js";
 import { SinewClient } from "../src/client/sinew-client.js";
@@ -144,8 +144,8 @@ describe("credentials", () => {
       expect(shown).not.toContain("s3cret-password");
       expect(shown).not.toContain("t0ken-value");
     }
-    expect(plain.toAuth()).toEqual({ mechanism: "plain", identity: "alice", secret: "s3cret-password" });
-    expect(token.toAuth()).toEqual({ mechanism: "token", identity: "", secret: "t0ken-value" });
+    expect(credentialsToAuth(plain)).toEqual({ mechanism: "plain", identity: "alice", secret: "s3cret-password" });
+    expect(credentialsToAuth(token)).toEqual({ mechanism: "token", identity: "", secret: "t0ken-value" });
   }, TIMEOUT_MS);
 });
 

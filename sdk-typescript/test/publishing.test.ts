@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../src/errors/invalid-argument-error.js";
 import { ProtocolError } from "../src/errors/protocol-error.js";
 import { OutgoingMessage } from "../src/publish/outgoing-message.js";
-import { DeadLetterPolicy } from "../src/queue/dead-letter-policy.js";
+import { DeadLetterPolicy, deadLetterPolicyToWire } from "../src/queue/dead-letter-policy.js";
 import { partitionForKey } from "../src/routing/fnv1a.js";
 import { FrameFlags } from "../src/wire/generated/flags.js";
 import { answerDeclares, answerPublishes, brokerAndClient, ENGINE_TIMEOUT_MS, errorCollector, rejectionOf } from "./support/harness.js";
@@ -238,9 +238,9 @@ describe("declaring queues", () => {
   }, ENGINE_TIMEOUT_MS);
 
   it("offers the three dead-letter policies and checks the target queue's name", () => {
-    expect(DeadLetterPolicy.discard().toWire()).toEqual({ kind: "discard" });
-    expect(DeadLetterPolicy.global().toWire()).toEqual({ kind: "global" });
-    expect(DeadLetterPolicy.toQueue("dead", "eu").toWire()).toEqual({ kind: "queue", topic: "dead", group: "eu" });
+    expect(deadLetterPolicyToWire(DeadLetterPolicy.discard())).toEqual({ kind: "discard" });
+    expect(deadLetterPolicyToWire(DeadLetterPolicy.global())).toEqual({ kind: "global" });
+    expect(deadLetterPolicyToWire(DeadLetterPolicy.toQueue("dead", "eu"))).toEqual({ kind: "queue", topic: "dead", group: "eu" });
     expect(String(DeadLetterPolicy.toQueue("dead"))).toBe("queue(dead)");
     expect(() => DeadLetterPolicy.toQueue("")).toThrow(InvalidArgumentError);
   }, ENGINE_TIMEOUT_MS);

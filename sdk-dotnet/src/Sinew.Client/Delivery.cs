@@ -218,7 +218,8 @@ public sealed class Delivery
             }
 
             throw new ConnectionLostException(
-                $"Cannot {action} {Describe()}: the connection it arrived on was lost, so the broker will deliver the message again.", reason);
+                $"Cannot {action} {Describe()}: the connection it arrived on was lost, so the broker will deliver the message again.",
+                connection.Endpoint.ToString(), reason);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

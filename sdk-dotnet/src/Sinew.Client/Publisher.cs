@@ -153,13 +153,17 @@ public sealed class Publisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Refuses further publishes and waits until every confirmation this publisher still expects has
-    /// arrived or failed (each is bounded by the request timeout).</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the publisher: later publishes fail with <see cref="ClientClosedException"/>, and the task
+    /// completes once every publish in flight and every confirmation this publisher still expects has arrived or
+    /// failed (each is bounded by the request timeout). The client stays open. Cancelling stops the wait only.</summary>
+    public Task CloseAsync(CancellationToken cancellationToken = default)
     {
         _pipeline.Close();
-        await _pipeline.Target.WhenDrained().ConfigureAwait(false);
+        return _pipeline.Target.WhenDrained().WaitAsync(cancellationToken);
     }
+
+    /// <summary>Closes the publisher (see <see cref="CloseAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
     private static void Tag(Activity? activity, PublishReceipt receipt)
     {

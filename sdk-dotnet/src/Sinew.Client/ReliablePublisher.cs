@@ -107,17 +107,21 @@ public sealed class ReliablePublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Refuses further publishes, stops the retries under way (they fail with
-    /// <see cref="ClientClosedException"/>) and waits for the confirmations still expected.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the publisher: later publishes fail with <see cref="ClientClosedException"/>, retries waiting
+    /// for their next attempt stop with <see cref="ClientClosedException"/>, and the task completes once every publish
+    /// in flight has settled. The client stays open. Cancelling stops the wait only.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         if (_pipeline.Close())
         {
             await _disposed.CancelAsync().ConfigureAwait(false);
         }
 
-        await _pipeline.Target.WhenDrained().ConfigureAwait(false);
+        await _pipeline.Target.WhenDrained().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Closes the publisher (see <see cref="CloseAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
     private async Task<T> WithRetriesAsync<T>(ulong sequence, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
@@ -140,12 +144,12 @@ public sealed class ReliablePublisher : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was disposed while retrying.", e);
+                    throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was closed while retrying.", e);
                 }
             }
             catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was disposed while waiting.");
+                throw new ClientClosedException($"{_pipeline.Target.Description} was abandoned: the reliable publisher was closed while waiting.");
             }
         }
     }

@@ -57,6 +57,14 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable
     /// <summary>Whether the client currently holds an open connection.</summary>
     public bool IsConnected => _core.Connections.Current is { IsOpen: true };
 
+    /// <summary>Whether <see cref="CloseAsync"/> (or disposing) has begun; later operations fail with
+    /// <see cref="ClientClosedException"/>.</summary>
+    public bool IsClosed => _core.IsClosing;
+
+    /// <summary>The options the client was made with, every default filled in. A copy: changing it has no effect on
+    /// the client.</summary>
+    public SinewClientOptions Options => _core.Options.Clone();
+
     /// <summary>The broker and session of the current connection; null while the client holds no open
     /// connection (before the first operation of a client created by its constructor, after a drop until the next
     /// operation reconnects, and after closing).</summary>

@@ -1,4 +1,6 @@
 // The broker's catalogue of queues and streams as the client exposes it.
+using Sinew.Protocol.Naming;
+
 namespace Sinew.Client;
 
 /// <summary>Whether a channel is a work queue or a fan-out stream.</summary>
@@ -14,7 +16,17 @@ public enum ChannelKind
 /// <param name="Generation">The catalogue generation; it increases with every change.</param>
 /// <param name="Brokers">The brokers.</param>
 /// <param name="Channels">Every queue and stream.</param>
-public sealed record Topology(ulong Generation, IReadOnlyList<TopologyBroker> Brokers, IReadOnlyList<TopologyChannel> Channels);
+public sealed record Topology(ulong Generation, IReadOnlyList<TopologyBroker> Brokers, IReadOnlyList<TopologyChannel> Channels)
+{
+    /// <summary>The queue or stream <paramref name="topic"/> in <paramref name="group"/>, or null when the catalogue has
+    /// none. The group is normalised as everywhere (null, <c>""</c> and <c>"default"</c> mean none).</summary>
+    public TopologyChannel? Find(string topic, string? group = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var wanted = GroupNames.Normalise(group);
+        return Channels.FirstOrDefault(c => c.Topic == topic && c.Group == wanted);
+    }
+}
 
 /// <summary>One broker in a <see cref="Topology"/>.</summary>
 /// <param name="BrokerId">Its stable id.</param>

@@ -24,6 +24,7 @@ from sinew.durations import Duration
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
+    ConnectionFailure,
     ConnectionLostError,
     InvalidArgumentError,
     OperationTimeoutError,
@@ -67,6 +68,7 @@ __all__ = [
     "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
+    "ConnectionFailure",
     "ConnectionLostError",
     "DeadLetterKind",
     "DeadLetterPolicy",

@@ -96,8 +96,16 @@ class SinewClient:
     ) -> None:
         await self.close()
 
+    async def ensure_connected(self) -> None:
+        """Connect now if the client has no open connection: after a drop it reconnects under
+        the `ReconnectPolicy`, as the next operation would. Useful to fail fast, or in a health
+        check. Raises `SinewConnectionError`, `BrokerError` or `ClientClosedError` as
+        `connect` and the operations do."""
+        await self._core.connection_for("ensure_connected()")
+
     @property
     def options(self) -> SinewClientOptions:
+        """The options the client was made with."""
         return self._core.options
 
     @property

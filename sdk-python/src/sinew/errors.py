@@ -18,7 +18,7 @@ import builtins
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 from sinew.wire.errors import ErrorCode, error_code_info
 
@@ -26,6 +26,7 @@ __all__ = [
     "UNKNOWN_BROKER_CODE",
     "BrokerError",
     "ClientClosedError",
+    "ConnectionFailure",
     "ConnectionLostError",
     "InvalidArgumentError",
     "OperationTimeoutError",
@@ -92,18 +93,28 @@ class BrokerError(SinewError):
         self.details = MappingProxyType(dict(details)) if details else _EMPTY
 
 
+class ConnectionFailure(NamedTuple):
+    """One endpoint a connect or reconnect tried, and why it failed there."""
+
+    endpoint: str
+    """The endpoint as `host:port`."""
+    error: SinewError
+    """Why connecting to it failed: a `SinewConnectionError` (refused, timed out, not a Sinew
+    broker) or a retryable `BrokerError`."""
+
+
 class SinewConnectionError(SinewError, builtins.ConnectionError):
     """No connection could be made or its handshake did not complete: refused, timed out,
     or the peer is not a Sinew broker. (`ConnectionError` in the other Sinew clients.)
 
-    `failures` lists each endpoint tried with the error it gave, in order.
+    `failures` lists each endpoint tried with the error it gave, in the order tried (every
+    attempt of a reconnect); it is empty when the failure concerns one connection's
+    handshake rather than a choice of endpoints.
     """
 
-    failures: tuple[tuple[str, BaseException], ...]
+    failures: tuple[ConnectionFailure, ...]
 
-    def __init__(
-        self, message: str, *, failures: tuple[tuple[str, BaseException], ...] = ()
-    ) -> None:
+    def __init__(self, message: str, *, failures: tuple[ConnectionFailure, ...] = ()) -> None:
         super().__init__(message, code="connection_failed", retryable=True)
         self.failures = failures
 
@@ -112,6 +123,8 @@ class ConnectionLostError(SinewError):
     """The connection dropped while the operation was in flight; it is not replayed.
 
     Whether it took effect is unknown: a publish may have been stored, a settlement applied.
+    `endpoint` is the endpoint whose connection dropped (`host:port`), or None when no
+    connection was involved (reconnecting is disabled and the connection was already gone).
     """
 
     endpoint: str | None
@@ -130,7 +143,9 @@ class ClientClosedError(SinewError):
 
 class OperationTimeoutError(SinewError, TimeoutError):
     """No answer arrived within the time allowed (the request timeout, or the timeout
-    given to the call). The request may or may not have taken effect."""
+    given to the call). The request may or may not have taken effect.
+
+    `timeout` is the time limit that expired, in seconds, or None when not known."""
 
     timeout: float | None
 

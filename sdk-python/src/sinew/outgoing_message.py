@@ -98,7 +98,7 @@ class OutgoingMessage:
             )
 
     @property
-    def key_bytes(self) -> bytes | None:
+    def _key_bytes(self) -> bytes | None:
         """The routing key as sent: a str key as its UTF-8 bytes."""
         if isinstance(self.key, str):
             return self.key.encode("utf-8")

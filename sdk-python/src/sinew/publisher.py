@@ -9,6 +9,7 @@ the client routed with.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import TracebackType
 
 from sinew._core.publish_pipeline import PublishPipeline
 from sinew.outgoing_message import OutgoingMessage
@@ -49,19 +50,22 @@ class Publisher:
     async def publish(self, message: OutgoingMessage) -> PublishReceipt:
         """Publish and wait until the broker has made the message durable."""
         context = self._pipeline.context("publish")
-        receipts = await self._pipeline.send_confirmed([message], context=context)
+        async with self._pipeline.operation(context):
+            receipts = await self._pipeline.send_confirmed([message], context=context)
         return receipts[0]
 
     async def publish_unconfirmed(self, message: OutgoingMessage) -> None:
         """Publish without waiting for the broker. Returns once the message is queued for
         the socket; a failure the broker reports later goes to `SinewClientOptions.on_error`."""
         context = self._pipeline.context("publish_unconfirmed")
-        await self._pipeline.send_unconfirmed(message, context=context)
+        async with self._pipeline.operation(context):
+            await self._pipeline.send_unconfirmed(message, context=context)
 
     async def publish_with_confirmation(self, message: OutgoingMessage) -> PublishConfirmation:
         """Send the message and return its pending confirmation without waiting for it."""
         context = self._pipeline.context("publish_with_confirmation")
-        receipt = await self._pipeline.send_with_confirmation(message, context=context)
+        async with self._pipeline.operation(context):
+            receipt = await self._pipeline.send_with_confirmation(message, context=context)
         return PublishConfirmation._create(receipt)
 
     async def publish_batch(self, messages: Iterable[OutgoingMessage]) -> list[PublishReceipt]:
@@ -71,7 +75,27 @@ class Publisher:
         At most the broker's `max_batch_messages` messages; an empty batch sends nothing.
         """
         batch = list(messages)
-        if not batch:
-            return []
         context = self._pipeline.context("publish_batch")
-        return await self._pipeline.send_confirmed(batch, context=context)
+        async with self._pipeline.operation(context):
+            if not batch:
+                return []
+            return await self._pipeline.send_confirmed(batch, context=context)
+
+    # Closing
+
+    async def close(self) -> None:
+        """Close the publisher: later publishes raise `ClientClosedError`, and this returns
+        once the publishes in flight and the confirmations still expected have settled. The
+        client stays open. Safe to call more than once."""
+        await self._pipeline.close()
+
+    async def __aenter__(self) -> Publisher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -10,9 +10,9 @@ except after `redirect`, which re-routes with refreshed topology.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
+from types import TracebackType
 
 from sinew._core.publish_pipeline import PublishPipeline
 from sinew.durations import to_seconds
@@ -85,12 +85,38 @@ class ReliablePublisher:
         """Publish several messages in one frame, each with its own sequence number,
         retrying the whole batch on retryable failures."""
         batch = list(messages)
-        if not batch:
-            return []
         return await self._publish(batch, "publish_batch")
+
+    # Closing
+
+    async def close(self) -> None:
+        """Close the publisher: later publishes raise `ClientClosedError`, retries waiting
+        for their next attempt stop with `ClientClosedError`, and this returns once every
+        publish in flight has settled. The client stays open. Safe to call more than once."""
+        await self._pipeline.close()
+
+    async def __aenter__(self) -> ReliablePublisher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
 
     async def _publish(
         self, messages: Sequence[OutgoingMessage], operation: str
+    ) -> list[PublishReceipt]:
+        context = self._pipeline.context(operation)
+        async with self._pipeline.operation(context):
+            if not messages:
+                return []
+            return await self._publish_with_retries(messages, context)
+
+    async def _publish_with_retries(
+        self, messages: Sequence[OutgoingMessage], context: str
     ) -> list[PublishReceipt]:
         for message in messages:
             if not isinstance(message, OutgoingMessage):
@@ -101,7 +127,6 @@ class ReliablePublisher:
                 )
         sequences = self._take_sequences(len(messages))
         identities = [(self._producer_id, sequence) for sequence in sequences]
-        context = self._pipeline.context(operation)
         routes: list[Route] = []
         attempt = 1
         while True:
@@ -114,7 +139,8 @@ class ReliablePublisher:
                     raise
                 if isinstance(error, BrokerError) and error.code == "redirect":
                     routes.clear()
-            await asyncio.sleep(self._delay_after(attempt))
+                failure = error
+            await self._pipeline.pause(self._delay_after(attempt), context, after=failure)
             attempt += 1
 
     def _take_sequences(self, count: int) -> range:

@@ -26,6 +26,9 @@ socket is read regardless, so a consumer may await a confirmed publish between d
 
 from __future__ import annotations
 
+import asyncio
+import warnings
+from collections.abc import Awaitable
 from types import TracebackType
 
 from sinew._core.subscription_feed import SubscriptionFeed
@@ -106,6 +109,13 @@ class Subscription:
         """Deliveries received and not yet handed out."""
         return self._feed.buffered
 
+    @property
+    def completion(self) -> Awaitable[None]:
+        """Awaitable that finishes when the subscription has ended, however it ended: closed
+        by the caller, by the broker, by the connection dropping or by the client closing. It
+        never raises; `end_reason` says why. Cancelling a wait for it cancels only the wait."""
+        return asyncio.shield(self._feed.completion)
+
     # Consuming
 
     def __aiter__(self) -> Subscription:
@@ -119,7 +129,7 @@ class Subscription:
             raise StopAsyncIteration
         return delivery
 
-    async def next(self, timeout: Duration | None = None) -> Delivery:
+    async def receive(self, timeout: Duration | None = None) -> Delivery:
         """The next delivery, waiting at most `timeout` (default: no limit).
 
         Raises `OperationTimeoutError` (a `TimeoutError`) when none arrives in time,
@@ -131,6 +141,13 @@ class Subscription:
         if delivery is None:
             raise ClientClosedError(f"the subscription to {self._feed.topic!r} is closed")
         return delivery
+
+    async def next(self, timeout: Duration | None = None) -> Delivery:
+        """Deprecated: the former name of `receive`, which every Sinew client shares."""
+        warnings.warn(
+            "Subscription.next() is deprecated; use receive()", DeprecationWarning, stacklevel=2
+        )
+        return await self.receive(timeout)
 
     async def _take(self, timeout: float | None) -> Delivery | None:
         message = await self._feed.take(timeout)

@@ -124,15 +124,15 @@ def test_credentials_hide_the_secret_from_repr() -> None:
 
 def test_reconnect_policy_doubles_its_delay_up_to_the_cap() -> None:
     policy = ReconnectPolicy(max_attempts=8, initial_delay=0.1, max_delay=1.0, jitter=0)
-    delays = [policy.delay_before(attempt) for attempt in range(1, 8)]
+    delays = [policy._delay_before(attempt) for attempt in range(1, 8)]
     assert delays == pytest.approx([0.0, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0])
 
 
 def test_reconnect_policy_jitter_only_shortens_the_wait() -> None:
     policy = ReconnectPolicy(initial_delay=1.0, max_delay=1.5, jitter=0.2)
     for _ in range(200):
-        assert 0.8 <= policy.delay_before(2) <= 1.0
-        assert 1.2 <= policy.delay_before(9) <= 1.5
+        assert 0.8 <= policy._delay_before(2) <= 1.0
+        assert 1.2 <= policy._delay_before(9) <= 1.5
 
 
 def test_reconnect_policy_defaults_and_disabled() -> None:

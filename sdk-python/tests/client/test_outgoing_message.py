@@ -98,8 +98,8 @@ def test_content_type_is_limited_to_255_bytes() -> None:
 
 
 def test_a_text_key_routes_as_its_utf8_bytes() -> None:
-    assert OutgoingMessage(b"", key="ключ").key_bytes == "ключ".encode()
-    assert OutgoingMessage(b"", key=b"\xff").key_bytes == b"\xff"
+    assert OutgoingMessage(b"", key="ключ")._key_bytes == "ключ".encode()
+    assert OutgoingMessage(b"", key=b"\xff")._key_bytes == b"\xff"
     with pytest.raises(InvalidArgumentError):
         OutgoingMessage(b"", key=5)  # type: ignore[arg-type]
 

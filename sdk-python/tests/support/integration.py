@@ -38,7 +38,7 @@ def broker_options(broker: RealBroker | str, **overrides: Any) -> SinewClientOpt
 
 async def take(subscription: Subscription, count: int, timeout: float = 5.0) -> list[Delivery]:
     """The next `count` deliveries, each within `timeout`."""
-    return [await subscription.next(timeout=timeout) for _ in range(count)]
+    return [await subscription.receive(timeout=timeout) for _ in range(count)]
 
 
 async def eventually(

@@ -11,6 +11,7 @@ import { TopologyCache, type QueueRoute } from "../routing/topology-cache.js";
 import { CLIENT_VERSION } from "../version.js";
 import type { Topology } from "../wire/generated/messages.js";
 import { ConnectionManager } from "./connection-manager.js";
+import { credentialsToAuth } from "./credentials.js";
 import type { ResolvedClientOptions } from "./resolved-options.js";
 
 /**
@@ -56,7 +57,7 @@ export class ClientCore {
       {
         clientName: options.clientName,
         clientVersion: CLIENT_VERSION,
-        auth: options.credentials?.toAuth(),
+        auth: options.credentials === undefined ? undefined : credentialsToAuth(options.credentials),
         heartbeatMs: options.heartbeatMs,
         connectTimeoutMs: options.connectTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,

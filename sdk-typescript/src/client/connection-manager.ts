@@ -8,7 +8,8 @@ import type { ConnectionSettings } from "../connection/connection-settings.js";
 import { formatEndpoint, parseEndpoint, type Endpoint } from "../connection/endpoint.js";
 import { BrokerError } from "../errors/broker-error.js";
 import { ClientClosedError } from "../errors/client-closed-error.js";
-import { ConnectionError } from "../errors/connection-error.js";
+import { SinewError } from "../errors/sinew-error.js";
+import { ConnectionError, type ConnectionFailure } from "../errors/connection-error.js";
 import { backoffDelayMs } from "./reconnect-policy.js";
 import type { ResolvedClientOptions } from "./resolved-options.js";
 
@@ -87,6 +88,7 @@ export class ConnectionManager {
       throw new ConnectionError("the connection to the broker was lost and reconnecting is disabled (reconnect.maxAttempts is 0)");
     }
     let lastError: unknown;
+    const failures: ConnectionFailure[] = [];
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       const delayMs = backoffDelayMs(policy, attempt);
       if (delayMs > 0) await sleep(delayMs, this.shutdown.signal);
@@ -102,10 +104,11 @@ export class ConnectionManager {
         if (this.shutdown.signal.aborted) throw this.shutdown.signal.reason;
         if (error instanceof BrokerError) throw error;
         lastError = error;
+        if (error instanceof ConnectionError) failures.push(...error.failures);
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new ConnectionError(`could not reconnect to the broker after ${policy.maxAttempts} attempts: ${reason}`, { cause: lastError });
+    throw new ConnectionError(`could not reconnect to the broker after ${policy.maxAttempts} attempts: ${reason}`, { cause: lastError, failures });
   }
 
   private endpointsInOrder(): Endpoint[] {
@@ -116,7 +119,7 @@ export class ConnectionManager {
   }
 
   private async openAny(signal: AbortSignal | undefined): Promise<Connection> {
-    const failures: string[] = [];
+    const failures: ConnectionFailure[] = [];
     let lastError: unknown;
     for (const endpoint of this.endpointsInOrder()) {
       try {
@@ -126,10 +129,13 @@ export class ConnectionManager {
         // deployment would answer the same. An abort stops the search too.
         if (error instanceof BrokerError || signal?.aborted === true) throw error;
         lastError = error;
-        failures.push(error instanceof Error ? error.message : `${formatEndpoint(endpoint)}: ${String(error)}`);
+        if (!(error instanceof SinewError)) throw error;
+        failures.push({ endpoint: formatEndpoint(endpoint), error });
       }
     }
-    if (failures.length === 1 && lastError instanceof ConnectionError) throw lastError;
-    throw new ConnectionError(`could not connect to any broker endpoint: ${failures.join("; ")}`, { cause: lastError });
+    // With one endpoint its own error says it all; the failures are listed either way.
+    const only = failures.length === 1 ? failures[0]?.error : undefined;
+    if (only instanceof ConnectionError) throw new ConnectionError(only.message, { cause: only.cause, failures });
+    throw new ConnectionError(`could not connect to any broker endpoint: ${failures.map((f) => f.error.message).join("; ")}`, { cause: lastError, failures });
   }
 }

@@ -5,6 +5,8 @@ import type { Auth } from "../wire/generated/messages.js";
 // The key `util.inspect` looks for, without importing node:util into every environment.
 const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");
 
+let readSecret: (credentials: SinewCredentials) => string;
+
 /**
  * Credentials for a broker that requires authentication. Create them with
  * {@link SinewCredentials.plain} or {@link SinewCredentials.token}. The secret is never shown by
@@ -16,6 +18,12 @@ export class SinewCredentials {
   /** The user name (`plain`), or empty (`token`). */
   readonly identity: string;
   readonly #secret: string;
+
+  // The one reader of the secret outside the class is the handshake (credentialsToAuth below);
+  // a private name keeps it out of the public type and out of reach of callers.
+  static {
+    readSecret = (credentials) => credentials.#secret;
+  }
 
   private constructor(mechanism: "plain" | "token", identity: string, secret: string) {
     this.mechanism = mechanism;
@@ -42,11 +50,6 @@ export class SinewCredentials {
     return new SinewCredentials("token", "", token);
   }
 
-  /** @internal The `Hello.auth` record carrying these credentials. */
-  toAuth(): Auth {
-    return { mechanism: this.mechanism, identity: this.identity, secret: this.#secret };
-  }
-
   /** A description without the secret. */
   toString(): string {
     return this.mechanism === "plain" ? `SinewCredentials(plain, ${this.identity}, ***)` : "SinewCredentials(token, ***)";
@@ -61,4 +64,9 @@ export class SinewCredentials {
   [inspectCustom](): string {
     return this.toString();
   }
+}
+
+/** The `Hello.auth` record carrying the credentials. */
+export function credentialsToAuth(credentials: SinewCredentials): Auth {
+  return { mechanism: credentials.mechanism, identity: credentials.identity, secret: readSecret(credentials) };
 }

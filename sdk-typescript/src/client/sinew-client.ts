@@ -9,10 +9,11 @@ import type { OperationOptions } from "../operation-options.js";
 import { Publisher } from "../publish/publisher.js";
 import type { PublisherOptions, ReliablePublisherOptions } from "../publish/publisher-options.js";
 import { ReliablePublisher } from "../publish/reliable-publisher.js";
-import { DeadLetterPolicy } from "../queue/dead-letter-policy.js";
+import { DeadLetterPolicy, deadLetterPolicyFromWire, deadLetterPolicyToWire } from "../queue/dead-letter-policy.js";
 import type { QueueInfo, QueueOptions } from "../queue/queue-options.js";
 import { SUBSCRIBE_DEFAULTS, type SubscribeOptions } from "../subscribe/subscribe-options.js";
 import { Subscription } from "../subscribe/subscription.js";
+import { SubscriptionFeed } from "../subscribe/subscription-feed.js";
 import type { AckMode } from "../wire/generated/enums.js";
 import { ClientCore } from "./client-core.js";
 import type { SinewClientOptions } from "./client-options.js";
@@ -59,6 +60,39 @@ export class SinewClient implements AsyncDisposable {
     return this.#core.isClosed;
   }
 
+  /**
+   * The options the client was made with, every default filled in (endpoints as text, the
+   * resolved reconnect policy); frozen. The `signal` of `connect` is not kept.
+   */
+  get options(): SinewClientOptions {
+    const options = this.#core.options;
+    return Object.freeze({
+      endpoints: Object.freeze(options.endpoints.map(formatEndpoint)),
+      clientName: options.clientName,
+      credentials: options.credentials,
+      heartbeatMs: options.heartbeatMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      closeTimeoutMs: options.closeTimeoutMs,
+      reconnect: options.reconnect,
+      onError: options.onError,
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Connects now if the client has no open connection: after a drop it reconnects under the
+   * reconnect policy, as the next operation would. Useful to fail fast, or in a health check.
+   *
+   * @throws ConnectionError when no endpoint could be reached, or every reconnect attempt failed
+   * @throws BrokerError when the broker refused the handshake
+   * @throws ClientClosedError when the client is closed
+   */
+  async ensureConnected(options: OperationOptions = {}): Promise<void> {
+    checkOptionsObject("options", options);
+    await this.#core.acquire(checkSignal("signal", options.signal));
+  }
+
   /** The broker and session of the current connection, or `undefined` while disconnected. */
   get serverInfo(): ServerInfo | undefined {
     const connection = this.#core.manager.connection;
@@ -100,7 +134,7 @@ export class SinewClient implements AsyncDisposable {
       topic,
       ...(group === undefined ? {} : { group }),
       ...(options.partitions === undefined ? {} : { partitions: checkU32("partitions", options.partitions, 1) }),
-      ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter.toWire() }),
+      ...(options.deadLetter === undefined ? {} : { deadLetter: deadLetterPolicyToWire(options.deadLetter) }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: checkU32("maxRetries", options.maxRetries) }),
       ...(options.defaultTtlMs === undefined
         ? {}
@@ -120,7 +154,7 @@ export class SinewClient implements AsyncDisposable {
       group,
       created: reply.created,
       partitions: reply.partitions,
-      deadLetter: DeadLetterPolicy.fromWire(reply.deadLetter),
+      deadLetter: deadLetterPolicyFromWire(reply.deadLetter),
       maxRetries: reply.maxRetries,
       defaultTtlMs: reply.defaultTtlMs === undefined ? undefined : Number(reply.defaultTtlMs),
       leaseMs: Number(reply.leaseMs),
@@ -190,7 +224,7 @@ export class SinewClient implements AsyncDisposable {
       // Unknown partition count: one broker subscription covering every partition.
       partitions = [undefined];
     }
-    return Subscription.open(this.#core, connection, { topic, group, ackMode, prefetch, partitions }, signal);
+    return new Subscription(await SubscriptionFeed.open(this.#core, connection, { topic, group, ackMode, prefetch, partitions }, signal));
   }
 
   /** Reads the broker's catalogue of queues and streams, and refreshes the routing cache with it. */

@@ -189,6 +189,7 @@ export class Connection {
         reject(
           new OperationTimeoutError(
             `the broker did not answer ${op} within ${this.settings.requestTimeoutMs} ms (requestTimeoutMs); it may still take effect`,
+            { timeoutMs: this.settings.requestTimeoutMs },
           ),
         );
       }, this.settings.requestTimeoutMs);
@@ -399,7 +400,7 @@ export class Connection {
         if (this.state === "open") this.writer.write(encodeFrame({ op: "Ping" }, { requestId: this.requests.allocate() }));
       },
       dead: (silentMs) =>
-        this.finish(new ConnectionLostError(`nothing arrived from the broker for ${silentMs} ms (three heartbeat intervals); the connection is dead`)),
+        this.finish(new ConnectionLostError(`nothing arrived from the broker for ${silentMs} ms (three heartbeat intervals); the connection is dead`, { endpoint: formatEndpoint(this.endpoint) })),
     });
     this.heartbeat.start();
     this.resolveHandshake(this.session);
@@ -515,7 +516,7 @@ export class Connection {
       default:
         return this.closedByClient
           ? new ClientClosedError("the client was closed")
-          : new ConnectionLostError(`the connection to ${formatEndpoint(this.endpoint)} was lost`, { cause: this.closeCause });
+          : new ConnectionLostError(`the connection to ${formatEndpoint(this.endpoint)} was lost`, { cause: this.closeCause, endpoint: formatEndpoint(this.endpoint) });
     }
   }
 
@@ -524,7 +525,7 @@ export class Connection {
       this.failHandshake(new ConnectionError(`could not connect to ${formatEndpoint(this.endpoint)}: ${error.message}`, { cause: error }));
       return;
     }
-    this.finish(new ConnectionLostError(`the connection to ${formatEndpoint(this.endpoint)} failed: ${error.message}`, { cause: error }));
+    this.finish(new ConnectionLostError(`the connection to ${formatEndpoint(this.endpoint)} failed: ${error.message}`, { cause: error, endpoint: formatEndpoint(this.endpoint) }));
   };
 
   private readonly onSocketClose = (): void => {
@@ -542,6 +543,7 @@ export class Connection {
     this.finish(
       new ConnectionLostError(`the broker at ${formatEndpoint(this.endpoint)} closed the connection${because}`, {
         cause: this.fatalError,
+        endpoint: formatEndpoint(this.endpoint),
       }),
     );
   };
@@ -563,7 +565,7 @@ export class Connection {
     this.requests.rejectAll((request) =>
       byClient
         ? new ClientClosedError(`the client was closed before the broker answered ${request.op}`)
-        : new ConnectionLostError(`the connection was lost before the broker answered ${request.op}; it is not retried`, { cause }),
+        : new ConnectionLostError(`the connection was lost before the broker answered ${request.op}; it is not retried`, { cause, endpoint: formatEndpoint(this.endpoint) }),
     );
     // Settlements collected but not yet sent fail the same way as the frames in flight.
     this.settlements.flush();

@@ -26,4 +26,6 @@ export interface PublishConfirmation {
    * (no handler attached by the time it failed) is logged to the client's `logger`.
    */
   readonly receipt: Promise<PublishReceipt>;
+  /** Whether the broker has answered (or the publish failed): `receipt` has settled. */
+  readonly isCompleted: boolean;
 }

@@ -90,10 +90,22 @@ export class Publisher implements AsyncDisposable {
     return this.run(async () => {
       const signal = checkSignal("signal", options.signal);
       const sent = await this.pipeline.sendConfirmed(toOutgoingMessage(message), undefined, signal);
-      const receipt = reportIfUnobserved(this.inFlight.track(sent.receipts), (error) =>
+      const confirmed = this.inFlight.track(sent.receipts);
+      // Watched on the inner promise: a handler on `receipt` would count as the caller observing it.
+      let completed = false;
+      confirmed.then(
+        () => (completed = true),
+        () => (completed = true),
+      );
+      const receipt = reportIfUnobserved(confirmed, (error) =>
         this.core.options.logger.warn(`sinew: a publish to ${this.topic} failed and nothing awaited its receipt`, error),
       );
-      return Object.freeze({ receipt });
+      return Object.freeze({
+        receipt,
+        get isCompleted() {
+          return completed;
+        },
+      });
     });
   }
 

@@ -45,23 +45,32 @@ export class DeadLetterPolicy {
     return new DeadLetterPolicy("queue", checkName("deadLetter.topic", topic), checkGroup("deadLetter.group", group));
   }
 
-  /** @internal The policy as the wire record. */
-  toWire(): WireDeadLetterPolicy {
-    return {
-      kind: this.kind,
-      ...(this.topic === undefined ? {} : { topic: this.topic }),
-      ...(this.group === undefined ? {} : { group: this.group }),
-    };
-  }
-
-  /** @internal The policy a broker reported. */
-  static fromWire(policy: WireDeadLetterPolicy): DeadLetterPolicy {
-    return new DeadLetterPolicy(policy.kind, policy.topic, policy.group);
-  }
-
   /** A short description, e.g. `queue(orders.dead)`. */
   toString(): string {
     if (this.kind !== "queue") return this.kind;
     return this.group === undefined ? `queue(${this.topic ?? ""})` : `queue(${this.topic ?? ""}, ${this.group})`;
+  }
+}
+
+// The wire conversions stay out of the class, so no public signature names a wire record.
+
+/** The policy as the `DeadLetterPolicy` wire record. */
+export function deadLetterPolicyToWire(policy: DeadLetterPolicy): WireDeadLetterPolicy {
+  return {
+    kind: policy.kind,
+    ...(policy.topic === undefined ? {} : { topic: policy.topic }),
+    ...(policy.group === undefined ? {} : { group: policy.group }),
+  };
+}
+
+/** The policy a broker reported, through the same factories an application uses. */
+export function deadLetterPolicyFromWire(policy: WireDeadLetterPolicy): DeadLetterPolicy {
+  switch (policy.kind) {
+    case "discard":
+      return DeadLetterPolicy.discard();
+    case "global":
+      return DeadLetterPolicy.global();
+    case "queue":
+      return DeadLetterPolicy.toQueue(policy.topic ?? "", policy.group);
   }
 }

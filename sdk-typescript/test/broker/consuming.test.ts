@@ -214,7 +214,7 @@ describe("how a subscription ends", () => {
       const acked = delivery.ack();
       await subscription.close();
       await acked;
-      expect(await subscription.receive()).toBeUndefined();
+      expect(await rejectionOf(subscription.receive())).toMatchObject({ name: "ClientClosedError", code: "client_closed" });
       expect(subscription.endReason).toBeUndefined();
       expect(ops().filter((op) => op === "Ack" || op === "Unsubscribe")).toEqual(["Ack", "Unsubscribe"]);
       await eventually(async () => ((await brokerCount(topic, "ready")) === 1 ? true : undefined), 2000, "the unsettled message returned");

@@ -311,7 +311,7 @@ describe("returning deliveries", () => {
     }
     expect(seen).toEqual(["a", "b", "c"]);
     await subscription.close();
-    expect(await subscription.receive()).toBeUndefined();
+    await expect(subscription.receive()).rejects.toMatchObject({ name: "ClientClosedError", code: "client_closed" });
     expect(subscription.endReason).toBeUndefined();
     const next = await receiveWithin(await client.subscribe(topic));
     expect(next.text()).toBe("d");

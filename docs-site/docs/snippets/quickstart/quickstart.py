@@ -25,7 +25,7 @@ async def main() -> None:
 
         # One subscription covers every partition; each delivery is settled exactly once.
         async with client.subscribe(topic, SubscribeOptions(prefetch=10)) as subscription:
-            delivery = await subscription.next(timeout=10)
+            delivery = await subscription.receive(timeout=10)
             print(f"received: {delivery.text()} (attempt {delivery.attempt})")
             await delivery.ack()
             print("acknowledged")

@@ -143,7 +143,7 @@ internal sealed partial class SinewConnection
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
-            Abort(new ConnectionLostException($"Writing to {Endpoint} failed: {e.Message}", e));
+            Abort(new ConnectionLostException($"Writing to {Endpoint} failed: {e.Message}", Endpoint.ToString(), e));
         }
     }
 }

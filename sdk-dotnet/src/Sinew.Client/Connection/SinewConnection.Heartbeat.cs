@@ -34,7 +34,8 @@ internal sealed partial class SinewConnection
                 _pending.Expire(now, request => new OperationTimeoutException(
                     $"{request.Describe()} got no answer from {Endpoint} within the request timeout of " +
                     $"{Durations.Describe(TimeSpan.FromMilliseconds(_requestTimeoutMs))}; it may or may not have taken effect. " +
-                    "Retry it, or raise SinewClientOptions.RequestTimeout if the broker is just slow."));
+                    "Retry it, or raise SinewClientOptions.RequestTimeout if the broker is just slow.",
+                    TimeSpan.FromMilliseconds(_requestTimeoutMs)));
 
                 if (HeartbeatMs <= 0)
                 {
@@ -47,7 +48,7 @@ internal sealed partial class SinewConnection
                 {
                     Log.HeartbeatTimeout(_logger, Endpoint, silence);
                     Abort(new ConnectionLostException(
-                        $"Nothing arrived from {Endpoint} for {silence} ms, three heartbeat intervals; the connection is considered dead."));
+                        $"Nothing arrived from {Endpoint} for {silence} ms, three heartbeat intervals; the connection is considered dead.", Endpoint.ToString()));
                     return;
                 }
 

@@ -28,7 +28,7 @@ internal sealed partial class SinewConnection
                 var read = await _socket.ReceiveAsync(_receive.GetFreeMemory(), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    failure = new ConnectionLostException($"The broker at {Endpoint} closed the connection.");
+                    failure = new ConnectionLostException($"The broker at {Endpoint} closed the connection.", Endpoint.ToString());
                     break;
                 }
 
@@ -42,7 +42,7 @@ internal sealed partial class SinewConnection
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
-            failure = new ConnectionLostException($"Reading from {Endpoint} failed: {e.Message}", e);
+            failure = new ConnectionLostException($"Reading from {Endpoint} failed: {e.Message}", Endpoint.ToString(), e);
         }
         catch (FrameDecodeException e)
         {
@@ -56,7 +56,7 @@ internal sealed partial class SinewConnection
         }
         finally
         {
-            Abort(failure ?? new ConnectionLostException($"The connection to {Endpoint} was closed."));
+            Abort(failure ?? new ConnectionLostException($"The connection to {Endpoint} was closed.", Endpoint.ToString()));
             _receive.Dispose();
         }
     }

@@ -205,7 +205,7 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
             {
                 reason = new ConnectionLostException(
                     $"The broker at {Endpoint} closed the connection after reporting {Protocol.Errors.ErrorCodes.NameOf(fatal.Code)}: {fatal.Message}",
-                    Errors.BrokerErrors.FromError(fatal, "The connection"));
+                    Endpoint.ToString(), Errors.BrokerErrors.FromError(fatal, "The connection"));
             }
 
             _state = Ended;
@@ -262,7 +262,7 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
     {
         var reason = EndReason;
         return reason is null
-            ? new ConnectionLostException($"{operation} could not be sent: the connection to {Endpoint} is closing.")
+            ? new ConnectionLostException($"{operation} could not be sent: the connection to {Endpoint} is closing.", Endpoint.ToString())
             : ErrorFor(operation, reason);
     }
 
@@ -303,9 +303,9 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         ClientClosedException => new ClientClosedException($"{operation} did not complete: the client was closed.", reason),
         ProtocolException => new ConnectionLostException(
             $"{operation} did not complete: the connection to {Endpoint} was closed because the broker broke the protocol ({reason.Message}). It was not replayed and may or may not have taken effect.",
-            reason),
+            Endpoint.ToString(), reason),
         _ => new ConnectionLostException(
             $"{operation} did not complete: the connection to {Endpoint} dropped ({reason.Message}). It was not replayed and may or may not have taken effect.",
-            reason),
+            Endpoint.ToString(), reason),
     };
 }

@@ -175,6 +175,6 @@ internal sealed partial class ClientCore : IConnectionEvents
         }
 
         ReportError(reason as ConnectionLostException
-            ?? new ConnectionLostException($"The connection to {connection.Endpoint} was lost: {reason.Message}", reason));
+            ?? new ConnectionLostException($"The connection to {connection.Endpoint} was lost: {reason.Message}", connection.Endpoint.ToString(), reason));
     }
 }

@@ -167,6 +167,7 @@ internal sealed class ConnectionManager : IDisposable
     {
         var attempts = reconnecting ? _reconnect.MaxAttempts : 1;
         ConnectionException? last = null;
+        var failures = new List<ConnectionFailure>();
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             if (attempt > 1)
@@ -205,6 +206,7 @@ internal sealed class ConnectionManager : IDisposable
                 // Refused, timed out or not a Sinew broker: worth another attempt. A broker that refuses the session
                 // (unauthorized, protocol_mismatch) or breaks the protocol is not, so those propagate at once.
                 last = e;
+                failures.AddRange(e.Failures);
             }
             catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
             {
@@ -218,7 +220,7 @@ internal sealed class ConnectionManager : IDisposable
         }
 
         Log.ReconnectFailed(_logger, attempts, last!.Message);
-        throw new ConnectionException($"Could not reconnect to the broker after {attempts} attempts. Last failure: {last.Message}", last);
+        throw new ConnectionException($"Could not reconnect to the broker after {attempts} attempts. Last failure: {last.Message}", failures, last);
     }
 
     private async Task<SinewConnection> ConnectToAnyEndpointAsync()
@@ -231,7 +233,7 @@ internal sealed class ConnectionManager : IDisposable
         }
 
         var endpoints = redirect is { } first ? [first, .. _endpoints.Where(e => e != first)] : _endpoints;
-        var failures = new List<string>(endpoints.Length);
+        var failures = new List<ConnectionFailure>(endpoints.Length);
         ConnectionException? last = null;
         foreach (var endpoint in endpoints)
         {
@@ -242,13 +244,16 @@ internal sealed class ConnectionManager : IDisposable
             catch (ConnectionException e)
             {
                 Log.ConnectAttemptFailed(_logger, endpoint, e.Message);
-                failures.Add(e.Message);
+                failures.Add(new ConnectionFailure(endpoint.ToString(), e));
                 last = e;
             }
         }
 
+        // With one endpoint its own error says it all; the failures are listed either way.
         throw endpoints.Length == 1
-            ? last!
-            : new ConnectionException($"Could not connect to any of the {endpoints.Length} endpoints: " + string.Join(" | ", failures), last);
+            ? new ConnectionException(last!.Message, failures, last.InnerException)
+            : new ConnectionException(
+                $"Could not connect to any of the {endpoints.Length} endpoints: " + string.Join(" | ", failures.Select(f => f.Error.Message)),
+                failures, last);
     }
 }

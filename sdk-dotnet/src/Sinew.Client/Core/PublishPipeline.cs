@@ -32,7 +32,7 @@ internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget t
     {
         if (IsClosed)
         {
-            throw new ClientClosedException($"{target.Description} is not possible: the {handle} was disposed.");
+            throw new ClientClosedException($"{target.Description} is not possible: the {handle} was closed or disposed.");
         }
 
         core.ThrowIfClosed(target.Description);

@@ -9,7 +9,19 @@ public sealed class ConnectionException : SinewException
 {
     /// <summary>Creates the exception.</summary>
     public ConnectionException(string message, Exception? innerException = null)
-        : base(SinewErrorCodes.ConnectionFailed, isRetryable: true, message, innerException)
+        : this(message, [], innerException)
     {
     }
+
+    /// <summary>Creates the exception with the endpoints tried and how each failed.</summary>
+    public ConnectionException(string message, IReadOnlyList<ConnectionFailure> failures, Exception? innerException = null)
+        : base(SinewErrorCodes.ConnectionFailed, isRetryable: true, message, innerException)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        Failures = [.. failures];
+    }
+
+    /// <summary>Each endpoint tried, with the error it gave, in the order tried (every attempt of a reconnect);
+    /// empty when the failure concerns one connection's handshake rather than a choice of endpoints.</summary>
+    public IReadOnlyList<ConnectionFailure> Failures { get; }
 }

@@ -8,7 +8,18 @@ public sealed class ConnectionLostException : SinewException
 {
     /// <summary>Creates the exception.</summary>
     public ConnectionLostException(string message, Exception? innerException = null)
-        : base(SinewErrorCodes.ConnectionLost, isRetryable: true, message, innerException)
+        : this(message, endpoint: null, innerException)
     {
     }
+
+    /// <summary>Creates the exception naming the endpoint whose connection dropped.</summary>
+    public ConnectionLostException(string message, string? endpoint, Exception? innerException = null)
+        : base(SinewErrorCodes.ConnectionLost, isRetryable: true, message, innerException)
+    {
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The endpoint whose connection dropped, as <c>host:port</c>; null when no connection was involved
+    /// (reconnecting is disabled and the connection was already gone).</summary>
+    public string? Endpoint { get; }
 }

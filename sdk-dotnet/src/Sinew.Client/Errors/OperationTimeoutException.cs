@@ -7,7 +7,18 @@ public sealed class OperationTimeoutException : SinewException
 {
     /// <summary>Creates the exception.</summary>
     public OperationTimeoutException(string message, Exception? innerException = null)
-        : base(SinewErrorCodes.Timeout, isRetryable: true, message, innerException)
+        : this(message, timeout: null, innerException)
     {
     }
+
+    /// <summary>Creates the exception naming the time limit that expired.</summary>
+    public OperationTimeoutException(string message, TimeSpan? timeout, Exception? innerException = null)
+        : base(SinewErrorCodes.Timeout, isRetryable: true, message, innerException)
+    {
+        Timeout = timeout;
+    }
+
+    /// <summary>The time limit that expired: the request timeout, or the timeout given to the call; null when
+    /// not known.</summary>
+    public TimeSpan? Timeout { get; }
 }

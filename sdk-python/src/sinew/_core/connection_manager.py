@@ -22,6 +22,7 @@ from sinew.connection.listener import ConnectionListener
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
+    ConnectionFailure,
     ConnectionLostError,
     InvalidArgumentError,
     SinewConnectionError,
@@ -100,9 +101,9 @@ class ConnectionManager:
                 "(ReconnectPolicy.max_attempts is 0)"
             )
         last: SinewError | None = None
-        failures: list[tuple[str, BaseException]] = []
+        failures: list[ConnectionFailure] = []
         for attempt in range(1, policy.max_attempts + 1):
-            delay = policy.delay_before(attempt)
+            delay = policy._delay_before(attempt)
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), delay)
@@ -154,18 +155,18 @@ class ConnectionManager:
         if self._preferred is not None:
             endpoints.insert(0, self._preferred)
         settings = connection_settings(self._options)
-        failures: list[tuple[str, BaseException]] = []
+        failures: list[ConnectionFailure] = []
         for endpoint in endpoints:
             try:
                 return await Connection.open(endpoint, settings, self._listener)
             except SinewConnectionError as error:
-                failures.append((str(endpoint), error))
+                failures.append(ConnectionFailure(str(endpoint), error))
             except BrokerError as error:
                 # A refusal is final unless the broker says it may pass (e.g. unavailable
                 # while starting), in which case another endpoint may serve.
                 if not error.is_retryable:
                     raise
-                failures.append((str(endpoint), error))
+                failures.append(ConnectionFailure(str(endpoint), error))
         listed = "; ".join(f"{endpoint}: {describe(error)}" for endpoint, error in failures)
         raise SinewConnectionError(
             f"could not connect to any of {len(endpoints)} endpoint(s): {listed}",

@@ -66,7 +66,7 @@ def connection_settings(options: SinewClientOptions) -> ConnectionSettings:
 
 def credentials_to_wire(credentials: SinewCredentials) -> wire.Auth:
     return wire.Auth(
-        mechanism=credentials.mechanism, identity=credentials.identity, secret=credentials.secret
+        mechanism=credentials.mechanism, identity=credentials.identity, secret=credentials._secret
     )
 
 
@@ -149,7 +149,7 @@ def publish_message_to_wire(
         payload=message.payload,
         content_type=message.content_type,
         headers=dict(message.headers) if message.headers else None,
-        partition_key=message.key_bytes,
+        partition_key=message._key_bytes,
         partition=partition,
         not_before_ms=not_before_ms,
         delay_ms=delay_ms,

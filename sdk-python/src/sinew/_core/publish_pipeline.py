@@ -11,13 +11,20 @@ routed with.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 from sinew._core.client_core import ClientCore
 from sinew._core.converters import Identity, publish_message_to_wire, publish_receipt_from_wire
 from sinew.connection.connection import Connection
 from sinew.connection.unobserved_failure import FailureReportingFuture
-from sinew.errors import BrokerError, InvalidArgumentError, ProtocolError, SinewError
+from sinew.errors import (
+    BrokerError,
+    ClientClosedError,
+    InvalidArgumentError,
+    ProtocolError,
+    SinewError,
+)
 from sinew.options.publisher_options import PublisherOptions
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
@@ -40,6 +47,51 @@ class PublishPipeline:
         self._defaults = defaults
         self._turns = RoundRobin()
         self._route_learned_at: int | None = None
+        # Closing: publishes started and confirmations still expected, and when none is left.
+        self._closed = asyncio.Event()
+        self._in_flight = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
+
+    # Closing
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed.is_set()
+
+    @contextlib.asynccontextmanager
+    async def operation(self, context: str) -> AsyncIterator[None]:
+        """Runs one publish: refused once the pipeline is closed, and waited for by `close`."""
+        if self._closed.is_set():
+            raise ClientClosedError(f"{context}: the publisher was closed")
+        self._begin()
+        try:
+            yield
+        finally:
+            self._end()
+
+    async def close(self) -> None:
+        """Refuse further publishes, stop retry waits (`pause`), and return once every
+        publish in flight and every confirmation still expected has settled."""
+        self._closed.set()
+        await self._drained.wait()
+
+    async def pause(self, seconds: float, context: str, *, after: SinewError) -> None:
+        """Wait `seconds` between two attempts, unless the pipeline is closed meanwhile:
+        then the publish stops with `ClientClosedError`, caused by the failure `after`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closed.wait(), seconds)
+        if self._closed.is_set():
+            raise ClientClosedError(f"{context}: the publisher was closed while retrying") from after
+
+    def _begin(self) -> None:
+        self._in_flight += 1
+        self._drained.clear()
+
+    def _end(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._drained.set()
 
     def context(self, operation: str) -> str:
         """How an error names an operation of this pipeline (`publish to 'orders'`)."""
@@ -69,6 +121,8 @@ class PublishPipeline:
         receipt: asyncio.Future[PublishReceipt] = FailureReportingFuture(
             loop=asyncio.get_running_loop(), what=context
         )
+        self._begin()
+        receipt.add_done_callback(lambda _: self._end())
         reply.add_done_callback(lambda done: self._settle_receipt(done, receipt, context))
         return receipt
 
@@ -199,7 +253,7 @@ class PublishPipeline:
                 reason="too_many",
             )
         if route is None:
-            route = self._core.router.route(self.topic, self.group, message.key_bytes, self._turns)
+            route = self._core.router.route(self.topic, self.group, message._key_bytes, self._turns)
         record = publish_message_to_wire(
             message, self._defaults, partition=route.partition, identity=identity
         )

@@ -74,6 +74,7 @@ class SubscriptionFeed:
         self._end_reason: SubscriptionEndReason | None = None
         self._end_message = ""
         self._closed_by_caller = False
+        self._ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pausing_reading = False
         # Fixed when subscribing, so the threshold does not move while the partition
         # subscriptions are still being accepted.
@@ -179,6 +180,11 @@ class SubscriptionFeed:
     def buffered(self) -> int:
         return len(self._buffer)
 
+    @property
+    def completion(self) -> asyncio.Future[None]:
+        """Done when the subscription ends, however it ends; it never fails."""
+        return self._ended
+
     # Taking deliveries
 
     async def take(self, timeout: float | None) -> DeliveredMessage | None:
@@ -215,6 +221,7 @@ class SubscriptionFeed:
         self._buffer.clear()
         self._release_reading()
         self._arrived.set()
+        self._mark_ended()
         self._core.subscriptions.discard(self)
         if self._end_reason is not None:
             return
@@ -280,6 +287,7 @@ class SubscriptionFeed:
         self._closed_by_caller = True
         self._buffer.clear()
         self._release_reading()
+        self._mark_ended()
         for future in self._unsubscribe_all():
             future.add_done_callback(_log_unsubscribe_failure)
 
@@ -293,7 +301,12 @@ class SubscriptionFeed:
             self._buffer.clear()
         self._release_reading()
         self._arrived.set()
+        self._mark_ended()
         self._core.subscriptions.discard(self)
+
+    def _mark_ended(self) -> None:
+        if not self._ended.done():
+            self._ended.set_result(None)
 
     def _unsubscribe_all(self) -> list[asyncio.Future[Message]]:
         ids = list(self._parts)

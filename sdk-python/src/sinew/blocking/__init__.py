@@ -23,6 +23,7 @@ from sinew.blocking.subscription import Subscription
 from sinew.errors import (
     BrokerError,
     ClientClosedError,
+    ConnectionFailure,
     ConnectionLostError,
     InvalidArgumentError,
     OperationTimeoutError,
@@ -56,6 +57,7 @@ __all__ = [
     "BrokerLimits",
     "ChannelKind",
     "ClientClosedError",
+    "ConnectionFailure",
     "ConnectionLostError",
     "DeadLetterKind",
     "DeadLetterPolicy",

@@ -81,6 +81,10 @@ class SinewClient:
     ) -> None:
         self.close()
 
+    def ensure_connected(self) -> None:
+        """Connect now if not connected, as `sinew.SinewClient.ensure_connected` does."""
+        self._loop.run(self._inner.ensure_connected())
+
     @property
     def options(self) -> SinewClientOptions:
         return self._inner.options

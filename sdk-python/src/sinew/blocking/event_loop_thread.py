@@ -66,6 +66,14 @@ class EventLoopThread:
             future.cancel()
             raise
 
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        """Start `coroutine` on the loop without waiting for it; its future can be waited on
+        from any thread."""
+        if not self.is_running:
+            coroutine.close()
+            raise ClientClosedError("the client is closed")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
     def stop(self) -> None:
         """Stop the loop, finish its remaining tasks and join the thread. Idempotent."""
         if self._stopped:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import TracebackType
 
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.outgoing_message import OutgoingMessage
@@ -59,3 +60,19 @@ class Publisher:
     def publish_batch(self, messages: Iterable[OutgoingMessage]) -> list[PublishReceipt]:
         # Materialised here: a lazy iterable would otherwise be consumed on the loop thread.
         return self._loop.run(self._inner.publish_batch(list(messages)))
+
+    def close(self) -> None:
+        """Close as `sinew.Publisher.close` does; the client stays open."""
+        if self._loop.is_running:
+            self._loop.run(self._inner.close())
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import TracebackType
 
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.outgoing_message import OutgoingMessage
@@ -43,3 +44,19 @@ class ReliablePublisher:
 
     def publish_batch(self, messages: Iterable[OutgoingMessage]) -> list[PublishReceipt]:
         return self._loop.run(self._inner.publish_batch(list(messages)))
+
+    def close(self) -> None:
+        """Close as `sinew.ReliablePublisher.close` does; the client stays open."""
+        if self._loop.is_running:
+            self._loop.run(self._inner.close())
+
+    def __enter__(self) -> ReliablePublisher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

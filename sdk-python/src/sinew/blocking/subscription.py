@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import warnings
 from types import TracebackType
 
 from sinew.blocking.delivery import Delivery
@@ -13,6 +15,10 @@ from sinew.subscription import Subscription as AsyncSubscription
 from sinew.wire.enums import AckMode
 
 __all__ = ["Subscription"]
+
+
+async def _completion(subscription: AsyncSubscription) -> None:
+    await subscription.completion
 
 
 async def _next_or_none(subscription: AsyncSubscription) -> AsyncDelivery | None:
@@ -72,6 +78,18 @@ class Subscription:
     def buffered(self) -> int:
         return self._inner.buffered
 
+    @property
+    def completion(self) -> concurrent.futures.Future[None]:
+        """A future that is done when the subscription has ended, however it ended (see
+        `sinew.Subscription.completion`); it never raises. Wait with `.result(timeout)`."""
+        # The subscription ends exactly when it stops being active; once ended, or once the
+        # loop is gone with the client, there is nothing left to wait for.
+        if not self._inner.is_active or not self._loop.is_running:
+            finished: concurrent.futures.Future[None] = concurrent.futures.Future()
+            finished.set_result(None)
+            return finished
+        return self._loop.submit(_completion(self._inner))
+
     def __iter__(self) -> Subscription:
         return self
 
@@ -81,8 +99,16 @@ class Subscription:
             raise StopIteration
         return Delivery(delivery, self._loop)
 
+    def receive(self, timeout: Duration | None = None) -> Delivery:
+        """The next delivery, as `sinew.Subscription.receive` gives it."""
+        return Delivery(self._loop.run(self._inner.receive(timeout)), self._loop)
+
     def next(self, timeout: Duration | None = None) -> Delivery:
-        return Delivery(self._loop.run(self._inner.next(timeout)), self._loop)
+        """Deprecated: the former name of `receive`, which every Sinew client shares."""
+        warnings.warn(
+            "Subscription.next() is deprecated; use receive()", DeprecationWarning, stacklevel=2
+        )
+        return self.receive(timeout)
 
     def close(self) -> None:
         if self._loop.is_running:

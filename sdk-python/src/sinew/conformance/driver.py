@@ -285,7 +285,7 @@ class Driver:
         name = required_str(request, "delivery")
         timeout_ms = optional_int(request, "timeout_ms")
         timeout = (DEFAULT_RECEIVE_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
-        delivery = await subscription.next(timeout=timeout)
+        delivery = await subscription.receive(timeout=timeout)
         received_at_ms = int(time.time() * 1000)
         self._deliveries[name] = delivery
         return delivery_result(delivery, received_at_ms)
@@ -319,7 +319,7 @@ class Driver:
         within_ms = optional_int(request, "within_ms")
         within = (DEFAULT_RECEIVE_NONE_MS if within_ms is None else within_ms) / 1000
         try:
-            delivery = await subscription.next(timeout=within)
+            delivery = await subscription.receive(timeout=within)
         except OperationTimeoutError:
             return {}
         arrived = delivery_result(delivery, int(time.time() * 1000))

@@ -10,26 +10,33 @@ from sinew.wire.enums import AuthMechanism
 __all__ = ["SinewCredentials"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SinewCredentials:
     """How the client authenticates. Build with `plain(...)` or `token(...)`.
 
-    The secret never appears in `repr`, so options can be logged safely.
+    The secret is taken by the constructor and sent in the handshake, and is not readable
+    afterwards: no public attribute holds it and `repr` never shows it, so options can be
+    logged safely (as in the C# and TypeScript clients).
     """
 
     mechanism: AuthMechanism
     identity: str
-    secret: str = field(repr=False)
+    # Private, and out of repr: only the handshake reads it (sinew._core.converters).
+    _secret: str = field(repr=False)
 
-    def __post_init__(self) -> None:
-        for name in ("identity", "secret"):
-            if not isinstance(getattr(self, name), str):
+    def __init__(self, *, mechanism: AuthMechanism, identity: str, secret: str) -> None:
+        for name, value in (("identity", identity), ("secret", secret)):
+            if not isinstance(value, str):
                 raise InvalidArgumentError(
                     f"credentials {name} must be a str",
                     argument=name,
                     reason="wrong_type",
                 )
-        if self.mechanism == AuthMechanism.TOKEN and self.identity:
+        # A frozen dataclass sets its fields through object.__setattr__.
+        object.__setattr__(self, "mechanism", mechanism)
+        object.__setattr__(self, "identity", identity)
+        object.__setattr__(self, "_secret", secret)
+        if mechanism == AuthMechanism.TOKEN and identity:
             raise InvalidArgumentError(
                 "token credentials carry no identity",
                 argument="identity",

@@ -78,7 +78,7 @@ class ReconnectPolicy:
         """A policy that never reconnects."""
         return cls(max_attempts=0)
 
-    def delay_before(self, attempt: int) -> float:
+    def _delay_before(self, attempt: int) -> float:
         """Seconds to wait before `attempt` (counted from 1; the first waits nothing)."""
         if attempt <= 1:
             return 0.0
