@@ -6,6 +6,9 @@ namespace Sinew.Broker.Host;
 
 internal static class ConfigReport
 {
+    /// <summary>Prints every configuration problem to standard error and returns the exit code: 0 when there is none,
+    /// otherwise 2, the code the broker exits with on invalid configuration, so that <c>config validate</c> and
+    /// <c>config show</c> fail the way starting the broker with that configuration would.</summary>
     public static int PrintErrors(ConfigResult result)
     {
         foreach (var error in result.Errors)
@@ -13,7 +16,7 @@ internal static class ConfigReport
             Console.Error.WriteLine($"sinew-broker: configuration error: {error}");
         }
 
-        return result.IsValid ? 0 : 1;
+        return result.IsValid ? 0 : 2;
     }
 
     public static string Toml(ConfigResult result)

@@ -58,7 +58,7 @@ internal sealed partial class ClientCore
         const string operation = "Topology request";
         var reply = await connection.RequestAsync(Wire.TopologyRequest.Instance, operation, cancellationToken).ConfigureAwait(false);
         var topology = Expect<Wire.Topology>(reply, operation);
-        if (Topology.Apply(topology))
+        if (Topology.Apply(topology, connection.Session.SessionId))
         {
             Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
         }

@@ -144,7 +144,7 @@ internal sealed partial class ClientCore : IConnectionEvents
 
     void IConnectionEvents.OnTopologyPushed(SinewConnection connection, Wire.Topology topology)
     {
-        if (Topology.Apply(topology))
+        if (Topology.Apply(topology, connection.Session.SessionId))
         {
             Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
         }

@@ -12,6 +12,7 @@ internal sealed class TopologyCache
     private readonly ConcurrentDictionary<QueueKey, QueueRoute> _routes = new();
     private readonly object _gate = new();
     private ulong? _generation;
+    private string? _generationSession;
     private int _version;
 
     /// <summary>Changes whenever any route changes.</summary>
@@ -30,19 +31,24 @@ internal sealed class TopologyCache
         Interlocked.Increment(ref _version);
     }
 
-    /// <summary>Replaces the queues' routes with a topology's, unless a newer generation was applied already
-    /// (a reply and a push can cross).</summary>
+    /// <summary>Replaces the queues' routes with a topology's, unless a newer generation of the same session was
+    /// applied already (a reply and a push can cross).</summary>
+    /// <param name="topology">The catalogue.</param>
+    /// <param name="session">The session it came from. Generations order the catalogues of one session only: after a
+    /// reconnection the broker may be another one, or the same with its data started afresh, counting from the
+    /// beginning again, and its catalogue is the one that routes now.</param>
     /// <returns>False when the topology was older than what the cache holds.</returns>
-    public bool Apply(Wire.Topology topology)
+    public bool Apply(Wire.Topology topology, string? session = null)
     {
         lock (_gate)
         {
-            if (_generation is { } current && topology.Generation < current)
+            if (_generation is { } current && _generationSession == session && topology.Generation < current)
             {
                 return false;
             }
 
             _generation = topology.Generation;
+            _generationSession = session;
             var present = new HashSet<QueueKey>();
             foreach (var channel in topology.Channels)
             {

@@ -97,7 +97,7 @@ class ClientCore:
             wire.TopologyRequest(), context="topology()", expects=(wire.Topology,)
         )
         assert isinstance(reply, wire.Topology)
-        self.cache.apply(reply)
+        self.cache.apply(reply, connection.session.session_id)
         return reply
 
     # Closing
@@ -137,7 +137,7 @@ class ClientCore:
     # The listener of every connection: these run in its read loop
 
     def on_topology(self, connection: Connection, message: wire.Topology) -> bool:
-        return self.cache.apply(message)
+        return self.cache.apply(message, connection.session.session_id)
 
     def on_going_away(self, connection: Connection, message: wire.GoingAway) -> None:
         _log.info("the broker is going away: %s", message.message)

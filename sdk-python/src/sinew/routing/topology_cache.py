@@ -2,8 +2,8 @@
 
 Entries come from two sources (section 8.2 of the specification): a `DeclareQueueOk`, which
 gives the partition count but no routing version, and a `Topology` (a reply or a push), which
-gives both. A `Topology` older than one already applied is ignored, so a late reply cannot
-roll the cache back.
+gives both. A `Topology` older than one already applied in the same session is ignored, so
+a late reply cannot roll the cache back.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class TopologyCache:
     def __init__(self) -> None:
         self._routes: dict[ChannelKey, ChannelRoute] = {}
         self._generation: int | None = None
+        self._generation_session: str | None = None
         self._forgotten = 0
 
     @property
@@ -67,16 +68,26 @@ class TopologyCache:
         version = known.routing_version if known and known.partitions == partitions else None
         self._routes[key] = ChannelRoute(partitions=partitions, routing_version=version)
 
-    def apply(self, topology: Topology) -> bool:
-        """Apply a catalogue; returns False when it is older than the one already applied.
+    def apply(self, topology: Topology, session: str | None = None) -> bool:
+        """Apply a catalogue; returns False when it is older than the one already applied
+        in the same `session`.
+
+        Generations order the catalogues of one session only: after a reconnection the broker
+        may be another one, or the same with its data started afresh, counting from the
+        beginning again, and its catalogue is the one that routes now.
 
         Channels missing from the catalogue are kept: a publish to a deleted queue is
         answered `not_found` by the broker either way, and dropping the entry would only
         lose the partition count of a queue that is recreated alike.
         """
-        if self._generation is not None and topology.generation < self._generation:
+        if (
+            self._generation is not None
+            and session == self._generation_session
+            and topology.generation < self._generation
+        ):
             return False
         self._generation = topology.generation
+        self._generation_session = session
         for channel in topology.channels:
             self._routes[(channel.topic, normalise_group(channel.group))] = ChannelRoute(
                 partitions=channel.partitions,
