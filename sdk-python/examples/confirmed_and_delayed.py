@@ -46,7 +46,7 @@ def main() -> None:
         }
         with client.subscribe(queue) as subscription:
             while expected:
-                delivery = subscription.next(timeout=15)
+                delivery = subscription.receive(timeout=15)
                 text = delivery.text()
                 waited = time.monotonic() - sent_at
                 if text in ("in a second", "at a set time"):

@@ -36,7 +36,7 @@ async def main() -> None:
         unfinished = {"resize photo", "flaky upload", "corrupt file"}
         async with client.subscribe(queue, SubscribeOptions(prefetch=10)) as subscription:
             while unfinished:
-                delivery = await subscription.next(timeout=15)
+                delivery = await subscription.receive(timeout=15)
                 job = delivery.text()
                 if job == "flaky upload" and delivery.attempt == 1:
                     print(f"{job!r}: attempt {delivery.attempt} failed, retrying in 0.5 s")

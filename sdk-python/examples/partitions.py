@@ -46,7 +46,7 @@ async def main() -> None:
         per_partition: dict[int, list[str]] = defaultdict(list)
         async with client.subscribe(queue) as subscription:
             for _ in range(13):
-                delivery = await subscription.next(timeout=15)
+                delivery = await subscription.receive(timeout=15)
                 per_partition[delivery.partition].append(delivery.text())
                 await delivery.ack()
         for partition in sorted(per_partition):
@@ -56,7 +56,7 @@ async def main() -> None:
         receipt = await publisher.publish(OutgoingMessage.from_text("dave created", key="dave"))
         single = SubscribeOptions(partition=receipt.partition)
         async with client.subscribe(queue, single) as subscription:
-            delivery = await subscription.next(timeout=15)
+            delivery = await subscription.receive(timeout=15)
             print(f"partition {receipt.partition} alone: {delivery.text()!r}")
             await delivery.ack()
 

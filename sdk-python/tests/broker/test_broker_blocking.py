@@ -53,7 +53,7 @@ def test_publish_consume_and_settle_with_the_blocking_api(module_broker: RealBro
             assert subscription.partitions == (0, 1)
             retried = False
             while len(received) < 6:
-                delivery = subscription.next(timeout=5)
+                delivery = subscription.receive(timeout=5)
                 if not retried:
                     delivery.retry()
                     retried = True
@@ -63,7 +63,7 @@ def test_publish_consume_and_settle_with_the_blocking_api(module_broker: RealBro
                 assert delivery.is_settled
                 received.append(delivery)
             with pytest.raises(OperationTimeoutError):
-                subscription.next(timeout=0.2)
+                subscription.receive(timeout=0.2)
         assert sorted(d.payload for d in received) == sorted(
             [b"one", b'{"n":0}', b'{"n":1}', b'{"n":2}', b"pipelined", b"fire and forget"]
         )
@@ -79,9 +79,9 @@ def test_a_blocking_nack_dead_letters_with_the_reason(module_broker: RealBroker,
         client.declare_queue(dlq)
         client.create_publisher(queue_name).publish(OutgoingMessage.from_text("bad"))
         with client.subscribe(queue_name) as subscription:
-            subscription.next(timeout=5).nack("unparseable")
+            subscription.receive(timeout=5).nack("unparseable")
         with client.subscribe(dlq) as subscription:
-            dead = subscription.next(timeout=5)
+            dead = subscription.receive(timeout=5)
             dead.ack()
     assert dead.text() == "bad"
     assert (dead.headers["sinew.dlq.reason"], dead.headers["sinew.dlq.error"]) == ("terminal_nack", "unparseable")
@@ -166,7 +166,7 @@ def test_closing_a_blocking_client_stops_its_loop_thread(module_broker: RealBrok
     with pytest.raises(ClientClosedError):
         client.declare_queue(queue_name)
     with pytest.raises(ClientClosedError):
-        subscription.next(timeout=1)
+        subscription.receive(timeout=1)
     client.close()  # idempotent
 
 
@@ -178,7 +178,7 @@ def test_a_blocking_subscription_ends_with_server_shutdown(real_broker: RealBrok
         stopper.start()
         try:
             with pytest.raises(SubscriptionEndedError) as caught:
-                subscription.next(timeout=5)
+                subscription.receive(timeout=5)
             assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
         finally:
             stopper.join()
@@ -228,4 +228,4 @@ def test_blocking_errors_include_the_timeout_of_a_subscription_without_deliverie
         assert caught.value.code == "not_found"
         client.declare_queue(queue_name)
         with pytest.raises(OperationTimeoutError):
-            client.subscribe(queue_name, SubscribeOptions(partition=0)).next(timeout=0.01)
+            client.subscribe(queue_name, SubscribeOptions(partition=0)).receive(timeout=0.01)

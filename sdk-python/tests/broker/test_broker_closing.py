@@ -31,7 +31,7 @@ async def test_goodbye_returns_unsettled_deliveries_to_the_queue(
         await take(subscription, 1)
         waiting = await client.subscribe(queue_name)
         with pytest.raises(TimeoutError):
-            await waiting.next(timeout=0.2)  # leased to the leaving client, not ready
+            await waiting.receive(timeout=0.2)  # leased to the leaving client, not ready
     async with waiting:
         (returned,) = await take(waiting, 1)
     assert (returned.payload, returned.attempt) == (b"a", 2)
@@ -51,7 +51,7 @@ async def test_closing_the_client_ends_iteration_with_client_closed(module_broke
     client = await SinewClient.connect(broker_options(module_broker))
     await client.declare_queue(queue_name)
     subscription = await client.subscribe(queue_name)
-    waiting = asyncio.ensure_future(subscription.next(timeout=5))
+    waiting = asyncio.ensure_future(subscription.receive(timeout=5))
     await asyncio.sleep(0.01)
     await client.close()
     with pytest.raises(SubscriptionEndedError) as caught:
@@ -71,5 +71,5 @@ async def test_with_auto_ack_a_client_close_drops_what_was_not_handed_out(
             await asyncio.sleep(0.005)
     await client.close()
     with pytest.raises(SubscriptionEndedError) as caught:
-        await subscription.next(timeout=1)
+        await subscription.receive(timeout=1)
     assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED

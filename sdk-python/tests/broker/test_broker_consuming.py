@@ -43,11 +43,11 @@ async def test_an_acknowledged_message_is_gone_for_good(client: SinewClient, que
         assert first.is_settled
     # The unacknowledged one comes back; the acknowledged one does not.
     async with client.subscribe(queue_name) as subscription:
-        again = await subscription.next(timeout=5)
+        again = await subscription.receive(timeout=5)
         assert (again.text(), again.attempt) == ("b", 2)
         await again.ack()
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
     assert second.text() == "b"
 
 
@@ -115,14 +115,14 @@ async def test_a_subscription_never_holds_more_than_prefetch_unsettled(
     async with client.subscribe(queue_name, SubscribeOptions(prefetch=2)) as subscription:
         held = await take(subscription, 2)
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.3)
+            await subscription.receive(timeout=0.3)
         stats = module_broker.queue_stats(queue_name)["partition_stats"][0]
         assert stats["inflight"] == 2 and stats["ready"] == 3
         await held[0].ack()
-        third = await subscription.next(timeout=5)
+        third = await subscription.receive(timeout=5)
         assert third.text() == "2"
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
 
 
 async def test_prefetch_applies_per_partition_subscription(client: SinewClient, queue_name: str) -> None:
@@ -132,7 +132,7 @@ async def test_prefetch_applies_per_partition_subscription(client: SinewClient, 
         held = await take(subscription, 2)
         assert sorted(d.partition for d in held) == [0, 1]
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.3)
+            await subscription.receive(timeout=0.3)
 
 
 async def test_a_retry_delivers_the_message_again_with_the_next_attempt(client: SinewClient, queue_name: str) -> None:
@@ -141,7 +141,7 @@ async def test_a_retry_delivers_the_message_again_with_the_next_attempt(client: 
     async with client.subscribe(queue_name) as subscription:
         attempts = []
         for _ in range(3):
-            delivery = await subscription.next(timeout=5)
+            delivery = await subscription.receive(timeout=5)
             attempts.append((delivery.offset, delivery.attempt))
             await delivery.retry()
     assert attempts == [(0, 1), (0, 2), (0, 3)]
@@ -151,10 +151,10 @@ async def test_a_delayed_retry_is_not_delivered_before_its_delay(client: SinewCl
     await client.declare_queue(queue_name)
     await _publish_texts(client, queue_name, "later")
     async with client.subscribe(queue_name) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         retried_at = time.monotonic()
         await delivery.retry_after(RETRY_DELAY)
-        again = await subscription.next(timeout=5)
+        again = await subscription.receive(timeout=5)
         assert time.monotonic() - retried_at >= RETRY_DELAY - CLOCK_SLACK
         assert (again.offset, again.attempt) == (delivery.offset, 2)
         await again.ack()
@@ -171,7 +171,7 @@ async def test_a_nack_dead_letters_the_message_with_its_reason_and_metadata(
     )
     before = int(time.time() * 1000)
     async with client.subscribe(queue_name) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         await delivery.nack("payment declined ✗")
         assert delivery.is_settled
     (dead,) = await dead_letters(client, dlq, 1)
@@ -197,7 +197,7 @@ async def test_a_dead_letter_names_the_source_group(client: SinewClient, queue_n
     )
     await client.create_publisher(queue_name, PublisherOptions(group="eu")).publish(OutgoingMessage(b"x"))
     async with client.subscribe(queue_name, SubscribeOptions(group="eu")) as subscription:
-        await (await subscription.next(timeout=5)).nack()
+        await (await subscription.receive(timeout=5)).nack()
     (dead,) = await dead_letters(client, dlq, 1, group="ops")
     assert dead.headers["sinew.dlq.source_group"] == "eu"
     assert "sinew.dlq.error" not in dead.headers
@@ -209,11 +209,11 @@ async def test_retries_beyond_max_retries_dead_letter_as_retries_exhausted(clien
     await _publish_texts(client, queue_name, "doomed")
     async with client.subscribe(queue_name) as subscription:
         for attempt in (1, 2, 3):
-            delivery = await subscription.next(timeout=5)
+            delivery = await subscription.receive(timeout=5)
             assert delivery.attempt == attempt
             await delivery.retry()
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
     (dead,) = await dead_letters(client, dlq, 1)
     assert dead.text() == "doomed"
     assert (dead.headers["sinew.dlq.reason"], dead.headers["sinew.dlq.attempts"]) == ("retries_exhausted", "3")
@@ -225,8 +225,8 @@ async def test_an_expired_lease_returns_the_message_and_makes_the_old_delivery_s
     await client.declare_queue(queue_name, QueueOptions(lease=0.3))
     await _publish_texts(client, queue_name, "slow")
     async with client.subscribe(queue_name) as subscription:
-        first = await subscription.next(timeout=5)
-        again = await subscription.next(timeout=5)  # after the lease ran out
+        first = await subscription.receive(timeout=5)
+        again = await subscription.receive(timeout=5)  # after the lease ran out
         assert (again.offset, again.attempt) == (first.offset, 2)
         assert again.delivery_id != first.delivery_id
         with pytest.raises(BrokerError) as caught:
@@ -243,7 +243,7 @@ async def test_a_lease_expiry_past_max_retries_dead_letters(client: SinewClient,
     )
     await _publish_texts(client, queue_name, "abandoned")
     async with client.subscribe(queue_name) as subscription:
-        await subscription.next(timeout=5)
+        await subscription.receive(timeout=5)
         (dead,) = await dead_letters(client, dlq, 1)
     assert dead.headers["sinew.dlq.reason"] == "retries_exhausted"
 
@@ -255,13 +255,13 @@ async def test_extending_the_lease_keeps_the_delivery(
     await _publish_texts(client, queue_name, "long job")
     async with SinewClient.connect(broker_options(module_broker)) as rival:
         async with client.subscribe(queue_name) as subscription, rival.subscribe(queue_name) as competing:
-            delivery = await subscription.next(timeout=5)
+            delivery = await subscription.receive(timeout=5)
             for _ in range(4):  # 0.8 s in all: more than twice the queue's lease
                 await delivery.extend_lease(2)
                 assert not delivery.is_settled
                 await asyncio.sleep(0.2)
             with pytest.raises(TimeoutError):
-                await competing.next(timeout=0.1)
+                await competing.receive(timeout=0.1)
             await delivery.ack()
         await delivery_extension_default_applies(rival, queue_name)
 
@@ -270,7 +270,7 @@ async def delivery_extension_default_applies(client: SinewClient, topic: str) ->
     """`extend_lease()` without a length restarts the queue's own lease."""
     await _publish_texts(client, topic, "default extension")
     async with client.subscribe(topic) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         await delivery.extend_lease()
         await delivery.ack()
 
@@ -285,7 +285,7 @@ async def test_unsettled_messages_go_to_another_consumer_when_a_subscription_clo
         held = await take(first, 2)
         async with other.subscribe(queue_name) as second:
             with pytest.raises(TimeoutError):
-                await second.next(timeout=0.2)
+                await second.receive(timeout=0.2)
             await first.close()
             returned = await take(second, 2)
     assert sorted((d.text(), d.attempt) for d in returned) == [("a", 2), ("b", 2)]
@@ -301,10 +301,10 @@ async def test_closing_a_client_returns_its_unsettled_messages(
     await _publish_texts(client, queue_name, "held")
     leaving = await SinewClient.connect(broker_options(module_broker))
     subscription = await leaving.subscribe(queue_name)
-    await subscription.next(timeout=5)
+    await subscription.receive(timeout=5)
     await leaving.close()
     async with client.subscribe(queue_name) as remaining:
-        again = await remaining.next(timeout=5)
+        again = await remaining.receive(timeout=5)
     assert (again.text(), again.attempt) == ("held", 2)
 
 
@@ -318,17 +318,17 @@ async def test_the_global_dead_letter_target_receives_what_queues_with_the_globa
             await client.create_publisher(topic).publish(OutgoingMessage.from_text(topic))
         # No target yet: the global policy discards, like the discard policy.
         async with client.subscribe("orders") as subscription:
-            await (await subscription.next(timeout=5)).nack("before")
+            await (await subscription.receive(timeout=5)).nack("before")
         real_broker.set_dead_letter_target("all-dead")
         await client.create_publisher("orders").publish(OutgoingMessage.from_text("after"))
         for topic in ("orders", "discarded"):
             async with client.subscribe(topic) as subscription:
-                await (await subscription.next(timeout=5)).nack()
+                await (await subscription.receive(timeout=5)).nack()
         (dead,) = await dead_letters(client, "all-dead", 1)
         assert (dead.text(), dead.headers["sinew.dlq.source_topic"]) == ("after", "orders")
         async with client.subscribe("all-dead") as subscription:
             with pytest.raises(TimeoutError):
-                await subscription.next(timeout=0.2)
+                await subscription.receive(timeout=0.2)
 
 
 async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
@@ -355,7 +355,7 @@ async def test_auto_ack_flow_control_pauses_the_socket_without_losing_anything(
         # Bounded by the pause threshold plus what arrived before it took effect (socket reads
         # in progress), far below what the broker had to send.
         assert 2 * 10 <= subscription.buffered <= count // 4
-        numbers = [int((await subscription.next(timeout=5)).headers["n"]) for _ in range(count)]
+        numbers = [int((await subscription.receive(timeout=5)).headers["n"]) for _ in range(count)]
         assert not connection.is_reading_paused
     assert sorted(numbers) == list(range(count))
     assert client.is_connected
@@ -411,7 +411,7 @@ async def test_an_auto_ack_delivery_that_reached_the_client_is_never_delivered_a
             while True:
                 subscription = await client.subscribe(queue_name, options)
                 try:
-                    await subscription.next(timeout=1)
+                    await subscription.receive(timeout=1)
                 except TimeoutError:
                     return
                 finally:

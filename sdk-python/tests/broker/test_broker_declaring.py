@@ -135,9 +135,9 @@ async def test_a_group_is_a_namespace_of_its_own(client: SinewClient, queue_name
     async with client.subscribe(queue_name, SubscribeOptions(group="us")) as subscription:
         assert subscription.partitions == (0, 1, 2)
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
     async with client.subscribe(queue_name, SubscribeOptions(group="eu")) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         assert (delivery.text(), delivery.group) == ("eu", "eu")
 
 

@@ -106,7 +106,7 @@ async def test_in_flight_operations_fail_with_connection_lost_and_are_not_replay
     async with await client.subscribe(queue_name, SubscribeOptions(ack_mode=AckMode.AUTO)) as subscription:
         assert [delivery.payload for delivery in await take(subscription, 1)] == [b"after"]
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.3)
+            await subscription.receive(timeout=0.3)
 
 
 async def test_concurrent_operations_share_one_reconnect(proxy: FaultProxy, client: SinewClient, queue_name: str) -> None:
@@ -132,7 +132,7 @@ async def test_a_subscription_ended_by_a_drop_can_be_replaced_after_reconnect(
     assert not old.is_active
     async with await client.subscribe(queue_name, SubscribeOptions(partition=0)) as fresh:
         await client.create_publisher(queue_name).publish(OutgoingMessage(b"x"))
-        assert (await fresh.next(timeout=2)).payload == b"x"
+        assert (await fresh.receive(timeout=2)).payload == b"x"
 
 
 async def test_a_lost_connection_ends_iteration_with_connection_lost(
@@ -141,10 +141,10 @@ async def test_a_lost_connection_ends_iteration_with_connection_lost(
     await client.declare_queue(queue_name)
     await client.create_publisher(queue_name).publish(OutgoingMessage(b"a"))
     subscription = await client.subscribe(queue_name)
-    delivery = await subscription.next(timeout=5)
+    delivery = await subscription.receive(timeout=5)
     proxy.cut()
     with pytest.raises(SubscriptionEndedError) as caught:
-        await subscription.next(timeout=10)
+        await subscription.receive(timeout=10)
     assert caught.value.reason == SubscriptionEndReason.CONNECTION_LOST and caught.value.is_retryable
     # Its connection is gone, so the broker redelivers it; settling says so.
     with pytest.raises(ConnectionLostError):
@@ -163,7 +163,7 @@ async def test_an_unsettled_delivery_cut_off_with_its_connection_is_redelivered_
     assert (first.payload, first.attempt) == (b"first", 1)
     proxy.cut()
     with pytest.raises(SubscriptionEndedError) as ended:
-        await subscription.next(timeout=10)
+        await subscription.receive(timeout=10)
     assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
 
     async with await client.subscribe(queue_name) as again:
@@ -182,7 +182,7 @@ async def test_a_connection_half_closed_from_the_broker_side_is_noticed(
     subscription = await client.subscribe(queue_name)
     proxy.half_close("down")
     with pytest.raises(SubscriptionEndedError) as ended:
-        await subscription.next(timeout=10)
+        await subscription.receive(timeout=10)
     assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
     await _wait_until(lambda: not client.is_connected, "the client noticed the end of the stream")
     assert (await client.declare_queue(queue_name)).created is False
@@ -202,7 +202,7 @@ async def test_a_broker_whose_messages_stop_arriving_is_declared_dead_after_thre
             await asyncio.wait_for(pending, 15)
         assert "three heartbeat intervals" in caught.value.message
         with pytest.raises(SubscriptionEndedError) as ended:
-            await subscription.next(timeout=1)
+            await subscription.receive(timeout=1)
         assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
 
 
@@ -233,4 +233,4 @@ async def test_a_publish_whose_confirmation_was_lost_is_retried_and_stored_once(
     async with await client.subscribe(queue_name, SubscribeOptions(ack_mode=AckMode.AUTO)) as subscription:
         assert [delivery.payload for delivery in await take(subscription, 1)] == [b"once"]
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.3)
+            await subscription.receive(timeout=0.3)

@@ -38,13 +38,13 @@ async def test_a_graceful_stop_is_a_notice_then_a_lost_connection_and_the_client
         await client.declare_queue("orders")
         await client.create_publisher("orders").publish(OutgoingMessage.from_text("held"))
         subscription = await client.subscribe("orders")
-        assert (await subscription.next(timeout=5)).text() == "held"
+        assert (await subscription.receive(timeout=5)).text() == "held"
         assert client.server_info is not None
         first_session = client.server_info.session_id
 
         assert await asyncio.to_thread(real_broker.stop) == 0
         with pytest.raises(SubscriptionEndedError) as ended:
-            await subscription.next(timeout=5)
+            await subscription.receive(timeout=5)
         assert ended.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
         await asyncio.wait_for(_until(lambda: not client.is_connected and bool(errors)), 5)
 
@@ -65,7 +65,7 @@ async def test_a_graceful_stop_is_a_notice_then_a_lost_connection_and_the_client
         assert client.server_info.endpoint == endpoint
         assert client.server_info.session_id != first_session
         async with client.subscribe("orders") as again:
-            redelivered = await again.next(timeout=5)
+            redelivered = await again.receive(timeout=5)
             assert (redelivered.text(), redelivered.attempt) == ("held", 2)
             await redelivered.ack()
 

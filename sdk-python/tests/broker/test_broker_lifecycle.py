@@ -38,10 +38,10 @@ async def test_a_subscription_ends_with_server_shutdown_when_the_broker_stops(
         await client.declare_queue("orders", QueueOptions(partitions=3))
         subscription = await client.subscribe("orders", SubscribeOptions(ack_mode=ack_mode))
         await client.create_publisher("orders").publish(OutgoingMessage.from_text("one"))
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         assert await asyncio.to_thread(real_broker.stop) == 0
         with pytest.raises(SubscriptionEndedError) as caught:
-            await subscription.next(timeout=5)
+            await subscription.receive(timeout=5)
         assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
         assert caught.value.code == "server_shutdown" and caught.value.is_retryable
         assert subscription.end_reason == SubscriptionEndReason.SERVER_SHUTDOWN
@@ -67,7 +67,7 @@ async def test_the_next_operation_reconnects_after_a_restart_for_publishing_and_
         first_session = client.server_info.session_id
         await asyncio.to_thread(real_broker.restart)
         with pytest.raises(SubscriptionEndedError) as caught:
-            await subscription.next(timeout=5)
+            await subscription.receive(timeout=5)
         assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
         await asyncio.wait_for(_disconnected(client), 5)
         # The same publisher carries on over a new connection, with its routing.
@@ -94,7 +94,7 @@ async def test_in_flight_operations_fail_with_connection_lost_and_are_not_replay
         publisher = client.create_publisher("orders")
         await publisher.publish(OutgoingMessage.from_text("stored"))
         subscription = await client.subscribe("orders")
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         real_broker.freeze()  # it keeps the connection but answers nothing
         in_flight = [
             asyncio.ensure_future(publisher.publish(OutgoingMessage.from_text("in flight"))),
@@ -110,7 +110,7 @@ async def test_in_flight_operations_fail_with_connection_lost_and_are_not_replay
                 await future
             assert caught.value.is_retryable and "not replayed" in caught.value.message
         with pytest.raises(SubscriptionEndedError) as ended:
-            await subscription.next(timeout=5)
+            await subscription.receive(timeout=5)
         assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
         await asyncio.to_thread(real_broker.start)
         # Reconnected by the next operation. Whether the frozen broker had stored the
@@ -118,10 +118,10 @@ async def test_in_flight_operations_fail_with_connection_lost_and_are_not_replay
         info = await client.declare_queue("orders")
         assert not info.created
         async with client.subscribe("orders") as again:
-            received = [await again.next(timeout=5)]
+            received = [await again.receive(timeout=5)]
             while True:
                 try:
-                    received.append(await again.next(timeout=0.3))
+                    received.append(await again.receive(timeout=0.3))
                 except TimeoutError:
                     break
         texts = [d.text() for d in received]
@@ -169,9 +169,9 @@ async def test_a_reliable_publisher_retrying_a_timed_out_publish_stores_it_once(
         assert (receipt.offset, receipt.duplicate) == (0, True)
         assert real_broker.queue_stats("payments")["partition_stats"][0]["next_offset"] == 1
         async with client.subscribe("payments") as subscription:
-            assert (await subscription.next(timeout=5)).text() == "pay 10"
+            assert (await subscription.receive(timeout=5)).text() == "pay 10"
             with pytest.raises(TimeoutError):
-                await subscription.next(timeout=0.2)
+                await subscription.receive(timeout=0.2)
 
 
 async def test_close_leaves_no_task_running_and_ends_what_was_open(real_broker: RealBroker) -> None:
@@ -180,8 +180,8 @@ async def test_close_leaves_no_task_running_and_ends_what_was_open(real_broker: 
     subscription = await client.subscribe("orders")
     publisher = client.create_publisher("orders")
     await publisher.publish(OutgoingMessage.from_text("x"))
-    delivery = await subscription.next(timeout=5)
-    waiting = asyncio.ensure_future(subscription.next(timeout=10))
+    delivery = await subscription.receive(timeout=5)
+    waiting = asyncio.ensure_future(subscription.receive(timeout=10))
     await asyncio.sleep(0.05)
     assert other_tasks()
     await client.close()
@@ -197,7 +197,7 @@ async def test_close_leaves_no_task_running_and_ends_what_was_open(real_broker: 
     # Goodbye returned the unsettled delivery to the queue.
     async with SinewClient.connect(broker_options(real_broker)) as other:
         async with other.subscribe("orders") as again:
-            returned = await again.next(timeout=5)
+            returned = await again.receive(timeout=5)
     assert (returned.text(), returned.attempt) == ("x", 2)
 
 
@@ -209,7 +209,7 @@ async def test_a_request_during_shutdown_is_answered_or_its_connection_closed() 
             stopping = asyncio.ensure_future(asyncio.to_thread(broker.stop))
             try:
                 with pytest.raises(SubscriptionEndedError):
-                    await subscription.next(timeout=5)
+                    await subscription.receive(timeout=5)
                 try:
                     await client.declare_queue("orders")
                 except BrokerError as error:

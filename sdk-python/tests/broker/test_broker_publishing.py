@@ -105,9 +105,9 @@ async def test_a_delayed_message_is_not_delivered_before_its_delay(client: Sinew
         sent = time.monotonic()
         await publisher.publish(OutgoingMessage.from_text("later", delay=DELAY))
         await publisher.publish(OutgoingMessage.from_text("now"))
-        first = await subscription.next(timeout=5)
+        first = await subscription.receive(timeout=5)
         assert first.text() == "now"
-        second = await subscription.next(timeout=5)
+        second = await subscription.receive(timeout=5)
         waited = time.monotonic() - sent
     assert second.text() == "later"
     assert waited >= DELAY - CLOCK_SLACK
@@ -118,7 +118,7 @@ async def test_a_message_with_not_before_is_not_delivered_before_that_time(clien
     not_before = datetime.now(timezone.utc) + timedelta(seconds=DELAY)
     await client.create_publisher(queue_name).publish(OutgoingMessage.from_text("x", not_before=not_before))
     async with client.subscribe(queue_name) as subscription:
-        await subscription.next(timeout=5)
+        await subscription.receive(timeout=5)
         received_at = datetime.now(timezone.utc)
     assert received_at >= not_before - timedelta(seconds=CLOCK_SLACK)
 
@@ -130,8 +130,8 @@ async def test_a_publishers_default_delay_applies_to_messages_without_one(client
         sent = time.monotonic()
         await delayed.publish(OutgoingMessage.from_text("default delay"))
         await delayed.publish(OutgoingMessage.from_text("own delay", delay=0))
-        assert (await subscription.next(timeout=5)).text() == "own delay"
-        assert (await subscription.next(timeout=5)).text() == "default delay"
+        assert (await subscription.receive(timeout=5)).text() == "own delay"
+        assert (await subscription.receive(timeout=5)).text() == "default delay"
         assert time.monotonic() - sent >= DELAY - CLOCK_SLACK
 
 
@@ -151,7 +151,7 @@ async def test_a_message_whose_ttl_passes_is_dead_lettered_as_expired(client: Si
     assert dead.headers["sinew.dlq.source_offset"] == str(receipt.offset)
     assert dead.headers["sinew.dlq.attempts"] == "0"
     async with client.subscribe(queue_name) as subscription:
-        assert (await subscription.next(timeout=5)).text() == "keeps"
+        assert (await subscription.receive(timeout=5)).text() == "keeps"
 
 
 async def test_a_queues_default_ttl_applies_to_messages_without_one(client: SinewClient, queue_name: str) -> None:
@@ -176,7 +176,7 @@ async def test_headers_round_trip(client: SinewClient, queue_name: str) -> None:
     }
     await client.create_publisher(queue_name).publish(OutgoingMessage.from_text("h", headers=headers))
     async with client.subscribe(queue_name) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
     assert dict(delivery.headers) == headers
 
 
@@ -216,7 +216,7 @@ async def test_a_large_payload_round_trips(client: SinewClient, queue_name: str)
     payload = bytes(range(256)) * 4096  # 1 MiB
     await client.create_publisher(queue_name).publish(OutgoingMessage(payload))
     async with client.subscribe(queue_name) as subscription:
-        assert (await subscription.next(timeout=5)).payload == payload
+        assert (await subscription.receive(timeout=5)).payload == payload
 
 
 async def test_a_reliable_publisher_stores_a_resent_message_once(client: SinewClient, queue_name: str) -> None:
@@ -235,5 +235,5 @@ async def test_a_reliable_publisher_stores_a_resent_message_once(client: SinewCl
     async with client.subscribe(queue_name) as subscription:
         received = await take(subscription, 4)
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
     assert [d.text() for d in received] == ["m0", "m1", "m2", "m3"]

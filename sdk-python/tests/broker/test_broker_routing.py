@@ -87,11 +87,11 @@ async def test_a_subscription_fans_in_every_partition(client: SinewClient, queue
         # Each settles on its own partition: one retried, the rest acknowledged together.
         retried = next(d for d in received if d.partition == 2)
         await asyncio.gather(retried.retry(), *(d.ack() for d in received if d is not retried))
-        again = await subscription.next(timeout=5)
+        again = await subscription.receive(timeout=5)
         assert (again.partition, again.offset, again.attempt) == (2, retried.offset, 2)
         await again.ack()
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)
 
 
 async def test_one_partition_can_be_consumed_alone(client: SinewClient, queue_name: str) -> None:
@@ -102,4 +102,4 @@ async def test_one_partition_can_be_consumed_alone(client: SinewClient, queue_na
         received = await take(subscription, 2)
         assert [d.text() for d in received] == ["1", "4"]
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)
+            await subscription.receive(timeout=0.2)

@@ -53,9 +53,9 @@ async def test_each_delivery_settles_on_its_own_partition_subscription(client: S
         by_partition = {d.partition: d for d in deliveries}
         await by_partition[1].ack()
         await by_partition[0].retry()
-        redelivered = await subscription.next(timeout=5)
+        redelivered = await subscription.receive(timeout=5)
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=0.2)  # the acked one is gone for good
+            await subscription.receive(timeout=0.2)  # the acked one is gone for good
     assert (redelivered.partition, redelivered.attempt, redelivered.payload) == (0, 2, b"a")
 
 
@@ -70,7 +70,7 @@ async def test_settlements_are_refused_with_the_shared_reasons(client: SinewClie
         client.subscribe(audit, SubscribeOptions(ack_mode=AckMode.AUTO)) as auto,
     ):
         first, second = await take(manual, 2)
-        auto_acked = await auto.next(timeout=5)
+        auto_acked = await auto.receive(timeout=5)
         assert await _refusal(auto_acked.ack) == ("ack_mode", "auto_ack")
         await first.ack()
         assert await _refusal(first.ack) == ("delivery", "already_settled")
@@ -83,7 +83,7 @@ async def test_a_nack_reason_is_limited_to_1024_bytes(client: SinewClient, queue
     await client.declare_queue(queue_name)
     await client.create_publisher(queue_name).publish(OutgoingMessage(b"a"))
     async with client.subscribe(queue_name) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
         with pytest.raises(InvalidArgumentError):
             await delivery.nack("x" * 1025)
         assert not delivery.is_settled  # refused before anything was claimed or sent
@@ -122,7 +122,7 @@ async def test_text_replaces_bytes_that_are_not_utf8_and_the_payload_keeps_them(
         OutgoingMessage(payload, content_type="text/plain; charset=utf-8")
     )
     async with client.subscribe(queue_name) as subscription:
-        delivery = await subscription.next(timeout=5)
+        delivery = await subscription.receive(timeout=5)
     assert delivery.text() == "ok\ufffd \ufffd! \ufffd\ufffd\ufffd \ufffd\ufffd"
     assert delivery.payload == payload
     with pytest.raises(UnicodeDecodeError):
@@ -139,7 +139,7 @@ async def test_an_auto_ack_subscription_pauses_reading_while_its_buffer_is_full(
     await client.create_publisher(queue_name).publish_batch(OutgoingMessage(bytes([n])) for n in range(12))
     await _until(lambda: connection.is_reading_paused)
     assert subscription.buffered >= 4
-    received = [(await subscription.next(timeout=5)).payload for _ in range(12)]
+    received = [(await subscription.receive(timeout=5)).payload for _ in range(12)]
     assert received == [bytes([n]) for n in range(12)]
     assert not connection.is_reading_paused
     await subscription.close()
@@ -166,7 +166,7 @@ async def test_a_reply_is_never_held_behind_a_paused_socket(
     assert receipt.offset == 0
     # Once the reply is in, the consumer that is behind holds the socket again.
     assert connection.is_reading_paused and connection.pending_requests == 0
-    received = [(await subscription.next(timeout=5)).payload for _ in range(64)]
+    received = [(await subscription.receive(timeout=5)).payload for _ in range(64)]
     assert received == [bytes([n]) for n in range(64)]
     assert not connection.is_reading_paused
     await subscription.close()
@@ -182,9 +182,9 @@ async def test_reading_resumes_at_half_the_pause_threshold(client: SinewClient, 
         subscription._feed.deliver(1, _deliver_frame(n).messages)
     assert connection.is_reading_paused
     for expected_buffered in (5, 4):
-        await subscription.next(timeout=1)
+        await subscription.receive(timeout=1)
         assert subscription.buffered == expected_buffered and connection.is_reading_paused
-    await subscription.next(timeout=1)
+    await subscription.receive(timeout=1)
     assert subscription.buffered == 3 and not connection.is_reading_paused
     await subscription.close()
 

@@ -190,7 +190,7 @@ async def test_durations_past_the_protocol_ranges_are_refused_with_the_shared_re
     async with client.subscribe("orders", SubscribeOptions(partition=0)) as subscription:
         (subscribed,) = small_broker.frames(Subscribe)
         small_broker.push(deliver(subscribed.request_id, delivered(1, b"a")))
-        delivery = await subscription.next(timeout=2)
+        delivery = await subscription.receive(timeout=2)
         assert await _refusal(lambda: delivery.retry_after(too_long)) == ("delay", "out_of_range")
         assert await _refusal(lambda: delivery.extend_lease(over_twelve_hours)) == (
             "by",

@@ -41,7 +41,7 @@ async def test_close_unsubscribes_then_says_goodbye_and_leaves_no_task_running()
         assert _client_tasks() == []
         assert not client.is_connected and client.is_closed
         with pytest.raises(SubscriptionEndedError) as caught:
-            await subscription.next()
+            await subscription.receive()
         assert caught.value.reason == SubscriptionEndReason.CLIENT_CLOSED
     finally:
         await broker.stop()

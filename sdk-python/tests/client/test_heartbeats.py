@@ -63,7 +63,7 @@ async def test_a_silent_broker_is_declared_dead_after_three_intervals() -> None:
             assert loop.time() - started < 1.0
             assert "three heartbeat intervals" in caught.value.message
             with pytest.raises(SubscriptionEndedError) as ended:
-                await subscription.next(timeout=1)
+                await subscription.receive(timeout=1)
             assert ended.value.reason == SubscriptionEndReason.CONNECTION_LOST
     finally:
         await broker.stop()

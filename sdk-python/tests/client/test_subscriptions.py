@@ -79,7 +79,7 @@ def _numbered(count: int, partition: int = 0) -> list[DeliveredMessage]:
 
 
 async def _take(subscription: Subscription, count: int) -> list[Delivery]:
-    return [await subscription.next(timeout=2) for _ in range(count)]
+    return [await subscription.receive(timeout=2) for _ in range(count)]
 
 
 async def test_a_subscription_fans_in_every_partition(broker: FakeBroker, client: SinewClient) -> None:
@@ -114,7 +114,7 @@ async def test_auto_ack_deliveries_cannot_be_settled(broker: FakeBroker, client:
     _queue(broker)
     async with client.subscribe("orders", SubscribeOptions(ack_mode=AckMode.AUTO)) as subscription:
         _deliver(broker, delivered(1, b"x"))
-        delivery = await subscription.next(timeout=2)
+        delivery = await subscription.receive(timeout=2)
         assert delivery.is_settled
         for settle in (delivery.ack, delivery.retry, delivery.nack, delivery.extend_lease):
             with pytest.raises(InvalidArgumentError) as caught:
@@ -127,7 +127,7 @@ async def test_settling_twice_is_refused_without_sending(broker: FakeBroker, cli
     _queue(broker)
     async with client.subscribe("orders") as subscription:
         _deliver(broker, delivered(1, b"x"))
-        delivery = await subscription.next(timeout=2)
+        delivery = await subscription.receive(timeout=2)
         await delivery.ack()
         for settle in (delivery.ack, delivery.nack, delivery.retry, delivery.extend_lease):
             with pytest.raises(InvalidArgumentError) as caught:
@@ -177,7 +177,7 @@ async def test_a_lease_extension_sends_its_length_and_leaves_the_delivery_unsett
     _queue(broker)
     async with client.subscribe("orders") as subscription:
         _deliver(broker, delivered(1, b"a"))
-        delivery = await subscription.next(timeout=2)
+        delivery = await subscription.receive(timeout=2)
         await delivery.extend_lease(45)
         await delivery.extend_lease()
         assert not delivery.is_settled
@@ -209,7 +209,7 @@ async def test_a_broker_close_ends_iteration_with_its_reason(
     assert [m.subscription_id for m in broker.messages(Unsubscribe)] == [second_id]
     # Ending is sticky: the next call raises again.
     with pytest.raises(SubscriptionEndedError):
-        await subscription.next(timeout=1)
+        await subscription.receive(timeout=1)
 
 
 async def test_deliveries_that_arrived_before_the_end_are_handed_out_first(broker: FakeBroker, client: SinewClient) -> None:
@@ -244,7 +244,7 @@ async def test_closing_the_subscription_ends_iteration_quietly(broker: FakeBroke
     assert len(broker.messages(Unsubscribe)) == 2
     assert unsubscribed == {_subscription_id(broker, 0), _subscription_id(broker, 1)}
     with pytest.raises(ClientClosedError):
-        await subscription.next()
+        await subscription.receive()
     await subscription.close()  # idempotent
 
 
@@ -283,7 +283,7 @@ async def test_settlements_take_effect_at_the_call_without_being_awaited(
     _queue(broker)
     async with client.subscribe("orders") as subscription:
         _deliver(broker, delivered(1, b"a"))
-        delivery = await subscription.next(timeout=2)
+        delivery = await subscription.receive(timeout=2)
         answer = delivery.ack()
         assert delivery.is_settled
         with pytest.raises(InvalidArgumentError) as caught:
@@ -304,7 +304,7 @@ async def test_a_settlement_failure_nobody_awaits_is_not_reported_as_unretrieved
     try:
         async with client.subscribe("orders") as subscription:
             _deliver(broker, delivered(1, b"a"))
-            delivery = await subscription.next(timeout=2)
+            delivery = await subscription.receive(timeout=2)
             # Its lease ran out at the broker, which answers its settlement as stale.
             broker.answer(Ack, lambda frame: settle_ok(delivery.delivery_id))
             delivery.ack()  # the answer, a stale_delivery failure, is never awaited
@@ -362,7 +362,7 @@ async def test_with_manual_ack_deliveries_not_handed_out_are_dropped_when_the_su
     ))
     await broker.wait_for(lambda: subscription.end_reason is not None)
     with pytest.raises(SubscriptionEndedError) as caught:
-        await subscription.next(timeout=2)
+        await subscription.receive(timeout=2)
     assert caught.value.reason == SubscriptionEndReason.SERVER_SHUTDOWN
     assert subscription.buffered == 0
     # The other partition was unsubscribed, so the broker holds nothing for this session.

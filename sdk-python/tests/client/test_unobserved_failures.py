@@ -49,7 +49,7 @@ async def _a_held_delivery_the_broker_forgot(broker: FakeBroker, client: SinewCl
     subscription = await client.subscribe("orders")
     (subscribed,) = broker.frames(Subscribe)
     broker.push(deliver(subscribed.request_id, delivered(1, b"a")))
-    delivery = await subscription.next(timeout=2)
+    delivery = await subscription.receive(timeout=2)
     # Its lease ran out at the broker: settling it is answered as stale.
     broker.answer(Ack, lambda frame: settle_ok(delivery.delivery_id))
     return subscription, delivery
