@@ -6,7 +6,7 @@
 import { inspect } from "node:util";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SinewCredentials } from "../src/client/credentials.js";
+import { credentialsToAuth, SinewCredentials } from "../src/client/credentials.js";
 import { decodeFrame, encodeFrame } from "../src/wire/codec.js";
 import { FrameDecodeError } from "../src/wire/decode-error.js";
 import type { Hello } from "../src/wire/generated/messages.js";
@@ -68,7 +68,7 @@ describe("secret fields", () => {
     const credentials = SinewCredentials.plain("alice", SECRET);
     const shown = [String(credentials), JSON.stringify({ credentials }), inspect({ options: { credentials } })];
     for (const text of shown) expect(text).not.toContain(SECRET);
-    expect(credentials.toAuth().secret).toBe(SECRET);
+    expect(credentialsToAuth(credentials).secret).toBe(SECRET);
   }, TIMEOUT_MS);
 
   it("are named but not quoted when a Hello cannot be encoded", () => {
