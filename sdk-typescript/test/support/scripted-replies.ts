@@ -12,7 +12,7 @@ import type {
   PublishResult,
   SettleFailure,
 } from "../../src/wire/generated/messages.js";
-import { expandTemplate } from "./bytes.js";
+import { fromHex } from "./bytes.js";
 import { frameVectorById, isPositive, type PositiveVector } from "./vector-files.js";
 
 /** The wire vector the fake broker's handshake answer comes from. */
@@ -25,7 +25,7 @@ export function handshakeVector(): { vector: PositiveVector; bytes: Uint8Array }
   if (handshake === undefined) {
     const { vector } = frameVectorById(HANDSHAKE_VECTOR_ID);
     if (!isPositive(vector) || vector.op !== "HelloOk") throw new Error(`the wire vector ${HANDSHAKE_VECTOR_ID} is not a HelloOk`);
-    handshake = { vector, bytes: expandTemplate(vector.hex) };
+    handshake = { vector, bytes: fromHex(vector.hex) };
   }
   return handshake;
 }
