@@ -51,7 +51,6 @@ from sinew.wire.codec import encode_frame
 from sinew.wire.decode_error import DecodeErrorKind, FrameDecodeError
 from sinew.wire.errors import error_code_info
 from sinew.wire.frame import Frame
-from sinew.wire.limits import DEFAULT_MAX_LIST_ITEMS
 from sinew.wire.messages import (
     AssignmentChanged,
     DeclareQueueOk,
@@ -121,12 +120,7 @@ class Connection:
             socket.writer, on_failure=self._on_write_failure, clock=self._loop.time
         )
         self._closed = self._loop.create_future()
-        # An older broker leaves the list limit out of HelloOk; the protocol's default applies.
-        announced = session.limits.max_list_items
-        self.settler = Settler(
-            self._settle_request,
-            DEFAULT_MAX_LIST_ITEMS if announced is None else announced,
-        )
+        self.settler = Settler(self._settle_request, session.limits.max_list_items)
         self._tasks: list[asyncio.Task[None]] = [
             self._loop.create_task(self._read_loop(), name=f"sinew read {endpoint}"),
             self._loop.create_task(self._writer.run(), name=f"sinew write {endpoint}"),

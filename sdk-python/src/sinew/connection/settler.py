@@ -56,11 +56,12 @@ class _Batch(Generic[_Item]):
 
 
 class Settler:
-    def __init__(
-        self, request: SettleRequest, max_list_items: int = DEFAULT_MAX_LIST_ITEMS
-    ) -> None:
+    def __init__(self, request: SettleRequest, max_list_items: int | None = None) -> None:
+        """`max_list_items` is the broker's `Limits.max_list_items`; an older broker leaves it
+        out of `HelloOk` (None), and then the protocol's default applies."""
         self._request = request
-        self._per_frame = max(1, min(MAX_ITEMS_PER_FRAME, max_list_items))
+        limit = DEFAULT_MAX_LIST_ITEMS if max_list_items is None else max_list_items
+        self._per_frame = max(1, min(MAX_ITEMS_PER_FRAME, limit))
         self._loop = asyncio.get_running_loop()
         self._acks: _Batch[int] = _Batch()
         self._nacks: _Batch[NackItem] = _Batch()
