@@ -45,12 +45,16 @@ describe("frame writer", () => {
 
 type SettleFrame = Extract<WireMessage, { op: "Ack" | "Nack" | "ExtendLease" }>;
 
-function recordingBatcher(answer: (frame: SettleFrame) => Promise<SettleOk>): { batcher: SettlementBatcher; sent: SettleFrame[] } {
+function recordingBatcher(
+  answer: (frame: SettleFrame) => Promise<SettleOk>,
+  maxListItems?: number,
+): { batcher: SettlementBatcher; sent: SettleFrame[] } {
   const sent: SettleFrame[] = [];
-  const batcher = new SettlementBatcher((frame) => {
+  const record = (frame: SettleFrame): Promise<SettleOk> => {
     sent.push(frame);
     return answer(frame);
-  });
+  };
+  const batcher = maxListItems === undefined ? new SettlementBatcher(record) : new SettlementBatcher(record, () => maxListItems);
   return { batcher, sent };
 }
 
@@ -90,6 +94,18 @@ describe("settlement batcher", () => {
     const { batcher, sent } = recordingBatcher(allSettled);
     await Promise.all(Array.from({ length: 2500 }, (_, index) => batcher.ack(BigInt(index + 1))));
     expect(sent.map((frame) => (frame.op === "Ack" ? frame.deliveryIds.length : 0))).toEqual([1024, 1024, 452]);
+  }, TIMEOUT_MS);
+
+  it("splits a batch longer than the broker's list limit into frames within it", async () => {
+    const { batcher, sent } = recordingBatcher(allSettled, 4);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, index) => batcher.ack(BigInt(index + 1))),
+      ...Array.from({ length: 5 }, (_, index) => batcher.nack({ deliveryId: BigInt(index + 20), requeue: true }, "retry")),
+      ...Array.from({ length: 4 }, (_, index) => batcher.extendLease({ deliveryId: BigInt(index + 30) })),
+    ]);
+    const lengths = sent.map((frame) => [frame.op, frame.op === "Ack" ? frame.deliveryIds.length : frame.items.length]);
+    expect(lengths).toEqual([["ExtendLease", 4], ["Nack", 4], ["Nack", 1], ["Ack", 4], ["Ack", 4], ["Ack", 2]]);
+    expect(sent.flatMap((frame) => (frame.op === "Ack" ? frame.deliveryIds : []))).toEqual(Array.from({ length: 10 }, (_, index) => BigInt(index + 1)));
   }, TIMEOUT_MS);
 
   it("rejects only the items the broker lists as failed, with their code", async () => {

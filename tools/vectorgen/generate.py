@@ -64,7 +64,8 @@ def delivered(delivery_id: str, partition: int, offset: str, attempt: int, publi
 
 
 def limits() -> dict[str, Any]:
-    return {"max_frame_bytes": MAX_FRAME, "max_batch_messages": 1024, "max_headers": 64, "max_prefetch": 65535}
+    return {"max_frame_bytes": MAX_FRAME, "max_batch_messages": 1024, "max_headers": 64, "max_prefetch": 65535,
+            "max_list_items": LIMITS["default_max_list_items"]}
 
 
 def pos(vid: str, comment: str, op: str, fields: dict[str, Any], *, request_id: int = 0, flags: int = 0,
@@ -157,7 +158,7 @@ def connection() -> list[dict[str, Any]]:
                         "session_id": "0d4c2a6e-9b1f-4f7e-8a55-3c2e1b0a9f10", "resume_token": token,
                         "resumed": True, "heartbeat_ms": "30000",
                         "limits": {"max_frame_bytes": 1048576, "max_batch_messages": 256, "max_headers": 32,
-                                   "max_prefetch": 1000}}, request_id=1),
+                                   "max_prefetch": 1000, "max_list_items": 500}}, request_id=1),
         pos("ping/basic", "A heartbeat probe; the body is an empty array.", "Ping", {}, request_id=7),
         pos("ping/max-request-id", "The largest request id a header can carry.", "Ping", {}, request_id=0xFFFFFFFF,
             tags=["EdgeValue"]),
@@ -444,7 +445,16 @@ def decoding() -> list[dict[str, Any]]:
     declare_fields = {"topic": "orders", "group": None, "partitions": None, "dead_letter": None,
                       "max_retries": None, "default_ttl_ms": None, "lease_ms": None}
     u64_5 = b"\xcf" + (5).to_bytes(8, "big")
+    token = bytes.fromhex("8f1c6a2b9d4e7f3011223344556677889900aabbccddeeff0123456789abcdef")
+    old_limits = {"max_frame_bytes": MAX_FRAME, "max_batch_messages": 1024, "max_headers": 64, "max_prefetch": 65535}
     return [
+        lenient("decoding/limits-without-list-limit", "A broker older than Limits.max_list_items sends four limits; the field is absent and a client assumes default_max_list_items.",
+                "HelloOk", pack([1, "broker-7f3a", "0.1.0", "0d4c2a6e-9b1f-4f7e-8a55-3c2e1b0a9f10", token, False, 5000,
+                                 list(old_limits.values())]),
+                {"version": 1, "server_id": "broker-7f3a", "server_version": "0.1.0",
+                 "session_id": "0d4c2a6e-9b1f-4f7e-8a55-3c2e1b0a9f10", "resume_token": token.hex(),
+                 "resumed": False, "heartbeat_ms": "5000", "limits": {**old_limits, "max_list_items": None}},
+                request_id=1, tags=["OmittedOptionals"]),
         lenient("decoding/extra-trailing-fields", "A newer peer appended two fields to Ping; a v1 decoder ignores them.",
                 "Ping", pack([1, "future"]), {}, request_id=8, tags=["ExtraFields"]),
         lenient("decoding/extra-fields-in-nested-record", "A newer peer appended a field to the Publish message record and to the body.",

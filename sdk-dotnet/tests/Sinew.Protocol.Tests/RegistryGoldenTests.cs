@@ -101,6 +101,7 @@ public class RegistryGoldenTests
         Assert.Equal(FrameLimits.HandshakeMaxFrameBytes, (int)limits["handshake_max_frame_bytes"]!);
         Assert.Equal(FrameLimits.DefaultMaxFrameBytes, (int)limits["default_max_frame_bytes"]!);
         Assert.Equal(FrameLimits.MaxNestingDepth, (int)limits["max_nesting_depth"]!);
+        Assert.Equal(FrameLimits.DefaultMaxListItems, (int)limits["default_max_list_items"]!);
         Assert.Equal(Naming.NameRules.MaxNameBytes, (int)limits["max_name_bytes"]!);
         Assert.Equal(Naming.NameRules.MaxProducerIdBytes, (int)limits["max_producer_id_bytes"]!);
         Assert.Equal(Naming.HeaderRules.MaxKeyBytes, (int)limits["max_header_key_bytes"]!);

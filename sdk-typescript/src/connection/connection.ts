@@ -25,7 +25,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { brokerErrorOf, CLIENT_OPS_FROM_BROKER, describeBytes, messageOf } from "./peer-output.js";
 import { REPLY_OP, type ReplyTo, type RequestOp } from "./replies.js";
 import { RequestTable } from "./request-table.js";
-import { sessionInfoOf, type SessionInfo } from "./session-info.js";
+import { maxListItemsOf, sessionInfoOf, type SessionInfo } from "./session-info.js";
 import { SettlementBatcher } from "./settlement-batcher.js";
 import type { SubscriptionSink } from "./subscription-sink.js";
 
@@ -87,8 +87,10 @@ export class Connection {
     this.socket = connectTcp({ host: endpoint.host, port: endpoint.port });
     this.socket.setNoDelay(true);
     this.writer = new FrameWriter(this.socket, () => this.heartbeat?.noteSent());
-    this.settlements = new SettlementBatcher((message) =>
-      this.request(message, { context: { operation: message.op === "Ack" ? "ack" : message.op === "Nack" ? "nack" : "extendLease" } }),
+    this.settlements = new SettlementBatcher(
+      (message) =>
+        this.request(message, { context: { operation: message.op === "Ack" ? "ack" : message.op === "Nack" ? "nack" : "extendLease" } }),
+      () => maxListItemsOf(this.session?.limits),
     );
     this.socket.on("data", this.onData);
     this.socket.on("error", this.onSocketError);

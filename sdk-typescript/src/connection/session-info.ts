@@ -1,6 +1,7 @@
 // The session a handshake opened, as the broker described it in HelloOk.
 
 import { heartbeatInUse } from "../durations.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
 import type { HelloOk, Limits } from "../wire/generated/messages.js";
 
 /** What the broker said about the session in its `HelloOk`. */
@@ -25,4 +26,12 @@ export function sessionInfoOf(helloOk: HelloOk): SessionInfo {
     heartbeatMs: heartbeatInUse(helloOk.heartbeatMs),
     limits: Object.freeze({ ...helloOk.limits }),
   });
+}
+
+/**
+ * The most entries the broker takes in one list of a frame: what it announced, or the protocol's
+ * default when it said nothing (an older broker), and at least 1 so a split always progresses.
+ */
+export function maxListItemsOf(limits: Readonly<Limits> | undefined): number {
+  return Math.max(1, limits?.maxListItems ?? ProtocolLimits.defaultMaxListItems);
 }

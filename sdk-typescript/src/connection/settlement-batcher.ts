@@ -1,13 +1,16 @@
 // Settlement coalescing: every ack, nack, retry and lease extension issued on a connection in
 // the same turn of the event loop leaves in one Ack, one Nack and one ExtendLease frame, each
-// with a request id, and each caller is answered from the broker's SettleOk.
+// with a request id, and each caller is answered from the broker's SettleOk. More settlements
+// than the broker takes in one list (limits.maxListItems) leave in several frames.
 
 import { raceAbort, throwIfAborted } from "../async/abort.js";
 import { BrokerError } from "../errors/broker-error.js";
 import { errorCodeInfo } from "../wire/generated/errors.js";
+import { ProtocolLimits } from "../wire/generated/limits.js";
 import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/generated/messages.js";
 
-// Keeps a settlement frame far below any frame limit (an Ack id costs at most 9 bytes).
+// Keeps a settlement frame far below any frame limit (an Ack id costs at most 9 bytes, a nack
+// with a reason about 1100); the broker's list limit may cut frames shorter still.
 const MAX_ITEMS_PER_FRAME = 1024;
 
 /** The operation names settlements report in errors. */
@@ -35,8 +38,15 @@ export class SettlementBatcher {
   private extensions: Pending<LeaseExtension>[] = [];
   private scheduled: NodeJS.Immediate | undefined;
 
-  /** @param send - sends one settlement frame with a request id and resolves with its SettleOk */
-  constructor(private readonly send: SettlementSender) {}
+  /**
+   * @param send - sends one settlement frame with a request id and resolves with its SettleOk
+   * @param maxListItems - the most entries the broker takes in one list; a longer batch is split,
+   * because the broker refuses the whole frame otherwise
+   */
+  constructor(
+    private readonly send: SettlementSender,
+    private readonly maxListItems: () => number = () => ProtocolLimits.defaultMaxListItems,
+  ) {}
 
   /** Acknowledges a delivery. */
   ack(deliveryId: bigint, signal?: AbortSignal): Promise<void> {
@@ -65,13 +75,14 @@ export class SettlementBatcher {
     this.extensions = [];
     this.nacks = [];
     this.acks = [];
-    for (const chunk of chunks(extensions)) {
+    const perFrame = Math.max(1, Math.min(MAX_ITEMS_PER_FRAME, this.maxListItems()));
+    for (const chunk of chunks(extensions, perFrame)) {
       this.dispatch({ op: "ExtendLease", items: chunk.map((entry) => entry.item) }, chunk.map((entry) => entry.waiter));
     }
-    for (const chunk of chunks(nacks)) {
+    for (const chunk of chunks(nacks, perFrame)) {
       this.dispatch({ op: "Nack", items: chunk.map((entry) => entry.item) }, chunk.map((entry) => entry.waiter));
     }
-    for (const chunk of chunks(acks)) {
+    for (const chunk of chunks(acks, perFrame)) {
       this.dispatch({ op: "Ack", deliveryIds: chunk.map((waiter) => waiter.deliveryId) }, chunk);
     }
   }
@@ -123,8 +134,8 @@ export class SettlementBatcher {
   }
 }
 
-function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  for (let start = 0; start < items.length; start += MAX_ITEMS_PER_FRAME) {
-    yield items.slice(start, start + MAX_ITEMS_PER_FRAME);
+function* chunks<T>(items: readonly T[], perFrame: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += perFrame) {
+    yield items.slice(start, start + perFrame);
   }
 }

@@ -78,6 +78,9 @@ public sealed class LimitOptions
 
     public int MaxPrefetch { get; set; } = 65_535;
 
+    /// <summary>Most entries in any list of one frame, other than the messages of a PublishBatch.</summary>
+    public int MaxListItems { get; set; } = 16_384;
+
     public int MaxConnections { get; set; } = 10_000;
 
     public int MaxSubscriptionsPerConnection { get; set; } = 4096;

@@ -165,6 +165,12 @@ public static class ConfigLoader
             errors.Add($"queues.default_partitions ({options.Queues.Partitions}) exceeds queues.max_partitions ({options.Queues.MaxPartitions})");
         }
 
+        // SubscribeOk and Topology list partitions; the broker announces max_list_items and keeps to it itself.
+        if (options.Queues.MaxPartitions > options.Limits.MaxListItems)
+        {
+            errors.Add($"queues.max_partitions ({options.Queues.MaxPartitions}) exceeds limits.max_list_items ({options.Limits.MaxListItems}): a subscription's partition list must fit one frame's list limit");
+        }
+
         if (options.Storage.SnapshotIntervalBytes < options.Storage.SegmentBytes / 64)
         {
             errors.Add("storage.snapshot_interval_bytes is so small relative to storage.segment_bytes that snapshots would dominate the write load");

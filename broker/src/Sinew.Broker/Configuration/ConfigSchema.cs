@@ -79,6 +79,8 @@ public static class ConfigSchema
             o => o.Limits.MaxHeaders, (o, v) => o.Limits.MaxHeaders = (int)v),
         Integer("limits", "max_prefetch", "Largest prefetch a subscription may ask for.", 1, int.MaxValue,
             o => o.Limits.MaxPrefetch, (o, v) => o.Limits.MaxPrefetch = (int)v),
+        Integer("limits", "max_list_items", "Most entries in any list of one frame a client sends (the delivery ids of an Ack, the items of a Nack or ExtendLease), announced to clients, which split their settlements to fit; a longer list is refused with invalid and changes nothing. The messages of a PublishBatch are bounded by max_batch_messages instead. The default keeps one settlement frame to milliseconds of broker work. At least queues.max_partitions, since the broker's own partition lists are held to it.", 16, 1 << 20,
+            o => o.Limits.MaxListItems, (o, v) => o.Limits.MaxListItems = (int)v),
         Integer("limits", "max_connections", "Most open protocol connections; more are refused.", 1, int.MaxValue,
             o => o.Limits.MaxConnections, (o, v) => o.Limits.MaxConnections = (int)v),
         Integer("limits", "max_subscriptions_per_connection", "Most subscriptions one connection may hold.", 1, int.MaxValue,

@@ -1,6 +1,6 @@
 // The session as partitions deliver to it (IDeliveryTarget): delivery ids and the bookkeeping settlements
 // rely on, the bound on deliveries not yet written to the socket, and the Deliver frames, cut to the frame
-// limit. A Delivery becomes a wire DeliveredMessage here, after the partition has released its lock.
+// and list limits. A Delivery becomes a wire DeliveredMessage here, after the partition has released its lock.
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Messages;
 
@@ -22,16 +22,18 @@ internal sealed partial class Session
     public void SendDeliver(ulong subscriptionId, IReadOnlyList<Delivery> deliveries, Action? onWritten)
     {
         // A dispatch can hold more than one frame may carry (large messages, or a large prefetch): cut it
-        // into frames within the limit announced in HelloOk, or the client must refuse the frame and the
-        // queue could never drain. The frames go out in order, so the last one written means all were.
+        // into frames within the size and list limits announced in HelloOk, or the client must refuse the
+        // frame and the queue could never drain. The frames go out in order, so the last one written means
+        // all were.
         var limit = _broker.Options.Limits.MaxFrameBytes;
+        var maxItems = _broker.Options.Limits.MaxListItems;
         var start = 0;
         long size = DeliverFrameOverhead;
         long counted = 0;
         for (var i = 0; i < deliveries.Count; i++)
         {
             var next = EncodedSizeBound(deliveries[i]);
-            if (i > start && size + next > limit)
+            if (i > start && (size + next > limit || i - start >= maxItems))
             {
                 if (!SendDeliverFrame(subscriptionId, deliveries, start, i, counted, null))
                 {

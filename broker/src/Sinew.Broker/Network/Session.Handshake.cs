@@ -57,7 +57,8 @@ internal sealed partial class Session
             RandomNumberGenerator.GetBytes(16),
             Resumed: false,
             (ulong)_heartbeatMs,
-            new Limits((uint)limits.MaxFrameBytes, (uint)limits.MaxBatchMessages, (uint)limits.MaxHeaders, (uint)limits.MaxPrefetch)),
+            new Limits((uint)limits.MaxFrameBytes, (uint)limits.MaxBatchMessages, (uint)limits.MaxHeaders, (uint)limits.MaxPrefetch,
+                (uint)limits.MaxListItems)),
             header.RequestId);
         return true;
     }

@@ -168,6 +168,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
         try
         {
+            ListLengthValidator.Check(message, _broker.Options.Limits.MaxListItems);
             switch (message)
             {
                 case Ping:

@@ -203,6 +203,39 @@ internal static class RawCases
                 Expect<Ok>(await c.RequestAsync(new Unsubscribe(subscribed.SubscriptionId)));
             }),
 
+        new("raw/list-over-the-announced-limit-is-invalid", "A list longer than HelloOk's max_list_items is refused whole, and the connection stays usable",
+            "An Ack of one held delivery plus max_list_items ids no longer held (one id over the limit; 16 384 when HelloOk leaves it " +
+            "out) gets invalid with details field delivery_ids, reason too_many_items and the limit; the held delivery is not settled " +
+            "by it, and an Ack of it alone then succeeds.",
+            "2.4", ["HelloOk", "Ack", "Error", "SettleOk"], [],
+            async ctx =>
+            {
+                await using var c = await ctx.ConnectAsync(handshake: false);
+                var welcome = await c.HandshakeAsync(ctx.Environment.Credentials);
+                var limit = welcome.Limits.MaxListItems ?? (uint)FrameLimits.DefaultMaxListItems;
+                var queue = ctx.NewQueue();
+                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue)));
+                Expect<PublishOk>(await c.RequestAsync(new Publish(queue, null, new PublishMessage(Encoding.UTF8.GetBytes("held"))), FrameFlags.Confirm));
+                var subscribed = Expect<SubscribeOk>(await c.RequestAsync(new Subscribe(queue, null, null, AckMode.Manual, 10)));
+                var held = await NextDeliveryAsync(c);
+                // Ids far above any this session was given: none is held, so only the list's length can refuse the frame.
+                var ids = new List<ulong>((int)limit + 1) { held.DeliveryId };
+                for (ulong i = 0; i < limit; i++)
+                {
+                    ids.Add(held.DeliveryId + (1UL << 40) + i);
+                }
+
+                Require((ulong)ids.Count * 9 + 16 <= welcome.Limits.MaxFrameBytes, $"an Ack of {ids.Count} ids does not fit max_frame_bytes {welcome.Limits.MaxFrameBytes}");
+                var error = ExpectError(await c.RequestAsync(new Ack(ids)), ErrorCode.Invalid);
+                Require(error.Details?.GetValueOrDefault("field") == "delivery_ids", $"the invalid error names field {error.Details?.GetValueOrDefault("field") ?? "(none)"}, not delivery_ids");
+                Require(error.Details?.GetValueOrDefault("reason") == "too_many_items", $"the invalid error gives reason {error.Details?.GetValueOrDefault("reason") ?? "(none)"}, not too_many_items");
+                Require(error.Details?.GetValueOrDefault("limit") == limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    $"the invalid error gives limit {error.Details?.GetValueOrDefault("limit") ?? "(none)"}, not the {limit} HelloOk announced");
+                var acked = Expect<SettleOk>(await c.RequestAsync(new Ack([held.DeliveryId])));
+                Require(acked.Failures.Count == 0, "the held delivery was no longer held: the refused Ack settled it");
+                Expect<Ok>(await c.RequestAsync(new Unsubscribe(subscribed.SubscriptionId)));
+            }),
+
         new("raw/invalid-batch-stores-nothing", "A batch with one invalid message is refused whole",
             "A reserved header in one message of a PublishBatch refuses the batch; the next publish gets offset 0.",
             "8.3", ["PublishBatch", "Error"], [],

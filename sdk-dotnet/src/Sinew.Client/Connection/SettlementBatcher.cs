@@ -1,5 +1,6 @@
 // Coalesces settlements issued close together into one Ack, Nack or ExtendLease frame each, so a consumer
-// that settles every message does not pay a frame and a round trip per message.
+// that settles every message does not pay a frame and a round trip per message; a batch longer than the
+// broker's list limit goes out as several frames.
 using Sinew.Client.Errors;
 using Sinew.Protocol.Messages;
 
@@ -100,8 +101,9 @@ internal sealed class SettlementBatcher
             return;
         }
 
-        // Frames stay within the broker's size limit: a chunk holds as many items as fit with room to spare.
-        var perFrame = Math.Clamp((_connection.MaxBodyBytes - 64) / kind.MaxItemBytes, 1, 8192);
+        // Frames stay within the broker's size and list limits: a chunk holds as many items as fit with room to
+        // spare, and never more than the broker takes in one list (it would refuse the whole frame).
+        var perFrame = Math.Clamp((_connection.MaxBodyBytes - 64) / kind.MaxItemBytes, 1, _connection.MaxListItems);
         var chunks = (items.Count + perFrame - 1) / perFrame;
         batch.ExpectChunks(chunks);
         for (var start = 0; start < items.Count; start += perFrame)

@@ -53,6 +53,7 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         MaxBodyBytes = (int)Math.Min(session.Limits.MaxFrameBytes, (uint)Array.MaxLength - FrameHeader.Size);
         _writer.Version = session.Version;
         _writer.MaxBodyBytes = MaxBodyBytes;
+        MaxListItems = FrameLimits.MaxListItems(session.Limits);
         Settlements = new SettlementBatcher(this);
         _lastReceivedMs = Environment.TickCount64;
     }
@@ -70,6 +71,9 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
 
     /// <summary>The largest frame body either side may send on this connection.</summary>
     public int MaxBodyBytes { get; }
+
+    /// <summary>The most entries the broker takes in one list of a frame (the default when it does not say).</summary>
+    public int MaxListItems { get; }
 
     /// <summary>Acks, nacks and lease extensions, coalesced.</summary>
     public SettlementBatcher Settlements { get; }

@@ -120,7 +120,7 @@ class Connection:
             socket.writer, on_failure=self._on_write_failure, clock=self._loop.time
         )
         self._closed = self._loop.create_future()
-        self.settler = Settler(self._settle_request)
+        self.settler = Settler(self._settle_request, session.limits.max_list_items)
         self._tasks: list[asyncio.Task[None]] = [
             self._loop.create_task(self._read_loop(), name=f"sinew read {endpoint}"),
             self._loop.create_task(self._writer.run(), name=f"sinew write {endpoint}"),

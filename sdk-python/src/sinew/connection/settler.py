@@ -1,6 +1,8 @@
 """Settlement batching: lease extensions, nacks and acks issued in the same event-loop
 iteration leave together, as one `ExtendLease`, then one `Nack`, then one `Ack` frame (at
-most `MAX_ITEMS_PER_FRAME` items each; more are split over several frames of the kind).
+most `MAX_ITEMS_PER_FRAME` items each, and no more than the broker takes in one list, its
+`Limits.max_list_items`; more are split over several frames of the kind, since the broker
+refuses a frame whose list is longer as a whole).
 
 The order is the same in every Sinew client. Extensions go first, so that a delivery
 extended and settled in the same iteration has its extension applied rather than refused
@@ -19,6 +21,7 @@ from typing import Final, Generic, TypeVar
 
 from sinew.connection.unobserved_failure import FailureReportingFuture
 from sinew.errors import SinewError, broker_error
+from sinew.wire.limits import DEFAULT_MAX_LIST_ITEMS
 from sinew.wire.messages import (
     Ack,
     ExtendLease,
@@ -53,8 +56,12 @@ class _Batch(Generic[_Item]):
 
 
 class Settler:
-    def __init__(self, request: SettleRequest) -> None:
+    def __init__(self, request: SettleRequest, max_list_items: int | None = None) -> None:
+        """`max_list_items` is the broker's `Limits.max_list_items`; an older broker leaves it
+        out of `HelloOk` (None), and then the protocol's default applies."""
         self._request = request
+        limit = DEFAULT_MAX_LIST_ITEMS if max_list_items is None else max_list_items
+        self._per_frame = max(1, min(MAX_ITEMS_PER_FRAME, limit))
         self._loop = asyncio.get_running_loop()
         self._acks: _Batch[int] = _Batch()
         self._nacks: _Batch[NackItem] = _Batch()
@@ -100,8 +107,8 @@ class Settler:
         action: str,
     ) -> None:
         # Callers that stopped waiting still have their item sent: the action was requested.
-        for start in range(0, len(items), MAX_ITEMS_PER_FRAME):
-            chunk = items[start : start + MAX_ITEMS_PER_FRAME]
+        for start in range(0, len(items), self._per_frame):
+            chunk = items[start : start + self._per_frame]
             try:
                 reply = self._request(
                     build([item for _, item, _ in chunk]),

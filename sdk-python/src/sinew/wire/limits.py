@@ -7,6 +7,7 @@ __all__ = [
     "DEFAULT_MAX_BATCH_MESSAGES",
     "DEFAULT_MAX_FRAME_BYTES",
     "DEFAULT_MAX_HEADERS",
+    "DEFAULT_MAX_LIST_ITEMS",
     "DEFAULT_MAX_PREFETCH",
     "HANDSHAKE_MAX_FRAME_BYTES",
     "MAX_CONTENT_TYPE_BYTES",
@@ -52,6 +53,9 @@ DEFAULT_MAX_HEADERS = 64
 
 DEFAULT_MAX_PREFETCH = 65_535
 """Default `Limits.max_prefetch`."""
+
+DEFAULT_MAX_LIST_ITEMS = 16_384
+"""Default `Limits.max_list_items`, and the limit a client assumes when `HelloOk` leaves it out."""
 
 MAX_NAME_BYTES = 200
 """Longest topic, group or cursor name, in UTF-8 bytes."""

@@ -104,6 +104,9 @@ class Limits:
     """Most headers on one message."""
     max_prefetch: int
     """Largest prefetch a subscription may ask for."""
+    max_list_items: int | None = None
+    """Most entries in any list of one frame, other than the messages of a `PublishBatch`; absent
+    from older brokers, then `default_max_list_items`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

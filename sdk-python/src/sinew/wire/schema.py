@@ -37,7 +37,7 @@ __all__ = ["OP_SCHEMAS", "RECORD_SCHEMAS", "op_schema_for"]
 
 
 _AUTH = record_schema(messages.Auth, mechanism=EnumType(enums.AuthMechanism), identity=STR, secret=STR)
-_LIMITS = record_schema(messages.Limits, max_frame_bytes=U32, max_batch_messages=U32, max_headers=U32, max_prefetch=U32)
+_LIMITS = record_schema(messages.Limits, max_frame_bytes=U32, max_batch_messages=U32, max_headers=U32, max_prefetch=U32, max_list_items=optional(U32))
 _DEAD_LETTER_POLICY = record_schema(messages.DeadLetterPolicy, kind=EnumType(enums.DeadLetterKind), topic=optional(STR), group=optional(STR))
 _RETENTION = record_schema(messages.Retention, max_age_ms=optional(U64), max_bytes=optional(U64), max_records=optional(U64))
 _STREAM_START = record_schema(messages.StreamStart, kind=EnumType(enums.StreamStartKind), value=optional(U64))

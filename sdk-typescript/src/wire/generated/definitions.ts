@@ -10,7 +10,7 @@ import type { OpName } from "./opcodes.js";
 /** The fields of every record, in wire order. */
 export const RECORD_DEFINITIONS = {
   Auth: ["mechanism: enum:AuthMechanism", "identity: str", "secret: str"],
-  Limits: ["max_frame_bytes: u32", "max_batch_messages: u32", "max_headers: u32", "max_prefetch: u32"],
+  Limits: ["max_frame_bytes: u32", "max_batch_messages: u32", "max_headers: u32", "max_prefetch: u32", "max_list_items?: u32"],
   DeadLetterPolicy: ["kind: enum:DeadLetterKind", "topic?: str", "group?: str"],
   Retention: ["max_age_ms?: u64", "max_bytes?: u64", "max_records?: u64"],
   StreamStart: ["kind: enum:StreamStartKind", "value?: u64"],

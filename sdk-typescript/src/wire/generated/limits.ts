@@ -16,6 +16,8 @@ export const ProtocolLimits = Object.freeze({
   defaultMaxHeaders: 64,
   /** Default `Limits.maxPrefetch`. */
   defaultMaxPrefetch: 65_535,
+  /** Default `Limits.maxListItems`, and the limit a client assumes when `HelloOk` leaves it out. */
+  defaultMaxListItems: 16_384,
   /** Longest topic, group or cursor name, in UTF-8 bytes. */
   maxNameBytes: 200,
   /** Longest header key, in UTF-8 bytes. */

@@ -43,6 +43,11 @@ export interface Limits {
   maxHeaders: number;
   /** Largest prefetch a subscription may ask for. */
   maxPrefetch: number;
+  /**
+   * Most entries in any list of one frame, other than the messages of a `PublishBatch`; absent from
+   * older brokers, then `default_max_list_items`.
+   */
+  maxListItems?: number;
 }
 
 /** A queue's dead-letter policy. */

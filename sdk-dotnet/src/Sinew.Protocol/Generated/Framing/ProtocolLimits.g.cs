@@ -28,6 +28,10 @@ internal static class ProtocolLimits
     /// <c>default_max_prefetch</c>.</summary>
     public const int DefaultMaxPrefetch = 65_535;
 
+    /// <summary>Default <see cref="Messages.Limits.MaxListItems"/>, and the limit a client assumes when
+    /// <see cref="Messages.HelloOk"/> leaves it out. Registry name: <c>default_max_list_items</c>.</summary>
+    public const int DefaultMaxListItems = 16_384;
+
     /// <summary>Longest topic, group or cursor name, in UTF-8 bytes. Registry name: <c>max_name_bytes</c>.</summary>
     public const int MaxNameBytes = 200;
 

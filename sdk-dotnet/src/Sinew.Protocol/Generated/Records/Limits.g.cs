@@ -11,19 +11,23 @@ namespace Sinew.Protocol.Messages;
 /// <param name="MaxBatchMessages">Most messages in one <see cref="PublishBatch"/>.</param>
 /// <param name="MaxHeaders">Most headers on one message.</param>
 /// <param name="MaxPrefetch">Largest prefetch a subscription may ask for.</param>
+/// <param name="MaxListItems">Most entries in any list of one frame, other than the messages of a
+/// <see cref="PublishBatch"/>; absent from older brokers, then <c>default_max_list_items</c>.</param>
 public sealed partial record Limits(
     uint MaxFrameBytes,
     uint MaxBatchMessages,
     uint MaxHeaders,
-    uint MaxPrefetch) : IRecordCodec
+    uint MaxPrefetch,
+    uint? MaxListItems = null) : IRecordCodec
 {
     void IRecordCodec.Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(4);
+        writer.WriteArrayHeader(5);
         writer.Write(MaxFrameBytes);
         writer.Write(MaxBatchMessages);
         writer.Write(MaxHeaders);
         writer.Write(MaxPrefetch);
+        BodyWriter.OptionalUnsigned(ref writer, MaxListItems);
     }
 
     internal static Limits Read(ref BodyReader reader)
@@ -33,7 +37,8 @@ public sealed partial record Limits(
             reader.U32(ref n, "limits.max_frame_bytes"),
             reader.U32(ref n, "limits.max_batch_messages"),
             reader.U32(ref n, "limits.max_headers"),
-            reader.U32(ref n, "limits.max_prefetch"));
+            reader.U32(ref n, "limits.max_prefetch"),
+            reader.OptionalU32(ref n, "limits.max_list_items"));
         reader.CloseRecord(n);
         return value;
     }
