@@ -1,6 +1,9 @@
 // The send side of a connection: frames from any thread are encoded into a buffer under a lock, and one
-// writer loop swaps buffers and writes them to the socket, so many frames share one write.
+// writer loop swaps buffers and writes them to the socket, so many frames share one write. A frame encoded once
+// for many connections (a pushed Topology) is queued by reference, in order with the rest, and is not copied into
+// this buffer: each connection holds a reference, not its own copy of the catalogue.
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Sinew.Protocol.Framing;
@@ -19,6 +22,10 @@ internal sealed class OutboundBuffer
 
     private ArrayBufferWriter<byte> _current = new(64 * 1024);
     private ArrayBufferWriter<byte> _writing = new(64 * 1024);
+    // Shared frames, each with the length of _current it follows.
+    private List<(int After, ReadOnlyMemory<byte> Frame)> _shared = [];
+    private List<(int After, ReadOnlyMemory<byte> Frame)> _sharedWriting = [];
+    private int _sharedBytes;
     private List<Action> _afterWrite = [];
     private List<Action> _running = [];
     private bool _closed;
@@ -30,7 +37,7 @@ internal sealed class OutboundBuffer
         {
             lock (_lock)
             {
-                return _current.WrittenCount;
+                return _current.WrittenCount + _sharedBytes;
             }
         }
     }
@@ -51,6 +58,51 @@ internal sealed class OutboundBuffer
             {
                 _afterWrite.Add(onWritten);
             }
+        }
+
+        _signal.Writer.TryWrite(true);
+        return true;
+    }
+
+    /// <summary>Queues a whole frame encoded once for many connections; it is written from
+    /// <paramref name="frame"/> itself, which must not change.</summary>
+    /// <returns>False when the connection is closing and the frame was dropped.</returns>
+    public bool SendShared(ReadOnlyMemory<byte> frame, Action? onWritten = null)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _shared.Add((_current.WrittenCount, frame));
+            _sharedBytes += frame.Length;
+            if (onWritten is not null)
+            {
+                _afterWrite.Add(onWritten);
+            }
+        }
+
+        _signal.Writer.TryWrite(true);
+        return true;
+    }
+
+    /// <summary>Queues a copy of an encoded frame, answering <paramref name="requestId"/>.</summary>
+    /// <returns>False when the connection is closing and the frame was dropped.</returns>
+    public bool SendCopy(ReadOnlySpan<byte> frame, uint requestId)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            var destination = _current.GetSpan(frame.Length);
+            frame.CopyTo(destination);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[8..], requestId);
+            _current.Advance(frame.Length);
         }
 
         _signal.Writer.TryWrite(true);
@@ -78,13 +130,16 @@ internal sealed class OutboundBuffer
             lock (_lock)
             {
                 (_current, _writing) = (_writing, _current);
+                (_shared, _sharedWriting) = (_sharedWriting, _shared);
                 (_afterWrite, _running) = (_running, _afterWrite);
+                _sharedBytes = 0;
             }
 
-            if (_writing.WrittenCount > 0)
+            if (_writing.WrittenCount > 0 || _sharedWriting.Count > 0)
             {
-                var result = await output.WriteAsync(_writing.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                var result = await WriteAsync(output, cancellationToken).ConfigureAwait(false);
                 _writing.ResetWrittenCount();
+                _sharedWriting.Clear();
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     return;
@@ -101,12 +156,33 @@ internal sealed class OutboundBuffer
             {
                 lock (_lock)
                 {
-                    if (_current.WrittenCount == 0)
+                    if (_current.WrittenCount == 0 && _shared.Count == 0)
                     {
                         return;
                     }
                 }
             }
         }
+    }
+
+    // The buffered bytes with the shared frames in their places, then one flush.
+    private ValueTask<FlushResult> WriteAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        if (_sharedWriting.Count == 0)
+        {
+            return output.WriteAsync(_writing.WrittenMemory, cancellationToken);
+        }
+
+        var written = _writing.WrittenSpan;
+        var from = 0;
+        foreach (var (after, frame) in _sharedWriting)
+        {
+            output.Write(written[from..after]);
+            output.Write(frame.Span);
+            from = after;
+        }
+
+        output.Write(written[from..]);
+        return output.FlushAsync(cancellationToken);
     }
 }
