@@ -29,7 +29,12 @@ internal sealed class BrokerUnderTest : IAsyncDisposable
     }
 
     /// <summary>Peak resident set size of the broker process so far (VmHWM), or null for an external broker.</summary>
-    public long? PeakRssBytes()
+    public long? PeakRssBytes() => Status("VmHWM:");
+
+    /// <summary>Resident set size of the broker process now (VmRSS), or null for an external broker.</summary>
+    public long? CurrentRssBytes() => Status("VmRSS:");
+
+    private long? Status(string field)
     {
         if (_process is null)
         {
@@ -38,7 +43,7 @@ internal sealed class BrokerUnderTest : IAsyncDisposable
 
         foreach (var line in File.ReadLines($"/proc/{_process.Pid}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
                 return kb * 1024;

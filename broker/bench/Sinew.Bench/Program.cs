@@ -3,6 +3,10 @@
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
 //       [--rate 5000] [--rate-seconds 10] [--warmup N] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
+//   dotnet run -c Release --project broker/bench/Sinew.Bench -- --mode topology [--queues 10000]
+//       [--connections 200] [--pushes 5] [--broker HOST:PORT]
+//
+// `--mode topology` measures what a large catalogue costs connections instead (TopologyBench.cs).
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
@@ -24,7 +28,30 @@ using Sinew.Protocol.Messages;
 if (args.Any(a => a is "--help" or "-h" or "-?"))
 {
     Console.WriteLine(BenchSettings.Usage);
+    Console.WriteLine(TopologySettings.Usage);
     return 0;
+}
+
+if (args.Length >= 2 && args[0] == "--mode")
+{
+    if (args[1] != "topology")
+    {
+        await Console.Error.WriteLineAsync($"sinew-bench: --mode must be topology (or absent for the throughput workload), not '{args[1]}'");
+        return 2;
+    }
+
+    TopologySettings topology;
+    try
+    {
+        topology = TopologySettings.Parse(BenchSettings.Options(args[2..], new HashSet<string>(["queues", "connections", "pushes", "broker"])));
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+    {
+        await Console.Error.WriteLineAsync($"sinew-bench: {e.Message}\n\n{TopologySettings.Usage}");
+        return 2;
+    }
+
+    return await TopologyBench.RunAsync(topology);
 }
 
 BenchSettings settings;
@@ -144,11 +171,12 @@ static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params stri
     var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     await using var connection = await BenchConnection.OpenAsync(endpoint, frame =>
     {
+        // Count replies only: the broker also pushes the catalogue after each declare.
         if (frame.Message is Error error)
         {
             done.TrySetException(new InvalidOperationException(error.Message));
         }
-        else if (Interlocked.Increment(ref replies) == queues.Length)
+        else if (frame.Message is DeclareQueueOk && Interlocked.Increment(ref replies) == queues.Length)
         {
             done.TrySetResult();
         }
@@ -185,13 +213,14 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
     private static readonly HashSet<string> Known =
         ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "warmup", "runs", "broker", "client"];
 
-    public static BenchSettings Parse(string[] args)
+    /// <summary>Reads "--name value" pairs, refusing names not in <paramref name="known"/>.</summary>
+    public static Dictionary<string, string> Options(string[] args, IReadOnlySet<string> known)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i += 2)
         {
             var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
-            if (name is null || !Known.Contains(name))
+            if (name is null || !known.Contains(name))
             {
                 throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -203,6 +232,13 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
 
             values[name] = args[i + 1];
         }
+
+        return values;
+    }
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var values = Options(args, Known);
 
         if (values.TryGetValue("client", out var kind) && kind is not ("sdk" or "raw"))
         {

@@ -1,7 +1,7 @@
 // The send side of a connection: frames from any thread are encoded into a buffer under a lock, and one
 // writer loop swaps buffers and writes them to the socket, so many frames share one write. A frame encoded once
-// for many connections (a pushed Topology) is queued by reference, in order with the rest, and is not copied into
-// this buffer: each connection holds a reference, not its own copy of the catalogue.
+// for many connections (a Topology, pushed or answering a request) is queued by reference, in order with the rest,
+// and is not copied into this buffer: each connection holds a reference, not its own copy of the catalogue.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
@@ -13,6 +13,8 @@ namespace Sinew.Broker.Network;
 
 internal sealed class OutboundBuffer
 {
+    private const int SharedSliceBytes = 64 * 1024;
+
     private readonly object _lock = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
@@ -65,15 +67,25 @@ internal sealed class OutboundBuffer
     }
 
     /// <summary>Queues a whole frame encoded once for many connections; it is written from
-    /// <paramref name="frame"/> itself, which must not change.</summary>
+    /// <paramref name="frame"/> itself, which must not change. With a <paramref name="requestId"/>, the frame answers
+    /// that request: only its 16-byte header is copied, to carry the id.</summary>
     /// <returns>False when the connection is closing and the frame was dropped.</returns>
-    public bool SendShared(ReadOnlyMemory<byte> frame, Action? onWritten = null)
+    public bool SendShared(ReadOnlyMemory<byte> frame, uint requestId = 0, Action? onWritten = null)
     {
         lock (_lock)
         {
             if (_closed)
             {
                 return false;
+            }
+
+            if (requestId != 0)
+            {
+                var header = _current.GetSpan(FrameHeader.Size)[..FrameHeader.Size];
+                frame.Span[..FrameHeader.Size].CopyTo(header);
+                BinaryPrimitives.WriteUInt32BigEndian(header[8..], requestId);
+                _current.Advance(FrameHeader.Size);
+                frame = frame[FrameHeader.Size..];
             }
 
             _shared.Add((_current.WrittenCount, frame));
@@ -82,27 +94,6 @@ internal sealed class OutboundBuffer
             {
                 _afterWrite.Add(onWritten);
             }
-        }
-
-        _signal.Writer.TryWrite(true);
-        return true;
-    }
-
-    /// <summary>Queues a copy of an encoded frame, answering <paramref name="requestId"/>.</summary>
-    /// <returns>False when the connection is closing and the frame was dropped.</returns>
-    public bool SendCopy(ReadOnlySpan<byte> frame, uint requestId)
-    {
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return false;
-            }
-
-            var destination = _current.GetSpan(frame.Length);
-            frame.CopyTo(destination);
-            BinaryPrimitives.WriteUInt32BigEndian(destination[8..], requestId);
-            _current.Advance(frame.Length);
         }
 
         _signal.Writer.TryWrite(true);
@@ -165,24 +156,36 @@ internal sealed class OutboundBuffer
         }
     }
 
-    // The buffered bytes with the shared frames in their places, then one flush.
-    private ValueTask<FlushResult> WriteAsync(PipeWriter output, CancellationToken cancellationToken)
+    // The buffered bytes with the shared frames in their places. A large shared frame goes to the socket's pipe a
+    // slice at a time, each flushed, so a connection holds a bounded part of it, not its own copy of the whole.
+    private async ValueTask<FlushResult> WriteAsync(PipeWriter output, CancellationToken cancellationToken)
     {
         if (_sharedWriting.Count == 0)
         {
-            return output.WriteAsync(_writing.WrittenMemory, cancellationToken);
+            return await output.WriteAsync(_writing.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
 
-        var written = _writing.WrittenSpan;
         var from = 0;
         foreach (var (after, frame) in _sharedWriting)
         {
-            output.Write(written[from..after]);
-            output.Write(frame.Span);
+            output.Write(_writing.WrittenMemory.Span[from..after]);
             from = after;
+            for (var at = 0; at < frame.Length; at += SharedSliceBytes)
+            {
+                var length = Math.Min(SharedSliceBytes, frame.Length - at);
+                output.Write(frame.Span.Slice(at, length));
+                if (at + length < frame.Length)
+                {
+                    var flushed = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        return flushed;
+                    }
+                }
+            }
         }
 
-        output.Write(written[from..]);
-        return output.FlushAsync(cancellationToken);
+        output.Write(_writing.WrittenMemory.Span[from..]);
+        return await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

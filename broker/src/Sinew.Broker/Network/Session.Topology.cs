@@ -45,7 +45,7 @@ internal sealed partial class Session
                 return;
             }
 
-            if (_out.SendShared(frame.Frame, TopologyWritten))
+            if (_out.SendShared(frame.Frame, onWritten: TopologyWritten))
             {
                 _topologyInFlight = true;
                 _topologyCovered = _topologySent = frame.Generation;
@@ -75,7 +75,7 @@ internal sealed partial class Session
         var frame = _broker.Topology.Latest();
         lock (_topologyGate)
         {
-            if (_out.SendCopy(frame.Frame.Span, requestId))
+            if (_out.SendShared(frame.Frame, requestId))
             {
                 _topologyCovered = Math.Max(_topologyCovered, frame.Generation);
                 _topologySent = Math.Max(_topologySent, frame.Generation);
