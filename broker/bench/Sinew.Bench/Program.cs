@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
 //       [--rate 5000] [--rate-seconds 10] [--warmup N] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
-//       [--mode throughput|backlog|idle-queues|connections] [--queues 2000] [--connections 2000] [--settle-seconds 5]
+//       [--mode throughput|backlog|idle-queues|connections] [--queues 2000] [--connections 2000] [--settle-seconds 15]
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
@@ -166,7 +166,7 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
                              --queues queues used once; connections: the memory of --connections idle connections
           --queues N         queues of the idle-queues mode (default 2000)
           --connections N    connections of the connections mode (default 2000)
-          --settle-seconds N how long the memory modes wait before each reading (default 5)
+          --settle-seconds N how long the memory modes wait before each reading (default 15)
         """;
 
     private static readonly HashSet<string> Known =
@@ -208,7 +208,7 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
             Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("warmup", messages), Int("runs", 1),
             values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null,
             values.TryGetValue("client", out var client) ? client : "sdk", mode ?? "throughput", Int("queues", 2000), Int("connections", 2000),
-            Int("settle-seconds", 5));
+            Int("settle-seconds", 15));
     }
 }
 
