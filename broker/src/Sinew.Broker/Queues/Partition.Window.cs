@@ -33,11 +33,11 @@ internal sealed partial class Partition
     /// and the window has room.</summary>
     private bool CanIndexAppendLocked() => !HasUnindexed && WindowUsed < WindowSize;
 
-    /// <summary>Asks for the window to be refilled once it has drained to half, so a refill reads a batch at a time
-    /// and the consumers still have the other half meanwhile.</summary>
+    /// <summary>Asks for the window to be refilled once a quarter of it has drained, so a refill reads a batch at a
+    /// time (and holds the lock only to index that batch) while the consumers still have three quarters meanwhile.</summary>
     private void RefillIfLowLocked()
     {
-        if (HasUnindexed && WindowUsed <= WindowSize / 2 && _cursor.Lsn < _durability.DurableEnd)
+        if (HasUnindexed && WindowUsed <= WindowSize - Math.Max(1, WindowSize / 4) && _cursor.Lsn < _durability.DurableEnd)
         {
             QueueRefill();
         }

@@ -211,7 +211,7 @@ public sealed class IndexWindowEngineTests : IDisposable
                 return null;
             };
 
-            // Taking two of the four drains the window to half, which starts a refill; it stops in its read.
+            // Taking deliveries drains the window, which starts a refill; it stops in its read.
             var session = new RecordingSession();
             Subscribe(queue, session, prefetch: 2);
             await session.NextAsync();
