@@ -1,5 +1,6 @@
 // The send side of a connection: frames from any thread are encoded into a buffer under a lock, and one
-// writer loop swaps buffers and writes them to the socket, so many frames share one write.
+// writer loop swaps buffers and writes them to the socket, so many frames share one write. The buffers are
+// rented from the shared pool and given back after each write, so an idle connection holds none.
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
@@ -17,8 +18,8 @@ internal sealed class OutboundBuffer
         SingleReader = true,
     });
 
-    private ArrayBufferWriter<byte> _current = new(64 * 1024);
-    private ArrayBufferWriter<byte> _writing = new(64 * 1024);
+    private PooledBufferWriter _current = new();
+    private PooledBufferWriter _writing = new();
     private List<Action> _afterWrite = [];
     private List<Action> _running = [];
     private bool _closed;
@@ -83,8 +84,16 @@ internal sealed class OutboundBuffer
 
             if (_writing.WrittenCount > 0)
             {
-                var result = await output.WriteAsync(_writing.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                _writing.ResetWrittenCount();
+                FlushResult result;
+                try
+                {
+                    result = await output.WriteAsync(_writing.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writing.Release();
+                }
+
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     return;

@@ -51,6 +51,9 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
     /// there by lazy removal can be recognised.</summary>
     public int Ticket { get; set; }
 
+    /// <summary>Whether it waits in the ready queue's fresh part, filling the index window.</summary>
+    public bool InFresh { get; set; }
+
     // While inflight:
     public long DeliveryId { get; set; }
 

@@ -126,9 +126,7 @@ internal sealed partial class Partition
 
             if (entry.Holder?.AckPolicy == AckPolicy.Manual)
             {
-                entry.LeaseDeadlineMs = DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs);
-                _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
-                ScheduleTimerLocked(entry.LeaseDeadlineMs);
+                LeaseLocked(entry, deliveryId, DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs));
             }
 
             return null;
@@ -177,6 +175,7 @@ internal sealed partial class Partition
             holder = h;
             entry.Holder = null;
             entry.DeliveryId = 0;
+            EndLeaseLocked(entry);
             _inflight--;
             return true;
         }
