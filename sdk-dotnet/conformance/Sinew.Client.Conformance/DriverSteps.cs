@@ -39,7 +39,7 @@ internal sealed class DriverSteps
             ["receive_none"] = ReceiveNoneAsync,
             ["ack"] = r => SettleAsync(r, d => d.AckAsync()),
             ["retry"] = r => SettleAsync(r, d => d.RetryAsync()),
-            ["nack"] = r => SettleAsync(r, d => d.NackAsync(r.OptionalString("reason"))),
+            ["nack"] = r => SettleAsync(r, d => d.FailAsync(r.OptionalString("reason"))),
             ["retry_after"] = r => SettleAsync(r, d => d.RetryAfterAsync(TimeSpan.FromMilliseconds(r.Integer("delay_ms")))),
             ["extend_lease"] = r => SettleAsync(r, d => d.ExtendLeaseAsync(r.OptionalInteger("by_ms") is { } by ? TimeSpan.FromMilliseconds(by) : null)),
             ["unsubscribe"] = UnsubscribeAsync,
