@@ -451,7 +451,7 @@ const steps = {
   },
 
   async nack(request) {
-    await handle(deliveries, "delivery", request).nack(optionalString(request, "reason"));
+    await handle(deliveries, "delivery", request).fail(optionalString(request, "reason"));
     return {};
   },
 
