@@ -338,7 +338,7 @@ class Driver:
 
     async def nack(self, request: Request) -> Result:
         delivery = self._delivery_handle(request)
-        await delivery.nack(optional_str(request, "reason"))
+        await delivery.fail(optional_str(request, "reason"))
         return {}
 
     async def retry_after(self, request: Request) -> Result:
