@@ -61,5 +61,9 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
 
     public long LeaseDeadlineMs { get; set; }
 
+    /// <summary>The reason text of the latest retry that gave one, for the dead-letter copy should the retries run
+    /// out. Kept in memory only: the log's requeue record has no room for it, so it is lost on a restart.</summary>
+    public string? LastRetryReason { get; set; }
+
     public bool IsExpired(long nowMs) => ExpiresAtMs != 0 && nowMs >= ExpiresAtMs;
 }

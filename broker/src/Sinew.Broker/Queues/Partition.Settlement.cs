@@ -99,6 +99,8 @@ internal sealed partial class Partition
             }
             else
             {
+                // A retry's reason is kept for the copy made if this or a later attempt exhausts the retries.
+                entry.LastRetryReason = reason ?? entry.LastRetryReason;
                 RetryOrExhaustLocked(entry, notBeforeMs, ref deferred);
             }
 
@@ -188,7 +190,7 @@ internal sealed partial class Partition
     {
         if (entry.DeliveryCount >= Queue.Settings.MaxRetries + 1)
         {
-            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, null, ref deferred);
+            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, entry.LastRetryReason, ref deferred);
         }
         else
         {
