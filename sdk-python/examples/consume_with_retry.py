@@ -40,10 +40,10 @@ async def main() -> None:
                 job = delivery.text()
                 if job == "flaky upload" and delivery.attempt == 1:
                     print(f"{job!r}: attempt {delivery.attempt} failed, retrying in 0.5 s")
-                    await delivery.retry_after(0.5)
+                    await delivery.retry_after(0.5, "upload timed out")
                 elif job == "corrupt file":
                     print(f"{job!r}: cannot be processed, dead-lettering it")
-                    await delivery.nack("checksum mismatch")
+                    await delivery.fail("checksum mismatch")
                     unfinished.discard(job)
                 else:
                     print(f"{job!r}: done on attempt {delivery.attempt}")

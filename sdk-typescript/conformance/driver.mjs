@@ -358,7 +358,13 @@ const steps = {
     const client = clientOf(request);
     const group = optionalString(request, "group");
     const messages = outgoingMessages(request);
-    const reliable = client.createReliablePublisher(requiredString(request, "topic"), group === undefined ? {} : { group });
+    const producerId = optionalString(request, "producer_id");
+    const firstSequence = optionalNumber(request, "first_sequence");
+    const reliable = client.createReliablePublisher(requiredString(request, "topic"), {
+      ...(group === undefined ? {} : { group }),
+      ...(producerId === undefined ? {} : { producerId }),
+      ...(firstSequence === undefined ? {} : { firstSequence: BigInt(firstSequence) }),
+    });
     try {
       const receipts = [];
       for (const message of messages) receipts.push(receiptResult(await reliable.publish(message)));
@@ -445,20 +451,20 @@ const steps = {
     return {};
   },
 
-  async retry(request) {
-    await handle(deliveries, "delivery", request).retry();
+  async fail(request) {
+    await handle(deliveries, "delivery", request).fail(optionalString(request, "reason"));
     return {};
   },
 
-  async nack(request) {
-    await handle(deliveries, "delivery", request).nack(optionalString(request, "reason"));
+  async retry(request) {
+    await handle(deliveries, "delivery", request).retry(optionalString(request, "reason"));
     return {};
   },
 
   async retry_after(request) {
     const delayMs = optionalNumber(request, "delay_ms");
     if (delayMs === undefined) throw new DriverError('the step needs "delay_ms"');
-    await handle(deliveries, "delivery", request).retryAfter(delayMs);
+    await handle(deliveries, "delivery", request).retryAfter(delayMs, optionalString(request, "reason"));
     return {};
   },
 

@@ -128,7 +128,7 @@ describe("settlement", () => {
     expect(acks[0]?.header.requestId).toBeGreaterThan(0);
   }, ENGINE_TIMEOUT_MS);
 
-  it("sends nack, retry, retryAfter and extendLease with their fields", async () => {
+  it("sends fail, retry, retryAfter and extendLease with their fields", async () => {
     const { broker, client } = await consumer();
     await client.declareQueue("orders");
     const subscription = await client.subscribe("orders");
@@ -136,11 +136,11 @@ describe("settlement", () => {
     const [fail, retry, later, slow] = await take(subscription, 4);
     await slow?.extendLease(60_000);
     await slow?.extendLease();
-    await Promise.all([fail?.nack("cannot parse"), retry?.retry(), later?.retryAfter(300)]);
+    await Promise.all([fail?.fail("cannot parse"), retry?.retry("busy"), later?.retryAfter(300, "rate limited")]);
     expect(broker.framesOf("Nack").flatMap((frame) => frame.message.items)).toEqual([
       { deliveryId: fail?.deliveryId, requeue: false, reason: "cannot parse" },
-      { deliveryId: retry?.deliveryId, requeue: true },
-      { deliveryId: later?.deliveryId, requeue: true, delayMs: 300n },
+      { deliveryId: retry?.deliveryId, requeue: true, reason: "busy" },
+      { deliveryId: later?.deliveryId, requeue: true, delayMs: 300n, reason: "rate limited" },
     ]);
     expect(broker.framesOf("ExtendLease").map((frame) => frame.message.items)).toEqual([
       [{ deliveryId: slow?.deliveryId, extendMs: 60_000n }],
@@ -186,7 +186,9 @@ describe("settlement at the call", () => {
     expect(thrownBy(() => settled.retry())).toMatchObject({ name: "InvalidArgumentError", argument: "delivery", reason: "already_settled" });
     expect(thrownBy(() => settled.extendLease())).toMatchObject({ argument: "delivery", reason: "already_settled" });
     await acked;
-    expect(thrownBy(() => open.nack("r".repeat(1025)))).toMatchObject({ argument: "reason", reason: "too_long" });
+    expect(thrownBy(() => open.fail("r".repeat(1025)))).toMatchObject({ argument: "reason", reason: "too_long" });
+    expect(thrownBy(() => open.retry("r".repeat(1025)))).toMatchObject({ argument: "reason", reason: "too_long" });
+    expect(thrownBy(() => open.retryAfter(10, "r".repeat(1025)))).toMatchObject({ argument: "reason", reason: "too_long" });
     expect(thrownBy(() => open.retryAfter(-1))).toMatchObject({ argument: "delayMs", reason: "out_of_range" });
     expect(thrownBy(() => open.extendLease(0))).toMatchObject({ argument: "byMs", reason: "out_of_range" });
     expect(thrownBy(() => open.ack({ signal: AbortSignal.abort() }))).toMatchObject({ name: "AbortError" });

@@ -66,7 +66,7 @@ describe("settlement batcher", () => {
     const settled = [
       batcher.ack(1n),
       batcher.ack(2n),
-      batcher.nack({ deliveryId: 3n, requeue: false, reason: "bad" }, "nack"),
+      batcher.nack({ deliveryId: 3n, requeue: false, reason: "bad" }, "fail"),
       batcher.nack({ deliveryId: 4n, requeue: true, delayMs: 500n }, "retryAfter"),
       batcher.extendLease({ deliveryId: 5n, extendMs: 1000n }),
       batcher.ack(6n),

@@ -18,13 +18,13 @@ from ledger import Seen
 
 
 Policy = Callable[[str, int], tuple[str, int | None]]
-"""(message id, attempt) -> (ack | retry | retry_after | nack, retry delay in ms)."""
+"""(message id, attempt) -> (ack | retry | retry_after | fail, retry delay in ms)."""
 
 
 def mostly_ack(message_id: str, attempt: int) -> tuple[str, int | None]:
     u = roll("plain", message_id, attempt)
     if attempt == 1 and u < 0.01:
-        return "nack", None
+        return "fail", None
     if attempt == 1 and u < 0.06:
         return "retry", None
     return "ack", None
@@ -149,7 +149,7 @@ class Consumer:
                 future = delivery.retry_after(delay_ms / 1000)
                 ledger.expect_retry(seen.action_at + delay_ms / 1000)
             else:
-                future = delivery.nack("crash test: terminal failure")
+                future = delivery.fail("crash test: terminal failure")
         except SinewError as error:
             seen.settled_ok = False
             seen.settle_error = f"refused at the call: {describe(error)}"

@@ -55,7 +55,7 @@ class Seen:
     raw: str | None = None
     """The payload, when it is not one of this trial's messages."""
     action: str | None = None
-    """ack, retry, retry_after, nack"""
+    """ack, retry, retry_after, fail"""
     action_at: float | None = None
     retry_after_ms: int | None = None
     settled_ok: bool | None = None

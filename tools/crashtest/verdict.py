@@ -195,7 +195,7 @@ def judge(*, plan: TrialPlan, ledger: Ledger, logs: list[LogScan], drains: dict[
             entry["places"] = sorted(f"p{p}@{o}" for p, o in places)
             findings["offset_mismatch"].append(entry)
 
-        nacked = any(s.action == "nack" for s in deliveries)
+        failed = any(s.action == "fail" for s in deliveries)
         for copy in copies:
             headers = copy.dead_letter or {}
             reason = headers.get("sinew.dlq.reason", "?")
@@ -210,7 +210,7 @@ def judge(*, plan: TrialPlan, ledger: Ledger, logs: list[LogScan], drains: dict[
                     entry["dead_lettered_at"] = iso(at_ms / 1000)
                     entry["early_by_ms"] = round(sent.sent_at * 1000 + sent.ttl_ms - at_ms)
                     findings["expired_early"].append(entry)
-            elif reason == "terminal_nack" and not nacked:
+            elif reason == "terminal_nack" and not failed:
                 findings["unexplained_dead_letters"].append({**describe_sent(sent), "reason": reason})
 
         # Attempts and duplicates.

@@ -3,10 +3,9 @@
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- [--messages 200000] [--size 1024]
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
 //       [--rate 5000] [--rate-seconds 10] [--warmup N] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
+//       [--mode throughput|backlog|idle-queues|connections] [--queues 2000] [--connections 2000] [--settle-seconds 15]
 //   dotnet run -c Release --project broker/bench/Sinew.Bench -- --mode topology [--queues 10000]
 //       [--connections 200] [--pushes 5] [--broker HOST:PORT]
-//
-// `--mode topology` measures what a large catalogue costs connections instead (TopologyBench.cs).
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
@@ -17,6 +16,9 @@
 // phases, each on a fresh queue: publish-confirmed (producers only, every publish confirmed after
 // fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
 // (producers and consumers together), and latency at a fixed publish rate (publish-to-receive).
+//
+// The other modes measure the broker's memory instead (BacklogMode, IdleQueuesMode, ConnectionsMode), and
+// `--mode topology` what a large catalogue costs connections (TopologyBench.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -32,14 +34,8 @@ if (args.Any(a => a is "--help" or "-h" or "-?"))
     return 0;
 }
 
-if (args.Length >= 2 && args[0] == "--mode")
+if (args.Length >= 2 && args[0] == "--mode" && args[1] == "topology")
 {
-    if (args[1] != "topology")
-    {
-        await Console.Error.WriteLineAsync($"sinew-bench: --mode must be topology (or absent for the throughput workload), not '{args[1]}'");
-        return 2;
-    }
-
     TopologySettings topology;
     try
     {
@@ -63,6 +59,22 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 {
     await Console.Error.WriteLineAsync($"sinew-bench: {e.Message}\n\n{BenchSettings.Usage}");
     return 2;
+}
+
+if (settings.Mode != "throughput" && settings.Broker is not null)
+{
+    await Console.Error.WriteLineAsync($"sinew-bench: --mode {settings.Mode} reads the memory of a broker it starts itself; it cannot use --broker");
+    return 2;
+}
+
+switch (settings.Mode)
+{
+    case "backlog":
+        return await BacklogMode.RunAsync(settings);
+    case "idle-queues":
+        return await IdleQueuesMode.RunAsync(settings);
+    case "connections":
+        return await ConnectionsMode.RunAsync(settings);
 }
 
 Console.WriteLine($"sinew-bench: {settings.Messages:N0} x {settings.Size} B, {settings.Producers} producers ({settings.Inflight} confirms in flight each), " +
@@ -108,53 +120,39 @@ static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings 
     var concurrentQueue = $"bench-concurrent-{suffix}";
     var latencyQueue = $"bench-latency-{suffix}";
     var warmupQueue = $"bench-warmup-{suffix}";
-    var sdk = s.Client == "sdk";
-    Task Produce(string queue, int count, double? rate) => sdk
-        ? SdkWorkers.ProduceAsync(broker.Endpoint, queue, count, s.Inflight, s.Size, rate)
-        : Workers.ProduceAsync(broker.Endpoint, queue, count, s.Inflight, s.Size, rate);
-    Task Consume(string queue, int total, LatencyRecorder? latencies) => sdk
-        ? SdkWorkers.ConsumeAsync(broker.Endpoint, queue, s.Consumers, s.Prefetch, (int)s.Partitions, total, latencies)
-        : Workers.ConsumeAsync(broker.Endpoint, queue, s.Consumers, s.Prefetch, total, latencies);
-    if (sdk)
-    {
-        await SdkWorkers.DeclareAsync(broker.Endpoint, (int)s.Partitions, warmupQueue, backlogQueue, concurrentQueue, latencyQueue);
-    }
-    else
-    {
-        await DeclareAsync(broker.Endpoint, s.Partitions, warmupQueue, backlogQueue, concurrentQueue, latencyQueue);
-    }
+    await Workload.DeclareAsync(s, broker, warmupQueue, backlogQueue, concurrentQueue, latencyQueue);
 
     // 0. warm-up, not measured: the same publish and consume paths, on a queue of its own.
     if (s.Warmup > 0)
     {
-        var warm = Consume(warmupQueue, s.Warmup, null);
-        await Task.WhenAll(Split(s.Warmup, s.Producers).Select(n => Produce(warmupQueue, n, null)));
+        var warm = Workload.ConsumeAllAsync(s, broker, warmupQueue, s.Warmup);
+        await Workload.ProduceAllAsync(s, broker, warmupQueue, s.Warmup);
         await warm;
     }
 
     // 1. publish-confirmed into an empty queue with no consumers.
     var stopwatch = Stopwatch.StartNew();
-    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Produce(backlogQueue, n, null)));
+    await Workload.ProduceAllAsync(s, broker, backlogQueue, s.Messages);
     var publish = s.Messages / stopwatch.Elapsed.TotalSeconds;
 
     // 2. drain that backlog.
     var latencies = new LatencyRecorder();
     stopwatch.Restart();
-    await Consume(backlogQueue, s.Messages, null);
+    await Workload.ConsumeAllAsync(s, broker, backlogQueue, s.Messages);
     var drain = s.Messages / stopwatch.Elapsed.TotalSeconds;
     var peakWithBacklog = broker.PeakRssBytes();
 
     // 3. producers and consumers together.
     stopwatch.Restart();
-    var consumers = Consume(concurrentQueue, s.Messages, null);
-    await Task.WhenAll(Split(s.Messages, s.Producers).Select(n => Produce(concurrentQueue, n, null)));
+    var consumers = Workload.ConsumeAllAsync(s, broker, concurrentQueue, s.Messages);
+    await Workload.ProduceAllAsync(s, broker, concurrentQueue, s.Messages);
     await consumers;
     var concurrent = s.Messages / stopwatch.Elapsed.TotalSeconds;
 
     // 4. end-to-end latency at a fixed rate.
     var total = s.Rate * s.RateSeconds;
-    var paced = Consume(latencyQueue, total, latencies);
-    await Task.WhenAll(Split(total, s.Producers).Select(n => Produce(latencyQueue, n, (double)s.Rate / s.Producers)));
+    var paced = Workload.ConsumeAllAsync(s, broker, latencyQueue, total, latencies);
+    await Task.WhenAll(Workload.Split(total, s.Producers).Select(n => Workload.ProduceAsync(s, broker, latencyQueue, n, (double)s.Rate / s.Producers)));
     await paced;
 
     return new RunResult(publish, drain, concurrent, latencies.Percentile(50), latencies.Percentile(99),
@@ -163,34 +161,9 @@ static async Task<RunResult> RunOnceAsync(BrokerUnderTest broker, BenchSettings 
 
 static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
-static IEnumerable<int> Split(int total, int parts) => Enumerable.Range(0, parts).Select(i => total / parts + (i < total % parts ? 1 : 0));
-
-static async Task DeclareAsync(IPEndPoint endpoint, uint partitions, params string[] queues)
-{
-    var replies = 0;
-    var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    await using var connection = await BenchConnection.OpenAsync(endpoint, frame =>
-    {
-        // Count replies only: the broker also pushes the catalogue after each declare.
-        if (frame.Message is Error error)
-        {
-            done.TrySetException(new InvalidOperationException(error.Message));
-        }
-        else if (frame.Message is DeclareQueueOk && Interlocked.Increment(ref replies) == queues.Length)
-        {
-            done.TrySetResult();
-        }
-    });
-    foreach (var queue in queues)
-    {
-        connection.Send(new DeclareQueue(queue, null, partitions, new DeadLetterPolicy(DeadLetterKind.Discard)), connection.NextRequestId());
-    }
-
-    await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-}
-
 internal sealed record BenchSettings(int Messages, int Size, int Producers, int Inflight, int Consumers, int Prefetch, uint Partitions,
-    int Rate, int RateSeconds, int Warmup, int Runs, IPEndPoint? Broker, string Client)
+    int Rate, int RateSeconds, int Warmup, int Runs, IPEndPoint? Broker, string Client, string Mode, int Queues, int Connections,
+    int SettleSeconds)
 {
     public const string Usage = """
         usage: sinew-bench [options]
@@ -208,10 +181,17 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
           --runs N           runs; the summary is their median (default 1)
           --broker HOST:PORT measure a running broker instead of starting one
           --client sdk|raw   the C# client (default) or a minimal protocol client
+          --mode MODE        throughput (default): the four phases above; backlog: the broker's memory with
+                             --messages waiting, after a restart, then drained; idle-queues: the memory of
+                             --queues queues used once; connections: the memory of --connections idle connections
+          --queues N         queues of the idle-queues mode (default 2000)
+          --connections N    connections of the connections mode (default 2000)
+          --settle-seconds N how long the memory modes wait before each reading (default 15)
         """;
 
     private static readonly HashSet<string> Known =
-        ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "warmup", "runs", "broker", "client"];
+        ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "warmup", "runs", "broker", "client",
+         "mode", "queues", "connections", "settle-seconds"];
 
     /// <summary>Reads "--name value" pairs, refusing names not in <paramref name="known"/>.</summary>
     public static Dictionary<string, string> Options(string[] args, IReadOnlySet<string> known)
@@ -245,12 +225,18 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
             throw new ArgumentException($"--client must be sdk or raw, not '{kind}'");
         }
 
+        if (values.TryGetValue("mode", out var mode) && mode is not ("throughput" or "backlog" or "idle-queues" or "connections"))
+        {
+            throw new ArgumentException($"--mode must be throughput, backlog, idle-queues or connections, not '{mode}'");
+        }
+
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var messages = Int("messages", 200_000);
         return new BenchSettings(messages, Int("size", 1024), Int("producers", 4), Int("inflight", 256), Int("consumers", 4),
             Int("prefetch", 1024), (uint)Int("partitions", 4), Int("rate", 5000), Int("rate-seconds", 10), Int("warmup", messages), Int("runs", 1),
             values.TryGetValue("broker", out var broker) ? IPEndPoint.Parse(broker) : null,
-            values.TryGetValue("client", out var client) ? client : "sdk");
+            values.TryGetValue("client", out var client) ? client : "sdk", mode ?? "throughput", Int("queues", 2000), Int("connections", 2000),
+            Int("settle-seconds", 15));
     }
 }
 

@@ -44,7 +44,7 @@ internal static class TopologyBench
         var setup = Stopwatch.StartNew();
         await DeclareManyAsync(broker.Endpoint, Enumerable.Range(0, s.Queues).Select(i => $"{prefix}-{i:D6}").ToList());
         Console.WriteLine($"declared {s.Queues:N0} queues in {setup.Elapsed.TotalSeconds:F1} s");
-        var rssBefore = broker.CurrentRssBytes();
+        var rssBefore = broker.RssBytes();
 
         var watchers = new List<TopologyWatcher>();
         var handshakes = new List<double>();
@@ -70,7 +70,7 @@ internal static class TopologyBench
             }
 
             var decodeMs = DecodeMilliseconds(catalogueFrame);
-            var rssConnected = broker.CurrentRssBytes();
+            var rssConnected = broker.RssBytes();
             var pushes = new List<double>();
             await using var declarer = await BenchConnection.OpenAsync(broker.Endpoint, _ => { });
             for (var p = 0; p < s.Pushes; p++)
@@ -97,7 +97,7 @@ internal static class TopologyBench
                 Console.WriteLine($"push {p + 1}: declare answered after {replied:F1} ms; the first connection had the push after {first:F1} ms, the last after {last:F1} ms");
             }
 
-            var rssPushed = broker.CurrentRssBytes();
+            var rssPushed = broker.RssBytes();
             var perConnection = rssBefore is { } b && rssConnected is { } c ? (c - b) / (double)s.Connections : (double?)null;
             Console.WriteLine();
             Console.WriteLine($"  topology frame            {catalogueFrame.Length / 1024.0,10:F0} KiB ({decoded.Channels.Count:N0} channels); decoding it in C# takes {decodeMs:F1} ms");

@@ -99,6 +99,16 @@ internal static class Workers
         {
             foreach (var connection in connections)
             {
+                // A broker handles a connection's frames in order: once it answers a ping, it has applied every
+                // ack sent before, which closing the connection would otherwise race (unsettled deliveries return).
+                try
+                {
+                    await connection.RequestAsync(Ping.Instance, timeout: TimeSpan.FromSeconds(30));
+                }
+                catch (Exception e) when (e is TimeoutException or RawConnectionClosedException)
+                {
+                }
+
                 await connection.DisposeAsync();
             }
         }

@@ -64,6 +64,74 @@ public class SettlementTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_message_that_runs_out_of_retries_carries_the_last_retry_reason_given()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("dlq");
+        await client.DeclareAsync("jobs", maxRetries: 2, deadLetter: new DeadLetterPolicy(DeadLetterKind.Queue, "dlq"));
+        await client.PublishAsync("jobs", Bytes("flaky"));
+        var jobs = await client.SubscribeAsync("jobs");
+
+        // The second retry gives no reason, so the first one's stands; the third replaces it.
+        string?[] reasons = ["timeout calling billing", null, "billing refused the card"];
+        foreach (var reason in reasons)
+        {
+            var delivery = await client.NextDeliveryAsync();
+            await client.NackAsync(delivery.DeliveryId, requeue: true, delayMs: reason is null ? 10UL : null, reason: reason);
+        }
+
+        await client.CallAsync<Ok>(new Unsubscribe(jobs));
+        await client.SubscribeAsync("dlq");
+        var dead = await client.NextDeliveryAsync();
+        Assert.Equal("retries_exhausted", dead.Headers!["sinew.dlq.reason"]);
+        Assert.Equal("billing refused the card", dead.Headers["sinew.dlq.error"]);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_message_whose_lease_expires_on_its_last_attempt_carries_the_last_retry_reason()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("dlq");
+        await client.DeclareAsync("jobs", maxRetries: 1, leaseMs: 300, deadLetter: new DeadLetterPolicy(DeadLetterKind.Queue, "dlq"));
+        await client.PublishAsync("jobs", Bytes("slow"));
+        var jobs = await client.SubscribeAsync("jobs");
+        var first = await client.NextDeliveryAsync();
+        await client.NackAsync(first.DeliveryId, requeue: true, reason: "worker overloaded");
+        var second = await client.NextDeliveryAsync();
+        Assert.Equal(2u, second.Attempt);
+
+        // No settlement: the lease runs out on the last attempt allowed.
+        await client.SubscribeAsync("dlq");
+        var dead = await client.NextDeliveryAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("slow", Encoding.UTF8.GetString(dead.Payload.Span));
+        Assert.Equal("retries_exhausted", dead.Headers!["sinew.dlq.reason"]);
+        Assert.Equal("worker overloaded", dead.Headers["sinew.dlq.error"]);
+        await client.CallAsync<Ok>(new Unsubscribe(jobs));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_message_retried_without_a_reason_reaches_the_dead_letter_queue_without_an_error()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("dlq");
+        await client.DeclareAsync("jobs", maxRetries: 0, deadLetter: new DeadLetterPolicy(DeadLetterKind.Queue, "dlq"));
+        await client.PublishAsync("jobs", Bytes("plain"), headers: new Dictionary<string, string> { ["tenant"] = "acme" });
+        var jobs = await client.SubscribeAsync("jobs");
+        var delivery = await client.NextDeliveryAsync();
+        await client.NackAsync(delivery.DeliveryId, requeue: true);
+
+        await client.CallAsync<Ok>(new Unsubscribe(jobs));
+        await client.SubscribeAsync("dlq");
+        var dead = await client.NextDeliveryAsync();
+        Assert.Equal("retries_exhausted", dead.Headers!["sinew.dlq.reason"]);
+        Assert.False(dead.Headers.ContainsKey("sinew.dlq.error"));
+        Assert.Equal("acme", dead.Headers["tenant"]);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_delayed_retry_is_not_redelivered_before_its_delay()
     {
         await using var broker = await TestBroker.StartAsync();

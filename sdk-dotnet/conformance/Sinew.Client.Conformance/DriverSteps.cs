@@ -38,9 +38,9 @@ internal sealed class DriverSteps
             ["iterate"] = IterateAsync,
             ["receive_none"] = ReceiveNoneAsync,
             ["ack"] = r => SettleAsync(r, d => d.AckAsync()),
-            ["retry"] = r => SettleAsync(r, d => d.RetryAsync()),
-            ["nack"] = r => SettleAsync(r, d => d.NackAsync(r.OptionalString("reason"))),
-            ["retry_after"] = r => SettleAsync(r, d => d.RetryAfterAsync(TimeSpan.FromMilliseconds(r.Integer("delay_ms")))),
+            ["fail"] = r => SettleAsync(r, d => d.FailAsync(r.OptionalString("reason"))),
+            ["retry"] = r => SettleAsync(r, d => d.RetryAsync(r.OptionalString("reason"))),
+            ["retry_after"] = r => SettleAsync(r, d => d.RetryAfterAsync(TimeSpan.FromMilliseconds(r.Integer("delay_ms")), r.OptionalString("reason"))),
             ["extend_lease"] = r => SettleAsync(r, d => d.ExtendLeaseAsync(r.OptionalInteger("by_ms") is { } by ? TimeSpan.FromMilliseconds(by) : null)),
             ["unsubscribe"] = UnsubscribeAsync,
             ["subscription_end"] = SubscriptionEndAsync,
@@ -259,7 +259,13 @@ internal sealed class DriverSteps
     {
         var client = Handle(_clients, "client", request);
         var messages = Messages.BuildAll(request.Array("messages"));
-        var publisher = client.CreateReliablePublisher(request.String("topic"), new ReliablePublisherOptions { Group = request.OptionalString("group") });
+        var options = new ReliablePublisherOptions { Group = request.OptionalString("group"), ProducerId = request.OptionalString("producer_id") };
+        if (request.OptionalInteger("first_sequence") is { } firstSequence)
+        {
+            options = options with { FirstSequence = firstSequence >= 0 ? (ulong)firstSequence : throw new DriverException("\"first_sequence\" is negative") };
+        }
+
+        var publisher = client.CreateReliablePublisher(request.String("topic"), options);
         await using (publisher.ConfigureAwait(false))
         {
             var receipts = new List<PublishReceipt>(messages.Count);

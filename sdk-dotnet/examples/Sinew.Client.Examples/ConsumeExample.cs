@@ -26,7 +26,7 @@ internal static class ConsumeExample
             if (delivery.Attempt == 1 && int.Parse(job[4..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 0)
             {
                 await output.WriteLineAsync($"{job}: attempt {delivery.Attempt} failed, retrying");
-                await delivery.RetryAsync(cancellationToken);
+                await delivery.RetryAsync(cancellationToken: cancellationToken);
                 continue;
             }
 

@@ -4,7 +4,7 @@ namespace Sinew.Client;
 /// <summary>How deliveries of a subscription are settled. The values equal the protocol's.</summary>
 public enum AckMode
 {
-    /// <summary>The consumer settles each delivery with <see cref="Delivery.AckAsync"/>, <see cref="Delivery.NackAsync"/>,
+    /// <summary>The consumer settles each delivery with <see cref="Delivery.AckAsync"/>, <see cref="Delivery.FailAsync"/>,
     /// <see cref="Delivery.RetryAsync"/> or <see cref="Delivery.RetryAfterAsync"/>, or lets its lease expire. At
     /// most <see cref="SubscribeOptions.Prefetch"/> unsettled deliveries are held per partition (at-least-once).</summary>
     Manual = 0,

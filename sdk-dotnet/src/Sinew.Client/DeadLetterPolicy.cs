@@ -12,7 +12,7 @@ public enum DeadLetterKind
     Queue = 2,
 }
 
-/// <summary>Where messages go that exhausted their retries, were failed with <see cref="Delivery.NackAsync"/>,
+/// <summary>Where messages go that exhausted their retries, were failed with <see cref="Delivery.FailAsync"/>,
 /// or expired: <see cref="Discard"/>, <see cref="Global"/> or <see cref="ToQueue"/>.</summary>
 public sealed record DeadLetterPolicy
 {

@@ -16,7 +16,7 @@ using Wire = Sinew.Protocol.Messages;
 namespace Sinew.Client;
 
 /// <summary>A message delivered to a <see cref="Subscription"/>. With <see cref="AckMode.Manual"/>, settle it
-/// exactly once: <see cref="AckAsync"/> when done, <see cref="NackAsync"/> to dead-letter it,
+/// exactly once: <see cref="AckAsync"/> when done, <see cref="FailAsync"/> to dead-letter it,
 /// <see cref="RetryAsync"/> or <see cref="RetryAfterAsync"/> to have it redelivered; <see cref="ExtendLeaseAsync"/>
 /// keeps it while work takes longer than the queue's lease. Settlements issued close together share one frame.</summary>
 public sealed class Delivery
@@ -114,36 +114,41 @@ public sealed class Delivery
         return Await(connection.Settlements.Ack(DeliveryId), "Ack", cancellationToken);
     }
 
-    /// <summary>Failed for good: the message is dead-lettered now (reason <c>terminal_nack</c>), keeping
-    /// <paramref name="reason"/> (at most 1024 bytes) in its <c>sinew.dlq.error</c> header.</summary>
+    /// <summary>Failed for good: the message is dead-lettered now (<c>sinew.dlq.reason</c> <c>terminal_nack</c>),
+    /// keeping <paramref name="reason"/> (at most 1024 bytes of UTF-8) in its <c>sinew.dlq.error</c> header. To have
+    /// it delivered again instead, use <see cref="RetryAsync"/>.</summary>
     /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
-    public Task NackAsync(string? reason = null, CancellationToken cancellationToken = default)
+    public Task FailAsync(string? reason = null, CancellationToken cancellationToken = default)
     {
-        Arguments.NackReason(reason);
-        var connection = BeginSettlement("nack", cancellationToken);
-        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: false, Reason: reason)), "Nack", cancellationToken);
+        Arguments.SettlementReason(reason);
+        var connection = BeginSettlement("fail", cancellationToken);
+        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: false, Reason: reason)), "Fail", cancellationToken);
     }
 
-    /// <summary>Back to the queue for redelivery now (with a higher attempt number; dead-lettered once the queue's
-    /// retries are exhausted).</summary>
+    /// <summary>Back to the queue for redelivery now, with a higher attempt number. Once the queue's retries are
+    /// exhausted the message is dead-lettered instead (<c>retries_exhausted</c>), and the copy's
+    /// <c>sinew.dlq.error</c> header holds the last <paramref name="reason"/> given (at most 1024 bytes of UTF-8).</summary>
     /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
-    public Task RetryAsync(CancellationToken cancellationToken = default)
+    public Task RetryAsync(string? reason = null, CancellationToken cancellationToken = default)
     {
+        Arguments.SettlementReason(reason);
         var connection = BeginSettlement("retry", cancellationToken);
-        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true)), "Retry", cancellationToken);
+        return Await(connection.Settlements.Nack(new Wire.NackItem(DeliveryId, Requeue: true, Reason: reason)), "Retry", cancellationToken);
     }
 
-    /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> (at most 3650 days) from now.</summary>
+    /// <summary>Back to the queue, redelivered no earlier than <paramref name="delay"/> (at most 3650 days) from now.
+    /// The <paramref name="reason"/> is kept as with <see cref="RetryAsync"/>.</summary>
     /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
-    public Task RetryAfterAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    public Task RetryAfterAsync(TimeSpan delay, string? reason = null, CancellationToken cancellationToken = default)
     {
         Arguments.NotNegative(delay, nameof(delay), "retry delay");
         Arguments.InRange(delay, DurationField.NackDelay, nameof(delay), "retry delay");
+        Arguments.SettlementReason(reason);
         var connection = BeginSettlement("retry", cancellationToken);
-        var item = new Wire.NackItem(DeliveryId, Requeue: true, DelayMs: Durations.ToMilliseconds(delay));
+        var item = new Wire.NackItem(DeliveryId, Requeue: true, DelayMs: Durations.ToMilliseconds(delay), Reason: reason);
         return Await(connection.Settlements.Nack(item), "Delayed retry", cancellationToken);
     }
 

@@ -9,8 +9,8 @@ not resumed). Publishers are not tied to a connection and keep working on the ne
 
 from __future__ import annotations
 
-from types import TracebackType
 
+from sinew._core.closing import AsyncClosing
 from sinew._core.argument_checks import require_topic_and_group
 from sinew._core.client_core import ClientCore
 from sinew._core.converters import (
@@ -38,7 +38,7 @@ from sinew.wire import messages as wire
 __all__ = ["SinewClient"]
 
 
-class SinewClient:
+class SinewClient(AsyncClosing):
     """A connection to a Sinew broker and the factory of every other handle.
 
     Connect with `SinewClient.connect`, which can be awaited or used with `async with`::
@@ -85,16 +85,6 @@ class SinewClient:
         Safe to call more than once."""
         await self._core.close()
 
-    async def __aenter__(self) -> SinewClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def ensure_connected(self) -> None:
         """Connect now if the client has no open connection: after a drop it reconnects under

@@ -1,6 +1,6 @@
 """`Delivery`: one received message, its metadata, payload helpers and settlement.
 
-A manual-ack delivery is settled exactly once, by `ack`, `nack`, `retry` or `retry_after`;
+A manual-ack delivery is settled exactly once, by `ack`, `fail`, `retry` or `retry_after`;
 `extend_lease` keeps it while work continues. Settling takes effect at the call (no `await`
 needed for it to be sent): the delivery is marked settled at once and the returned future
 resolves when the broker has made it durable (`SettleOk`). A failure nobody awaits is logged
@@ -147,26 +147,30 @@ class Delivery:
         self._claim("ack")
         return self._source.ack(self.delivery_id)
 
-    def nack(self, reason: str | None = None) -> asyncio.Future[None]:
-        """Failed for good: the message is dead-lettered (reason `terminal_nack`), keeping
-        `reason` (at most 1024 bytes) as its `sinew.dlq.error` header."""
-        if reason is not None:
-            require_utf8(reason, argument="reason", max_bytes=MAX_REASON_BYTES)
-        self._claim("nack")
-        return self._source.nack(self.delivery_id, reason)
+    def fail(self, reason: str | None = None) -> asyncio.Future[None]:
+        """Failed for good: the message is dead-lettered now (`sinew.dlq.reason`
+        `terminal_nack`), keeping `reason` (at most 1024 bytes of UTF-8) as its
+        `sinew.dlq.error` header. Use `retry` to have it delivered again instead."""
+        _check_reason(reason)
+        self._claim("fail")
+        return self._source.fail(self.delivery_id, reason)
 
-    def retry(self) -> asyncio.Future[None]:
-        """Back to ready now, for another delivery (dead-lettered instead once the queue's
-        `max_retries` is used up)."""
+    def retry(self, reason: str | None = None) -> asyncio.Future[None]:
+        """Back to ready now, for another delivery. Once the queue's `max_retries` is used up
+        the message is dead-lettered instead (`retries_exhausted`), and the copy's
+        `sinew.dlq.error` header holds the last `reason` given (at most 1024 bytes of UTF-8)."""
+        _check_reason(reason)
         self._claim("retry")
-        return self._source.retry(self.delivery_id)
+        return self._source.retry(self.delivery_id, reason)
 
-    def retry_after(self, delay: Duration) -> asyncio.Future[None]:
+    def retry_after(self, delay: Duration, reason: str | None = None) -> asyncio.Future[None]:
         """Back to ready, not delivered again before `delay` (seconds or timedelta, at most
-        3650 days) has passed, measured by the broker's clock."""
+        3650 days) has passed, measured by the broker's clock; `reason` is kept as with
+        `retry`."""
         delay_ms = to_milliseconds(delay, argument="delay", field="NackItem.delay_ms")
+        _check_reason(reason)
         self._claim("retry_after")
-        return self._source.retry(self.delivery_id, delay_ms)
+        return self._source.retry(self.delivery_id, reason, delay_ms)
 
     def extend_lease(self, by: Duration | None = None) -> asyncio.Future[None]:
         """Keep the delivery: its lease restarts now and lasts `by`, at most 12 hours
@@ -184,3 +188,9 @@ class Delivery:
     def _claim(self, action: str) -> None:
         self._source.check_settleable(action, self.delivery_id, self._settled_by)
         self._settled_by = action
+
+
+def _check_reason(reason: str | None) -> None:
+    # Checked before the delivery is claimed, so a refused reason leaves it unsettled.
+    if reason is not None:
+        require_utf8(reason, argument="reason", max_bytes=MAX_REASON_BYTES)

@@ -9,8 +9,8 @@ the client routed with.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import TracebackType
 
+from sinew._core.closing import AsyncClosing
 from sinew._core.publish_pipeline import PublishPipeline
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_confirmation import PublishConfirmation
@@ -19,7 +19,7 @@ from sinew.publish_receipt import PublishReceipt
 __all__ = ["Publisher"]
 
 
-class Publisher:
+class Publisher(AsyncClosing):
     """Publishes to one queue. Create with `SinewClient.create_publisher`; publishers cannot
     be constructed directly."""
 
@@ -89,13 +89,3 @@ class Publisher:
         client stays open. Safe to call more than once."""
         await self._pipeline.close()
 
-    async def __aenter__(self) -> Publisher:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 
+from sinew._core.closing import AsyncClosing
 from sinew._core.publish_pipeline import PublishPipeline
 from sinew.durations import to_seconds
 from sinew.errors import BrokerError, InvalidArgumentError, SinewError
@@ -26,7 +26,7 @@ from sinew.wire.limits import MAX_U64
 __all__ = ["ReliablePublisher"]
 
 
-class ReliablePublisher:
+class ReliablePublisher(AsyncClosing):
     """Publishes to one queue with idempotency keys and bounded retries. Create with
     `SinewClient.create_reliable_publisher`; reliable publishers cannot be constructed
     directly."""
@@ -95,16 +95,6 @@ class ReliablePublisher:
         publish in flight has settled. The client stays open. Safe to call more than once."""
         await self._pipeline.close()
 
-    async def __aenter__(self) -> ReliablePublisher:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _publish(
         self, messages: Sequence[OutgoingMessage], operation: str

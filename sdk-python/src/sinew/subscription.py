@@ -29,8 +29,8 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Awaitable
-from types import TracebackType
 
+from sinew._core.closing import AsyncClosing
 from sinew._core.subscription_feed import SubscriptionFeed
 from sinew.delivery import Delivery
 from sinew.durations import Duration, to_seconds
@@ -40,7 +40,7 @@ from sinew.wire.enums import AckMode
 __all__ = ["Subscription"]
 
 
-class Subscription:
+class Subscription(AsyncClosing):
     """Deliveries from one queue. Use as an async iterator and an async context manager::
 
         async with client.subscribe("orders") as subscription:
@@ -164,13 +164,3 @@ class Subscription:
         """
         await self._feed.close()
 
-    async def __aenter__(self) -> Subscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()

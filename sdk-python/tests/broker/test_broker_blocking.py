@@ -72,14 +72,14 @@ def test_publish_consume_and_settle_with_the_blocking_api(module_broker: RealBro
             received[0].ack()
 
 
-def test_a_blocking_nack_dead_letters_with_the_reason(module_broker: RealBroker, queue_name: str) -> None:
+def test_a_blocking_fail_dead_letters_with_the_reason(module_broker: RealBroker, queue_name: str) -> None:
     dlq = f"{queue_name}.dlq"
     with SinewClient.connect(broker_options(module_broker)) as client:
         client.declare_queue(queue_name, QueueOptions(dead_letter=DeadLetterPolicy.to_queue(dlq)))
         client.declare_queue(dlq)
         client.create_publisher(queue_name).publish(OutgoingMessage.from_text("bad"))
         with client.subscribe(queue_name) as subscription:
-            subscription.receive(timeout=5).nack("unparseable")
+            subscription.receive(timeout=5).fail("unparseable")
         with client.subscribe(dlq) as subscription:
             dead = subscription.receive(timeout=5)
             dead.ack()

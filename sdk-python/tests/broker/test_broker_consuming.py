@@ -160,7 +160,7 @@ async def test_a_delayed_retry_is_not_delivered_before_its_delay(client: SinewCl
         await again.ack()
 
 
-async def test_a_nack_dead_letters_the_message_with_its_reason_and_metadata(
+async def test_a_fail_dead_letters_the_message_with_its_reason_and_metadata(
     client: SinewClient, queue_name: str
 ) -> None:
     dlq = f"{queue_name}.dlq"
@@ -172,7 +172,7 @@ async def test_a_nack_dead_letters_the_message_with_its_reason_and_metadata(
     before = int(time.time() * 1000)
     async with client.subscribe(queue_name) as subscription:
         delivery = await subscription.receive(timeout=5)
-        await delivery.nack("payment declined ✗")
+        await delivery.fail("payment declined ✗")
         assert delivery.is_settled
     (dead,) = await dead_letters(client, dlq, 1)
     assert dead.json() == {"order": 7} and dead.content_type == "application/json"
@@ -197,26 +197,30 @@ async def test_a_dead_letter_names_the_source_group(client: SinewClient, queue_n
     )
     await client.create_publisher(queue_name, PublisherOptions(group="eu")).publish(OutgoingMessage(b"x"))
     async with client.subscribe(queue_name, SubscribeOptions(group="eu")) as subscription:
-        await (await subscription.receive(timeout=5)).nack()
+        await (await subscription.receive(timeout=5)).fail()
     (dead,) = await dead_letters(client, dlq, 1, group="ops")
     assert dead.headers["sinew.dlq.source_group"] == "eu"
     assert "sinew.dlq.error" not in dead.headers
 
 
-async def test_retries_beyond_max_retries_dead_letter_as_retries_exhausted(client: SinewClient, queue_name: str) -> None:
+async def test_retries_beyond_max_retries_dead_letter_as_retries_exhausted_with_the_last_reason(
+    client: SinewClient, queue_name: str
+) -> None:
     dlq = f"{queue_name}.dlq"
     await client.declare_queue(queue_name, QueueOptions(max_retries=2, dead_letter=DeadLetterPolicy.to_queue(dlq)))
     await _publish_texts(client, queue_name, "doomed")
     async with client.subscribe(queue_name) as subscription:
-        for attempt in (1, 2, 3):
+        # The second retry gives no reason, so the reason of the third is the last one given.
+        for attempt, reason in ((1, "timed out"), (2, None), (3, "refused")):
             delivery = await subscription.receive(timeout=5)
             assert delivery.attempt == attempt
-            await delivery.retry()
+            await (delivery.retry_after(0.001, reason) if attempt == 1 else delivery.retry(reason))
         with pytest.raises(TimeoutError):
             await subscription.receive(timeout=0.2)
     (dead,) = await dead_letters(client, dlq, 1)
     assert dead.text() == "doomed"
     assert (dead.headers["sinew.dlq.reason"], dead.headers["sinew.dlq.attempts"]) == ("retries_exhausted", "3")
+    assert dead.headers["sinew.dlq.error"] == "refused"
 
 
 async def test_an_expired_lease_returns_the_message_and_makes_the_old_delivery_stale(
@@ -318,12 +322,12 @@ async def test_the_global_dead_letter_target_receives_what_queues_with_the_globa
             await client.create_publisher(topic).publish(OutgoingMessage.from_text(topic))
         # No target yet: the global policy discards, like the discard policy.
         async with client.subscribe("orders") as subscription:
-            await (await subscription.receive(timeout=5)).nack("before")
+            await (await subscription.receive(timeout=5)).fail("before")
         real_broker.set_dead_letter_target("all-dead")
         await client.create_publisher("orders").publish(OutgoingMessage.from_text("after"))
         for topic in ("orders", "discarded"):
             async with client.subscribe(topic) as subscription:
-                await (await subscription.receive(timeout=5)).nack()
+                await (await subscription.receive(timeout=5)).fail()
         (dead,) = await dead_letters(client, "all-dead", 1)
         assert (dead.text(), dead.headers["sinew.dlq.source_topic"]) == ("after", "orders")
         async with client.subscribe("all-dead") as subscription:

@@ -64,7 +64,7 @@ async def test_acks_of_one_iteration_beyond_the_list_limit_are_split_into_accept
         assert all(delivery.is_settled for delivery in deliveries)
         # Settled for real: nothing comes back once the 0.8 s leases would have run out.
         with pytest.raises(TimeoutError):
-            await subscription.next(timeout=1.5)
+            await subscription.receive(timeout=1.5)
 
 
 async def test_lease_extensions_and_retries_beyond_the_list_limit_are_split_too(

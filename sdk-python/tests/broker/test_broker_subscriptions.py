@@ -1,5 +1,5 @@
 """Subscriptions against the real broker, where the broker's queues decide the outcome: each
-delivery settled on its own partition's subscription, the refusals of settling, a nack reason
+delivery settled on its own partition's subscription, the refusals of settling, a settlement reason
 at its limit, delivery metadata and payload helpers, and reading paused and resumed as an
 auto-ack subscription's buffer fills and drains."""
 
@@ -74,20 +74,24 @@ async def test_settlements_are_refused_with_the_shared_reasons(client: SinewClie
         assert await _refusal(auto_acked.ack) == ("ack_mode", "auto_ack")
         await first.ack()
         assert await _refusal(first.ack) == ("delivery", "already_settled")
-        assert await _refusal(lambda: second.nack("r" * 1025)) == ("reason", "too_long")
+        assert await _refusal(lambda: second.fail("r" * 1025)) == ("reason", "too_long")
         assert await _refusal(lambda: second.retry_after(-1)) == ("delay", "out_of_range")
         assert await _refusal(lambda: second.extend_lease(timedelta(0))) == ("by", "out_of_range")
 
 
-async def test_a_nack_reason_is_limited_to_1024_bytes(client: SinewClient, queue_name: str) -> None:
+async def test_a_settlement_reason_is_limited_to_1024_bytes(client: SinewClient, queue_name: str) -> None:
     await client.declare_queue(queue_name)
     await client.create_publisher(queue_name).publish(OutgoingMessage(b"a"))
     async with client.subscribe(queue_name) as subscription:
         delivery = await subscription.receive(timeout=5)
         with pytest.raises(InvalidArgumentError):
-            await delivery.nack("x" * 1025)
+            await delivery.fail("x" * 1025)
+        with pytest.raises(InvalidArgumentError):
+            await delivery.retry("x" * 1025)
+        with pytest.raises(InvalidArgumentError):
+            await delivery.retry_after(1, "x" * 1025)
         assert not delivery.is_settled  # refused before anything was claimed or sent
-        await delivery.nack("x" * 1024)
+        await delivery.fail("x" * 1024)
 
 
 async def test_deliveries_expose_metadata_and_payload_helpers(client: SinewClient, queue_name: str) -> None:

@@ -152,12 +152,12 @@ def test_a_round_trip_through_the_real_broker(driver: DriverProcess, queue_name:
     assert third["payload_text"] is None and third["content_type"] is None
     assert driver.ok("ack", delivery="d1") == {}
     assert driver.ok("extend_lease", delivery="d2", by_ms=10_000) == {}
-    assert driver.ok("retry", delivery="d2") == {}
+    assert driver.ok("retry", delivery="d2", reason="busy") == {}
     assert driver.ok("receive", subscription="s", delivery="d2again")["attempt"] == 2
-    assert driver.ok("retry_after", delivery="d2again", delay_ms=50) == {}
+    assert driver.ok("retry_after", delivery="d2again", delay_ms=50, reason="still busy") == {}
     assert driver.ok("receive", subscription="s", delivery="d2third")["attempt"] == 3
     assert driver.ok("ack", delivery="d2third") == {}
-    assert driver.ok("nack", delivery="d3", reason="unreadable") == {}
+    assert driver.ok("fail", delivery="d3", reason="unreadable") == {}
     assert driver.ok("receive_none", subscription="s", within_ms=200) == {}
     assert driver.ok("unsubscribe", subscription="s") == {}
     assert driver.ok("subscribe", client="c", subscription="dlq", topic=f"{queue_name}.dlq") == {}
@@ -180,6 +180,12 @@ def test_many_publishes_pipelined_batched_and_reliable(driver: DriverProcess, qu
     assert [r["offset"] for r in batch["receipts"]] == ["5", "6", "7", "8", "9"]
     reliable = driver.ok("reliable_publish", client="c", topic=queue_name, messages=messages[:2])
     assert [(r["offset"], r["duplicate"]) for r in reliable["receipts"]] == [("10", False), ("11", False)]
+    # The same producer id and sequence twice: the second publish is answered with the stored copy.
+    idempotent = {"producer_id": "driver-tests", "first_sequence": 5, "messages": messages[:1]}
+    first = driver.ok("reliable_publish", client="c", topic=queue_name, **idempotent)
+    again = driver.ok("reliable_publish", client="c", topic=queue_name, **idempotent)
+    assert [(r["offset"], r["duplicate"]) for r in first["receipts"]] == [("12", False)]
+    assert [(r["offset"], r["duplicate"]) for r in again["receipts"]] == [("12", True)]
 
 
 def test_delays_ttls_and_content_type_overrides_reach_the_broker(driver: DriverProcess, queue_name: str) -> None:

@@ -116,7 +116,7 @@ async def test_auto_ack_deliveries_cannot_be_settled(broker: FakeBroker, client:
         _deliver(broker, delivered(1, b"x"))
         delivery = await subscription.receive(timeout=2)
         assert delivery.is_settled
-        for settle in (delivery.ack, delivery.retry, delivery.nack, delivery.extend_lease):
+        for settle in (delivery.ack, delivery.retry, delivery.fail, delivery.extend_lease):
             with pytest.raises(InvalidArgumentError) as caught:
                 await settle()
             assert caught.value.reason == "auto_ack"
@@ -129,7 +129,7 @@ async def test_settling_twice_is_refused_without_sending(broker: FakeBroker, cli
         _deliver(broker, delivered(1, b"x"))
         delivery = await subscription.receive(timeout=2)
         await delivery.ack()
-        for settle in (delivery.ack, delivery.nack, delivery.retry, delivery.extend_lease):
+        for settle in (delivery.ack, delivery.fail, delivery.retry, delivery.extend_lease):
             with pytest.raises(InvalidArgumentError) as caught:
                 await settle()
             assert caught.value.reason == "already_settled"
@@ -144,7 +144,7 @@ async def test_settlements_in_one_loop_iteration_share_one_frame_per_kind(broker
         _deliver(broker, *_numbered(6))
         d = await _take(subscription, 6)
         await asyncio.gather(
-            d[0].ack(), d[1].ack(), d[2].ack(), d[3].nack("bad"), d[4].retry(), d[5].retry_after(1.5)
+            d[0].ack(), d[1].ack(), d[2].ack(), d[3].fail("bad"), d[4].retry("busy"), d[5].retry_after(1.5, "later")
         )
     (ack,) = broker.messages(Ack)
     (nack,) = broker.messages(Nack)
@@ -152,8 +152,8 @@ async def test_settlements_in_one_loop_iteration_share_one_frame_per_kind(broker
     assert isinstance(nack, Nack)
     assert [(i.requeue, i.reason, i.delay_ms) for i in nack.items] == [
         (False, "bad", None),
-        (True, None, None),
-        (True, None, 1500),
+        (True, "busy", None),
+        (True, "later", 1500),
     ]
 
 
@@ -317,14 +317,14 @@ async def test_a_settlement_failure_nobody_awaits_is_not_reported_as_unretrieved
     assert reported == []
 
 
-async def test_settlements_issued_together_leave_as_extend_lease_then_nack_then_ack(
+async def test_settlements_issued_together_leave_as_extend_lease_then_nack_frame_then_ack(
     broker: FakeBroker, client: SinewClient
 ) -> None:
     _queue(broker)
     async with client.subscribe("orders") as subscription:
         _deliver(broker, *_numbered(4))
         d = await _take(subscription, 4)
-        await asyncio.gather(d[0].ack(), d[1].retry(), d[2].extend_lease(5), d[3].nack())
+        await asyncio.gather(d[0].ack(), d[1].retry(), d[2].extend_lease(5), d[3].fail())
         await d[2].ack()
     kinds = [
         type(frame.message).__name__

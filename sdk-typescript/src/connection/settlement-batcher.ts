@@ -1,4 +1,4 @@
-// Settlement coalescing: every ack, nack, retry and lease extension issued on a connection in
+// Settlement coalescing: every ack, fail, retry and lease extension issued on a connection in
 // the same turn of the event loop leaves in one Ack, one Nack and one ExtendLease frame, each
 // with a request id, and each caller is answered from the broker's SettleOk. More settlements
 // than the broker takes in one list (limits.maxListItems) leave in several frames.
@@ -14,7 +14,7 @@ import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/ge
 const MAX_ITEMS_PER_FRAME = 1024;
 
 /** The operation names settlements report in errors. */
-export type SettleOperation = "ack" | "nack" | "retry" | "retryAfter" | "extendLease";
+export type SettleOperation = "ack" | "fail" | "retry" | "retryAfter" | "extendLease";
 
 /** How the batcher sends a settlement frame and awaits its SettleOk. */
 export type SettlementSender = (message: Extract<WireMessage, { op: "Ack" | "Nack" | "ExtendLease" }>) => Promise<SettleOk>;

@@ -5,7 +5,7 @@ import type { DeadLetterKind } from "../wire/generated/enums.js";
 import type { DeadLetterPolicy as WireDeadLetterPolicy } from "../wire/generated/messages.js";
 
 /**
- * Where a queue's dead messages (retries exhausted, failed with `nack`, or expired) go. Create
+ * Where a queue's dead messages (retries exhausted, failed with `fail`, or expired) go. Create
  * one with {@link DeadLetterPolicy.discard}, {@link DeadLetterPolicy.global} or
  * {@link DeadLetterPolicy.toQueue}.
  */

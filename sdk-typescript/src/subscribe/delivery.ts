@@ -28,7 +28,7 @@ export interface DeliverySource {
 
 /**
  * One message delivered to a subscription. With manual acknowledgement, settle it exactly once
- * with {@link Delivery.ack}, {@link Delivery.nack}, {@link Delivery.retry} or
+ * with {@link Delivery.ack}, {@link Delivery.fail}, {@link Delivery.retry} or
  * {@link Delivery.retryAfter}, before its lease runs out (see {@link Delivery.extendLease}).
  * Settling acts at the call: the delivery counts as settled at once, the frame is sent whether
  * or not the returned promise is awaited, and a misuse throws at the call. Settlements issued in
@@ -128,39 +128,52 @@ export class Delivery {
   }
 
   /**
-   * Fails the message: the broker dead-letters it under the queue's policy (with reason
-   * `terminal_nack`), keeping `reason` as the `sinew.dlq.error` header. Acts at the call, like
+   * Fails the message for good: the broker dead-letters it now under the queue's policy (with
+   * `sinew.dlq.reason` `terminal_nack`), keeping `reason` as the `sinew.dlq.error` header. Use
+   * {@link Delivery.retry} to have it delivered again instead. Acts at the call, like
    * {@link Delivery.ack}.
    *
    * @param reason - why it failed, at most 1024 bytes of UTF-8
    */
-  nack(reason?: string, options: OperationOptions = {}): Promise<void> {
+  fail(reason?: string, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
-    if (reason !== undefined) checkBoundedText("reason", reason, ProtocolLimits.maxReasonBytes, { allowEmpty: true });
-    const connection = this.claim("nack", signal);
-    return this.watch("nack", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...(reason === undefined ? {} : { reason }) }, "nack", signal));
+    checkReason(reason);
+    const connection = this.claim("fail", signal);
+    return this.watch("fail", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...withReason(reason) }, "fail", signal));
   }
 
   /**
    * Returns the message to the queue for another delivery now. A message already delivered
-   * `maxRetries + 1` times is dead-lettered instead. Acts at the call, like {@link Delivery.ack}.
+   * `maxRetries + 1` times is dead-lettered instead (`retries_exhausted`), and the copy's
+   * `sinew.dlq.error` header holds the last `reason` given to a retry. Acts at the call, like
+   * {@link Delivery.ack}.
+   *
+   * @param reason - why this attempt failed, at most 1024 bytes of UTF-8
    */
-  retry(options: OperationOptions = {}): Promise<void> {
+  retry(reason?: string, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
+    checkReason(reason);
     const connection = this.claim("retry", signal);
-    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true }, "retry", signal));
+    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, ...withReason(reason) }, "retry", signal));
   }
 
   /**
    * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
-   * (0 to 3650 days) have passed. A message already delivered `maxRetries + 1` times is dead-lettered instead.
-   * Acts at the call, like {@link Delivery.ack}.
+   * (0 to 3650 days) have passed. A message already delivered `maxRetries + 1` times is
+   * dead-lettered instead, keeping `reason` as with {@link Delivery.retry}. Acts at the call,
+   * like {@link Delivery.ack}.
+   *
+   * @param reason - why this attempt failed, at most 1024 bytes of UTF-8
    */
-  retryAfter(delayMs: number, options: OperationOptions = {}): Promise<void> {
+  retryAfter(delayMs: number, reason?: string, options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     checkDurationMs("delayMs", delayMs, "NackItem.delay_ms");
+    checkReason(reason);
     const connection = this.claim("retryAfter", signal);
-    return this.watch("retryAfter", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs) }, "retryAfter", signal));
+    return this.watch(
+      "retryAfter",
+      connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs), ...withReason(reason) }, "retryAfter", signal),
+    );
   }
 
   /**
@@ -217,3 +230,11 @@ export class Delivery {
   }
 }
 
+// The reason a fail or retry may carry, checked before anything is claimed or sent.
+function checkReason(reason: string | undefined): void {
+  if (reason !== undefined) checkBoundedText("reason", reason, ProtocolLimits.maxReasonBytes, { allowEmpty: true });
+}
+
+function withReason(reason: string | undefined): { reason?: string } {
+  return reason === undefined ? {} : { reason };
+}

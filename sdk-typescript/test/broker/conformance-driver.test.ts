@@ -33,8 +33,8 @@ const DOCUMENTED_STEPS = [
   "iterate",
   "receive_none",
   "ack",
+  "fail",
   "retry",
-  "nack",
   "retry_after",
   "extend_lease",
   "unsubscribe",
@@ -148,6 +148,10 @@ describe("conformance driver", () => {
     });
     expect(((await driver.ok("publish_many", { publisher: "p", mode: "batch", messages: [many, many, many] }))["receipts"] as unknown[]).map((entry) => (entry as { offset: string }).offset)).toEqual(["5", "6", "7"]);
     expect(((await driver.ok("reliable_publish", { client: "c", topic, messages: [many] }))["receipts"] as unknown[])).toEqual([{ partition: 0, offset: "8", duplicate: false }]);
+    // The same producer id and sequence twice: the second publish is answered with the stored copy.
+    const idempotent = { client: "c", topic, producer_id: "driver-tests", first_sequence: 5, messages: [many] };
+    expect((await driver.ok("reliable_publish", idempotent))["receipts"]).toEqual([{ partition: 0, offset: "9", duplicate: false }]);
+    expect((await driver.ok("reliable_publish", idempotent))["receipts"]).toEqual([{ partition: 0, offset: "9", duplicate: true }]);
     await driver.ok("subscribe", { client: "c", subscription: "s", topic, ack_mode: "auto", prefetch: 20 });
     expect(await driver.ok("receive", { subscription: "s", delivery: "json" })).toMatchObject({ payload_text: '{"n":1}', content_type: "application/json" });
     expect(await driver.ok("receive", { subscription: "s", delivery: "binary" })).toMatchObject({ payload_base64: "/wA=", payload_text: null, content_type: null });
@@ -171,14 +175,14 @@ describe("conformance driver", () => {
     await driver.ok("receive", { subscription: "s", delivery: "first" });
     expect(await driver.ok("extend_lease", { delivery: "first", by_ms: 5000 })).toEqual({});
     expect(await driver.ok("extend_lease", { delivery: "first" })).toEqual({});
-    expect(await driver.ok("retry", { delivery: "first" })).toEqual({});
+    expect(await driver.ok("retry", { delivery: "first", reason: "busy" })).toEqual({});
     expect(await driver.ok("receive", { subscription: "s", delivery: "second" })).toMatchObject({ attempt: 2 });
     const delayedAt = Date.now();
-    expect(await driver.ok("retry_after", { delivery: "second", delay_ms: 400 })).toEqual({});
+    expect(await driver.ok("retry_after", { delivery: "second", delay_ms: 400, reason: "still busy" })).toEqual({});
     const third = await driver.ok("receive", { subscription: "s", delivery: "third" });
     expect(third).toMatchObject({ attempt: 3 });
     expect(third["received_at_ms"]).toBeGreaterThanOrEqual(delayedAt + 400);
-    expect(await driver.ok("nack", { delivery: "third", reason: "gave up" })).toEqual({});
+    expect(await driver.ok("fail", { delivery: "third", reason: "gave up" })).toEqual({});
     await driver.ok("subscribe", { client: "c", subscription: "dlq", topic: dead });
     expect(await driver.ok("receive", { subscription: "dlq", delivery: "copy" })).toMatchObject({
       payload_text: "job",

@@ -60,7 +60,7 @@ describe("ack modes", () => {
       const subscription = await client.subscribe(topic, { ackMode: "auto" });
       const delivery = await receiveWithin(subscription);
       expect(delivery.ackMode).toBe("auto");
-      for (const settle of [() => delivery.ack(), () => delivery.nack(), () => delivery.retry(), () => delivery.retryAfter(5), () => delivery.extendLease()]) {
+      for (const settle of [() => delivery.ack(), () => delivery.fail(), () => delivery.retry(), () => delivery.retryAfter(5), () => delivery.extendLease()]) {
         expect(thrownBy(settle)).toMatchObject({ name: "InvalidArgumentError", argument: "ackMode", reason: "auto_ack" });
       }
       expect(sent("Ack")).toBe(0);
@@ -124,7 +124,7 @@ describe("settlement refused at the call", () => {
       await delivery.extendLease(1000);
       await delivery.ack();
       expect(delivery.isSettled).toBe(true);
-      for (const settle of [() => delivery.ack(), () => delivery.nack("x"), () => delivery.retry(), () => delivery.retryAfter(1), () => delivery.extendLease()]) {
+      for (const settle of [() => delivery.ack(), () => delivery.fail("x"), () => delivery.retry(), () => delivery.retryAfter(1), () => delivery.extendLease()]) {
         const error = thrownBy(settle);
         expect(error).toBeInstanceOf(InvalidArgumentError);
         expect(error).toMatchObject({ reason: "already_settled" });
@@ -136,14 +136,14 @@ describe("settlement refused at the call", () => {
     }
   }, BROKER_TEST_TIMEOUT_MS);
 
-  it("refuses an overlong nack reason and bad durations before sending", async () => {
+  it("refuses an overlong fail reason and bad durations before sending", async () => {
     const { client, sent, stop } = await recordedClient();
     try {
       const topic = uniqueTopic("settle-arguments");
       await client.declareQueue(topic);
       await client.createPublisher(topic).publish("a");
       const delivery = await receiveWithin(await client.subscribe(topic));
-      expect(thrownBy(() => delivery.nack("r".repeat(1025)))).toMatchObject({ argument: "reason" });
+      expect(thrownBy(() => delivery.fail("r".repeat(1025)))).toMatchObject({ argument: "reason" });
       expect(thrownBy(() => delivery.retryAfter(-1))).toMatchObject({ argument: "delayMs" });
       expect(thrownBy(() => delivery.extendLease(0))).toMatchObject({ argument: "byMs" });
       expect(delivery.isSettled).toBe(false);
@@ -171,7 +171,7 @@ describe("settlement refused at the call", () => {
     expect(await refusal(() => autoAcked.ack())).toEqual(["ackMode", "auto_ack"]);
     await first.ack();
     expect(await refusal(() => first.ack())).toEqual(["delivery", "already_settled"]);
-    expect(await refusal(() => second.nack("r".repeat(1025)))).toEqual(["reason", "too_long"]);
+    expect(await refusal(() => second.fail("r".repeat(1025)))).toEqual(["reason", "too_long"]);
     expect(await refusal(() => second.retryAfter(-1))).toEqual(["delayMs", "out_of_range"]);
     expect(await refusal(() => second.extendLease(0))).toEqual(["byMs", "out_of_range"]);
   }, BROKER_TEST_TIMEOUT_MS);

@@ -49,7 +49,7 @@ for (let index = 0; index < 6; index++) {
 await received[0].extendLease(10_000);
 await received[0].ack();
 await received[1].retryAfter(60_000);
-await received[2].nack("bad");
+await received[2].fail("bad");
 // Three deliveries are left unsettled, and a receive is still waiting, when the client closes.
 const waiting = subscription.receive().catch((error) => error.reason);
 await client.topology();
@@ -116,7 +116,7 @@ await work();
 await second.retry();
 const third = await subscription.receive();
 await work();
-await third.nack("done");
+await third.fail("done");
 const again = await subscription.receive();
 await work();
 await again.ack();

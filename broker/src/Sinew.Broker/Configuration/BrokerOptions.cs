@@ -41,6 +41,9 @@ public sealed class StorageOptions
 
     public int DedupMaxEntries { get; set; } = 1_000_000;
 
+    /// <summary>Fresh messages of each partition indexed in memory; a deeper backlog waits in the log.</summary>
+    public int IndexWindow { get; set; } = 4096;
+
     /// <summary>Message bodies kept in memory across all queues; beyond it they are read back from disk.</summary>
     public long MaxResidentBytes { get; set; } = 128L << 20;
 

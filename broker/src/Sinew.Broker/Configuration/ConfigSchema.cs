@@ -47,6 +47,8 @@ public static class ConfigSchema
             o => o.Storage.SegmentBytes, (o, v) => o.Storage.SegmentBytes = v),
         Bytes("storage", "snapshot_interval_bytes", "Log bytes written to a partition between two snapshots of its state; bounds replay at start.", 1 << 16, 1L << 36,
             o => o.Storage.SnapshotIntervalBytes, (o, v) => o.Storage.SnapshotIntervalBytes = v),
+        Integer("storage", "index_window", "Fresh messages of each partition kept indexed in memory, at the head of its backlog. The rest of a deeper backlog waits in the log and is read back in order as consumers drain the window, so a partition's memory does not grow with its backlog. Delivered, returned and delayed messages are indexed whatever their number.", 1, 1_000_000,
+            o => o.Storage.IndexWindow, (o, v) => o.Storage.IndexWindow = (int)v),
         Bytes("storage", "max_resident_bytes", "Message bodies kept in memory across all queues. Beyond it, bodies of waiting messages stay on disk and are read back when delivered, so memory stays bounded whatever the backlog.", 1 << 20, long.MaxValue,
             o => o.Storage.MaxResidentBytes, (o, v) => o.Storage.MaxResidentBytes = v),
         Bytes("storage", "min_free_bytes", "Free space on the data directory's file system below which publishing is refused with resource_exhausted (deliveries, settlements and snapshots go on, and publishing resumes by itself once space is freed); 0 turns the check off.", 0, long.MaxValue,

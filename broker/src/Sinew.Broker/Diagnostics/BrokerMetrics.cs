@@ -1,22 +1,15 @@
-// Prometheus metrics: per-queue counters and gauges, connections, fsync latency, quarantines, and how far
-// the verification at start has come.
+// Prometheus metrics: connections, fsync latency, quarantines, and how far the verification at start has come,
+// in a prometheus-net registry; and the per-queue counters and gauges (QueueMetrics), written next to them.
+using System.Collections.Concurrent;
 using Prometheus;
 
 namespace Sinew.Broker.Diagnostics;
 
-/// <summary>The broker's metrics, registered in one prometheus-net registry.</summary>
+/// <summary>The broker's metrics. The per-queue series are not prometheus-net children: a child costs several
+/// hundred bytes, a queue had thirteen, and a broker with many idle queues paid kilobytes for each.</summary>
 internal sealed class BrokerMetrics
 {
-    private readonly Counter _published;
-    private readonly Counter _delivered;
-    private readonly Counter _acked;
-    private readonly Counter _nacked;
-    private readonly Counter _deadLettered;
-    private readonly Counter _leaseExpired;
-    private readonly Gauge _depth;
-    private readonly Gauge _ready;
-    private readonly Gauge _inflight;
-    private readonly Gauge _delayed;
+    private readonly ConcurrentDictionary<QueueName, QueueMetrics> _queueMetrics = new();
     private readonly Gauge _queues;
     private readonly Gauge _queuesVerified;
     private readonly Gauge _queuesQuarantined;
@@ -27,17 +20,6 @@ internal sealed class BrokerMetrics
     {
         Registry = registry;
         var factory = Metrics.WithCustomRegistry(registry);
-        string[] queueLabels = ["topic", "group"];
-        _published = factory.CreateCounter("sinew_messages_published_total", "Messages appended to queues.", queueLabels);
-        _delivered = factory.CreateCounter("sinew_messages_delivered_total", "Deliveries sent to consumers.", queueLabels);
-        _acked = factory.CreateCounter("sinew_messages_acked_total", "Deliveries settled as done.", queueLabels);
-        _nacked = factory.CreateCounter("sinew_messages_nacked_total", "Deliveries failed, retried or delayed by consumers.", queueLabels);
-        _deadLettered = factory.CreateCounter("sinew_messages_dead_lettered_total", "Messages removed by their queue's dead-letter policy.", ["topic", "group", "reason"]);
-        _leaseExpired = factory.CreateCounter("sinew_lease_expirations_total", "Deliveries whose lease ran out.", queueLabels);
-        _depth = factory.CreateGauge("sinew_queue_depth", "Unsettled messages (ready, delayed, in flight).", queueLabels);
-        _ready = factory.CreateGauge("sinew_queue_ready", "Messages ready for delivery.", queueLabels);
-        _inflight = factory.CreateGauge("sinew_queue_inflight", "Messages delivered and not yet settled.", queueLabels);
-        _delayed = factory.CreateGauge("sinew_queue_delayed", "Messages waiting for their not-before time.", queueLabels);
         Connections = factory.CreateGauge("sinew_connections", "Open protocol connections.");
         FsyncSeconds = factory.CreateHistogram("sinew_fsync_duration_seconds", "Time to write and fsync one batch of a partition log.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00005, 2, 16) });
@@ -82,51 +64,10 @@ internal sealed class BrokerMetrics
         _partitionsVerified.Set(partitionsVerified);
     }
 
-    public QueueMetrics For(QueueName name)
-    {
-        var labels = new[] { name.Topic, name.Group ?? "" };
-        return new QueueMetrics(
-            _published.WithLabels(labels), _delivered.WithLabels(labels), _acked.WithLabels(labels), _nacked.WithLabels(labels),
-            _leaseExpired.WithLabels(labels),
-            reason => _deadLettered.WithLabels(name.Topic, name.Group ?? "", reason.WireName()),
-            _depth.WithLabels(labels), _ready.WithLabels(labels), _inflight.WithLabels(labels), _delayed.WithLabels(labels));
-    }
-}
+    /// <summary>The counters of queue <paramref name="name"/>: the same ones each time it is asked for, so a queue
+    /// loaded again keeps counting where it was.</summary>
+    public QueueMetrics For(QueueName name) => _queueMetrics.GetOrAdd(name, static n => new QueueMetrics(n));
 
-/// <summary>The metric children of one queue, looked up once rather than per message.</summary>
-internal sealed class QueueMetrics(
-    Counter.Child published,
-    Counter.Child delivered,
-    Counter.Child acked,
-    Counter.Child nacked,
-    Counter.Child leaseExpired,
-    Func<DeadLetterReason, Counter.Child> deadLettered,
-    Gauge.Child depth,
-    Gauge.Child ready,
-    Gauge.Child inflight,
-    Gauge.Child delayed)
-{
-    private readonly Counter.Child[] _deadLettered =
-        [deadLettered(DeadLetterReason.RetriesExhausted), deadLettered(DeadLetterReason.TerminalNack), deadLettered(DeadLetterReason.Expired)];
-
-    public Counter.Child Published { get; } = published;
-
-    public Counter.Child Delivered { get; } = delivered;
-
-    public Counter.Child Acked { get; } = acked;
-
-    public Counter.Child Nacked { get; } = nacked;
-
-    public Counter.Child LeaseExpired { get; } = leaseExpired;
-
-    public Counter.Child DeadLettered(DeadLetterReason reason) => _deadLettered[(int)reason - 1];
-
-    /// <summary>Sets the gauges from the queue's current state, summed over its partitions (called before each scrape).</summary>
-    public void Observe(int unsettled, int readyCount, int inflightCount, int delayedCount)
-    {
-        depth.Set(unsettled);
-        ready.Set(readyCount);
-        inflight.Set(inflightCount);
-        delayed.Set(delayedCount);
-    }
+    /// <summary>Writes the per-queue families in the Prometheus text format, after what the registry exports.</summary>
+    public void WriteQueueFamilies(TextWriter writer) => QueueMetricsExposition.Write(writer, _queueMetrics.Values);
 }

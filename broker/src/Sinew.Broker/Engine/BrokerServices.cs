@@ -1,5 +1,5 @@
 // The shared machinery every queue and partition uses: clock, flusher, timers, maintenance, the resident-body
-// budget, disk space, metrics, logging, and the lists of partitions that cannot serve.
+// budget, disk space, giving memory back when idle, metrics, logging, and the lists of partitions that cannot serve.
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sinew.Broker.Configuration;
@@ -23,6 +23,7 @@ internal sealed class BrokerServices : IDisposable
         Timers = new TimerScheduler(time, logger);
         Maintenance = new MaintenanceLoop(options.Storage, logger);
         Resident = new ResidentBudget(options.Storage);
+        IdleMemory = new IdleMemoryReturn();
         DiskSpace = new DiskSpaceMonitor(options.Storage.DataDir, options.Storage.MinFreeBytes,
             TimeSpan.FromMilliseconds(options.Storage.DiskCheckIntervalMs), metrics, logger);
     }
@@ -46,6 +47,9 @@ internal sealed class BrokerServices : IDisposable
 
     /// <summary>Free space on the data directory's file system, and whether publishing must stop.</summary>
     public DiskSpaceMonitor DiskSpace { get; }
+
+    /// <summary>Gives the heap back to the operating system when the broker goes quiet.</summary>
+    public IdleMemoryReturn IdleMemory { get; }
 
     /// <summary>Faults to inject below every partition log (tests only).</summary>
     public StorageFaults StorageFaults { get; } = new();
@@ -89,6 +93,7 @@ internal sealed class BrokerServices : IDisposable
     public void Dispose()
     {
         DiskSpace.Dispose();
+        IdleMemory.Dispose();
         Maintenance.Dispose();
         Timers.Dispose();
         Flusher.Dispose();

@@ -33,6 +33,7 @@ internal static class AdminEndpoints
                 {
                     index = p.Index,
                     unsettled = p.Unsettled,
+                    indexed = p.Indexed,
                     ready = p.Ready,
                     delayed = p.Delayed,
                     inflight = p.Inflight,

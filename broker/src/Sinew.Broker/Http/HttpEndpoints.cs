@@ -1,5 +1,6 @@
 // The broker's HTTP surface: health, readiness and metrics, open to probes and scrapers, and the admin
 // endpoints behind the configured users. The host only calls Map.
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
@@ -40,6 +41,16 @@ internal static class HttpEndpoints
                 slot.Queue.ObserveMetrics();
             }
         });
-        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapGet("/metrics", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, ExpositionFormat.PrometheusText, context.RequestAborted)
+                .ConfigureAwait(false);
+
+            // Kestrel refuses synchronous writes, so the queues' families are composed first and written at once.
+            using var queues = new StringWriter(CultureInfo.InvariantCulture);
+            metrics.WriteQueueFamilies(queues);
+            await context.Response.WriteAsync(queues.ToString(), context.RequestAborted).ConfigureAwait(false);
+        });
     }
 }

@@ -1,7 +1,8 @@
 // The send side of a connection: frames from any thread are encoded into a buffer under a lock, and one
-// writer loop swaps buffers and writes them to the socket, so many frames share one write. A frame encoded once
-// for many connections (a Topology, pushed or answering a request) is queued by reference, in order with the rest,
-// and is not copied into this buffer: each connection holds a reference, not its own copy of the catalogue.
+// writer loop swaps buffers and writes them to the socket, so many frames share one write. The buffers are
+// rented from the shared pool and given back after each write, so an idle connection holds none. A frame encoded
+// once for many connections (a Topology, pushed or answering a request) is queued by reference, in order with the
+// rest, and is not copied into this buffer: each connection holds a reference, not its own copy of the catalogue.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
@@ -22,8 +23,8 @@ internal sealed class OutboundBuffer
         SingleReader = true,
     });
 
-    private ArrayBufferWriter<byte> _current = new(64 * 1024);
-    private ArrayBufferWriter<byte> _writing = new(64 * 1024);
+    private PooledBufferWriter _current = new();
+    private PooledBufferWriter _writing = new();
     // Shared frames, each with the length of _current it follows.
     private List<(int After, ReadOnlyMemory<byte> Frame)> _shared = [];
     private List<(int After, ReadOnlyMemory<byte> Frame)> _sharedWriting = [];
@@ -128,9 +129,17 @@ internal sealed class OutboundBuffer
 
             if (_writing.WrittenCount > 0 || _sharedWriting.Count > 0)
             {
-                var result = await WriteAsync(output, cancellationToken).ConfigureAwait(false);
-                _writing.ResetWrittenCount();
-                _sharedWriting.Clear();
+                FlushResult result;
+                try
+                {
+                    result = await WriteAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writing.Release();
+                    _sharedWriting.Clear();
+                }
+
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     return;

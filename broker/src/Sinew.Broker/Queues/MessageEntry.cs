@@ -51,12 +51,19 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
     /// there by lazy removal can be recognised.</summary>
     public int Ticket { get; set; }
 
+    /// <summary>Whether it waits in the ready queue's fresh part, filling the index window.</summary>
+    public bool InFresh { get; set; }
+
     // While inflight:
     public long DeliveryId { get; set; }
 
     public ServerSubscription? Holder { get; set; }
 
     public long LeaseDeadlineMs { get; set; }
+
+    /// <summary>The reason text of the latest retry that gave one, for the dead-letter copy should the retries run
+    /// out. Kept in memory only: the log's requeue record has no room for it, so it is lost on a restart.</summary>
+    public string? LastRetryReason { get; set; }
 
     public bool IsExpired(long nowMs) => ExpiresAtMs != 0 && nowMs >= ExpiresAtMs;
 }

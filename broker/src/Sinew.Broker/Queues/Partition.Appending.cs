@@ -1,5 +1,7 @@
 // Appending a message to a partition: the record goes into the log's buffer and the message waits, not yet
-// deliverable, until the flusher has made it durable (Partition.Durability.cs).
+// deliverable, until the flusher has made it durable (Partition.Durability.cs). It is indexed in memory at once
+// when the index window has room and nothing older waits in the log; otherwise it joins the backlog behind the
+// log cursor and is read back later (Partition.Window.cs).
 using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Queues;
@@ -23,18 +25,30 @@ internal sealed partial class Partition
                 _log.Roll(_nextOffset, now);
             }
 
+            var indexed = CanIndexAppendLocked();
             var offset = _nextOffset++;
             var record = new MessageRecord(offset, now, expiresAtMs, notBeforeMs, message.ProducerId, message.Sequence, message.Body);
             var lsn = _log.Append(Records.MessageSize(record), static (span, r) => Records.WriteMessage(span, r), record);
             var lsnEnd = _log.AppendedEnd;
-            var entry = new MessageEntry(offset, lsn, now, expiresAtMs)
+            if (indexed)
             {
-                NotBeforeMs = notBeforeMs,
-                State = MessageState.Pending,
-            };
-            HoldBodyLocked(entry, message.Body, force: false);
-            _messages.Add(offset, entry);
-            _awaitingDurability.Enqueue((lsnEnd, entry));
+                var entry = new MessageEntry(offset, lsn, now, expiresAtMs)
+                {
+                    NotBeforeMs = notBeforeMs,
+                    State = MessageState.Pending,
+                };
+                HoldBodyLocked(entry, message.Body, force: false);
+                _messages.Add(offset, entry);
+                _awaitingDurability.Enqueue((lsnEnd, entry));
+                _pendingFresh++;
+                _cursor.Follow(_nextOffset);
+            }
+            else if (_cursor.Offset == offset)
+            {
+                // The first message past the index: the backlog in the log starts here.
+                _cursor.Lsn = lsn;
+            }
+
             result = new AppendResult(Index, offset, lsnEnd);
         }
 

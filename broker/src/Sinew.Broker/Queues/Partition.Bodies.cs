@@ -6,10 +6,35 @@ namespace Sinew.Broker.Queues;
 
 internal sealed partial class Partition
 {
+    // Collections of an emptied partition larger than this are given back; smaller ones are kept for the next message.
+    private const int IdleCapacity = 64;
+
     private void RemoveLocked(MessageEntry entry)
     {
         _messages.Remove(entry.Offset);
         DropBodyLocked(entry);
+        EndExpiryLocked(entry);
+        if (_messages.Count == 0)
+        {
+            TrimIdleLocked();
+        }
+    }
+
+    /// <summary>Once a partition has nothing indexed, gives back what its collections grew to while it had a backlog.</summary>
+    private void TrimIdleLocked()
+    {
+        if (_messages.EnsureCapacity(0) > IdleCapacity)
+        {
+            _messages.TrimExcess();
+        }
+
+        _ready.TrimIfEmpty(IdleCapacity);
+        if (_awaitingDurability.Count == 0 && _awaitingDurability.EnsureCapacity(0) > IdleCapacity)
+        {
+            _awaitingDurability.TrimExcess();
+        }
+
+        TrimTimersIfIdleLocked(IdleCapacity);
     }
 
     /// <summary>The entry's body, read back from the log when it is not resident. A body read back is held

@@ -20,6 +20,7 @@ internal sealed partial class Partition
         // The copy must be durable in the target before the original is removed, or a crash in
         // between could lose the message. Until then the original is parked.
         entry.State = MessageState.DeadLettering;
+        _deadLettering++;
         MessageBody body;
         try
         {
@@ -46,6 +47,8 @@ internal sealed partial class Partition
 
             _log.Append(Records.DeadLetteredSize, static (span, s) => Records.WriteDeadLettered(span, s.Offset, s.reason), (entry.Offset, reason));
             RemoveLocked(entry);
+            _deadLettering--;
+            RefillIfLowLocked();
         }
 
         RequestFlush();

@@ -136,9 +136,7 @@ internal sealed partial class Partition
             _inflight++;
             if (subscription.AckPolicy == AckPolicy.Manual)
             {
-                entry.LeaseDeadlineMs = DurationRules.Deadline(now, Queue.Settings.LeaseMs);
-                _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
-                ScheduleTimerLocked(entry.LeaseDeadlineMs);
+                LeaseLocked(entry, deliveryId, DurationRules.Deadline(now, Queue.Settings.LeaseMs));
             }
 
             subscription.Target.TrackDelivery(deliveryId, this, entry.Offset, subscription);
@@ -153,6 +151,7 @@ internal sealed partial class Partition
             batch.Add(delivery);
         }
 
+        RefillIfLowLocked();
         return batches;
     }
 

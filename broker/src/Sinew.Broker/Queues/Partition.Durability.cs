@@ -124,6 +124,7 @@ internal sealed partial class Partition
                     continue;
                 }
 
+                _pendingFresh--;
                 if (entry.ExpiresAtMs != 0)
                 {
                     _expiries.Enqueue(entry, entry.ExpiresAtMs);
@@ -143,6 +144,9 @@ internal sealed partial class Partition
                     _ready.AddFresh(entry);
                 }
             }
+
+            // What just became durable may include the log's backlog past the index.
+            RefillIfLowLocked();
         }
 
         if (resumed)

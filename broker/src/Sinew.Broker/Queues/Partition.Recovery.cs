@@ -1,5 +1,7 @@
 // Recovery of a partition at start: the newest valid snapshot, then the log after it, checked record by
-// record. Corruption quarantines the partition (or refuses the start, when configured so).
+// record, then the index window filled from the log cursor. Messages past the snapshot's index stay in the log:
+// replaying settles and requeues of them only marks them on the cursor, so a deep backlog is not rebuilt entry by
+// entry. Corruption quarantines the partition (or refuses the start, when configured so).
 using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Storage;
 
@@ -40,6 +42,7 @@ internal sealed partial class Partition
 
             // A new partition on a full or failing disk parks and retries like any other, instead of
             // failing the queue's load.
+            _cursor = new LogCursor(0, 0);
             _log.StartFresh(0, now);
             FlushLocked();
             return;
@@ -48,8 +51,10 @@ internal sealed partial class Partition
         var fromLsn = _log.StartLsn;
         var durableFloor = 0L;
 
-        // Where each message the snapshot lists must be found in the log, checked as the scan passes it.
+        // Where each message the snapshot lists must be found in the log, checked as the scan passes it; and where
+        // its cursor says the unindexed backlog starts, which must be that message's record.
         Dictionary<long, long>? listed = null;
+        long cursorLsn = -1, cursorOffset = -1;
         if (snapshot is not null)
         {
             if (_log.StartLsn > snapshot.RequiredStartLsn)
@@ -82,6 +87,15 @@ internal sealed partial class Partition
             fromLsn = snapshot.Lsn;
             durableFloor = snapshot.Lsn;
             _snapshotLsn = snapshot.Lsn;
+            if (snapshot.HasUnindexed)
+            {
+                _cursor = LogCursor.From(snapshot.Cursor);
+                (cursorLsn, cursorOffset) = (snapshot.Cursor.Lsn, snapshot.Cursor.Offset);
+            }
+            else
+            {
+                _cursor = new LogCursor(snapshot.Lsn, snapshot.NextOffset);
+            }
         }
         else if (_log.StartLsn > 0)
         {
@@ -93,6 +107,7 @@ internal sealed partial class Partition
         else
         {
             _snapshotLsn = fromLsn;
+            _cursor = new LogCursor(fromLsn, 0);
         }
 
         // Every retained byte is checked, not only what follows the snapshot: the records before it hold
@@ -115,6 +130,15 @@ internal sealed partial class Partition
                 {
                     throw new InvalidDataException($"the snapshot places message {offset} at log position {lsn}, but the record there is not that message");
                 }
+                else if (lsn == cursorLsn)
+                {
+                    if (Records.TypeOf(body.Span) != RecordType.Message || Records.ReadMessage(body.Span).Offset != cursorOffset)
+                    {
+                        throw new InvalidDataException($"the snapshot's log cursor places message {cursorOffset} at log position {lsn}, but the record there is not that message");
+                    }
+
+                    cursorLsn = -1;
+                }
             });
         }
         catch (InvalidDataException e)
@@ -126,6 +150,11 @@ internal sealed partial class Partition
         {
             var (lsn, offset) = listed.MinBy(l => l.Key);
             scan = ScanResult.Corrupt(lsn, $"{listed.Count} message(s) the snapshot lists are not in the log, such as message {offset} at position {lsn}");
+        }
+
+        if (!scan.IsCorrupt && cursorLsn >= 0)
+        {
+            scan = ScanResult.Corrupt(cursorLsn, $"the snapshot's log cursor places message {cursorOffset} at position {cursorLsn}, where no record starts");
         }
 
         if (scan.IsCorrupt)
@@ -143,24 +172,20 @@ internal sealed partial class Partition
         _durability.Advance(_log.DurableEnd, ref nobodyWaits);
         foreach (var entry in _messages.Values.OrderBy(e => e.Offset))
         {
-            if (entry.ExpiresAtMs != 0)
-            {
-                _expiries.Enqueue(entry, entry.ExpiresAtMs);
-                ScheduleTimerLocked(entry.ExpiresAtMs);
-            }
-
-            if (entry.NotBeforeMs > now)
-            {
-                DelayLocked(entry, entry.NotBeforeMs);
-            }
-            else
-            {
-                entry.NotBeforeMs = 0;
-                _ready.AddFresh(entry);
-            }
+            PlaceIndexedLocked(entry, now);
         }
 
-        _services.Logger.PartitionRecovered(Index, Queue.Name, _messages.Count, _nextOffset, scan.TruncatedBytes);
+        if (!HasUnindexed)
+        {
+            _cursor.Follow(_nextOffset);
+        }
+
+        if (!FillWindowLocked())
+        {
+            return;
+        }
+
+        _services.Logger.PartitionRecovered(Index, Queue.Name, _messages.Count + UnindexedCount, _nextOffset, scan.TruncatedBytes);
 
         void ApplyRecord(long lsn, ReadOnlyMemory<byte> memory)
         {
@@ -168,22 +193,33 @@ internal sealed partial class Partition
             switch (Records.TypeOf(body))
             {
                 case RecordType.SegmentStart:
-                    _nextOffset = Math.Max(_nextOffset, Records.ReadSegmentStart(body).NextOffset);
-                    break;
-                case RecordType.Message:
-                    var record = Records.ReadMessage(body);
-                    var replayed = new MessageEntry(record.Offset, lsn, record.PublishedAtMs, record.ExpiresAtMs)
+                    var next = Records.ReadSegmentStart(body).NextOffset;
+                    if (next > _nextOffset)
                     {
-                        NotBeforeMs = record.NotBeforeMs,
-                    };
-                    HoldBodyLocked(replayed, record.Body, force: false);
-                    if (_messages.Remove(record.Offset, out var previous))
-                    {
-                        DropBodyLocked(previous);
+                        if (HasUnindexed)
+                        {
+                            throw new InvalidDataException($"the segment starting at log position {lsn} begins at message {next}, but the log's messages end at {_nextOffset - 1}");
+                        }
+
+                        _nextOffset = next;
+                        _cursor.Follow(next);
                     }
 
-                    _messages[record.Offset] = replayed;
-                    _nextOffset = Math.Max(_nextOffset, record.Offset + 1);
+                    break;
+                case RecordType.Message:
+                    // Every message after the snapshot joins the unindexed backlog, which must run on without a gap.
+                    var record = Records.ReadMessage(body);
+                    if (record.Offset != _nextOffset)
+                    {
+                        throw new InvalidDataException($"message {record.Offset} at log position {lsn} follows message {_nextOffset - 1}");
+                    }
+
+                    if (!HasUnindexed)
+                    {
+                        _cursor = new LogCursor(lsn, record.Offset);
+                    }
+
+                    _nextOffset = record.Offset + 1;
                     if (record.ProducerId is { } producer && record.PublishedAtMs + Queue.Services.Options.Storage.DedupWindowMs >= now)
                     {
                         var end = lsn + RecordFraming.HeaderSize + memory.Length;
@@ -194,10 +230,7 @@ internal sealed partial class Partition
                 case RecordType.Ack:
                     foreach (var offset in Records.ReadAck(body))
                     {
-                        if (_messages.Remove(offset, out var acked))
-                        {
-                            DropBodyLocked(acked);
-                        }
+                        SettleReplayed(offset);
                     }
 
                     break;
@@ -208,19 +241,69 @@ internal sealed partial class Partition
                         entry.DeliveryCount = deliveryCount;
                         entry.NotBeforeMs = notBefore;
                     }
+                    else if (_cursor.Covers(requeued, _nextOffset))
+                    {
+                        _cursor.Requeue(requeued, deliveryCount, notBefore);
+                    }
 
                     break;
                 case RecordType.DeadLettered:
-                    if (_messages.Remove(Records.ReadDeadLettered(body).Offset, out var dead))
-                    {
-                        DropBodyLocked(dead);
-                    }
-
+                    SettleReplayed(Records.ReadDeadLettered(body).Offset);
                     break;
                 default:
                     throw new InvalidDataException($"unknown record type {body[0]} at log position {lsn}");
             }
         }
+
+        void SettleReplayed(long offset)
+        {
+            if (_messages.Remove(offset, out var settled))
+            {
+                DropBodyLocked(settled);
+            }
+            else if (_cursor.Covers(offset, _nextOffset))
+            {
+                _cursor.Settle(offset);
+            }
+        }
+    }
+
+    /// <summary>Fills the index window from the log cursor, reading under the lock: recovery holds it anyway, and
+    /// the partition serves nothing before it is whole.</summary>
+    /// <returns>False when the backlog could not be read back (the partition is then quarantined, or the start refused).</returns>
+    private bool FillWindowLocked()
+    {
+        while (HasUnindexed && WindowUsed < WindowSize && _cursor.Lsn < _durability.DurableEnd)
+        {
+            BacklogBatch batch;
+            try
+            {
+                batch = BacklogReader.Read(_log, _cursor.Lsn, _durability.DurableEnd, WindowSize - WindowUsed);
+            }
+            catch (InvalidDataException e)
+            {
+                FailRecovery($"the backlog cannot be read back from log position {_cursor.Lsn}: {e.Message}");
+                return false;
+            }
+
+            var before = _cursor.Lsn;
+            try
+            {
+                IndexReadBackLocked(batch);
+            }
+            catch (InvalidDataException e)
+            {
+                FailRecovery(e.Message);
+                return false;
+            }
+
+            if (_cursor.Lsn == before)
+            {
+                break;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Stops recovery: throws when the broker must refuse to start on corruption, otherwise
@@ -238,6 +321,11 @@ internal sealed partial class Partition
         }
 
         _messages.Clear();
+        _ready.Clear();
+        _delayed.Clear();
+        _delayedCount = 0;
+        _expiries.Clear();
+        _cursor.Follow(_nextOffset);
         QuarantineLocked(reason);
     }
 }

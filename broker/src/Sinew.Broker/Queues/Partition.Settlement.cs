@@ -99,6 +99,8 @@ internal sealed partial class Partition
             }
             else
             {
+                // A retry's reason is kept for the copy made if this or a later attempt exhausts the retries.
+                entry.LastRetryReason = reason ?? entry.LastRetryReason;
                 RetryOrExhaustLocked(entry, notBeforeMs, ref deferred);
             }
 
@@ -126,9 +128,7 @@ internal sealed partial class Partition
 
             if (entry.Holder?.AckPolicy == AckPolicy.Manual)
             {
-                entry.LeaseDeadlineMs = DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs);
-                _leases.Enqueue((entry, deliveryId), entry.LeaseDeadlineMs);
-                ScheduleTimerLocked(entry.LeaseDeadlineMs);
+                LeaseLocked(entry, deliveryId, DurationRules.Deadline(NowMs, extendMs ?? Queue.Settings.LeaseMs));
             }
 
             return null;
@@ -177,6 +177,7 @@ internal sealed partial class Partition
             holder = h;
             entry.Holder = null;
             entry.DeliveryId = 0;
+            EndLeaseLocked(entry);
             _inflight--;
             return true;
         }
@@ -189,7 +190,7 @@ internal sealed partial class Partition
     {
         if (entry.DeliveryCount >= Queue.Settings.MaxRetries + 1)
         {
-            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, null, ref deferred);
+            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, entry.LastRetryReason, ref deferred);
         }
         else
         {

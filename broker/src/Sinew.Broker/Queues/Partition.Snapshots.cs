@@ -1,5 +1,6 @@
-// Snapshots: at a log position S, every unsettled message and the partition's idempotency keys, written once
-// the log is durable up to S (the file format is Storage/SnapshotFile.cs). Segments the snapshot makes
+// Snapshots: at a log position S, every indexed message, the log cursor behind which the rest of the backlog
+// waits, and the partition's idempotency keys, written once the log is durable up to S (the file format is
+// Storage/SnapshotFile.cs). A deep backlog costs the snapshot its window, not one entry per message. Segments the snapshot makes
 // unnecessary are deleted. Shutdown takes a last snapshot and closes the log.
 using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Storage;
@@ -47,7 +48,8 @@ internal sealed partial class Partition
                     entry.State is MessageState.Delayed or MessageState.Pending ? entry.NotBeforeMs : 0, entry.DeliveryCount));
             }
 
-            data = new PartitionSnapshot(lsn, _nextOffset, entries, []);
+            var cursor = HasUnindexed ? _cursor.Save() : SnapshotCursor.Empty(lsn, _nextOffset);
+            data = new PartitionSnapshot(lsn, _nextOffset, entries, [], cursor);
         }
 
         var dedup = Queue.Dedup.EntriesOf(Index)

@@ -1,6 +1,6 @@
 // One partition of a queue: its log, its unsettled messages and every rule about them. The rules live in
 // the Partition.*.cs files by concern: appending, durability, dispatch, settlement, timers, dead-lettering,
-// resident bodies, parking after write failures, quarantine, recovery and snapshots.
+// resident bodies, the index window, parking after write failures, quarantine, recovery and snapshots.
 //
 // All state is guarded by one lock; work that touches other partitions, the network or callbacks is
 // collected while the lock is held and run after it is released, so partition locks never nest.
@@ -50,7 +50,11 @@ internal sealed partial class Partition : IScheduledPartition
         {
             lock (_lock)
             {
-                return new PartitionStats(Index, _messages.Count, _ready.Count, _delayedCount, _inflight, _nextOffset, _consumers.Count, _quarantine);
+                // Messages past the index count as ready: they are fresh, and a delayed or expired one among them
+                // is found so when it is read back.
+                var unindexed = UnindexedCount;
+                return new PartitionStats(Index, _messages.Count + unindexed, _ready.Count + unindexed, _delayedCount, _inflight, _nextOffset,
+                    _consumers.Count, _quarantine, _messages.Count);
             }
         }
     }

@@ -1,7 +1,8 @@
 // What the admin surface and the metrics see of a partition.
 namespace Sinew.Broker.Queues;
 
-/// <summary>A point-in-time view of a partition for metrics and the admin surface.</summary>
+/// <summary>A point-in-time view of a partition for metrics and the admin surface. <see cref="Indexed"/> is how
+/// many of the unsettled messages are held in memory; the rest wait in the log past the index window.</summary>
 internal sealed record PartitionStats(
     uint Index,
     int Unsettled,
@@ -10,4 +11,5 @@ internal sealed record PartitionStats(
     int Inflight,
     long NextOffset,
     int Consumers,
-    string? Quarantine);
+    string? Quarantine,
+    int Indexed);

@@ -12,18 +12,25 @@ internal sealed class ReadyQueue
 
     public int Count { get; private set; }
 
+    /// <summary>How many of <see cref="Count"/> are fresh: never delivered since they were indexed. They fill the
+    /// partition's index window.</summary>
+    public int FreshCount { get; private set; }
+
     public void AddFresh(MessageEntry entry)
     {
         entry.State = MessageState.Ready;
         entry.Ticket++;
+        entry.InFresh = true;
         _fresh.Enqueue((entry, entry.Ticket));
         Count++;
+        FreshCount++;
     }
 
     public void AddReturned(MessageEntry entry)
     {
         entry.State = MessageState.Ready;
         entry.Ticket++;
+        LeaveFresh(entry);
         _returned.Enqueue((entry, entry.Ticket), entry.Offset);
         Count++;
     }
@@ -32,6 +39,7 @@ internal sealed class ReadyQueue
     public void Forget(MessageEntry entry)
     {
         entry.Ticket++;
+        LeaveFresh(entry);
         Count--;
     }
 
@@ -59,6 +67,7 @@ internal sealed class ReadyQueue
             }
 
             entry.Ticket++;
+            LeaveFresh(entry);
             Count--;
             return true;
         }
@@ -69,6 +78,29 @@ internal sealed class ReadyQueue
         _fresh.Clear();
         _returned.Clear();
         Count = 0;
+        FreshCount = 0;
+    }
+
+    /// <summary>Gives back the queues' arrays once a backlog has drained, so an idle partition holds little; small
+    /// ones are kept, so a partition that keeps emptying does not reallocate each time.</summary>
+    public void TrimIfEmpty(int keep)
+    {
+        if (Count == 0 && (_fresh.EnsureCapacity(0) > keep || _returned.EnsureCapacity(0) > keep))
+        {
+            _fresh.Clear();
+            _fresh.TrimExcess();
+            _returned.Clear();
+            _returned.TrimExcess();
+        }
+    }
+
+    private void LeaveFresh(MessageEntry entry)
+    {
+        if (entry.InFresh)
+        {
+            entry.InFresh = false;
+            FreshCount--;
+        }
     }
 
     private static bool TryPeekValid(Queue<(MessageEntry Entry, int Ticket)> queue, out MessageEntry entry)

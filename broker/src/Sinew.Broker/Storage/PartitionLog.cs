@@ -273,6 +273,38 @@ internal sealed class PartitionLog : IDisposable
         return body;
     }
 
+    /// <summary>Reads the bytes from <paramref name="lsn"/> on into <paramref name="destination"/>, stopping at
+    /// <paramref name="limit"/> (which must be durable) and at the end of the segment holding <paramref name="lsn"/>,
+    /// since no record spans two segments. Any thread may call it, outside the owner's lock.</summary>
+    /// <returns>How many bytes were read: 0 only when <paramref name="lsn"/> is at <paramref name="limit"/>.</returns>
+    public int ReadSequential(long lsn, long limit, Span<byte> destination)
+    {
+        Segment segment;
+        long segmentEnd;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var index = _segments.FindLastIndex(s => s.BaseLsn <= lsn);
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"no segment holds log position {lsn}");
+            }
+
+            segment = _segments[index];
+            segmentEnd = index + 1 < _segments.Count ? _segments[index + 1].BaseLsn : long.MaxValue;
+        }
+
+        var count = (int)Math.Min(destination.Length, Math.Min(limit, segmentEnd) - lsn);
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        _faults.Check(StorageOperation.ReadBacklog, segment.Path);
+        ReadExactly(segment.Handle, destination[..count], lsn - segment.BaseLsn);
+        return count;
+    }
+
     // ---- recovery -------------------------------------------------------------------------------
 
     /// <summary>Reads every record from <paramref name="fromLsn"/> to the end, handing each to

@@ -2,10 +2,14 @@
 // and only once the log is durable up to that position, so a snapshot never describes records a crash could
 // lose. The newest readable one wins; older ones are deleted once a newer one is in place.
 //
-// Format, big-endian: "SNWSNAP1", i64 lsn, i64 next offset, i32 entry count, then per entry i64 offset,
+// Format, big-endian: "SNWSNAP2", i64 lsn, i64 next offset, i32 entry count, then per entry i64 offset,
 // i64 lsn, i64 published at, i64 expires at, i64 not before, i32 delivery count; i32 key count, then per key
-// u16 length + UTF-8 producer, u64 sequence, i64 offset, i64 lsn end, i64 stored at; then a CRC-32 of
-// everything before it.
+// u16 length + UTF-8 producer, u64 sequence, i64 offset, i64 lsn end, i64 stored at; then the log cursor: i64 lsn,
+// i64 offset, i32 settled range count, per range i64 start and i64 end (exclusive), i32 requeue count, per
+// requeue i64 offset, i32 delivery count, i64 not before; then a CRC-32 of everything before it.
+//
+// "SNWSNAP1" files, written before the log cursor existed, are the same without the cursor: everything they list
+// was indexed, so they read as a cursor at their own position with nothing behind it.
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -16,7 +20,9 @@ internal static class SnapshotFile
 {
     private const string Pattern = "snapshot-*.snap";
 
-    private static ReadOnlySpan<byte> Magic => "SNWSNAP1"u8;
+    private static ReadOnlySpan<byte> Magic => "SNWSNAP2"u8;
+
+    private static ReadOnlySpan<byte> MagicWithoutCursor => "SNWSNAP1"u8;
 
     /// <summary>Writes <paramref name="snapshot"/> into <paramref name="directory"/> and deletes the older ones.</summary>
     public static void Write(string directory, PartitionSnapshot snapshot)
@@ -57,7 +63,9 @@ internal static class SnapshotFile
 
     public static byte[] Encode(PartitionSnapshot snapshot)
     {
-        var size = Magic.Length + 8 + 8 + 4 + (snapshot.Entries.Count * 44) + 4 + 4;
+        var cursor = snapshot.Cursor;
+        var size = Magic.Length + 8 + 8 + 4 + (snapshot.Entries.Count * 44) + 4
+            + 8 + 8 + 4 + (cursor.Settled.Count * 16) + 4 + (cursor.Requeued.Count * 20) + 4;
         foreach (var d in snapshot.Dedup)
         {
             size += 2 + Encoding.UTF8.GetByteCount(d.Producer) + 8 + 8 + 8 + 8;
@@ -91,6 +99,23 @@ internal static class SnapshotFile
             BinaryPrimitives.WriteInt64BigEndian(span[p..], d.AtMs); p += 8;
         }
 
+        BinaryPrimitives.WriteInt64BigEndian(span[p..], cursor.Lsn); p += 8;
+        BinaryPrimitives.WriteInt64BigEndian(span[p..], cursor.Offset); p += 8;
+        BinaryPrimitives.WriteInt32BigEndian(span[p..], cursor.Settled.Count); p += 4;
+        foreach (var (start, end) in cursor.Settled)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], start); p += 8;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], end); p += 8;
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(span[p..], cursor.Requeued.Count); p += 4;
+        foreach (var r in cursor.Requeued)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], r.Offset); p += 8;
+            BinaryPrimitives.WriteInt32BigEndian(span[p..], r.DeliveryCount); p += 4;
+            BinaryPrimitives.WriteInt64BigEndian(span[p..], r.NotBeforeMs); p += 8;
+        }
+
         BinaryPrimitives.WriteUInt32BigEndian(span[p..], Crc32.HashToUInt32(span[..p]));
         return bytes;
     }
@@ -101,7 +126,8 @@ internal static class SnapshotFile
         try
         {
             var span = bytes.AsSpan();
-            if (span.Length < Magic.Length + 28 || !span.StartsWith(Magic)
+            var withCursor = span.StartsWith(Magic);
+            if (span.Length < Magic.Length + 28 || !(withCursor || span.StartsWith(MagicWithoutCursor))
                 || Crc32.HashToUInt32(span[..^4]) != BinaryPrimitives.ReadUInt32BigEndian(span[^4..]))
             {
                 return null;
@@ -138,7 +164,32 @@ internal static class SnapshotFile
                 p += 32;
             }
 
-            return p == span.Length - 4 ? new PartitionSnapshot(lsn, nextOffset, entries, dedup) : null;
+            var cursor = SnapshotCursor.Empty(lsn, nextOffset);
+            if (withCursor)
+            {
+                var cursorLsn = BinaryPrimitives.ReadInt64BigEndian(span[p..]); p += 8;
+                var cursorOffset = BinaryPrimitives.ReadInt64BigEndian(span[p..]); p += 8;
+                var rangeCount = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
+                var settled = new List<(long, long)>(Math.Min(rangeCount, span.Length / 16));
+                for (var i = 0; i < rangeCount; i++)
+                {
+                    settled.Add((BinaryPrimitives.ReadInt64BigEndian(span[p..]), BinaryPrimitives.ReadInt64BigEndian(span[(p + 8)..])));
+                    p += 16;
+                }
+
+                var requeueCount = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
+                var requeued = new List<SnapshotRequeue>(Math.Min(requeueCount, span.Length / 20));
+                for (var i = 0; i < requeueCount; i++)
+                {
+                    requeued.Add(new SnapshotRequeue(BinaryPrimitives.ReadInt64BigEndian(span[p..]),
+                        BinaryPrimitives.ReadInt32BigEndian(span[(p + 8)..]), BinaryPrimitives.ReadInt64BigEndian(span[(p + 12)..])));
+                    p += 20;
+                }
+
+                cursor = new SnapshotCursor(cursorLsn, cursorOffset, settled, requeued);
+            }
+
+            return p == span.Length - 4 ? new PartitionSnapshot(lsn, nextOffset, entries, dedup, cursor) : null;
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -1,5 +1,6 @@
-// A seam below the log for fault tests: makes a write, an fsync or a segment creation fail the way a
-// real disk can (permissions, a full disk, an I/O error), without needing a broken disk.
+// A seam below the log for fault tests: makes a write, an fsync, a segment creation or a read of the backlog
+// fail the way a real disk can (permissions, a full disk, an I/O error), without needing a broken disk, or
+// holds it while a test looks at what is on disk meanwhile.
 namespace Sinew.Broker.Storage;
 
 /// <summary>The file operations of a partition log that a fault can be injected into.</summary>
@@ -8,6 +9,8 @@ internal enum StorageOperation
     Write,
     Sync,
     CreateSegment,
+    /// <summary>Reading the backlog past the index window back from a segment.</summary>
+    ReadBacklog,
 }
 
 /// <summary>Holds an optional fault for the broker's logs. Unset in production: the only cost is one

@@ -2,6 +2,7 @@
 // and, when the runner controls brokers, an authentication-enabled broker, a server that does not speak
 // the protocol, and a closed port.
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -107,6 +108,26 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
                 // The port can stay busy for a moment after the old listener closed.
                 await Task.Delay(100).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Sets the local broker's global dead-letter target through its admin HTTP endpoint, as an operator
+    /// does, or clears it when <paramref name="topic"/> is null.</summary>
+    public async Task SetGlobalDeadLetterTargetAsync(string? topic, string? group)
+    {
+        if (_local is null)
+        {
+            throw new InvalidOperationException("only the global dead-letter target of a broker started by the runner can be set");
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{_local.HttpEndPoint}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var response = topic is null
+            ? await http.DeleteAsync(new Uri("/admin/dead-letter-target", UriKind.Relative)).ConfigureAwait(false)
+            : await http.PutAsJsonAsync(new Uri("/admin/dead-letter-target", UriKind.Relative), new { topic, group }).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"setting the global dead-letter target answered {(int)response.StatusCode}: {body}");
         }
     }
 

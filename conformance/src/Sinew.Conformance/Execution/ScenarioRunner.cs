@@ -14,7 +14,7 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
     private static readonly HashSet<string> RunnerKeys =
         ["step", "expect", "expect_error", "save", "collect", "max_duration_ms", "count", "message_template"];
 
-    private static readonly HashSet<string> RunnerSteps = ["sleep", "mark", "check", "restart_broker"];
+    private static readonly HashSet<string> RunnerSteps = ["sleep", "mark", "check", "restart_broker", "set_global_dead_letter"];
 
     private int _queueCounter;
 
@@ -62,9 +62,18 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
 
             return Result(scenario, client, Outcome.Passed, null, started);
         }
-        catch (Exception e) when (e is TimeoutException or IOException or KeyNotFoundException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is TimeoutException or IOException or KeyNotFoundException or FormatException or InvalidOperationException
+                                       or HttpRequestException)
         {
             return Result(scenario, client, Outcome.Failed, $"{e.Message}{(driver.HasExited ? "\n" + driver.RecentStandardError : "")}", started);
+        }
+        finally
+        {
+            // The global target is broker-wide: the next scenario starts without it, whatever this one did.
+            if (scenario.Steps.Any(s => (string?)s["step"] == "set_global_dead_letter"))
+            {
+                await environment.SetGlobalDeadLetterTargetAsync(null, null).ConfigureAwait(false);
+            }
         }
     }
 
@@ -90,6 +99,9 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
                     .FirstOrDefault(f => f is not null);
             case "restart_broker":
                 await environment.RestartAsync().ConfigureAwait(false);
+                return null;
+            case "set_global_dead_letter":
+                await environment.SetGlobalDeadLetterTargetAsync((string?)step["topic"], (string?)step["group"]).ConfigureAwait(false);
                 return null;
         }
 

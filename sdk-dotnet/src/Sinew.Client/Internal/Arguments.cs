@@ -10,7 +10,7 @@ namespace Sinew.Client.Internal;
 internal static class Arguments
 {
     public const int MaxContentTypeBytes = 255;
-    public const int MaxNackReasonBytes = 1024;
+    public const int MaxSettlementReasonBytes = 1024;
 
     /// <summary>The argument header checks name: <see cref="OutgoingMessage.Headers"/>.</summary>
     private const string HeadersArgument = nameof(OutgoingMessage.Headers);
@@ -134,7 +134,7 @@ internal static class Arguments
         }
     }
 
-    public static void NackReason(string? reason)
+    public static void SettlementReason(string? reason)
     {
         if (reason is null)
         {
@@ -144,12 +144,12 @@ internal static class Arguments
         var bytes = Utf8Length(reason);
         if (bytes < 0)
         {
-            throw new InvalidArgumentException("The nack reason contains an unpaired surrogate, which has no UTF-8 form.", "reason", "invalid_unicode");
+            throw new InvalidArgumentException("The settlement reason contains an unpaired surrogate, which has no UTF-8 form.", "reason", "invalid_unicode");
         }
 
-        if (bytes > MaxNackReasonBytes)
+        if (bytes > MaxSettlementReasonBytes)
         {
-            throw new InvalidArgumentException($"The nack reason is {bytes} bytes of UTF-8; the limit is {MaxNackReasonBytes}. Shorten it.", "reason", "too_long");
+            throw new InvalidArgumentException($"The settlement reason is {bytes} bytes of UTF-8; the limit is {MaxSettlementReasonBytes}. Shorten it.", "reason", "too_long");
         }
     }
 

@@ -26,7 +26,7 @@ public class ArgumentErrorsOnRealBrokerTests(SinewBrokerFixture broker)
         Assert.Equal(("AckMode", "auto_ack"), await ArgumentErrorTests.Refusal(() => autoAcked.AckAsync()));
         await deliveries[0].AckAsync();
         Assert.Equal(("delivery", "already_settled"), await ArgumentErrorTests.Refusal(() => deliveries[0].AckAsync()));
-        Assert.Equal(("reason", "too_long"), await ArgumentErrorTests.Refusal(() => deliveries[1].NackAsync(new string('r', 1025))));
+        Assert.Equal(("reason", "too_long"), await ArgumentErrorTests.Refusal(() => deliveries[1].FailAsync(new string('r', 1025))));
         Assert.Equal(("delay", "out_of_range"), await ArgumentErrorTests.Refusal(() => deliveries[1].RetryAfterAsync(TimeSpan.FromSeconds(-1))));
         Assert.Equal(("by", "out_of_range"), await ArgumentErrorTests.Refusal(() => deliveries[1].ExtendLeaseAsync(TimeSpan.Zero)));
     }

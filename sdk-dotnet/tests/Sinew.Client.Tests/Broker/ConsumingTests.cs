@@ -1,4 +1,4 @@
-// Against the real broker: settling deliveries (ack, nack, retry, delayed retry, lease extension), dead-lettering,
+// Against the real broker: settling deliveries (ack, fail, retry, delayed retry, lease extension), dead-lettering,
 // leases, prefetch and automatic acknowledgement.
 using System.Diagnostics;
 using System.Globalization;
@@ -28,18 +28,18 @@ public class ConsumingTests(SinewBrokerFixture broker)
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task A_nacked_message_is_dead_lettered_to_the_queue_with_its_reason_and_where_it_came_from()
+    public async Task A_failed_message_is_dead_lettered_to_the_queue_with_its_reason_and_where_it_came_from()
     {
         await using var client = await broker.ConnectAsync();
-        var deadLetters = RealBroker.UniqueTopic("nack-dlq");
+        var deadLetters = RealBroker.UniqueTopic("fail-dlq");
         await client.DeclareQueueAsync(deadLetters);
-        var topic = RealBroker.UniqueTopic("nack");
+        var topic = RealBroker.UniqueTopic("fail");
         await client.DeclareQueueAsync(topic, new QueueOptions { DeadLetter = DeadLetterPolicy.ToQueue(deadLetters) });
         await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromJson(new { Order = 7 }).WithHeader("tenant", "acme"));
 
         await using var subscription = await client.SubscribeAsync(topic);
         var delivery = await RealBroker.ReceiveAsync(subscription);
-        await delivery.NackAsync("missing field sku");
+        await delivery.FailAsync("missing field sku");
 
         await using var dead = await client.SubscribeAsync(deadLetters);
         var copy = await RealBroker.ReceiveAsync(dead);
@@ -92,7 +92,7 @@ public class ConsumingTests(SinewBrokerFixture broker)
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task Retrying_past_max_retries_dead_letters_with_reason_retries_exhausted()
+    public async Task Retrying_past_max_retries_dead_letters_with_reason_retries_exhausted_and_the_last_retry_reason()
     {
         await using var client = await broker.ConnectAsync();
         var deadLetters = RealBroker.UniqueTopic("retries-dlq");
@@ -101,10 +101,10 @@ public class ConsumingTests(SinewBrokerFixture broker)
             new QueueOptions { MaxRetries = 1, DeadLetter = DeadLetterPolicy.ToQueue(deadLetters) }, "flaky");
         await using var subscription = await client.SubscribeAsync(topic);
 
-        await (await RealBroker.ReceiveAsync(subscription)).RetryAsync();
+        await (await RealBroker.ReceiveAsync(subscription)).RetryAfterAsync(TimeSpan.FromMilliseconds(1), "upstream timed out");
         var last = await RealBroker.ReceiveAsync(subscription);
         Assert.Equal(2, last.Attempt);
-        await last.RetryAsync();
+        await last.RetryAsync("upstream refused");
         Assert.Null(await RealBroker.NextAsync(subscription, TimeSpan.FromMilliseconds(300)));
 
         await using var dead = await client.SubscribeAsync(deadLetters);
@@ -112,6 +112,7 @@ public class ConsumingTests(SinewBrokerFixture broker)
         Assert.Equal("flaky", copy.Text);
         Assert.Equal("retries_exhausted", copy.Headers["sinew.dlq.reason"]);
         Assert.Equal("2", copy.Headers["sinew.dlq.attempts"]);
+        Assert.Equal("upstream refused", copy.Headers["sinew.dlq.error"]);
         await copy.AckAsync();
     }
 
@@ -215,7 +216,7 @@ public class ConsumingTests(SinewBrokerFixture broker)
         var received = await RealBroker.ReceiveManyAsync(subscription, 200);
 
         // Issued together, they travel in a few frames; every one is confirmed.
-        await Task.WhenAll(received.Select((d, i) => i % 2 == 0 ? d.AckAsync() : d.NackAsync()));
+        await Task.WhenAll(received.Select((d, i) => i % 2 == 0 ? d.AckAsync() : d.FailAsync()));
         await subscription.CloseAsync();
         await using var again = await client.SubscribeAsync(topic);
         Assert.Null(await RealBroker.NextAsync(again, TimeSpan.FromMilliseconds(200)));

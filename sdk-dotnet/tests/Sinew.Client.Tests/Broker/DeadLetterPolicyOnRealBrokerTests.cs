@@ -32,7 +32,7 @@ public class DeadLetterPolicyOnRealBrokerTests
         await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromText("poison").WithHeader("tenant", "acme"));
         await using var subscription = await client.SubscribeAsync(topic);
         var delivery = await RealBroker.ReceiveAsync(subscription);
-        await delivery.NackAsync("cannot parse");
+        await delivery.FailAsync("cannot parse");
 
         // The target did not exist: the broker declares it for the first dead message.
         await EventuallyAsync(async () => (await QueuesAsync(admin)).ContainsKey(target), "the global target was declared");
@@ -54,7 +54,7 @@ public class DeadLetterPolicyOnRealBrokerTests
         await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromText("dropped"));
         var second = await RealBroker.ReceiveAsync(subscription);
         Assert.Equal("dropped", second.Text);
-        await second.NackAsync("cannot parse either");
+        await second.FailAsync("cannot parse either");
         await EventuallyAsync(async () => await DeadLetteredAsync(admin, topic, "terminal_nack") == 2, "both messages were dead-lettered");
         Assert.Null(await RealBroker.NextAsync(dead, TimeSpan.FromMilliseconds(300)));
         Assert.Equal((0, 1UL), Partition(await QueuesAsync(admin), target));
@@ -82,7 +82,7 @@ public class DeadLetterPolicyOnRealBrokerTests
         await client.CreatePublisher(topic).PublishBatchAsync([OutgoingMessage.FromText("nacked"), OutgoingMessage.FromText("retried")]);
         await using var subscription = await client.SubscribeAsync(topic);
         var deliveries = await RealBroker.ReceiveManyAsync(subscription, 2);
-        await deliveries.Single(d => d.Text == "nacked").NackAsync("bad");
+        await deliveries.Single(d => d.Text == "nacked").FailAsync("bad");
         await deliveries.Single(d => d.Text == "retried").RetryAsync();
 
         // Both went through the dead-letter policy ...

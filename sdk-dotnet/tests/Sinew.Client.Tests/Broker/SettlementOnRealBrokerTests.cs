@@ -24,7 +24,7 @@ public class SettlementOnRealBrokerTests(SinewBrokerFixture broker)
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task A_nack_reason_over_1024_bytes_is_refused_and_the_delivery_stays_unsettled()
+    public async Task A_fail_reason_over_1024_bytes_is_refused_and_the_delivery_stays_unsettled()
     {
         await using var client = await broker.ConnectAsync();
         var topic = RealBroker.UniqueTopic("long-reason");
@@ -32,7 +32,7 @@ public class SettlementOnRealBrokerTests(SinewBrokerFixture broker)
         await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromText("x"));
         await using var subscription = await client.SubscribeAsync(topic);
         var delivery = await RealBroker.ReceiveAsync(subscription);
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync(new string('r', 1025)));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.FailAsync(new string('r', 1025)));
         Assert.False(delivery.IsSettled);
         await delivery.AckAsync();
     }

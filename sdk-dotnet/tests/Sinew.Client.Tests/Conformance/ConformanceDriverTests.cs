@@ -40,16 +40,17 @@ public partial class ConformanceDriverTests(SinewBrokerFixture broker)
             """{"step": "receive", "subscription": "s", "delivery": "d2"}""",
             """{"step": "receive", "subscription": "s", "delivery": "d3"}""",
             """{"step": "ack", "delivery": "d1"}""",
-            """{"step": "nack", "delivery": "d2", "reason": "broken"}""",
+            """{"step": "fail", "delivery": "d2", "reason": "broken"}""",
             """{"step": "extend_lease", "delivery": "d3", "by_ms": 5000}""",
-            """{"step": "retry", "delivery": "d3"}""",
+            """{"step": "retry", "delivery": "d3", "reason": "busy"}""",
             """{"step": "receive", "subscription": "s", "delivery": "d4", "timeout_ms": 5000}""",
-            """{"step": "retry_after", "delivery": "d4", "delay_ms": 50}""",
+            """{"step": "retry_after", "delivery": "d4", "delay_ms": 50, "reason": "still busy"}""",
             """{"step": "receive", "subscription": "s", "delivery": "d5", "timeout_ms": 5000}""",
             """{"step": "ack", "delivery": "d5"}""",
             """{"step": "receive_none", "subscription": "s", "within_ms": 200}""",
             """{"step": "topology", "client": "c"}""",
-            $$$"""{"step": "reliable_publish", "client": "c", "topic": "{{{q}}}", "messages": [{"payload": {"text": "r1"}}, {"payload": {"text": "r2"}}]}""",
+            $$$"""{"step": "reliable_publish", "client": "c", "topic": "{{{q}}}", "producer_id": "driver-tests", "first_sequence": 7, "messages": [{"payload": {"text": "r1"}}, {"payload": {"text": "r2"}}]}""",
+            $$$"""{"step": "reliable_publish", "client": "c", "topic": "{{{q}}}", "producer_id": "driver-tests", "first_sequence": 8, "messages": [{"payload": {"text": "r2"}}]}""",
             """{"step": "unsubscribe", "subscription": "s"}""",
             """{"step": "close_client", "client": "c"}""");
 
@@ -79,7 +80,7 @@ public partial class ConformanceDriverTests(SinewBrokerFixture broker)
         Assert.Equal("AP8=", (string?)raw["payload_base64"]);
         Assert.Null(raw["payload_text"]);
 
-        foreach (var settled in new[] { 9, 10, 11, 12, 14, 16, 17, 20, 21 })
+        foreach (var settled in new[] { 9, 10, 11, 12, 14, 16, 17, 21, 22 })
         {
             Assert.Empty(Ok(responses[settled]));
         }
@@ -88,7 +89,15 @@ public partial class ConformanceDriverTests(SinewBrokerFixture broker)
         Assert.Equal(2, (int)Ok(responses[13])["attempt"]!);
         Assert.Equal(3, (int)Ok(responses[15])["attempt"]!);
         Assert.Contains(Ok(responses[18])["queues"]!.AsArray(), queue => (string?)queue!["topic"] == q && (int)queue["partitions"]! == 2);
-        Assert.Equal(2, Ok(responses[19])["receipts"]!.AsArray().Count);
+        var reliable = Ok(responses[19])["receipts"]!.AsArray();
+        Assert.Equal(2, reliable.Count);
+        Assert.False((bool)reliable[1]!["duplicate"]!);
+
+        // The same producer id and sequence again: the broker answers with the stored copy.
+        var again = Assert.Single(Ok(responses[20])["receipts"]!.AsArray())!;
+        Assert.True((bool)again["duplicate"]!);
+        Assert.Equal((string?)reliable[1]!["offset"], (string?)again["offset"]);
+        Assert.Equal((int)reliable[1]!["partition"]!, (int)again["partition"]!);
         Assert.DoesNotContain("failed", log, StringComparison.Ordinal);
     }
 

@@ -17,9 +17,9 @@ public class SettlementTests
         var d = await TestClients.TakeAsync(fixture.Subscription, 5);
 
         await d[0].AckAsync();
-        await d[1].NackAsync("poison");
-        await d[2].RetryAsync();
-        await d[3].RetryAfterAsync(TimeSpan.FromSeconds(2));
+        await d[1].FailAsync("poison");
+        await d[2].RetryAsync("busy");
+        await d[3].RetryAfterAsync(TimeSpan.FromSeconds(2), "rate limited");
         await d[4].ExtendLeaseAsync(TimeSpan.FromSeconds(5));
         await d[4].ExtendLeaseAsync();
 
@@ -27,8 +27,8 @@ public class SettlementTests
         Assert.Equal([d[0].DeliveryId], Assert.Single(broker.ReceivedOf<Wire.Ack>()).DeliveryIds);
         var nacks = broker.ReceivedOf<Wire.Nack>().SelectMany(n => n.Items).ToList();
         Assert.Equal(new Wire.NackItem(d[1].DeliveryId, false, Reason: "poison"), nacks[0]);
-        Assert.Equal(new Wire.NackItem(d[2].DeliveryId, true), nacks[1]);
-        Assert.Equal(new Wire.NackItem(d[3].DeliveryId, true, DelayMs: 2000), nacks[2]);
+        Assert.Equal(new Wire.NackItem(d[2].DeliveryId, true, Reason: "busy"), nacks[1]);
+        Assert.Equal(new Wire.NackItem(d[3].DeliveryId, true, DelayMs: 2000, Reason: "rate limited"), nacks[2]);
         var extensions = broker.ReceivedOf<Wire.ExtendLease>().SelectMany(e => e.Items).ToList();
         Assert.Equal([new Wire.LeaseExtension(d[4].DeliveryId, 5000), new Wire.LeaseExtension(d[4].DeliveryId)], extensions);
         Assert.All(broker.Received.Where(f => f.Message is Wire.Ack or Wire.Nack or Wire.ExtendLease), f => Assert.NotEqual(0u, f.RequestId));
@@ -45,7 +45,7 @@ public class SettlementTests
         var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.AckAsync());
         Assert.Equal("already_settled", error.Reason);
         Assert.Contains("exactly once", error.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync());
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.FailAsync());
         await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.RetryAfterAsync(TimeSpan.FromSeconds(1)));
         await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.ExtendLeaseAsync());
         Assert.Single(fixture.Broker.ReceivedOf<Wire.Ack>());
@@ -63,7 +63,9 @@ public class SettlementTests
         Assert.Equal(("delivery", "already_settled"), Refusal(() => d[0].ExtendLeaseAsync()));
         await acked;
 
-        Assert.Equal(("reason", "too_long"), Refusal(() => d[1].NackAsync(new string('r', 1025))));
+        Assert.Equal(("reason", "too_long"), Refusal(() => d[1].FailAsync(new string('r', 1025))));
+        Assert.Equal(("reason", "too_long"), Refusal(() => d[1].RetryAsync(new string('r', 1025))));
+        Assert.Equal(("reason", "too_long"), Refusal(() => d[1].RetryAfterAsync(TimeSpan.FromSeconds(1), new string('r', 1025))));
         Assert.Equal(("delay", "out_of_range"), Refusal(() => d[1].RetryAfterAsync(TimeSpan.FromSeconds(-1))));
         Assert.Equal(("by", "out_of_range"), Refusal(() => d[1].ExtendLeaseAsync(TimeSpan.Zero)));
         using var cancelled = new CancellationTokenSource();
@@ -96,7 +98,7 @@ public class SettlementTests
         var delivery = (await TestClients.TakeAsync(fixture.Subscription, 1))[0];
         fixture.Broker.Answer<Wire.Nack>(_ =>
             ScriptedReplies.Error(ErrorCode.Invalid, false, "reason too long", new Dictionary<string, string> { ["field"] = "reason" }));
-        var error = await Assert.ThrowsAsync<BrokerException>(() => delivery.NackAsync("x"));
+        var error = await Assert.ThrowsAsync<BrokerException>(() => delivery.FailAsync("x"));
         Assert.Equal("invalid", error.Code);
         Assert.Contains("Nack of a delivery", error.Message, StringComparison.Ordinal);
     }

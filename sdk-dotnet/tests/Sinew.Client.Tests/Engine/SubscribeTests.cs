@@ -95,7 +95,7 @@ public class SubscribeTests
         var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.AckAsync());
         Assert.Equal("auto_ack", error.Reason);
         Assert.Contains("AckMode.Auto", error.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.NackAsync());
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.FailAsync());
         await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.RetryAsync());
         await Assert.ThrowsAsync<InvalidArgumentException>(() => delivery.ExtendLeaseAsync());
         Assert.Empty(broker.ReceivedOf<Wire.Ack>());

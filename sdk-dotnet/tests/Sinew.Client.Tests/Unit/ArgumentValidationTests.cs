@@ -1,5 +1,5 @@
 // Checks made before sending: names (against the shared vectors), groups, header keys and values, and the
-// limits on content types and nack reasons. Handles refuse bad arguments without touching the network.
+// limits on content types and settlement reasons. Handles refuse bad arguments without touching the network.
 using System.Text.Json.Nodes;
 using Sinew.Client.Internal;
 
@@ -94,12 +94,12 @@ public class ArgumentValidationTests
     }
 
     [Fact(Timeout = 5000)]
-    public async Task Content_types_over_255_bytes_and_nack_reasons_over_1024_bytes_are_refused()
+    public async Task Content_types_over_255_bytes_and_settlement_reasons_over_1024_bytes_are_refused()
     {
         Arguments.ContentType(new string('c', 255));
         Assert.Equal("too_long", Assert.Throws<InvalidArgumentException>(() => Arguments.ContentType(new string('c', 256))).Reason);
-        Arguments.NackReason(new string('r', 1024));
-        Assert.Equal("too_long", Assert.Throws<InvalidArgumentException>(() => Arguments.NackReason(new string('r', 1025))).Reason);
+        Arguments.SettlementReason(new string('r', 1024));
+        Assert.Equal("too_long", Assert.Throws<InvalidArgumentException>(() => Arguments.SettlementReason(new string('r', 1025))).Reason);
         await Task.CompletedTask;
     }
 

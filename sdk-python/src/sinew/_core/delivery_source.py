@@ -66,14 +66,16 @@ class DeliverySource:
     def ack(self, delivery_id: int) -> asyncio.Future[None]:
         return self._connection.settler.ack(delivery_id)
 
-    def nack(self, delivery_id: int, reason: str | None) -> asyncio.Future[None]:
+    def fail(self, delivery_id: int, reason: str | None) -> asyncio.Future[None]:
         return self._connection.settler.nack(
             NackItem(delivery_id=delivery_id, requeue=False, reason=reason)
         )
 
-    def retry(self, delivery_id: int, delay_ms: int | None = None) -> asyncio.Future[None]:
+    def retry(
+        self, delivery_id: int, reason: str | None, delay_ms: int | None = None
+    ) -> asyncio.Future[None]:
         return self._connection.settler.nack(
-            NackItem(delivery_id=delivery_id, requeue=True, delay_ms=delay_ms)
+            NackItem(delivery_id=delivery_id, requeue=True, delay_ms=delay_ms, reason=reason)
         )
 
     def extend_lease(self, delivery_id: int, extend_ms: int | None) -> asyncio.Future[None]:

@@ -5,8 +5,8 @@ Each blocking client owns one loop thread, started by `connect` and stopped by `
 
 from __future__ import annotations
 
-from types import TracebackType
 
+from sinew._core.closing import Closing
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.blocking.publisher import Publisher
 from sinew.blocking.reliable_publisher import ReliablePublisher
@@ -34,7 +34,7 @@ async def _subscribe(
     return await client.subscribe(topic, options)
 
 
-class SinewClient:
+class SinewClient(Closing):
     """A connection to a Sinew broker, for code without an event loop::
 
         with SinewClient.connect(SinewClientOptions(endpoints="127.0.0.1:7420")) as client:
@@ -70,16 +70,6 @@ class SinewClient:
         finally:
             self._loop.stop()
 
-    def __enter__(self) -> SinewClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def ensure_connected(self) -> None:
         """Connect now if not connected, as `sinew.SinewClient.ensure_connected` does."""

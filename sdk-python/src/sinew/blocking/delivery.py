@@ -88,14 +88,14 @@ class Delivery:
     def ack(self) -> None:
         self._loop.run(_settle(self._inner.ack))
 
-    def nack(self, reason: str | None = None) -> None:
-        self._loop.run(_settle(self._inner.nack, reason))
+    def fail(self, reason: str | None = None) -> None:
+        self._loop.run(_settle(self._inner.fail, reason))
 
-    def retry(self) -> None:
-        self._loop.run(_settle(self._inner.retry))
+    def retry(self, reason: str | None = None) -> None:
+        self._loop.run(_settle(self._inner.retry, reason))
 
-    def retry_after(self, delay: Duration) -> None:
-        self._loop.run(_settle(self._inner.retry_after, delay))
+    def retry_after(self, delay: Duration, reason: str | None = None) -> None:
+        self._loop.run(_settle(self._inner.retry_after, delay, reason))
 
     def extend_lease(self, by: Duration | None = None) -> None:
         self._loop.run(_settle(self._inner.extend_lease, by))

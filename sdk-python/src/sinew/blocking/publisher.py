@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import TracebackType
 
+from sinew._core.closing import Closing
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_confirmation import PublishConfirmation as AsyncPublishConfirmation
@@ -28,7 +28,7 @@ class PublishConfirmation:
         return self._loop.run(self._inner.wait())
 
 
-class Publisher:
+class Publisher(Closing):
     """Publishes to one queue; see `sinew.Publisher` for the semantics."""
 
     def __init__(self, inner: AsyncPublisher, loop: EventLoopThread) -> None:
@@ -66,13 +66,3 @@ class Publisher:
         if self._loop.is_running:
             self._loop.run(self._inner.close())
 
-    def __enter__(self) -> Publisher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

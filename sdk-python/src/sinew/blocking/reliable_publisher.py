@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import TracebackType
 
+from sinew._core.closing import Closing
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
@@ -13,7 +13,7 @@ from sinew.reliable_publisher import ReliablePublisher as AsyncReliablePublisher
 __all__ = ["ReliablePublisher"]
 
 
-class ReliablePublisher:
+class ReliablePublisher(Closing):
     """Publishes with idempotency keys and bounded retries; see `sinew.ReliablePublisher`."""
 
     def __init__(self, inner: AsyncReliablePublisher, loop: EventLoopThread) -> None:
@@ -50,13 +50,3 @@ class ReliablePublisher:
         if self._loop.is_running:
             self._loop.run(self._inner.close())
 
-    def __enter__(self) -> ReliablePublisher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

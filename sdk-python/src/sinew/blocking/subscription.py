@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import warnings
-from types import TracebackType
 
+from sinew._core.closing import Closing
 from sinew.blocking.delivery import Delivery
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.delivery import Delivery as AsyncDelivery
@@ -29,7 +29,7 @@ async def _next_or_none(subscription: AsyncSubscription) -> AsyncDelivery | None
         return None
 
 
-class Subscription:
+class Subscription(Closing):
     """Deliveries from one queue; see `sinew.Subscription` for the semantics::
 
         with client.subscribe("orders") as subscription:
@@ -114,13 +114,3 @@ class Subscription:
         if self._loop.is_running:
             self._loop.run(self._inner.close())
 
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -91,8 +91,8 @@ class Driver:
             "iterate": self.iterate,
             "receive_none": self.receive_none,
             "ack": self.ack,
+            "fail": self.fail,
             "retry": self.retry,
-            "nack": self.nack,
             "retry_after": self.retry_after,
             "extend_lease": self.extend_lease,
             "unsubscribe": self.unsubscribe,
@@ -252,7 +252,12 @@ class Driver:
 
     async def reliable_publish(self, request: Request) -> Result:
         client = self._client(request)
-        options = ReliablePublisherOptions(group=optional_str(request, "group"))
+        first_sequence = optional_int(request, "first_sequence")
+        options = ReliablePublisherOptions(
+            group=optional_str(request, "group"),
+            producer_id=optional_str(request, "producer_id"),
+            first_sequence=1 if first_sequence is None else first_sequence,
+        )
         publisher = client.create_reliable_publisher(required_str(request, "topic"), options)
         receipts = [await publisher.publish(message) for message in messages_of(request)]
         return {"receipts": [receipt_result(receipt) for receipt in receipts]}
@@ -332,13 +337,12 @@ class Driver:
         await self._delivery_handle(request).ack()
         return {}
 
-    async def retry(self, request: Request) -> Result:
-        await self._delivery_handle(request).retry()
+    async def fail(self, request: Request) -> Result:
+        await self._delivery_handle(request).fail(optional_str(request, "reason"))
         return {}
 
-    async def nack(self, request: Request) -> Result:
-        delivery = self._delivery_handle(request)
-        await delivery.nack(optional_str(request, "reason"))
+    async def retry(self, request: Request) -> Result:
+        await self._delivery_handle(request).retry(optional_str(request, "reason"))
         return {}
 
     async def retry_after(self, request: Request) -> Result:
@@ -346,7 +350,7 @@ class Driver:
         delay_ms = optional_int(request, "delay_ms")
         if delay_ms is None:
             raise DriverError('the step needs "delay_ms"')
-        await delivery.retry_after(delay_ms / 1000)
+        await delivery.retry_after(delay_ms / 1000, optional_str(request, "reason"))
         return {}
 
     async def extend_lease(self, request: Request) -> Result:

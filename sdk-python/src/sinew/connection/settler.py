@@ -72,7 +72,7 @@ class Settler:
         return self._add(self._acks, "ack", delivery_id, delivery_id)
 
     def nack(self, item: NackItem) -> asyncio.Future[None]:
-        action = "nack" if not item.requeue else "retry"
+        action = "fail" if not item.requeue else "retry"
         return self._add(self._nacks, action, item.delivery_id, item)
 
     def extend_lease(self, item: LeaseExtension) -> asyncio.Future[None]:
