@@ -233,12 +233,12 @@ public sealed class SiteTests(SiteFixture site)
                 }
             };
             await page.GotoAsync(new Uri(html).AbsoluteUri);
-            Assert.True(await page.Locator("table").IsVisibleAsync(), "the report shows no table");
+            Assert.True(await page.Locator("#matrix").IsVisibleAsync(), "the report shows no matrix");
             var shownJson = await page.EvaluateAsync<string>("""
                 () => {
-                  const heads = [...document.querySelectorAll('thead th')].map(th => th.childNodes[0].textContent.trim());
+                  const heads = [...document.querySelectorAll('#matrix thead th')].map(th => th.childNodes[0].textContent.trim());
                   const cells = {};
-                  for (const row of document.querySelectorAll('tbody tr')) {
+                  for (const row of document.querySelectorAll('#matrix tbody tr')) {
                     const id = row.querySelector('td code');
                     if (!id) continue;
                     [...row.children].forEach((cell, i) => { if (i >= 2) cells[id.textContent + ' ' + heads[i]] = cell.className; });

@@ -101,7 +101,7 @@ internal static class ReportWriter
             html.Append("</ul>");
         }
 
-        html.Append("<table><thead><tr><th>scenario</th><th>spec</th>");
+        html.Append("<table id=\"matrix\"><thead><tr><th>scenario</th><th>spec</th>");
         foreach (var client in clients)
         {
             var info = report.Clients.FirstOrDefault(c => c.Name == client);
@@ -162,7 +162,7 @@ internal static class ReportWriter
             html.Append("<p>Only part of the suite ran, so coverage of every op was not checked.</p>");
         }
 
-        html.Append("<table><thead><tr><th>op</th><th>covered by (passing runs that pin it and showed it)</th></tr></thead><tbody>");
+        html.Append("<table id=\"coverage\"><thead><tr><th>op</th><th>covered by (passing runs that pin it and showed it)</th></tr></thead><tbody>");
         foreach (var (op, runs) in report.Coverage.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td><code>{Encode(op)}</code></td><td>{runs.Count} run(s): {Encode(string.Join(", ", runs.Take(6)))}{(runs.Count > 6 ? ", …" : "")}</td></tr>");
