@@ -4,6 +4,8 @@
 //       [--producers 4] [--inflight 256] [--consumers 4] [--prefetch 1024] [--partitions 4]
 //       [--rate 5000] [--rate-seconds 10] [--warmup N] [--runs 3] [--broker HOST:PORT] [--client sdk|raw]
 //       [--mode throughput|backlog|idle-queues|connections] [--queues 2000] [--connections 2000] [--settle-seconds 15]
+//   dotnet run -c Release --project broker/bench/Sinew.Bench -- --mode topology [--queues 10000]
+//       [--connections 200] [--pushes 5] [--broker HOST:PORT]
 //
 // `--client sdk` (the default) drives the broker through the C# client, as applications do; `--client raw`
 // uses a minimal protocol client instead, to tell the broker's cost from the client's.
@@ -15,7 +17,8 @@
 // fsync), drain (consumers empty that backlog, acking every message), concurrent end-to-end
 // (producers and consumers together), and latency at a fixed publish rate (publish-to-receive).
 //
-// The other modes measure the broker's memory instead (BacklogMode, IdleQueuesMode, ConnectionsMode).
+// The other modes measure the broker's memory instead (BacklogMode, IdleQueuesMode, ConnectionsMode), and
+// `--mode topology` what a large catalogue costs connections (TopologyBench.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -27,7 +30,24 @@ using Sinew.Protocol.Messages;
 if (args.Any(a => a is "--help" or "-h" or "-?"))
 {
     Console.WriteLine(BenchSettings.Usage);
+    Console.WriteLine(TopologySettings.Usage);
     return 0;
+}
+
+if (args.Length >= 2 && args[0] == "--mode" && args[1] == "topology")
+{
+    TopologySettings topology;
+    try
+    {
+        topology = TopologySettings.Parse(BenchSettings.Options(args[2..], new HashSet<string>(["queues", "connections", "pushes", "broker"])));
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+    {
+        await Console.Error.WriteLineAsync($"sinew-bench: {e.Message}\n\n{TopologySettings.Usage}");
+        return 2;
+    }
+
+    return await TopologyBench.RunAsync(topology);
 }
 
 BenchSettings settings;
@@ -173,13 +193,14 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
         ["messages", "size", "producers", "inflight", "consumers", "prefetch", "partitions", "rate", "rate-seconds", "warmup", "runs", "broker", "client",
          "mode", "queues", "connections", "settle-seconds"];
 
-    public static BenchSettings Parse(string[] args)
+    /// <summary>Reads "--name value" pairs, refusing names not in <paramref name="known"/>.</summary>
+    public static Dictionary<string, string> Options(string[] args, IReadOnlySet<string> known)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i += 2)
         {
             var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
-            if (name is null || !Known.Contains(name))
+            if (name is null || !known.Contains(name))
             {
                 throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -191,6 +212,13 @@ internal sealed record BenchSettings(int Messages, int Size, int Producers, int 
 
             values[name] = args[i + 1];
         }
+
+        return values;
+    }
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var values = Options(args, Known);
 
         if (values.TryGetValue("client", out var kind) && kind is not ("sdk" or "raw"))
         {

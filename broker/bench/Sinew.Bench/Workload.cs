@@ -39,7 +39,8 @@ internal static class Workload
             {
                 done.TrySetException(new InvalidOperationException(error.Message));
             }
-            else if (Interlocked.Increment(ref replies) == queues.Length)
+            // Count replies only: the broker also pushes the catalogue after each declare.
+            else if (frame.Message is DeclareQueueOk && Interlocked.Increment(ref replies) == queues.Length)
             {
                 done.TrySetResult();
             }

@@ -79,6 +79,8 @@ public class HttpAndShutdownTests
             using var queues = await SendAsync(HttpMethod.Get, "/admin/queues", credentials);
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, queues.StatusCode);
             Assert.Equal("Basic", Assert.Single(queues.Headers.WwwAuthenticate).Scheme);
+            using var connections = await SendAsync(HttpMethod.Get, "/admin/connections", credentials);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, connections.StatusCode);
             using var put = await SendAsync(HttpMethod.Put, "/admin/dead-letter-target", credentials, """{"topic":"dead-letters"}""");
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, put.StatusCode);
         }

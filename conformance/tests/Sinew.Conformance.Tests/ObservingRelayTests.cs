@@ -47,7 +47,9 @@ public sealed class ObservingRelayTests : IAsyncLifetime
         }
 
         var seen = observer.End("case", "raw");
-        Assert.Equal(["DeclareQueue", "DeclareQueueOk", "Hello", "HelloOk", "Ping", "Pong"], seen.Seen.Order(StringComparer.Ordinal));
+        // The declare may also be followed by a pushed Topology, depending on when the push goes out.
+        Assert.Equal(["DeclareQueue", "DeclareQueueOk", "Hello", "HelloOk", "Ping", "Pong"],
+            seen.Seen.Where(op => op != "Topology").Order(StringComparer.Ordinal));
         Assert.Empty(seen.Refused);
     }
 

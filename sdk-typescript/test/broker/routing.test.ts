@@ -11,6 +11,7 @@ import { FrameFlags } from "../../src/wire/generated/flags.js";
 import {
   BROKER_TEST_TIMEOUT_MS,
   connect,
+  eventually,
   expectNoDelivery,
   receiveMany,
   receiveWithin,
@@ -18,11 +19,16 @@ import {
   uniqueTopic,
   useRealBroker,
 } from "../support/real-broker.js";
+import { clientThroughProxy } from "../support/proxied-client.js";
 import { RawSession } from "../support/raw-session.js";
 import { loadPartitioning } from "../support/vector-files.js";
 
 const broker = useRealBroker();
 const partitioning = loadPartitioning();
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
 
 describe("partition routing", () => {
   it("routes each key of the shared vectors to its FNV-1a partition, as both client and broker compute it", async () => {
@@ -119,19 +125,23 @@ describe("partition routing", () => {
 
   it("without routing information, sends a keyed message with its key and no partition, and a keyless one to partition 0", async () => {
     const creator = await connect(broker());
-    const client = await connect(broker());
-    // The client reads the whole catalogue before the queue exists, so it knows nothing of it.
+    const { proxy, client } = await clientThroughProxy(broker());
+    // The client reads the whole catalogue before the queue exists, so it knows nothing of it; what the broker sends
+    // it is then held back, so the topology the broker pushes after the declare cannot teach it either.
     const topic = uniqueTopic("no-route");
     await client.topology();
+    await proxy.stall("down");
     await creator.declareQueue(topic, { partitions: 4 });
     const publisher = client.createPublisher(topic);
     const key = ["a", "b", "c", "d", "e", "f"].find((candidate) => partitionForKey(candidate, 4) !== 0) ?? "a";
+    const keyed = publisher.publish(OutgoingMessage.text("keyed", { key }));
+    const keyless = [0, 1, 2].map((index) => publisher.publish(`keyless ${index}`));
+    await eventually(async () => (sum((await broker().queueStats(topic)).map((p) => p.nextOffset)) === 4 ? true : undefined), 5000, "four publishes stored");
+    await proxy.resume("down");
     // Naming partition 0 with this key would be refused; the broker hashed the key itself.
-    expect((await publisher.publish(OutgoingMessage.text("keyed", { key }))).partition).toBe(partitionForKey(key, 4));
+    expect((await keyed).partition).toBe(partitionForKey(key, 4));
     // Keyless: partition 0 every time (the broker alone would have spread them).
-    const keyless = [];
-    for (let index = 0; index < 3; index++) keyless.push((await publisher.publish(`keyless ${index}`)).partition);
-    expect(keyless).toEqual([0, 0, 0]);
+    expect((await Promise.all(keyless)).map((receipt) => receipt.partition)).toEqual([0, 0, 0]);
   }, BROKER_TEST_TIMEOUT_MS);
 });
 
@@ -186,16 +196,22 @@ describe("partition fan-in", () => {
 
   it("covers every partition with one broker subscription when it does not know the partition count", async () => {
     const creator = await connect(broker());
-    const client = await connect(broker());
+    const { proxy, client } = await clientThroughProxy(broker());
     const topic = uniqueTopic("fan-in-unknown");
     await client.topology();
+    // Held back, so the topology the broker pushes after the declare does not reach the client before it subscribes.
+    await proxy.stall("down");
     await creator.declareQueue(topic, { partitions: 3 });
     await creator.createPublisher(topic).publishBatch(["a", "b", "c"]);
-    const subscription = await client.subscribe(topic, { ackMode: "auto" });
+    // A partition the client cannot check is refused by the broker.
+    const outOfRange = rejectionOf(client.subscribe(topic, { partition: 9 }));
+    const subscribed = client.subscribe(topic, { ackMode: "auto" });
+    await eventually(async () => ((await broker().queueStats(topic)).every((p) => p.ready === 0) ? true : undefined), 5000, "every message delivered");
+    await proxy.resume("down");
+    expect(await outOfRange).toMatchObject({ name: "BrokerError", code: "not_found" });
+    const subscription = await subscribed;
     expect(subscription.partitions).toEqual([0, 1, 2]);
     const deliveries = await receiveMany(subscription, 3);
     expect(new Set(deliveries.map((delivery) => delivery.partition))).toEqual(new Set([0, 1, 2]));
-    // A partition the client cannot check is refused by the broker.
-    expect(await rejectionOf(client.subscribe(topic, { partition: 9 }))).toMatchObject({ name: "BrokerError", code: "not_found" });
   }, BROKER_TEST_TIMEOUT_MS);
 });

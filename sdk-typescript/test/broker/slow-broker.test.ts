@@ -22,7 +22,13 @@ describe("late answers", () => {
     expect(error).toMatchObject({ code: "timeout", isRetryable: true });
     expect((error as Error).message).toContain("within 150 ms");
     // The late DeclareQueueOk reaches the client meanwhile and is dropped; the broker did create the queue.
-    await eventually(async () => ((await bytesForwarded(proxy, "down")) > before ? true : undefined), 5000, "the late answer");
+    const answered = await eventually(async () => {
+      const forwarded = await bytesForwarded(proxy, "down");
+      return forwarded > before ? forwarded : undefined;
+    }, 5000, "the late answer");
+    // The declare also makes the broker push its catalogue (spec 8.9), held up behind the answer: let it through
+    // before lifting the delay, so the next answer is not queued behind it.
+    await eventually(async () => ((await bytesForwarded(proxy, "down")) > answered ? true : undefined), 5000, "the pushed topology");
     await proxy.delay(0, "down");
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await client.declareQueue(topic)).toMatchObject({ topic, created: false });

@@ -86,6 +86,9 @@ internal static partial class Log
     [LoggerMessage(2004, LogLevel.Error, "Connection {ConnectionId}: handling {Op} failed unexpectedly")]
     public static partial void RequestFailed(this ILogger logger, Exception exception, string connectionId, string op);
 
+    [LoggerMessage(2005, LogLevel.Error, "Pushing the topology of generation {Generation} failed unexpectedly; the next change tries again")]
+    public static partial void TopologyPushFailed(this ILogger logger, Exception exception, long generation);
+
     [LoggerMessage(3000, LogLevel.Information, "Shutting down: closing {Connections} connection(s)")]
     public static partial void ShuttingDown(this ILogger logger, int connections);
 

@@ -152,7 +152,7 @@ public sealed class BrokerHost : IAsyncDisposable
             throw;
         }
 
-        HttpEndpoints.Map(app, context.Services, context.Registry, context.Runtime, () => context.Protocol.Sessions.Started);
+        HttpEndpoints.Map(app, context.Services, context.Registry, context.Runtime, context.Protocol.Sessions, () => context.Protocol.Sessions.Started);
 
         try
         {

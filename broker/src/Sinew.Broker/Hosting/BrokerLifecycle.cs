@@ -25,6 +25,7 @@ internal sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleS
         }
 
         context.Services.Logger.ShuttingDown(context.Protocol.Sessions.Count);
+        await context.Protocol.TopologyPusher.DisposeAsync().ConfigureAwait(false);
         await context.Protocol.Sessions.CloseAllAsync(TimeSpan.FromMilliseconds(context.Options.Shutdown.TimeoutMs / 2)).ConfigureAwait(false);
     }
 
@@ -37,6 +38,7 @@ internal sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleS
             context.Verification.Start();
         }
 
+        context.Protocol.TopologyPusher.Start();
         context.Protocol.Sessions.Start();
         return Task.CompletedTask;
     }

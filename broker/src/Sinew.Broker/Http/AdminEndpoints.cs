@@ -1,5 +1,6 @@
-// The admin endpoints under /admin: the queues with their settings and partition state, and the global
-// dead-letter target. With auth.enabled they need the credentials of a configured user.
+// The admin endpoints under /admin: the queues with their settings and partition state, the open connections with
+// the catalogue generation each was sent and acknowledged, and the global dead-letter target. With auth.enabled
+// they need the credentials of a configured user.
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace Sinew.Broker.Http;
 
 internal static class AdminEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, AuthOptions auth, QueueRegistry registry, RuntimeState runtime)
+    public static void Map(IEndpointRouteBuilder app, AuthOptions auth, QueueRegistry registry, RuntimeState runtime, IConnectionDirectory connections)
     {
         var admin = app.MapGroup("/admin").RequireConfiguredUser(auth);
         admin.MapGet("/queues", () => Results.Json(registry.Slots
@@ -26,6 +27,7 @@ internal static class AdminEndpoints
                 max_retries = s.Settings.MaxRetries,
                 default_ttl_ms = s.Settings.DefaultTtlMs,
                 lease_ms = s.Settings.LeaseMs,
+                routing_version = s.RoutingVersion,
                 loaded = s.IsLoaded,
                 partition_stats = s.IsLoaded ? s.Queue.Stats.Select(p => new
                 {
@@ -40,6 +42,24 @@ internal static class AdminEndpoints
                     quarantine = p.Quarantine,
                 }) : null,
             })));
+
+        admin.MapGet("/connections", () => Results.Json(new
+        {
+            topology_generation = registry.Catalogue.Generation,
+            connections = connections.Connections().Select(c => new
+            {
+                id = c.Id,
+                session_id = c.SessionId,
+                remote = c.Remote,
+                client_name = c.ClientName,
+                client_version = c.ClientVersion,
+                connected_at_ms = c.ConnectedAtMs,
+                subscriptions = c.Subscriptions,
+                unsettled_deliveries = c.UnsettledDeliveries,
+                topology_sent_generation = c.TopologySentGeneration,
+                topology_acked_generation = c.TopologyAckedGeneration,
+            }),
+        }));
 
         admin.MapGet("/dead-letter-target", () => runtime.GlobalDeadLetterTarget is { } target
             ? Results.Json(new { topic = target.Topic, group = target.Group })

@@ -16,14 +16,16 @@ internal static class HttpEndpoints
     /// <param name="services">The engine's services: options, metrics, troubled partitions, disk space.</param>
     /// <param name="registry">The queues.</param>
     /// <param name="runtime">Settings an operator changes at run time.</param>
+    /// <param name="connections">The open protocol connections.</param>
     /// <param name="serving">Whether the broker has started serving.</param>
-    public static void Map(WebApplication app, BrokerServices services, QueueRegistry registry, RuntimeState runtime, Func<bool> serving)
+    public static void Map(WebApplication app, BrokerServices services, QueueRegistry registry, RuntimeState runtime, IConnectionDirectory connections,
+        Func<bool> serving)
     {
         IndexEndpoint.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => Readiness.Report(services, registry, serving()));
         MapMetrics(app, services, registry);
-        AdminEndpoints.Map(app, services.Options.Auth, registry, runtime);
+        AdminEndpoints.Map(app, services.Options.Auth, registry, runtime, connections);
     }
 
     // The gauges that describe state rather than count events are set from the engine just before each scrape.

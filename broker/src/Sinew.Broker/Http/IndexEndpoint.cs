@@ -15,6 +15,7 @@ internal static class IndexEndpoint
         ("GET", "/readyz", "readiness: 200 when every partition is verified and the broker serves; otherwise 503 and why"),
         ("GET", "/metrics", "Prometheus metrics"),
         ("GET", "/admin/queues", "the queues, their settings and partition state (needs a configured user when auth is enabled)"),
+        ("GET", "/admin/connections", "the open connections, each with the topology generation it was sent and acknowledged (needs a configured user when auth is enabled)"),
         ("GET", "/admin/dead-letter-target", "the global dead-letter target (needs a configured user when auth is enabled)"),
         ("PUT", "/admin/dead-letter-target", "sets the global dead-letter target: {\"topic\": …, \"group\": …}"),
         ("DELETE", "/admin/dead-letter-target", "clears the global dead-letter target"),

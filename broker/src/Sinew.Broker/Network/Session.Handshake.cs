@@ -60,6 +60,7 @@ internal sealed partial class Session
             new Limits((uint)limits.MaxFrameBytes, (uint)limits.MaxBatchMessages, (uint)limits.MaxHeaders, (uint)limits.MaxPrefetch,
                 (uint)limits.MaxListItems)),
             header.RequestId);
+        StartTopology(hello);
         return true;
     }
 

@@ -1,5 +1,8 @@
-// Declaring queues and publishing.
+// Declaring queues and publishing, with the routing-version check that redirects a publish routed by a stale
+// catalogue before anything is appended.
+using System.Globalization;
 using Sinew.Broker.Queues;
+using Sinew.Protocol.Errors;
 using Sinew.Protocol.Framing;
 using Sinew.Protocol.Messages;
 
@@ -13,13 +16,29 @@ internal sealed partial class Session
         var (slot, created) = _broker.Registry.Declare(name, declare.ToEngine());
         var queue = _broker.Registry.Load(slot);
         var settings = queue.Settings;
-        Send(new DeclareQueueOk(created, settings.Partitions, settings.DeadLetter.ToWire(), settings.MaxRetries, settings.DefaultTtlMs, settings.LeaseMs),
-            requestId);
+        SendReplyOfCatalogue(new DeclareQueueOk(created, settings.Partitions, settings.DeadLetter.ToWire(), settings.MaxRetries, settings.DefaultTtlMs,
+            settings.LeaseMs), requestId);
+    }
+
+    /// <summary>The queue a publish goes to, after checking the routing version it was stamped with (spec 8.2): one
+    /// older than the queue's means the client routed by a stale catalogue, and is answered redirect.</summary>
+    private Queue RoutedQueue(string topic, string? group, ulong? routingVersion)
+    {
+        var slot = _broker.Registry.GetSlot(QueueName.Parse(topic, group));
+        if (routingVersion is { } used && used < slot.RoutingVersion)
+        {
+            var current = slot.RoutingVersion.ToString(CultureInfo.InvariantCulture);
+            throw new BrokerErrorException(ErrorCode.Redirect,
+                $"routing version {used.ToString(CultureInfo.InvariantCulture)} of queue {slot.Name} is stale; current is {current}. Refresh the topology and retry",
+                new Dictionary<string, string> { ["routing_version"] = current, ["endpoint"] = _broker.ProtocolEndpoint });
+        }
+
+        return _broker.Registry.Load(slot);
     }
 
     private void HandlePublish(FrameHeader header, Publish publish)
     {
-        var queue = _broker.Registry.Get(QueueName.Parse(publish.Topic, publish.Group));
+        var queue = RoutedQueue(publish.Topic, publish.Group, publish.RoutingVersion);
         var now = NowMs;
         PublishValidator.Message(publish.Message, _broker.Options.Limits, now);
         _broker.Services.DiskSpace.ThrowIfLow();
@@ -34,7 +53,7 @@ internal sealed partial class Session
 
     private void HandlePublishBatch(FrameHeader header, PublishBatch batch)
     {
-        var queue = _broker.Registry.Get(QueueName.Parse(batch.Topic, batch.Group));
+        var queue = RoutedQueue(batch.Topic, batch.Group, batch.RoutingVersion);
         var limit = _broker.Options.Limits.MaxBatchMessages;
         if (batch.Messages.Count == 0 || batch.Messages.Count > limit)
         {

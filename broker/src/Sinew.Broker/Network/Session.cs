@@ -174,7 +174,10 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                 case Ping:
                     Send(Pong.Instance, header.RequestId);
                     return true;
-                case Pong or TopologyAck:
+                case Pong:
+                    return true;
+                case TopologyAck ack:
+                    HandleTopologyAck(ack);
                     return true;
                 case Goodbye:
                     ReleaseEverything();
@@ -206,7 +209,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                     HandleExtendLease(header.RequestId, extend);
                     return true;
                 case TopologyRequest:
-                    Send(_broker.Topology(), header.RequestId);
+                    HandleTopologyRequest(header.RequestId);
                     return true;
                 case DeclareStream or SubscribeStream or Reconcile:
                     SendError(header.RequestId, ErrorCode.Invalid,

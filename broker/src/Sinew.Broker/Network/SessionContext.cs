@@ -1,42 +1,47 @@
 // What every session needs: configuration, the engine's services and queues, the other sessions, and how the
-// broker presents itself to clients (Hello, Topology).
+// broker presents itself to clients (Hello, the Topology frames and their pushes).
 using Sinew.Broker.Configuration;
 using Sinew.Broker.Engine;
 using Sinew.Broker.Queues;
-using Sinew.Protocol.Messages;
 
 namespace Sinew.Broker.Network;
 
-internal sealed class SessionContext(
-    BrokerOptions options,
-    BrokerServices services,
-    QueueRegistry registry,
-    SessionRegistry sessions,
-    string serverId)
+internal sealed class SessionContext
 {
-    public BrokerOptions Options { get; } = options;
+    public SessionContext(BrokerOptions options, BrokerServices services, QueueRegistry registry, SessionRegistry sessions, string serverId,
+        TimeSpan? topologyCoalescing = null)
+    {
+        Options = options;
+        Services = services;
+        Registry = registry;
+        Sessions = sessions;
+        ServerId = serverId;
+        Topology = new TopologyFrames(registry.Catalogue, () => ProtocolEndpoint, serverId);
+        TopologyPusher = new TopologyPusher(registry.Catalogue, Topology, () => sessions.All,
+            topologyCoalescing ?? TopologyPusher.DefaultCoalescing, services.Logger);
+    }
 
-    public BrokerServices Services { get; } = services;
+    public BrokerOptions Options { get; }
 
-    public QueueRegistry Registry { get; } = registry;
+    public BrokerServices Services { get; }
 
-    public SessionRegistry Sessions { get; } = sessions;
+    public QueueRegistry Registry { get; }
 
-    public string ServerId { get; } = serverId;
+    public SessionRegistry Sessions { get; }
+
+    public string ServerId { get; }
 
     public string ServerVersion { get; } = typeof(SessionContext).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>The endpoint clients reach the protocol listener on, once bound.</summary>
     public string ProtocolEndpoint { get; set; } = "";
 
-    /// <summary>The catalogue: every declared queue with its partition count. One broker owns everything.</summary>
-    public Topology Topology()
-    {
-        var channels = Registry.Slots
-            .OrderBy(s => s.Name.Topic, StringComparer.Ordinal)
-            .ThenBy(s => s.Name.Group, StringComparer.Ordinal)
-            .Select(s => new ChannelInfo(ChannelKind.Queue, s.Name.Topic, s.Name.Group, s.Settings.Partitions, RoutingVersion: 1))
-            .ToList();
-        return new Topology((ulong)Registry.Generation, [new BrokerInfo(ServerId, [ProtocolEndpoint])], channels);
-    }
+    /// <summary>The catalogue clients route by.</summary>
+    public RoutingCatalogue Catalogue => Registry.Catalogue;
+
+    /// <summary>The catalogue as Topology frames, one encoded frame per generation.</summary>
+    public TopologyFrames Topology { get; }
+
+    /// <summary>Sends every connection the catalogue after it changes.</summary>
+    public TopologyPusher TopologyPusher { get; }
 }

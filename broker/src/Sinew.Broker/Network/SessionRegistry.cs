@@ -1,14 +1,21 @@
-// The open sessions: counted for the connection limit and metrics, closed together at shutdown.
+// The open sessions: counted for the connection limit and metrics, listed for the admin endpoint and the
+// topology pushes, closed together at shutdown.
 using System.Collections.Concurrent;
 
 namespace Sinew.Broker.Network;
 
-internal sealed class SessionRegistry
+internal sealed class SessionRegistry : IConnectionDirectory
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new();
     private int _reserved;
 
     public int Count => _sessions.Count;
+
+    /// <summary>The open sessions, handshake done or not.</summary>
+    public IEnumerable<Session> All => _sessions.Values;
+
+    public IReadOnlyList<ConnectionSummary> Connections() =>
+        [.. _sessions.Values.Select(s => s.Describe()).OfType<ConnectionSummary>().OrderBy(c => c.ConnectedAtMs).ThenBy(c => c.Id, StringComparer.Ordinal)];
 
     /// <summary>Takes one of <paramref name="limit"/> connection places, or none when all are taken. Counting and
     /// taking are one atomic step, so connections accepted at the same moment cannot overshoot the limit.</summary>

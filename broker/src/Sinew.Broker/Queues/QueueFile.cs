@@ -1,4 +1,5 @@
-// A queue's settings file, queue.json: written once when the queue is declared, read at every start.
+// A queue's settings file, queue.json: written once when the queue is declared, read at every start. It also
+// keeps the queue's routing version; a file written before the version was kept has none, which means 1.
 // Reading checks everything a declare checks (types, names, ranges), so a damaged or hand-edited file is
 // reported with what is wrong instead of failing somewhere later.
 using System.Globalization;
@@ -18,10 +19,13 @@ internal static class QueueFile
     // queues.max_partitions than the current one stays readable: that limit applies to new declares.
     private const uint MaxPartitions = 65_536;
 
+    /// <summary>The routing version of a new queue, and of one whose file predates the field.</summary>
+    public const ulong FirstRoutingVersion = 1;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Writes the file atomically: after a crash it is either absent or complete.</summary>
-    public static void Write(string path, QueueName name, QueueSettings settings)
+    public static void Write(string path, QueueName name, QueueSettings settings, ulong routingVersion)
     {
         var json = new JsonObject
         {
@@ -37,13 +41,14 @@ internal static class QueueFile
             ["max_retries"] = settings.MaxRetries,
             ["default_ttl_ms"] = settings.DefaultTtlMs,
             ["lease_ms"] = settings.LeaseMs,
+            ["routing_version"] = routingVersion,
         };
         AtomicFile.Write(path, json.ToJsonString(Indented));
     }
 
     /// <summary>Reads and checks the file. Throws <see cref="InvalidDataException"/> whose message says
     /// what is wrong (the caller names the file).</summary>
-    public static (QueueName Name, QueueSettings Settings) Read(string path)
+    public static (QueueName Name, QueueSettings Settings, ulong RoutingVersion) Read(string path)
     {
         string text;
         try
@@ -78,7 +83,8 @@ internal static class QueueFile
         var maxRetries = (uint)Unsigned(root, "max_retries", 0, uint.MaxValue)!.Value;
         var ttl = Unsigned(root, "default_ttl_ms", 1, ulong.MaxValue, required: false);
         var lease = Unsigned(root, "lease_ms", 100, ulong.MaxValue)!.Value;
-        return (name, new QueueSettings(partitions, deadLetter, maxRetries, ttl, lease));
+        var routingVersion = Unsigned(root, "routing_version", FirstRoutingVersion, ulong.MaxValue, required: false) ?? FirstRoutingVersion;
+        return (name, new QueueSettings(partitions, deadLetter, maxRetries, ttl, lease), routingVersion);
     }
 
     private static DeadLetterSettings DeadLetter(JsonElement policy)

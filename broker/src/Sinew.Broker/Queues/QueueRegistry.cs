@@ -1,7 +1,8 @@
 // The catalogue of declared queues. At start it indexes queue directories (settings only); each queue's
 // partitions are then recovered once, by the start-up verification or by the first request, whichever
 // comes first. A queue directory that cannot be indexed or loaded is quarantined on its own: the broker
-// serves every other queue, and requests for that queue's name answer quarantined.
+// serves every other queue, and requests for that queue's name answer quarantined. Every declared queue is
+// also in the routing catalogue, which clients are sent as their topology.
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -29,7 +30,6 @@ internal sealed class QueueRegistry
     private readonly string _dataDir;
     private readonly string _root;
     private readonly BrokerServices _services;
-    private long _generation;
     private int _failedLoads;
 
     public QueueRegistry(string dataDir, BrokerServices services, RuntimeState runtime)
@@ -44,8 +44,8 @@ internal sealed class QueueRegistry
     /// <summary>Moves dead messages into their target queues, declaring targets that do not exist yet.</summary>
     public DeadLetterRouter DeadLetters { get; }
 
-    /// <summary>Increases whenever a queue is declared; the topology generation.</summary>
-    public long Generation => Interlocked.Read(ref _generation);
+    /// <summary>What clients route by: every declared queue with its partitioning, under a generation.</summary>
+    public RoutingCatalogue Catalogue { get; } = new();
 
     public IEnumerable<QueueSlot> Slots => _slots.Values;
 
@@ -77,9 +77,10 @@ internal sealed class QueueRegistry
 
             QueueName name;
             QueueSettings settings;
+            ulong routingVersion;
             try
             {
-                (name, settings) = QueueFile.Read(file);
+                (name, settings, routingVersion) = QueueFile.Read(file);
             }
             catch (InvalidDataException e)
             {
@@ -101,32 +102,38 @@ internal sealed class QueueRegistry
                 continue;
             }
 
-            _slots[name] = NewSlot(name, settings, directory);
+            _slots[name] = NewSlot(name, settings, routingVersion, directory);
         }
 
-        _generation = _slots.Count;
+        Catalogue.Load(_slots.Values.Select(EntryOf), generation: _slots.Count);
         return _slots.Count;
     }
 
     /// <summary>The queue if it is declared (loading it on first use), otherwise null. Throws a quarantined
     /// error for a queue that cannot be served.</summary>
-    public Queue? TryGet(QueueName name)
-    {
-        if (_slots.TryGetValue(name, out var slot))
-        {
-            return Load(slot);
-        }
-
-        return QuarantineOf(name) is { } quarantined ? throw QuarantinedError(name, quarantined) : null;
-    }
+    public Queue? TryGet(QueueName name) => TryGetSlot(name) is { } slot ? Load(slot) : null;
 
     /// <summary>The queue, or a not_found error that says how to fix it.</summary>
-    public Queue Get(QueueName name) =>
-        TryGet(name) ?? throw new BrokerErrorException(ErrorCode.NotFound,
+    public Queue Get(QueueName name) => Load(GetSlot(name));
+
+    /// <summary>The declared queue's slot, without loading it, or a not_found error that says how to fix it.
+    /// Throws a quarantined error for a name whose directory could not be indexed.</summary>
+    public QueueSlot GetSlot(QueueName name) =>
+        TryGetSlot(name) ?? throw new BrokerErrorException(ErrorCode.NotFound,
             $"queue {name} does not exist; declare it first",
             name.Group is null
                 ? new Dictionary<string, string> { ["topic"] = name.Topic }
                 : new Dictionary<string, string> { ["topic"] = name.Topic, ["group"] = name.Group });
+
+    private QueueSlot? TryGetSlot(QueueName name)
+    {
+        if (_slots.TryGetValue(name, out var slot))
+        {
+            return slot;
+        }
+
+        return QuarantineOf(name) is { } quarantined ? throw QuarantinedError(name, quarantined) : null;
+    }
 
     /// <summary>Loads the slot's queue, or returns it when already loaded. Loading happens once; if it fails,
     /// the queue is quarantined and this throws a quarantined error, now and on every later call.</summary>
@@ -238,10 +245,12 @@ internal sealed class QueueRegistry
                 DirectorySync.CreateDirectory(directory);
             }
 
-            QueueFile.Write(Path.Combine(directory, QueueFile.FileName), name, settings);
-            var slot = NewSlot(name, settings, directory);
+            QueueFile.Write(Path.Combine(directory, QueueFile.FileName), name, settings, QueueFile.FirstRoutingVersion);
+            var slot = NewSlot(name, settings, QueueFile.FirstRoutingVersion, directory);
             _slots[name] = slot;
-            Interlocked.Increment(ref _generation);
+            // Inside the declare lock, so generations follow the order of declares; before the reply, so a client
+            // told of the queue can already be sent a topology that holds it.
+            Catalogue.Put(EntryOf(slot));
             _services.Logger.QueueDeclared(name, settings.Partitions);
             return (slot, true);
         }
@@ -363,8 +372,11 @@ internal sealed class QueueRegistry
             .Where(entry => uint.TryParse(entry.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= partitions)
             .Order(StringComparer.Ordinal)];
 
-    private QueueSlot NewSlot(QueueName name, QueueSettings settings, string directory) =>
-        new(name, settings, directory, () =>
+    private static CatalogueEntry EntryOf(QueueSlot slot) =>
+        new(CatalogueEntryKind.Queue, slot.Name, slot.Settings.Partitions, slot.RoutingVersion);
+
+    private QueueSlot NewSlot(QueueName name, QueueSettings settings, ulong routingVersion, string directory) =>
+        new(name, settings, routingVersion, directory, () =>
         {
             var queue = new Queue(name, settings, directory, _services, DeadLetters);
             queue.Load();

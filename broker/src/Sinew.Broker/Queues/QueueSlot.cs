@@ -3,7 +3,7 @@
 namespace Sinew.Broker.Queues;
 
 /// <summary>A declared queue, loaded or not.</summary>
-internal sealed class QueueSlot(QueueName name, QueueSettings settings, string directory, Func<Queue> load)
+internal sealed class QueueSlot(QueueName name, QueueSettings settings, ulong routingVersion, string directory, Func<Queue> load)
 {
     private readonly Lazy<Queue> _queue = new(load, LazyThreadSafetyMode.ExecutionAndPublication);
     private QuarantinedQueue? _quarantine;
@@ -11,6 +11,9 @@ internal sealed class QueueSlot(QueueName name, QueueSettings settings, string d
     public QueueName Name { get; } = name;
 
     public QueueSettings Settings { get; } = settings;
+
+    /// <summary>The routing version publishes to this queue must not be older than (queue.json keeps it).</summary>
+    public ulong RoutingVersion { get; } = routingVersion;
 
     public string Directory { get; } = directory;
 

@@ -1,5 +1,7 @@
 // The broker tests' protocol client: the shared raw connection (conformance/src/Sinew.RawProtocol) with the
-// assertions and shorthands the tests use, pushed frames and deliveries queued for the test to take.
+// assertions and shorthands the tests use, pushed frames and deliveries queued for the test to take. Pushed
+// Topology frames, which the broker sends whenever any connection declares a queue, are queued on their own, so
+// a test waiting for another push does not have to step over them.
 using System.Net;
 using System.Threading.Channels;
 using Sinew.Protocol.Errors;
@@ -13,6 +15,8 @@ internal sealed class RawClient : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
     private readonly Channel<Frame> _pushes = Channel.CreateUnbounded<Frame>();
+    private readonly Channel<Topology> _topologies = Channel.CreateUnbounded<Topology>();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Frame> _arrivals = new();
     private readonly Channel<DeliveredMessage> _deliveries = Channel.CreateUnbounded<DeliveredMessage>();
     private RawConnection _connection = null!;
 
@@ -33,6 +37,13 @@ internal sealed class RawClient : IAsyncDisposable
 
     public int BufferedDeliveries => _deliveries.Reader.Count;
 
+    /// <summary>Pushed Topology frames received and not yet taken.</summary>
+    public int BufferedTopologies => _topologies.Reader.Count;
+
+    /// <summary>Every frame that was not the reply to a <see cref="RequestAsync"/>, in the order it arrived (pushed
+    /// Topology frames included), for tests about the order of pushes and replies.</summary>
+    public IReadOnlyList<Frame> Arrivals => [.. _arrivals];
+
     public static async Task<RawClient> ConnectAsync(IPEndPoint endpoint, bool handshake = true, Auth? auth = null, ulong? heartbeatMs = null)
     {
         var client = new RawClient();
@@ -40,6 +51,7 @@ internal sealed class RawClient : IAsyncDisposable
         _ = client._connection.Closed.ContinueWith(_ =>
         {
             client._pushes.Writer.TryComplete();
+            client._topologies.Writer.TryComplete();
             client._deliveries.Writer.TryComplete();
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (handshake)
@@ -137,6 +149,30 @@ internal sealed class RawClient : IAsyncDisposable
         return await _pushes.Reader.ReadAsync(cts.Token);
     }
 
+    /// <summary>The next pushed Topology (request id 0).</summary>
+    public async Task<Topology> NextTopologyAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        return await _topologies.Reader.ReadAsync(cts.Token);
+    }
+
+    /// <summary>Takes pushed Topology frames until one of <paramref name="generation"/> or newer arrives; returns it
+    /// and how many were taken.</summary>
+    public async Task<(Topology Topology, int Pushes)> TopologyAtLeastAsync(ulong generation, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var pushes = 0;
+        while (true)
+        {
+            var topology = await _topologies.Reader.ReadAsync(cts.Token);
+            pushes++;
+            if (topology.Generation >= generation)
+            {
+                return (topology, pushes);
+            }
+        }
+    }
+
     /// <summary>Waits for the broker to close the connection.</summary>
     public Task WaitClosedAsync(TimeSpan? timeout = null) => _connection.Closed.WaitAsync(timeout ?? DefaultTimeout);
 
@@ -150,6 +186,13 @@ internal sealed class RawClient : IAsyncDisposable
     // Pushed frames (and replies to requests sent without waiting) in arrival order; deliveries also one by one.
     private void OnPush(Frame frame)
     {
+        _arrivals.Enqueue(frame);
+        if (frame.Message is Topology topology && frame.Header.RequestId == 0)
+        {
+            _topologies.Writer.TryWrite(topology);
+            return;
+        }
+
         if (frame.Message is Deliver deliver)
         {
             foreach (var message in deliver.Messages)

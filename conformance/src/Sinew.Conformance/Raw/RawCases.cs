@@ -139,7 +139,7 @@ internal static class RawCases
                 var frame = FrameEncoder.EncodeToArray(Ping.Instance, 77);
                 frame[3] = 0xEE;
                 await c.SendAsync(frame);
-                var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure("the broker closed the connection");
+                var reply = await NextFrameAsync(c) ?? throw new RawCaseFailure("the broker closed the connection");
                 ExpectError(reply, ErrorCode.UnknownOp);
                 var pong = await c.RequestAsync(Ping.Instance);
                 Require(pong.Message is Pong, $"the following Ping got {RawConnection.Describe(pong)}");
@@ -341,18 +341,40 @@ internal static class RawCases
                 Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
             }),
 
-        new("raw/topology-and-its-acknowledgement", "TopologyRequest lists declared queues, and TopologyAck is accepted silently",
-            "A queue declared with three partitions appears in the topology.", "8.9", ["TopologyRequest", "Topology", "TopologyAck"], [],
+        new("raw/topology-is-pushed-after-a-declare-and-acknowledged", "A declare on one connection is pushed to another as a Topology, which it acknowledges",
+            "A connection that has asked for the topology is pushed a Topology with request id 0 and a later generation once another connection declares a queue with three partitions; it lists the queue with its partition count and a routing version. Acknowledging it with TopologyAck gets no answer and keeps the connection usable.",
+            "8.9", ["TopologyRequest", "Topology", "TopologyAck"], [],
             async ctx =>
             {
-                await using var c = await ctx.ConnectAsync();
+                await using var watcher = await ctx.ConnectAsync();
+                await using var declarer = await ctx.ConnectAsync();
+                var before = Expect<Topology>(await watcher.RequestAsync(TopologyRequest.Instance));
+                await watcher.SendAsync(new TopologyAck(before.Generation), 0);
                 var queue = ctx.NewQueue();
-                Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue, Partitions: 3)));
-                var topology = Expect<Topology>(await c.RequestAsync(TopologyRequest.Instance));
-                Require(topology.Channels.Any(ch => ch.Topic == queue && ch.Partitions == 3 && ch.Kind == ChannelKind.Queue),
-                    "the declared queue is not in the topology");
-                await c.SendAsync(new TopologyAck(topology.Generation), 0);
-                Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable after TopologyAck");
+                Expect<DeclareQueueOk>(await declarer.RequestAsync(new DeclareQueue(queue, Partitions: 3)));
+
+                // Other connections may declare meanwhile: take pushes until one lists the queue.
+                Topology? pushed = null;
+                while (pushed is null)
+                {
+                    var frame = await watcher.ReadFrameAsync(Wait) ?? throw new RawCaseFailure("the broker closed the connection");
+                    Require(frame.Message is Topology, $"expected a pushed Topology, got {RawConnection.Describe(frame)}");
+                    Require(frame.Header.RequestId == 0, $"a pushed Topology carries request id {frame.Header.RequestId}, not 0");
+                    // A push sent before the request was answered may still arrive; it is older, not wrong.
+                    var topology = (Topology)frame.Message;
+                    if (topology.Generation > before.Generation && topology.Channels.Any(ch => ch.Topic == queue))
+                    {
+                        pushed = topology;
+                    }
+                }
+
+                var channel = pushed.Channels.Single(ch => ch.Topic == queue);
+                Require(channel.Kind == ChannelKind.Queue && channel.Partitions == 3,
+                    $"the pushed topology lists the queue as a {channel.Kind} of {channel.Partitions} partition(s), not a queue of 3");
+                Require(channel.RoutingVersion >= 1, $"the queue's routing version is {channel.RoutingVersion}; versions start at 1");
+                await watcher.SendAsync(new TopologyAck(pushed.Generation), 0);
+                var pong = await watcher.RequestAsync(Ping.Instance);
+                Require(pong.Message is Pong, $"the Ping after TopologyAck got {RawConnection.Describe(pong)}");
             }),
 
         new("raw/missing-credentials-are-unauthorized", "Without credentials, a broker requiring them answers unauthorized and closes",
@@ -378,9 +400,22 @@ internal static class RawCases
         }
     }
 
+    // The next frame that is not a pushed Topology: a broker pushes one whenever any connection declares a queue.
+    private static async Task<Frame?> NextFrameAsync(RawConnection c)
+    {
+        while (true)
+        {
+            var frame = await c.ReadFrameAsync(Wait);
+            if (frame is not { Message: Topology, Header.RequestId: 0 })
+            {
+                return frame;
+            }
+        }
+    }
+
     private static async Task ExpectErrorAndCloseAsync(RawConnection c, ErrorCode code)
     {
-        var reply = await c.ReadFrameAsync(Wait) ?? throw new RawCaseFailure($"the connection closed without an Error {ErrorCodes.Get(code).Name}");
+        var reply = await NextFrameAsync(c) ?? throw new RawCaseFailure($"the connection closed without an Error {ErrorCodes.Get(code).Name}");
         ExpectError(reply, code);
         Require(await c.ClosedWithinAsync(Wait), "the connection stayed open after the error");
     }
