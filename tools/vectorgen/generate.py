@@ -55,11 +55,12 @@ def message(payload: Any, **extra: Any) -> dict[str, Any]:
 
 
 def delivered(delivery_id: str, partition: int, offset: str, attempt: int, published_at_ms: str,
-              payload: Any, content_type: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+              payload: Any, content_type: str | None = None, headers: dict[str, str] | None = None,
+              failures: int | None = None, max_retries: int | None = None) -> dict[str, Any]:
     return {
         "delivery_id": delivery_id, "partition": partition, "offset": offset, "attempt": attempt,
         "published_at_ms": published_at_ms, "payload": payload, "content_type": content_type,
-        "headers": headers,
+        "headers": headers, "failures": failures, "max_retries": max_retries,
     }
 
 
@@ -164,7 +165,10 @@ def connection() -> list[dict[str, Any]]:
             tags=["EdgeValue"]),
         pos("pong/basic", "The answer to ping/basic, echoing its request id.", "Pong", {}, request_id=7),
         pos("goodbye/basic", "A clean close: the broker ends the session without a reconnect grace window.",
-            "Goodbye", {}, request_id=42),
+            "Goodbye", {"handed_out": None}, request_id=42, tags=["OptionalAbsent"]),
+        pos("goodbye/with-handed-out", "A clean close naming the two unsettled deliveries the application was given: only "
+            "they count a failure when the broker returns them.",
+            "Goodbye", {"handed_out": ["3", "4294967296"]}, request_id=43, tags=["OptionalPresent"]),
         pos("going-away/basic", "A drain notice: the broker will close connections at the deadline.",
             "GoingAway", {"deadline_at_ms": "1767225600000", "message": "restarting for upgrade", "reconnect_to": None},
             tags=["OptionalAbsent"]),
@@ -305,7 +309,10 @@ def queues() -> list[dict[str, Any]]:
         pos("subscribe-ok/four-partitions", "The subscription id and the partitions it covers.",
             "SubscribeOk", {"subscription_id": "1", "partitions": [0, 1, 2, 3]}, request_id=30),
         pos("unsubscribe/basic", "Ending a subscription; unsettled deliveries return to the queue.",
-            "Unsubscribe", {"subscription_id": "1"}, request_id=33),
+            "Unsubscribe", {"subscription_id": "1", "handed_out": None}, request_id=33, tags=["OptionalAbsent"]),
+        pos("unsubscribe/with-handed-out", "Ending a subscription whose application holds one unsettled delivery; an empty "
+            "list would say it holds none.",
+            "Unsubscribe", {"subscription_id": "1", "handed_out": ["7"]}, request_id=34, tags=["OptionalPresent"]),
         pos("deliver/single", "One message, first attempt.",
             "Deliver", {"subscription_id": "1",
                         "messages": [delivered("1", 0, "0", 1, "1767225600123", "7b226964223a317d", "application/json")]}),
@@ -313,12 +320,14 @@ def queues() -> list[dict[str, Any]]:
             "Deliver", {"subscription_id": "5",
                         "messages": [delivered("10", 2, "41", 1, "1767225600000", "6131"),
                                      delivered("11", 0, "7", 3, "1767225600001", "6132", "text/plain",
-                                               {"tenant": "acme", "sinew.dlq.reason": "retries_exhausted"}),
+                                               {"tenant": "acme", "sinew.dlq.reason": "retries_exhausted"},
+                                               failures=2, max_retries=5),
                                      delivered("12", 2, "42", 1, "1767225600002", "")]},
             tags=["EmptyPayload"]),
         pos("deliver/max-u64-values", "Delivery id and offset at the u64 maximum, attempt and partition at the u32 maximum.",
             "Deliver", {"subscription_id": U64_MAX,
-                        "messages": [delivered(U64_MAX, 4294967295, U64_MAX, 4294967295, U64_MAX, "ff")]},
+                        "messages": [delivered(U64_MAX, 4294967295, U64_MAX, 4294967295, U64_MAX, "ff",
+                                               failures=4294967295, max_retries=4294967295)]},
             tags=["EdgeValue"]),
         pos("subscription-closed/deleted", "The broker ended a subscription because its queue was deleted.",
             "SubscriptionClosed", {"subscription_id": "5", "reason": "deleted", "message": "queue orders was deleted"}),

@@ -172,7 +172,7 @@ internal static class RawCases
             async ctx =>
             {
                 await using var c = await ctx.ConnectAsync();
-                var reply = await c.RequestAsync(Goodbye.Instance);
+                var reply = await c.RequestAsync(new Goodbye());
                 Require(reply.Message is Ok, $"Goodbye was answered with {RawConnection.Describe(reply)}");
                 Require(await c.ClosedWithinAsync(Wait), "the connection stayed open after Goodbye");
             }),

@@ -169,7 +169,7 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
             try
             {
                 var goodbye = new PendingReply("Goodbye");
-                Queue(goodbye, Goodbye.Instance, FrameFlags.None);
+                Queue(goodbye, new Goodbye(), FrameFlags.None);
                 await goodbye.Task.WaitAsync(timeout).ConfigureAwait(false);
             }
             catch (TimeoutException)

@@ -212,6 +212,12 @@ class DeliveredMessage:
     """Its content type."""
     headers: dict[str, str] | None = None
     """User headers, plus `sinew.*` metadata where the broker added some."""
+    failures: int | None = None
+    """Failed attempts so far: retries, lease expiries, and returns of a delivery the application
+    held. Absent: the broker does not count failures."""
+    max_retries: int | None = None
+    """The queue's retry budget: the failure that takes `failures` past it dead-letters the message.
+    Absent: not known."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -390,11 +396,15 @@ class Pong:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Goodbye:
-    """A clean close: the broker returns what the session holds, ends it without a grace window and
-    answers `Ok`.
+    """A clean close: the broker returns what the session holds (a failure counted only for those in
+    `handed_out`), ends it without a grace window and answers `Ok`.
 
     Opcode 0x05, sent by the client; answered by `Ok`.
     """
+
+    handed_out: tuple[int, ...] | None = None
+    """Unsettled deliveries of the session the client handed to the application; only these count a
+    failure when they return. Absent: every returned delivery counts one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -626,13 +636,17 @@ class SubscribeOk:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unsubscribe:
-    """Ends a subscription; its unsettled deliveries return to the queue. Answered by `Ok`.
+    """Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for
+    those in `handed_out`). Answered by `Ok`.
 
     Opcode 0x33, sent by the client; answered by `Ok` or `Error`.
     """
 
     subscription_id: int
     """The subscription."""
+    handed_out: tuple[int, ...] | None = None
+    """Unsettled deliveries of this subscription the client handed to the application; only these
+    count a failure when they return. Absent: every returned delivery counts one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

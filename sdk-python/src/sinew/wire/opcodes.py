@@ -29,8 +29,8 @@ class Opcode(IntEnum):
     """The answer to a `Ping`."""
 
     GOODBYE = 0x05
-    """A clean close: the broker returns what the session holds, ends it without a grace window and
-    answers `Ok`."""
+    """A clean close: the broker returns what the session holds (a failure counted only for those in
+    `handed_out`), ends it without a grace window and answers `Ok`."""
 
     GOING_AWAY = 0x06
     """A drain notice: the broker will close connections at `deadline_at_ms`."""
@@ -73,7 +73,8 @@ class Opcode(IntEnum):
     """Accepts a subscription."""
 
     UNSUBSCRIBE = 0x33
-    """Ends a subscription; its unsettled deliveries return to the queue. Answered by `Ok`."""
+    """Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for
+    those in `handed_out`). Answered by `Ok`."""
 
     DELIVER = 0x34
     """Pushes one or more messages to a subscription."""

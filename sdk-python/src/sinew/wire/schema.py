@@ -44,7 +44,7 @@ _STREAM_START = record_schema(messages.StreamStart, kind=EnumType(enums.StreamSt
 _CONSUMER_GROUP = record_schema(messages.ConsumerGroup, member_id=optional(STR), consumer_target=optional(U32))
 _PUBLISH_MESSAGE = record_schema(messages.PublishMessage, payload=BIN, content_type=optional(STR), headers=optional(STRMAP), partition_key=optional(BIN), partition=optional(U32), not_before_ms=optional(U64), delay_ms=optional(U64), ttl_ms=optional(U64), producer_id=optional(STR), sequence=optional(U64))
 _PUBLISH_RESULT = record_schema(messages.PublishResult, partition=U32, offset=U64, duplicate=BOOL)
-_DELIVERED_MESSAGE = record_schema(messages.DeliveredMessage, delivery_id=U64, partition=U32, offset=U64, attempt=U32, published_at_ms=U64, payload=BIN, content_type=optional(STR), headers=optional(STRMAP))
+_DELIVERED_MESSAGE = record_schema(messages.DeliveredMessage, delivery_id=U64, partition=U32, offset=U64, attempt=U32, published_at_ms=U64, payload=BIN, content_type=optional(STR), headers=optional(STRMAP), failures=optional(U32), max_retries=optional(U32))
 _NACK_ITEM = record_schema(messages.NackItem, delivery_id=U64, requeue=BOOL, not_before_ms=optional(U64), delay_ms=optional(U64), reason=optional(STR))
 _LEASE_EXTENSION = record_schema(messages.LeaseExtension, delivery_id=U64, extend_ms=optional(U64))
 _SETTLE_FAILURE = record_schema(messages.SettleFailure, delivery_id=U64, code=U16)
@@ -84,7 +84,7 @@ _OPS = (
     op_schema(messages.HelloOk, Opcode.HELLO_OK, Sender.SERVER, (), version=U8, server_id=STR, server_version=STR, session_id=STR, resume_token=BIN, resumed=BOOL, heartbeat_ms=U64, limits=RecordType(_LIMITS)),
     op_schema(messages.Ping, Opcode.PING, Sender.EITHER, (Opcode.PONG,)),
     op_schema(messages.Pong, Opcode.PONG, Sender.EITHER, ()),
-    op_schema(messages.Goodbye, Opcode.GOODBYE, Sender.CLIENT, (Opcode.OK,)),
+    op_schema(messages.Goodbye, Opcode.GOODBYE, Sender.CLIENT, (Opcode.OK,), handed_out=optional(ListType(U64))),
     op_schema(messages.GoingAway, Opcode.GOING_AWAY, Sender.SERVER, (), deadline_at_ms=U64, message=STR, reconnect_to=optional(STR)),
     op_schema(messages.Ok, Opcode.OK, Sender.SERVER, ()),
     op_schema(messages.Error, Opcode.ERROR, Sender.SERVER, (), code=U16, retryable=BOOL, message=STR, details=optional(STRMAP)),
@@ -98,7 +98,7 @@ _OPS = (
     op_schema(messages.Subscribe, Opcode.SUBSCRIBE, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, consumer_group=optional(RecordType(_CONSUMER_GROUP))),
     op_schema(messages.SubscribeStream, Opcode.SUBSCRIBE_STREAM, Sender.CLIENT, (Opcode.SUBSCRIBE_OK, Opcode.ERROR), topic=STR, group=optional(STR), partition=optional(U32), ack_mode=EnumType(enums.AckMode), prefetch=U32, cursor=optional(STR), start=optional(RecordType(_STREAM_START)), filters=optional(STRMAP)),
     op_schema(messages.SubscribeOk, Opcode.SUBSCRIBE_OK, Sender.SERVER, (), subscription_id=U64, partitions=ListType(U32)),
-    op_schema(messages.Unsubscribe, Opcode.UNSUBSCRIBE, Sender.CLIENT, (Opcode.OK, Opcode.ERROR), subscription_id=U64),
+    op_schema(messages.Unsubscribe, Opcode.UNSUBSCRIBE, Sender.CLIENT, (Opcode.OK, Opcode.ERROR), subscription_id=U64, handed_out=optional(ListType(U64))),
     op_schema(messages.Deliver, Opcode.DELIVER, Sender.SERVER, (), subscription_id=U64, messages=ListType(RecordType(_DELIVERED_MESSAGE))),
     op_schema(messages.SubscriptionClosed, Opcode.SUBSCRIPTION_CLOSED, Sender.SERVER, (), subscription_id=U64, reason=EnumType(enums.CloseReason), message=STR),
     op_schema(messages.AssignmentChanged, Opcode.ASSIGNMENT_CHANGED, Sender.SERVER, (), subscription_id=U64, generation=U64, partitions=ListType(U32)),

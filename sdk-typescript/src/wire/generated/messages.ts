@@ -138,6 +138,16 @@ export interface DeliveredMessage {
   contentType?: string;
   /** User headers, plus `sinew.*` metadata where the broker added some. */
   headers?: Map<string, string>;
+  /**
+   * Failed attempts so far: retries, lease expiries, and returns of a delivery the application held.
+   * Absent: the broker does not count failures.
+   */
+  failures?: number;
+  /**
+   * The queue's retry budget: the failure that takes `failures` past it dead-letters the message.
+   * Absent: not known.
+   */
+  maxRetries?: number;
 }
 
 /** One delivery in a `Nack`. */
@@ -292,13 +302,18 @@ export interface Pong {
 }
 
 /**
- * A clean close: the broker returns what the session holds, ends it without a grace window and answers
- * `Ok`.
+ * A clean close: the broker returns what the session holds (a failure counted only for those in
+ * `handedOut`), ends it without a grace window and answers `Ok`.
  *
  * Opcode `0x05`, sent by the client; answered by `Ok`.
  */
 export interface Goodbye {
   op: "Goodbye";
+  /**
+   * Unsettled deliveries of the session the client handed to the application; only these count a
+   * failure when they return. Absent: every returned delivery counts one.
+   */
+  handedOut?: bigint[];
 }
 
 /**
@@ -528,7 +543,8 @@ export interface SubscribeOk {
 }
 
 /**
- * Ends a subscription; its unsettled deliveries return to the queue. Answered by `Ok`.
+ * Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for those
+ * in `handedOut`). Answered by `Ok`.
  *
  * Opcode `0x33`, sent by the client; answered by `Ok` or `Error`.
  */
@@ -536,6 +552,11 @@ export interface Unsubscribe {
   op: "Unsubscribe";
   /** The subscription. */
   subscriptionId: bigint;
+  /**
+   * Unsettled deliveries of this subscription the client handed to the application; only these count a
+   * failure when they return. Absent: every returned delivery counts one.
+   */
+  handedOut?: bigint[];
 }
 
 /**

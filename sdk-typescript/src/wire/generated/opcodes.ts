@@ -18,7 +18,10 @@ export const Opcode = {
   Ping: 0x03,
   /** The answer to a `Ping`. */
   Pong: 0x04,
-  /** A clean close: the broker returns what the session holds, ends it without a grace window and answers `Ok`. */
+  /**
+   * A clean close: the broker returns what the session holds (a failure counted only for those in
+   * `handedOut`), ends it without a grace window and answers `Ok`.
+   */
   Goodbye: 0x05,
   /** A drain notice: the broker will close connections at `deadlineAtMs`. */
   GoingAway: 0x06,
@@ -49,7 +52,10 @@ export const Opcode = {
   SubscribeStream: 0x31,
   /** Accepts a subscription. */
   SubscribeOk: 0x32,
-  /** Ends a subscription; its unsettled deliveries return to the queue. Answered by `Ok`. */
+  /**
+   * Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for
+   * those in `handedOut`). Answered by `Ok`.
+   */
   Unsubscribe: 0x33,
   /** Pushes one or more messages to a subscription. */
   Deliver: 0x34,

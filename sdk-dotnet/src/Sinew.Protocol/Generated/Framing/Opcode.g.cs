@@ -24,7 +24,8 @@ public enum Opcode : byte
     /// <summary>The answer to a <see cref="Messages.Ping"/>.</summary>
     /// <remarks>Carries <see cref="Messages.Pong"/>; sent by either side.</remarks>
     Pong = 0x04,
-    /// <summary>A clean close: the broker returns what the session holds, ends it without a grace window and answers
+    /// <summary>A clean close: the broker returns what the session holds (a failure counted only for those in
+    /// <see cref="Messages.Goodbye.HandedOut"/>), ends it without a grace window and answers
     /// <see cref="Messages.Ok"/>.</summary>
     /// <remarks>Carries <see cref="Messages.Goodbye"/>; sent by the client; answered by
     /// <see cref="Messages.Ok"/>.</remarks>
@@ -76,8 +77,8 @@ public enum Opcode : byte
     /// <summary>Accepts a subscription.</summary>
     /// <remarks>Carries <see cref="Messages.SubscribeOk"/>; sent by the broker.</remarks>
     SubscribeOk = 0x32,
-    /// <summary>Ends a subscription; its unsettled deliveries return to the queue. Answered by
-    /// <see cref="Messages.Ok"/>.</summary>
+    /// <summary>Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for those in
+    /// <see cref="Messages.Unsubscribe.HandedOut"/>). Answered by <see cref="Messages.Ok"/>.</summary>
     /// <remarks>Carries <see cref="Messages.Unsubscribe"/>; sent by the client; answered by <see cref="Messages.Ok"/>
     /// or <see cref="Messages.Error"/>.</remarks>
     Unsubscribe = 0x33,

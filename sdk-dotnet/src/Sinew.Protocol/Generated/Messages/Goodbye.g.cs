@@ -7,21 +7,39 @@ using Sinew.Protocol.Framing;
 
 namespace Sinew.Protocol.Messages;
 
-/// <summary>A clean close: the broker returns what the session holds, ends it without a grace window and answers
-/// <see cref="Ok"/>.</summary>
-public sealed partial record Goodbye : IWireMessage, IRecordCodec
+/// <summary>A clean close: the broker returns what the session holds (a failure counted only for those in
+/// <paramref name="HandedOut"/>), ends it without a grace window and answers <see cref="Ok"/>.</summary>
+/// <param name="HandedOut">Unsettled deliveries of the session the client handed to the application; only these count a
+/// failure when they return. Absent: every returned delivery counts one.</param>
+public sealed partial record Goodbye(
+    IReadOnlyList<ulong>? HandedOut = null) : IWireMessage, IRecordCodec
 {
-    /// <summary>The one instance; the op has no fields.</summary>
-    public static readonly Goodbye Instance = new();
-
     /// <inheritdoc />
     public Opcode Opcode => Opcode.Goodbye;
 
-    void IRecordCodec.Write(ref MessagePackWriter writer) => writer.WriteArrayHeader(0);
+    void IRecordCodec.Write(ref MessagePackWriter writer)
+    {
+        writer.WriteArrayHeader(1);
+        if (HandedOut is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            writer.WriteArrayHeader(HandedOut.Count);
+            for (var i = 0; i < HandedOut.Count; i++)
+            {
+                writer.Write(HandedOut[i]);
+            }
+        }
+    }
 
     internal static Goodbye Read(ref BodyReader reader)
     {
-        reader.CloseRecord(reader.OpenRecord("Goodbye"));
-        return Instance;
+        var n = reader.OpenRecord("Goodbye");
+        var value = new Goodbye(
+            reader.OptionalList(ref n, "handed_out", static (ref BodyReader r) => r.U64Element("handed_out")));
+        reader.CloseRecord(n);
+        return value;
     }
 }

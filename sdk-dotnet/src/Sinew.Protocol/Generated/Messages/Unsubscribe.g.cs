@@ -7,25 +7,42 @@ using Sinew.Protocol.Framing;
 
 namespace Sinew.Protocol.Messages;
 
-/// <summary>Ends a subscription; its unsettled deliveries return to the queue. Answered by <see cref="Ok"/>.</summary>
+/// <summary>Ends a subscription; its unsettled deliveries return to the queue (a failure counted only for those in
+/// <paramref name="HandedOut"/>). Answered by <see cref="Ok"/>.</summary>
 /// <param name="SubscriptionId">The subscription.</param>
+/// <param name="HandedOut">Unsettled deliveries of this subscription the client handed to the application; only these
+/// count a failure when they return. Absent: every returned delivery counts one.</param>
 public sealed partial record Unsubscribe(
-    ulong SubscriptionId) : IWireMessage, IRecordCodec
+    ulong SubscriptionId,
+    IReadOnlyList<ulong>? HandedOut = null) : IWireMessage, IRecordCodec
 {
     /// <inheritdoc />
     public Opcode Opcode => Opcode.Unsubscribe;
 
     void IRecordCodec.Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(1);
+        writer.WriteArrayHeader(2);
         writer.Write(SubscriptionId);
+        if (HandedOut is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            writer.WriteArrayHeader(HandedOut.Count);
+            for (var i = 0; i < HandedOut.Count; i++)
+            {
+                writer.Write(HandedOut[i]);
+            }
+        }
     }
 
     internal static Unsubscribe Read(ref BodyReader reader)
     {
         var n = reader.OpenRecord("Unsubscribe");
         var value = new Unsubscribe(
-            reader.U64(ref n, "subscription_id"));
+            reader.U64(ref n, "subscription_id"),
+            reader.OptionalList(ref n, "handed_out", static (ref BodyReader r) => r.U64Element("handed_out")));
         reader.CloseRecord(n);
         return value;
     }

@@ -15,6 +15,10 @@ namespace Sinew.Protocol.Messages;
 /// <param name="Payload">The body.</param>
 /// <param name="ContentType">Its content type.</param>
 /// <param name="Headers">User headers, plus <c>sinew.*</c> metadata where the broker added some.</param>
+/// <param name="Failures">Failed attempts so far: retries, lease expiries, and returns of a delivery the application
+/// held. Absent: the broker does not count failures.</param>
+/// <param name="MaxRetries">The queue's retry budget: the failure that takes <paramref name="Failures"/> past it
+/// dead-letters the message. Absent: not known.</param>
 public sealed partial record DeliveredMessage(
     ulong DeliveryId,
     uint Partition,
@@ -23,11 +27,13 @@ public sealed partial record DeliveredMessage(
     ulong PublishedAtMs,
     ReadOnlyMemory<byte> Payload,
     string? ContentType = null,
-    IReadOnlyDictionary<string, string>? Headers = null) : IRecordCodec
+    IReadOnlyDictionary<string, string>? Headers = null,
+    uint? Failures = null,
+    uint? MaxRetries = null) : IRecordCodec
 {
     void IRecordCodec.Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(8);
+        writer.WriteArrayHeader(10);
         writer.Write(DeliveryId);
         writer.Write(Partition);
         writer.Write(Offset);
@@ -36,6 +42,8 @@ public sealed partial record DeliveredMessage(
         BodyWriter.Bin(ref writer, Payload);
         BodyWriter.OptionalStr(ref writer, ContentType);
         BodyWriter.OptionalStringMap(ref writer, Headers);
+        BodyWriter.OptionalUnsigned(ref writer, Failures);
+        BodyWriter.OptionalUnsigned(ref writer, MaxRetries);
     }
 
     internal static DeliveredMessage Read(ref BodyReader reader)
@@ -49,7 +57,9 @@ public sealed partial record DeliveredMessage(
             reader.U64(ref n, "messages.published_at_ms"),
             reader.Bin(ref n, "messages.payload"),
             reader.OptionalStr(ref n, "messages.content_type"),
-            reader.OptionalStringMap(ref n, "messages.headers"));
+            reader.OptionalStringMap(ref n, "messages.headers"),
+            reader.OptionalU32(ref n, "messages.failures"),
+            reader.OptionalU32(ref n, "messages.max_retries"));
         reader.CloseRecord(n);
         return value;
     }
