@@ -68,7 +68,7 @@ public class DamagedQueueFileTests
             && line.Contains($"{file}: {problem}", StringComparison.Ordinal));
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("sinew_queues_quarantined 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("sinew_queues 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_queues 3", metrics, StringComparison.Ordinal); // damaged, healthy and the broker's $dead-letters
     }
 
     private static string Damage(string json, string damage)

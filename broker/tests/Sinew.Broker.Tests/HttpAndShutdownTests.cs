@@ -85,11 +85,11 @@ public class HttpAndShutdownTests
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, put.StatusCode);
         }
 
-        // Refused requests changed nothing.
+        // Refused requests changed nothing: the target is still the default, the broker's own queue.
         using (var target = await SendAsync(HttpMethod.Get, "/admin/dead-letter-target", Basic("alice:s3cret")))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, target.StatusCode);
-            Assert.Contains("\"topic\":null", await target.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("\"topic\":\"$dead-letters\",\"group\":null,\"default\":true", await target.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         using (var put = await SendAsync(HttpMethod.Put, "/admin/dead-letter-target", Basic("alice:s3cret"), """{"topic":"dead-letters"}"""))

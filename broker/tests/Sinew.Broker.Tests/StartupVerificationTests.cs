@@ -29,9 +29,10 @@ public class StartupVerificationTests
         using var http = new HttpClient { BaseAddress = broker.HttpBase };
         var (status, problems) = await DamagedQueueFileTests.ReadinessAsync(http);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("3 of 3 partition(s), in 2 queue(s), not yet verified", problems);
+        // The broker's own $dead-letters queue (one partition) is verified like the rest.
+        Assert.Contains("4 of 4 partition(s), in 3 queue(s), not yet verified", problems);
         var metrics = await http.GetStringAsync("/metrics");
-        Assert.Contains("sinew_partitions 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_partitions 4", metrics, StringComparison.Ordinal);
         Assert.Contains("sinew_partitions_verified 0", metrics, StringComparison.Ordinal);
         Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
 
@@ -41,15 +42,15 @@ public class StartupVerificationTests
         Assert.Equal("one", Encoding.UTF8.GetString((await consumer.NextDeliveryAsync()).Payload.Span));
         (status, problems) = await DamagedQueueFileTests.ReadinessAsync(http);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("1 of 3 partition(s), in 1 queue(s), not yet verified", problems);
+        Assert.Contains("2 of 4 partition(s), in 2 queue(s), not yet verified", problems);
 
         gate.SetResult();
         await broker.Host.Context.Verification.Completion;
         Assert.Equal(HttpStatusCode.OK, (await DamagedQueueFileTests.ReadinessAsync(http)).Status);
         metrics = await http.GetStringAsync("/metrics");
-        Assert.Contains("sinew_partitions_verified 3", metrics, StringComparison.Ordinal);
-        Assert.Contains("sinew_queues_verified 2", metrics, StringComparison.Ordinal);
-        Assert.Contains("sinew_queues 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_partitions_verified 4", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_queues_verified 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_queues 3", metrics, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]
@@ -80,7 +81,7 @@ public class StartupVerificationTests
         Assert.StartsWith("partition 0 of queue damaged is quarantined: corrupt log", problem, StringComparison.Ordinal);
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("sinew_partitions_quarantined 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("sinew_partitions_verified 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("sinew_partitions_verified 3", metrics, StringComparison.Ordinal); // $dead-letters too
         Assert.Contains(broker.Log.Lines, line => line.Contains("Partition 0 of queue damaged is quarantined", StringComparison.Ordinal));
 
         await using var after = await broker.ConnectAsync();

@@ -27,7 +27,9 @@ public class TopologyTests
 
         var pushed = await watcher.NextTopologyAsync();
         Assert.True(pushed.Generation > before.Generation, $"pushed generation {pushed.Generation} is not past {before.Generation}");
-        var channel = Assert.Single(pushed.Channels);
+        // Every catalogue also lists the broker's own $dead-letters queue.
+        Assert.Equal(["$dead-letters", "orders"], pushed.Channels.Select(c => c.Topic));
+        var channel = pushed.Channels[1];
         Assert.Equal((ChannelKind.Queue, "orders", (string?)null, 3u, 1UL), (channel.Kind, channel.Topic, channel.Group, channel.Partitions, channel.RoutingVersion));
         Assert.Null(channel.Owners);
         var self = Assert.Single(pushed.Brokers);
@@ -54,8 +56,10 @@ public class TopologyTests
 
         var (last, pushes) = await watcher.TopologyAtLeastAsync(start.Generation + declares, TimeSpan.FromSeconds(30));
         Assert.Equal(start.Generation + declares, last.Generation);
-        Assert.Equal(Enumerable.Range(0, declares).Select(i => $"burst-{i:D3}"), last.Channels.Select(c => c.Topic));
-        Assert.All(last.Channels, c => Assert.Equal((2u, 1UL), (c.Partitions, c.RoutingVersion)));
+        var declared = last.Channels.Where(c => c.Topic != "$dead-letters").ToList();
+        Assert.Equal(Enumerable.Range(0, declares).Select(i => $"burst-{i:D3}"), declared.Select(c => c.Topic));
+        Assert.All(declared, c => Assert.Equal((2u, 1UL), (c.Partitions, c.RoutingVersion)));
+        Assert.Equal(declares + 1, last.Channels.Count);
         Assert.True(pushes <= declares / 5, $"{declares} declares were pushed as {pushes} topologies");
         Assert.Equal(0, watcher.BufferedTopologies);
     }
@@ -79,7 +83,7 @@ public class TopologyTests
         session.OfferTopology(protocol.Topology.Latest());
 
         var pushed = await client.NextTopologyAsync();
-        Assert.Equal(["mine", "theirs"], pushed.Channels.Select(c => c.Topic));
+        Assert.Equal(["$dead-letters", "mine", "theirs"], pushed.Channels.Select(c => c.Topic));
         Assert.Equal((ulong)built.Generation + 1, pushed.Generation);
         Assert.Equal(0, client.BufferedTopologies);
     }
@@ -168,7 +172,7 @@ public class TopologyTests
 
         await using var after = await broker.ConnectAsync();
         var topology = await after.CallAsync<Topology>(TopologyRequest.Instance);
-        Assert.Equal([("legacy", 1UL), ("moved", 3UL)], topology.Channels.Select(c => (c.Topic, c.RoutingVersion)));
+        Assert.Equal([("$dead-letters", 1UL), ("legacy", 1UL), ("moved", 3UL)], topology.Channels.Select(c => (c.Topic, c.RoutingVersion)));
         var error = await after.FailAsync(new Publish("moved", null, new PublishMessage(Payload), RoutingVersion: 2), ErrorCode.Redirect, FrameFlags.Confirm);
         Assert.Equal("3", error.Details!["routing_version"]);
         await after.CallAsync<PublishOk>(new Publish("moved", null, new PublishMessage(Payload), RoutingVersion: 3), FrameFlags.Confirm);

@@ -70,7 +70,7 @@ public static class ConfigSchema
             o => (long)o.Queues.LeaseMs, (o, v) => o.Queues.LeaseMs = (ulong)v),
         Integer("queues", "default_ttl_ms", "TTL of messages in queues declared without one, at most 3650 days; 0 means no expiry.", 0, (long)DurationLimits.MaxTtlMs,
             o => (long)o.Queues.TtlMs, (o, v) => o.Queues.TtlMs = (ulong)v),
-        Choice("queues", "default_dead_letter", "Dead-letter policy of queues declared without one: discard, or global (the runtime-settable global target; discard while none is set).",
+        Choice("queues", "default_dead_letter", "Dead-letter policy of queues declared without one: discard, or global (the runtime-settable global target, the broker's own $dead-letters queue while none is set).",
             ["discard", "global"], o => o.Queues.DeadLetter, (o, v) => o.Queues.DeadLetter = v),
 
         Integer("limits", "max_frame_bytes", "Largest frame body accepted and announced to clients.", 1 << 16, int.MaxValue,

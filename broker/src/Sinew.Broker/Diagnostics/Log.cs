@@ -35,11 +35,23 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Writing a snapshot of partition {Partition} of queue {Queue} failed")]
     public static partial void SnapshotFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);
 
-    [LoggerMessage(1005, LogLevel.Warning, "Dead-lettering a message from queue {Queue} to {Target} failed (attempt {Attempt}); retrying")]
-    public static partial void DeadLetterRetry(this ILogger logger, Exception exception, QueueName queue, QueueName target, int attempt);
+    [LoggerMessage(1005, LogLevel.Warning, "Partition {Partition} of queue {Queue} cannot send dead letters to {Target}; they stay in the queue, out of delivery, and are retried at most 5 s apart until the target takes them")]
+    public static partial void DeadLettersStranded(this ILogger logger, Exception exception, uint partition, QueueName queue, QueueName target);
 
-    [LoggerMessage(1006, LogLevel.Error, "Giving up dead-lettering a message from queue {Queue} to {Target}; it stays in its queue until the next start")]
-    public static partial void DeadLetterGaveUp(this ILogger logger, QueueName queue, QueueName target);
+    [LoggerMessage(1027, LogLevel.Information, "Partition {Partition} of queue {Queue}: {Count} dead letter(s) reached {Target} after {Rounds} retry round(s)")]
+    public static partial void DeadLettersUnstranded(this ILogger logger, uint partition, QueueName queue, QueueName target, int count, int rounds);
+
+    [LoggerMessage(1028, LogLevel.Warning, "Queue {Queue} dead-lettered its first message since start (reason {Reason}); its dead letters go to queue {Target}")]
+    public static partial void FirstDeadLetter(this ILogger logger, QueueName queue, string reason, QueueName target);
+
+    [LoggerMessage(1029, LogLevel.Warning, "Queue {Queue} dead-lettered its first message since start (reason {Reason}); its dead-letter policy is discard, so its dead letters are dropped")]
+    public static partial void FirstDeadLetterDiscarded(this ILogger logger, QueueName queue, string reason);
+
+    [LoggerMessage(1030, LogLevel.Information, "Partition {Partition} of queue {Queue}: {Count} message(s) were leaving through the dead-letter policy when the broker stopped; sending them again")]
+    public static partial void DeadLettersResumed(this ILogger logger, uint partition, QueueName queue, int count);
+
+    [LoggerMessage(1031, LogLevel.Warning, "The broker's own queue {Queue} cannot be created or served: {Reason}. Dead letters bound for it stay in their queues, out of delivery, until it can")]
+    public static partial void BrokerQueueUnavailable(this ILogger logger, QueueName queue, string reason);
 
     [LoggerMessage(1009, LogLevel.Error, "Flushing partition {Partition} of queue {Queue} failed")]
     public static partial void FlushFailed(this ILogger logger, Exception exception, uint partition, QueueName queue);

@@ -21,6 +21,7 @@ internal sealed class QueueMetrics(QueueName name)
     private long _ready;
     private long _inflight;
     private long _delayed;
+    private long _deadLettering;
 
     public QueueName Name { get; } = name;
 
@@ -44,12 +45,16 @@ internal sealed class QueueMetrics(QueueName name)
 
     public long Delayed => Interlocked.Read(ref _delayed);
 
+    /// <summary>Messages out of delivery because their dead-letter copy is not durable in the target yet.</summary>
+    public long DeadLettering => Interlocked.Read(ref _deadLettering);
+
     /// <summary>Sets the gauges from the queue's current state, summed over its partitions (called before each scrape).</summary>
-    public void Observe(long unsettled, long readyCount, long inflightCount, long delayedCount)
+    public void Observe(long unsettled, long readyCount, long inflightCount, long delayedCount, long deadLetteringCount)
     {
         Interlocked.Exchange(ref _depth, unsettled);
         Interlocked.Exchange(ref _ready, readyCount);
         Interlocked.Exchange(ref _inflight, inflightCount);
         Interlocked.Exchange(ref _delayed, delayedCount);
+        Interlocked.Exchange(ref _deadLettering, deadLetteringCount);
     }
 }

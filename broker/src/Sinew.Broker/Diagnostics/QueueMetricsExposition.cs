@@ -30,6 +30,9 @@ internal static class QueueMetricsExposition
         Family(writer, queues, "sinew_queue_ready", "gauge", "Messages ready for delivery.", q => q.Ready);
         Family(writer, queues, "sinew_queue_inflight", "gauge", "Messages delivered and not yet settled.", q => q.Inflight);
         Family(writer, queues, "sinew_queue_delayed", "gauge", "Messages waiting for their not-before time.", q => q.Delayed);
+        Family(writer, queues, "sinew_queue_dead_lettering", "gauge",
+            "Messages leaving through the dead-letter policy whose copy is not yet durable in the target; they are out of delivery meanwhile.",
+            q => q.DeadLettering);
     }
 
     private static void Family(TextWriter writer, List<QueueMetrics> queues, string name, string type, string help, Func<QueueMetrics, long> value)

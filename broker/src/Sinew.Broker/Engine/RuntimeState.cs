@@ -16,6 +16,8 @@ internal sealed class RuntimeState
         _path = path;
     }
 
+    /// <summary>The global dead-letter target an operator set; null when none is, which means the broker's own
+    /// <see cref="QueueName.DeadLetters"/>.</summary>
     public QueueName? GlobalDeadLetterTarget
     {
         get
@@ -44,7 +46,7 @@ internal sealed class RuntimeState
         return state;
     }
 
-    /// <summary>Sets or clears the global dead-letter target and persists it before returning.</summary>
+    /// <summary>Sets or clears (back to the broker's own queue) the global dead-letter target and persists it before returning.</summary>
     public void SetGlobalDeadLetterTarget(QueueName? target)
     {
         lock (_lock)

@@ -57,6 +57,8 @@ internal sealed class BrokerLifecycle(BrokerContext context) : IHostedLifecycleS
         // Verification first: it must not load a queue while the loaded ones are being closed.
         await context.Verification.StopAsync(deadline.Token).ConfigureAwait(false);
         await context.Services.Maintenance.StopAsync().ConfigureAwait(false);
+        // Dead letters still waiting for their target stay in their queues; recovery sends them after the restart.
+        context.Registry.DeadLetters.Stop();
         foreach (var slot in context.Registry.Slots.Where(s => s.IsLoaded))
         {
             await slot.Queue.CloseAsync(deadline.Token).ConfigureAwait(false);

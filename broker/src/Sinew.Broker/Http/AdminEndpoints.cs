@@ -1,6 +1,6 @@
 // The admin endpoints under /admin: the queues with their settings and partition state, the open connections with
-// the catalogue generation each was sent and acknowledged, and the global dead-letter target. With auth.enabled
-// they need the credentials of a configured user.
+// the catalogue generation each was sent and acknowledged, and the global dead-letter target (the broker's own
+// $dead-letters queue unless an operator set another). With auth.enabled they need the credentials of a configured user.
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +28,9 @@ internal static class AdminEndpoints
                 default_ttl_ms = s.Settings.DefaultTtlMs,
                 lease_ms = s.Settings.LeaseMs,
                 routing_version = s.RoutingVersion,
+                broker_owned = s.Name.IsBrokerOwned,
                 loaded = s.IsLoaded,
+                dead_lettering = s.IsLoaded ? s.Queue.Stats.Sum(p => p.DeadLettering) : (int?)null,
                 partition_stats = s.IsLoaded ? s.Queue.Stats.Select(p => new
                 {
                     index = p.Index,
@@ -39,6 +41,7 @@ internal static class AdminEndpoints
                     inflight = p.Inflight,
                     next_offset = p.NextOffset,
                     consumers = p.Consumers,
+                    dead_lettering = p.DeadLettering,
                     quarantine = p.Quarantine,
                 }) : null,
             })));
@@ -61,15 +64,20 @@ internal static class AdminEndpoints
             }),
         }));
 
-        admin.MapGet("/dead-letter-target", () => runtime.GlobalDeadLetterTarget is { } target
-            ? Results.Json(new { topic = target.Topic, group = target.Group })
-            : Results.Json(new { topic = (string?)null, group = (string?)null }));
+        admin.MapGet("/dead-letter-target", () => TargetJson(runtime));
         admin.MapPut("/dead-letter-target", (HttpRequest request) => SetDeadLetterTargetAsync(request, runtime));
         admin.MapDelete("/dead-letter-target", () =>
         {
             runtime.SetGlobalDeadLetterTarget(null);
             return Results.NoContent();
         });
+    }
+
+    // The effective target; "default" says it is the broker's own queue because no other is set.
+    private static IResult TargetJson(RuntimeState runtime)
+    {
+        var target = runtime.GlobalDeadLetterTarget ?? QueueName.DeadLetters;
+        return Results.Json(new { topic = target.Topic, group = target.Group, @default = runtime.GlobalDeadLetterTarget is null });
     }
 
     private static async Task<IResult> SetDeadLetterTargetAsync(HttpRequest request, RuntimeState runtime)
@@ -92,9 +100,10 @@ internal static class AdminEndpoints
         try
         {
             var group = body.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
-            var name = QueueName.Parse(topic.GetString()!, group);
-            runtime.SetGlobalDeadLetterTarget(name);
-            return Results.Json(new { topic = name.Topic, group = name.Group });
+            var name = QueueName.Parse(topic.GetString()!, group, brokerOwned: true);
+            // Naming the broker's own queue is the same as clearing the setting: the default again.
+            runtime.SetGlobalDeadLetterTarget(name.IsBrokerOwned ? null : name);
+            return TargetJson(runtime);
         }
         catch (BrokerErrorException e)
         {

@@ -13,7 +13,8 @@ internal sealed partial class Session
 
     private void HandleSubscribe(uint requestId, Subscribe subscribe)
     {
-        var queue = _broker.Registry.Get(QueueName.Parse(subscribe.Topic, subscribe.Group));
+        // The one request that may name a queue the broker owns (its dead letters are there to be consumed).
+        var queue = _broker.Registry.Get(QueueName.Parse(subscribe.Topic, subscribe.Group, brokerOwned: true));
         if (subscribe.ConsumerGroup is not null)
         {
             throw new BrokerErrorException(ErrorCode.Invalid,

@@ -1,58 +1,99 @@
-// Moves dead messages into their target queue: builds the copy with its sinew.dlq.* metadata, publishes
-// it, and reports back once the copy is durable so the source can drop the original.
+// Moves dead messages into their target queue: says where a queue's dead letters go, builds the copy with its
+// sinew.dlq.* metadata, publishes it under an idempotency key made of where it came from, and reports whether it is
+// durable. A copy that cannot be sent is not given up on: its partition keeps the original out of delivery and
+// tries again (Partition.DeadLetters.cs), with the backoff set here, until the broker stops.
 using System.Globalization;
-using Sinew.Broker.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using Sinew.Broker.Engine;
 using Sinew.Broker.Storage;
+using Sinew.Protocol.Errors;
 
 namespace Sinew.Broker.Queues;
 
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The only disposable field is a CancellationTokenSource that is only ever cancelled (no timer, no linked token); it holds nothing to release.")]
 internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runtime, BrokerServices services)
 {
-    private const int MaxAttempts = 10;
+    /// <summary>The wait before the first retry of a copy that could not be sent; it doubles with each failed round
+    /// up to <see cref="MaxRetryDelay"/>. There is no last retry: a dead letter is retried for as long as the
+    /// broker runs (and routed again after a restart), because giving up would mean dropping or stranding it.</summary>
+    public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest wait between two retries of a copy that cannot be sent.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    // How long one attempt waits for its copy to become durable before it counts as failed. Not an error in itself:
+    // the retry publishes under the same idempotency key, finds the copy already appended and waits for it again.
+    private static readonly TimeSpan DurableWaitLimit = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _stopping = new();
 
     public RuntimeState Runtime { get; } = runtime;
 
-    /// <summary>Where dead messages of <paramref name="queue"/> go, or null to drop them.</summary>
+    /// <summary>Cancelled when the broker stops: retries end, and the originals wait in their queues for the restart.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Where dead messages of <paramref name="queue"/> go; null only for the <c>discard</c> policy, the one
+    /// policy that drops them.</summary>
     public QueueName? TargetFor(Queue queue)
     {
+        // The broker's own queue is never a source: its policy is discard, and even a hand-edited file must not make
+        // it send copies to itself.
+        if (queue.Name.IsBrokerOwned)
+        {
+            return null;
+        }
+
         var target = queue.Settings.DeadLetter.Kind switch
         {
             DeadLetterDestination.Queue => queue.Settings.DeadLetter.TargetQueue,
-            DeadLetterDestination.Global => Runtime.GlobalDeadLetterTarget,
+            DeadLetterDestination.Global => Runtime.GlobalDeadLetterTarget ?? QueueName.DeadLetters,
             _ => null,
         };
 
-        // A queue cannot be its own dead-letter queue: that would loop forever.
-        return target == queue.Name ? null : target;
+        // A queue cannot be its own dead-letter queue (every copy would come straight back), and dropping would lose
+        // what the policy asked to keep: such dead letters go to the broker's own queue.
+        return target == queue.Name ? QueueName.DeadLetters : target;
     }
 
-    /// <summary>Publishes <paramref name="copy"/> to <paramref name="target"/> and runs
-    /// <paramref name="onDurable"/> once it is durable. Retries a bounded number of times; if every attempt
-    /// fails the original simply stays in its queue (it is redelivered after a restart), so nothing is lost.</summary>
-    public void Publish(QueueName target, MessageBody copy, Action onDurable) => _ = PublishAsync(target, copy, onDurable);
+    /// <summary>Stops every retry (at shutdown, before the queues close).</summary>
+    public void Stop() => _stopping.Cancel();
 
-    private async Task PublishAsync(QueueName target, MessageBody copy, Action onDurable)
+    /// <summary>Publishes <paramref name="letter"/>'s copy to <paramref name="target"/> and waits until it is durable.
+    /// The append happens before the first await, on the caller's thread. Sending the same letter again stores
+    /// it once: the copy carries its source partition and offset as its idempotency key.</summary>
+    /// <returns>Null once the copy is durable; otherwise why it is not (the caller retries).</returns>
+    public async Task<Exception?> SendAsync(QueueName target, DeadLetterCopy letter)
     {
-        var source = new QueueName(copy.Headers![Headers.SourceTopic], copy.Headers.GetValueOrDefault(Headers.SourceGroup));
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        try
         {
-            try
+            var queue = registry.GetOrDeclareTarget(target);
+            var result = queue.Publish(letter.Message, services.NowMs);
+            if (result.Partition.QuarantineReason is { } quarantined)
             {
-                var queue = registry.GetOrDeclareTarget(target);
-                var result = queue.Publish(new IncomingMessage(copy), services.NowMs);
-                await result.Partition.WhenDurableAsync(result.LsnEnd).ConfigureAwait(false);
-                onDurable();
-                return;
+                // Found by its key in a partition that has since been quarantined: it may never become durable there.
+                throw new BrokerErrorException(ErrorCode.Quarantined,
+                    $"partition {result.Partition.Index} of queue {queue.Name} is quarantined: {quarantined}", queue.ErrorDetails(result.Partition.Index));
             }
-            catch (Exception e) when (e is BrokerErrorException or IOException or InvalidDataException)
-            {
-                services.Logger.DeadLetterRetry(e, source, target, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (1 << attempt), 10_000))).ConfigureAwait(false);
-            }
-        }
 
-        services.Logger.DeadLetterGaveUp(source, target);
+            await result.Partition.WhenDurableAsync(result.LsnEnd).WaitAsync(DurableWaitLimit, Stopping).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is BrokerErrorException or IOException or InvalidDataException or UnauthorizedAccessException
+                                      or TimeoutException or OperationCanceledException)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>The idempotency key's producer part for copies made from partition <paramref name="partition"/> of
+    /// <paramref name="source"/>; the sequence is the original's offset. Clients cannot use it: producer ids
+    /// starting with <c>$</c> are reserved for the broker.</summary>
+    public static string ProducerIdFor(QueueName source, uint partition)
+    {
+        var exact = Encoding.UTF8.GetBytes(source.Topic + "\n" + (source.Group ?? ""));
+        return $"$dlq:{Convert.ToHexStringLower(SHA256.HashData(exact).AsSpan(0, 12))}:{partition.ToString(CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>The copy placed in the dead-letter queue: the original payload, content type and headers,

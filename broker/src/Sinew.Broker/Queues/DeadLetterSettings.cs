@@ -7,7 +7,7 @@ internal enum DeadLetterDestination : byte
     /// <summary>Dropped.</summary>
     Discard,
 
-    /// <summary>To the broker's global dead-letter target (dropped when none is set).</summary>
+    /// <summary>To the broker's global dead-letter target (its own $dead-letters queue when none is set).</summary>
     Global,
 
     /// <summary>To a named queue.</summary>

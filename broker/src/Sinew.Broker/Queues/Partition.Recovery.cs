@@ -117,6 +117,7 @@ internal sealed partial class Partition
         {
             scan = _log.Scan(_log.StartLsn, durableFloor, (lsn, body) =>
             {
+                TrackDeadLetterRecordLocked(body.Span);
                 if (lsn >= fromLsn)
                 {
                     ApplyRecord(lsn, body);
@@ -185,6 +186,7 @@ internal sealed partial class Partition
             return;
         }
 
+        FinishRecoveringDeadLettersLocked();
         _services.Logger.PartitionRecovered(Index, Queue.Name, _messages.Count + UnindexedCount, _nextOffset, scan.TruncatedBytes);
 
         void ApplyRecord(long lsn, ReadOnlyMemory<byte> memory)
@@ -249,6 +251,9 @@ internal sealed partial class Partition
                     break;
                 case RecordType.DeadLettered:
                     SettleReplayed(Records.ReadDeadLettered(body).Offset);
+                    break;
+                case RecordType.DeadLetterPending:
+                    // Tracked for every record above; the message is routed again as it enters the index.
                     break;
                 default:
                     throw new InvalidDataException($"unknown record type {body[0]} at log position {lsn}");
@@ -325,6 +330,7 @@ internal sealed partial class Partition
         _delayed.Clear();
         _delayedCount = 0;
         _expiries.Clear();
+        ForgetDeadLettersLocked();
         _cursor.Follow(_nextOffset);
         QuarantineLocked(reason);
     }

@@ -186,9 +186,15 @@ internal sealed partial class Partition
     }
 
     /// <summary>Puts a message that just entered the index where it belongs: delayed until its time, or ready.
-    /// One past its TTL is left ready with its expiry due, for the timer to dead-letter.</summary>
+    /// One past its TTL is left ready with its expiry due, for the timer to dead-letter. One whose dead-lettering a
+    /// stop interrupted goes on to its target instead.</summary>
     private void PlaceIndexedLocked(MessageEntry entry, long now)
     {
+        if (ResumeDeadLetterLocked(entry))
+        {
+            return;
+        }
+
         if (entry.ExpiresAtMs != 0)
         {
             _expiries.Enqueue(entry, entry.ExpiresAtMs);

@@ -54,7 +54,7 @@ internal sealed partial class Partition : IScheduledPartition
                 // is found so when it is read back.
                 var unindexed = UnindexedCount;
                 return new PartitionStats(Index, _messages.Count + unindexed, _ready.Count + unindexed, _delayedCount, _inflight, _nextOffset,
-                    _consumers.Count, _quarantine, _messages.Count);
+                    _consumers.Count, _quarantine, _messages.Count, _deadLettering);
             }
         }
     }

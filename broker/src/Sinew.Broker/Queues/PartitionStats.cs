@@ -2,7 +2,8 @@
 namespace Sinew.Broker.Queues;
 
 /// <summary>A point-in-time view of a partition for metrics and the admin surface. <see cref="Indexed"/> is how
-/// many of the unsettled messages are held in memory; the rest wait in the log past the index window.</summary>
+/// many of the unsettled messages are held in memory; the rest wait in the log past the index window.
+/// <see cref="DeadLettering"/> counts those out of delivery because their dead-letter copy is not durable yet.</summary>
 internal sealed record PartitionStats(
     uint Index,
     int Unsettled,
@@ -12,4 +13,5 @@ internal sealed record PartitionStats(
     long NextOffset,
     int Consumers,
     string? Quarantine,
-    int Indexed);
+    int Indexed,
+    int DeadLettering);

@@ -17,6 +17,7 @@ internal readonly record struct QueuePublishResult(Partition Partition, long Off
 internal sealed class Queue
 {
     private int _roundRobin = -1;
+    private int _deadLetterNoted;
 
     public Queue(QueueName name, QueueSettings settings, string directory, BrokerServices services, DeadLetterRouter deadLetters)
     {
@@ -130,6 +131,25 @@ internal sealed class Queue
         return (int)((uint)Interlocked.Increment(ref _roundRobin) % count);
     }
 
+    /// <summary>Logs the queue's first dead letter since start (one line, not one per message): operators learn
+    /// that messages are failing and where they go.</summary>
+    public void NoteDeadLetter(DeadLetterReason reason, QueueName? target)
+    {
+        if (Interlocked.Exchange(ref _deadLetterNoted, 1) != 0)
+        {
+            return;
+        }
+
+        if (target is { } to)
+        {
+            Services.Logger.FirstDeadLetter(Name, reason.WireName(), to);
+        }
+        else
+        {
+            Services.Logger.FirstDeadLetterDiscarded(Name, reason.WireName());
+        }
+    }
+
     public Dictionary<string, string> ErrorDetails(uint? partition = null)
     {
         var details = new Dictionary<string, string> { ["topic"] = Name.Topic };
@@ -160,15 +180,16 @@ internal sealed class Queue
     /// <summary>Sets the queue's gauges from its partitions' current state (called before each scrape).</summary>
     public void ObserveMetrics()
     {
-        int unsettled = 0, ready = 0, inflight = 0, delayed = 0;
+        int unsettled = 0, ready = 0, inflight = 0, delayed = 0, deadLettering = 0;
         foreach (var p in Stats)
         {
             unsettled += p.Unsettled;
             ready += p.Ready;
             inflight += p.Inflight;
             delayed += p.Delayed;
+            deadLettering += p.DeadLettering;
         }
 
-        Metrics.Observe(unsettled, ready, inflight, delayed);
+        Metrics.Observe(unsettled, ready, inflight, delayed, deadLettering);
     }
 }

@@ -76,8 +76,13 @@ internal static class QueueFile
             throw new InvalidDataException($"holds a JSON {Kind(root)}, not an object");
         }
 
-        var topic = Name(root, "topic", required: true)!;
+        var topic = Name(root, "topic", required: true, brokerOwned: true)!;
         var name = new QueueName(topic, Name(root, "group", required: false));
+        if (NameRules.Validate(topic) is { } reserved && !name.IsBrokerOwned)
+        {
+            throw new InvalidDataException($"\"topic\" is \"{topic}\", which is not a valid name ({reserved.WireName()})");
+        }
+
         var partitions = (uint)Unsigned(root, "partitions", 1, MaxPartitions)!.Value;
         var deadLetter = DeadLetter(Member(root, "dead_letter", JsonValueKind.Object));
         var maxRetries = (uint)Unsigned(root, "max_retries", 0, uint.MaxValue)!.Value;
@@ -117,8 +122,9 @@ internal static class QueueFile
             : throw new InvalidDataException($"\"{prefix}{field}\" is a {Kind(value)} ({value.GetRawText()}), not a {Kind(kind)}");
     }
 
-    // A topic or group name, held to the same rule as names a client sends.
-    private static string? Name(JsonElement parent, string field, bool required, string prefix = "")
+    // A topic or group name, held to the same rule as names a client sends; with brokerOwned, the topic of a queue the
+    // broker owns passes here (the caller checks the whole name once the group is known).
+    private static string? Name(JsonElement parent, string field, bool required, string prefix = "", bool brokerOwned = false)
     {
         if (!required && (!parent.TryGetProperty(field, out var present) || present.ValueKind == JsonValueKind.Null))
         {
@@ -129,6 +135,11 @@ internal static class QueueFile
         if (!required && GroupNames.Normalise(name) is null)
         {
             return null;
+        }
+
+        if (brokerOwned && new QueueName(name, null).IsBrokerOwned)
+        {
+            return name;
         }
 
         return NameRules.Validate(name) is { } problem

@@ -105,7 +105,10 @@ internal sealed class QueueRegistry
             _slots[name] = NewSlot(name, settings, routingVersion, directory);
         }
 
-        Catalogue.Load(_slots.Values.Select(EntryOf), generation: _slots.Count);
+        CreateMissingBrokerOwnedQueues();
+        // The broker's own queues are part of every catalogue from the start, not a change: they do not count toward
+        // the first generation, which stays the number of declared queues.
+        Catalogue.Load(_slots.Values.Select(EntryOf), generation: _slots.Keys.Count(name => !name.IsBrokerOwned));
         return _slots.Count;
     }
 
@@ -225,35 +228,43 @@ internal sealed class QueueRegistry
                 throw QuarantinedError(name, quarantined);
             }
 
-            var directory = Path.Combine(_root, DirectoryName(name));
-            if (Directory.Exists(directory))
-            {
-                // Never a fresh queue over data the index did not account for (files put there while the
-                // broker runs): the data stays as it is, and the name answers quarantined.
-                if (Contents(directory) is { Count: > 0 } held)
-                {
-                    var unindexed = new QuarantinedQueue(directory, Path.Combine(directory, QueueFile.FileName),
-                        $"the directory holds {string.Join(", ", held)}, which the broker did not index at start", name);
-                    Quarantine(unindexed, atStart: false);
-                    throw QuarantinedError(name, unindexed);
-                }
-            }
-            else
-            {
-                // The new directory's entry in queues/ must be durable too, or a power cut could take the
-                // whole queue with it even though queue.json itself was fsynced.
-                DirectorySync.CreateDirectory(directory);
-            }
-
-            QueueFile.Write(Path.Combine(directory, QueueFile.FileName), name, settings, QueueFile.FirstRoutingVersion);
-            var slot = NewSlot(name, settings, QueueFile.FirstRoutingVersion, directory);
-            _slots[name] = slot;
+            var slot = Create(name, settings);
             // Inside the declare lock, so generations follow the order of declares; before the reply, so a client
             // told of the queue can already be sent a topology that holds it.
             Catalogue.Put(EntryOf(slot));
-            _services.Logger.QueueDeclared(name, settings.Partitions);
             return (slot, true);
         }
+    }
+
+    /// <summary>Makes a new queue's directory and queue.json and its slot (not yet in the catalogue). A directory
+    /// that already holds data the index did not account for is quarantined instead.</summary>
+    private QueueSlot Create(QueueName name, QueueSettings settings)
+    {
+        var directory = Path.Combine(_root, DirectoryName(name));
+        if (Directory.Exists(directory))
+        {
+            // Never a fresh queue over data the index did not account for (files put there while the
+            // broker runs): the data stays as it is, and the name answers quarantined.
+            if (Contents(directory) is { Count: > 0 } held)
+            {
+                var unindexed = new QuarantinedQueue(directory, Path.Combine(directory, QueueFile.FileName),
+                    $"the directory holds {string.Join(", ", held)}, which the broker did not index at start", name);
+                Quarantine(unindexed, atStart: false);
+                throw QuarantinedError(name, unindexed);
+            }
+        }
+        else
+        {
+            // The new directory's entry in queues/ must be durable too, or a power cut could take the
+            // whole queue with it even though queue.json itself was fsynced.
+            DirectorySync.CreateDirectory(directory);
+        }
+
+        QueueFile.Write(Path.Combine(directory, QueueFile.FileName), name, settings, QueueFile.FirstRoutingVersion);
+        var slot = NewSlot(name, settings, QueueFile.FirstRoutingVersion, directory);
+        _slots[name] = slot;
+        _services.Logger.QueueDeclared(name, settings.Partitions);
+        return slot;
     }
 
     /// <summary>The effective settings for a declare request: given values checked, absent ones defaulted. The
@@ -326,8 +337,40 @@ internal sealed class QueueRegistry
             return queue;
         }
 
-        var (slot, _) = Declare(name, new QueueDeclaration(DeadLetter: DeadLetterSettings.Discard));
+        var (slot, _) = Declare(name, name.IsBrokerOwned ? BrokerOwnedDeclaration : new QueueDeclaration(DeadLetter: DeadLetterSettings.Discard));
         return Load(slot);
+    }
+
+    /// <summary>How the broker declares its own queue: one partition (a dead-letter queue is read by few consumers
+    /// and gains nothing from spreading; order across sources is kept), discarding its own dead letters so
+    /// nothing loops, and the configured defaults for the rest.</summary>
+    private static QueueDeclaration BrokerOwnedDeclaration => new(Partitions: 1, DeadLetter: DeadLetterSettings.Discard);
+
+    /// <summary>Creates the queues the broker owns (today <see cref="QueueName.DeadLetters"/>) when the index did not
+    /// find them; an existing one is kept as it is. A quarantined one is reported and left alone: dead letters bound
+    /// for it wait in their queues.</summary>
+    private void CreateMissingBrokerOwnedQueues()
+    {
+        var name = QueueName.DeadLetters;
+        if (_slots.ContainsKey(name))
+        {
+            return;
+        }
+
+        if (QuarantineOf(name) is { } quarantined)
+        {
+            _services.Logger.BrokerQueueUnavailable(name, $"{Describe(quarantined.File)}: {quarantined.Reason}");
+            return;
+        }
+
+        try
+        {
+            Create(name, Resolve(BrokerOwnedDeclaration));
+        }
+        catch (BrokerErrorException e)
+        {
+            _services.Logger.BrokerQueueUnavailable(name, e.Message);
+        }
     }
 
     private QuarantinedQueue? QuarantineOf(QueueName name) =>

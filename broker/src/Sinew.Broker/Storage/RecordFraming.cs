@@ -45,4 +45,7 @@ internal enum RecordType : byte
     Requeue = 4,
     /// <summary>A message removed from the queue by its dead-letter policy.</summary>
     DeadLettered = 5,
+    /// <summary>A message leaving through its dead-letter policy: out of delivery until its copy is durable in the
+    /// target (then a <see cref="DeadLettered"/> record removes it). Recovery routes it again when none follows.</summary>
+    DeadLetterPending = 6,
 }

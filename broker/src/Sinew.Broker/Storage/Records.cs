@@ -44,6 +44,8 @@ internal static class Records
 
     public const int DeadLetteredSize = 1 + 8 + 1;
 
+    public static int DeadLetterPendingSize(string? error) => 1 + 8 + 1 + 2 + StringSize(error);
+
     public static int AckSize(int count) => 1 + 4 + (8 * count);
 
     private static int StringSize(string? value) => value is null ? 0 : Utf8.GetByteCount(value);
@@ -117,6 +119,18 @@ internal static class Records
         w.EnsureFull();
     }
 
+    /// <summary>The start of a dead-lettering: the offset, why, and the error text the copy carries (null for none),
+    /// so that a restart before the copy is durable routes the same copy again.</summary>
+    public static void WriteDeadLetterPending(Span<byte> body, long offset, DeadLetterReason reason, string? error)
+    {
+        var w = new SpanWriter(body);
+        w.Byte((byte)RecordType.DeadLetterPending);
+        w.Int64(offset);
+        w.Byte((byte)reason);
+        w.String(error);
+        w.EnsureFull();
+    }
+
     // ---- readers ------------------------------------------------------------------------------
 
     public static RecordType TypeOf(ReadOnlySpan<byte> body) => (RecordType)body[0];
@@ -187,6 +201,14 @@ internal static class Records
     {
         var r = new SpanReader(body[1..]);
         var result = (r.Int64(), (DeadLetterReason)r.Byte());
+        r.EnsureEnd();
+        return result;
+    }
+
+    public static (long Offset, DeadLetterReason Reason, string? Error) ReadDeadLetterPending(ReadOnlySpan<byte> body)
+    {
+        var r = new SpanReader(body[1..]);
+        var result = (r.Int64(), (DeadLetterReason)r.Byte(), r.String());
         r.EnsureEnd();
         return result;
     }

@@ -1,5 +1,5 @@
 // Runs a broker in the test process on free loopback ports with its own data directory, keeping its
-// warnings and errors for tests that check what it logs.
+// warnings and errors (or, when a test asks, everything from information up) for tests that check what it logs.
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sinew.Broker.Configuration;
@@ -24,15 +24,17 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public Uri HttpBase => new($"http://{Host.HttpEndPoint}");
 
-    /// <summary>What the broker logged at warning level and above, across restarts.</summary>
+    /// <summary>What the broker logged at warning level and above (or the level asked for at start), across restarts.</summary>
     public CapturedLog Log { get; }
 
     /// <summary>Starts a broker; <paramref name="configure"/> may adjust options (applied after the test defaults).
-    /// The verification at start waits for <paramref name="verificationGate"/> when one is given.</summary>
-    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null, Task? verificationGate = null)
+    /// The verification at start waits for <paramref name="verificationGate"/> when one is given. The log keeps what
+    /// is written at <paramref name="logFrom"/> and above.</summary>
+    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, string? dataDir = null, Task? verificationGate = null,
+        LogLevel logFrom = LogLevel.Warning)
     {
         dataDir ??= TempDirectory.Create("broker");
-        var log = new CapturedLog();
+        var log = new CapturedLog(logFrom);
         var host = await StartHostAsync(Options(dataDir, configure), log, verificationGate);
         return new TestBroker(host, dataDir, log);
     }
@@ -40,7 +42,7 @@ internal sealed class TestBroker : IAsyncDisposable
     private static Task<BrokerHost> StartHostAsync(BrokerOptions options, CapturedLog log, Task? verificationGate) =>
         BrokerHost.StartAsync(options, logging =>
         {
-            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.SetMinimumLevel(log.Minimum);
             logging.AddProvider(log);
         }, verificationGate);
 
@@ -93,23 +95,25 @@ internal sealed class TestBroker : IAsyncDisposable
 }
 
 /// <summary>Log lines kept in memory: "Level: message".</summary>
-internal sealed class CapturedLog : ILoggerProvider
+internal sealed class CapturedLog(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
+    public LogLevel Minimum { get; } = minimum;
+
     public IReadOnlyList<string> Lines => [.. _lines];
 
-    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+    public ILogger CreateLogger(string categoryName) => new Logger(_lines, Minimum);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(ConcurrentQueue<string> lines, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
