@@ -55,7 +55,7 @@ public class DeadLetterQueueTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task The_dead_letters_queue_exists_from_the_start_is_in_the_topology_answer_and_survives_a_restart()
+    public async Task The_dead_letters_queue_exists_from_the_start_with_an_unlimited_retry_budget_is_in_the_topology_answer_and_survives_a_restart()
     {
         await using var broker = await TestBroker.StartAsync();
         for (var run = 0; run < 2; run++)
@@ -70,6 +70,8 @@ public class DeadLetterQueueTests
             Assert.True(queue.GetProperty("broker_owned").GetBoolean());
             Assert.Equal("discard", queue.GetProperty("dead_letter").GetString());
             Assert.Equal(1, queue.GetProperty("partitions").GetInt32());
+            // A reader that keeps failing must not make the broker discard the dead letters it keeps.
+            Assert.Equal(uint.MaxValue - 1, queue.GetProperty("max_retries").GetUInt32());
             await broker.AssertBecomesReadyAsync();
             await broker.RestartAsync();
         }

@@ -343,8 +343,14 @@ internal sealed class QueueRegistry
 
     /// <summary>How the broker declares its own queue: one partition (a dead-letter queue is read by few consumers
     /// and gains nothing from spreading; order across sources is kept), discarding its own dead letters so
-    /// nothing loops, and the configured defaults for the rest.</summary>
-    private static QueueDeclaration BrokerOwnedDeclaration => new(Partitions: 1, DeadLetter: DeadLetterSettings.Discard);
+    /// nothing loops, an unlimited retry budget so that nothing reaches that discard by failures, and the configured
+    /// defaults for the rest.</summary>
+    private static QueueDeclaration BrokerOwnedDeclaration =>
+        new(Partitions: 1, DeadLetter: DeadLetterSettings.Discard, MaxRetries: BrokerOwnedMaxRetries);
+
+    /// <summary>The largest retry budget a queue can have: a dead-letter reader that keeps crashing must not make the
+    /// broker discard the dead letters it was meant to keep.</summary>
+    private const uint BrokerOwnedMaxRetries = uint.MaxValue - 1;
 
     /// <summary>Creates the queues the broker owns (today <see cref="QueueName.DeadLetters"/>) when the index did not
     /// find them; an existing one is kept as it is. A quarantined one is reported and left alone: dead letters bound
