@@ -10,6 +10,7 @@ using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
+using Sinew.Protocol.Errors;
 using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
@@ -206,6 +207,9 @@ public sealed class Delivery
             throw AlreadySettled(action);
         }
 
+        // Settled at the call: an Unsubscribe or Goodbye built from now on no longer names it, and the settlement
+        // frame is sent before either (see SettlementBatcher.FlushNow).
+        _source.HandedOut.Remove(DeliveryId);
         return connection;
     }
 
@@ -265,6 +269,13 @@ public sealed class Delivery
             {
                 if (failure.DeliveryId == DeliveryId)
                 {
+                    if (failure.Code == (ushort)ErrorCode.StaleDelivery)
+                    {
+                        // The broker no longer holds it (its lease ran out, or its subscription ended): the
+                        // application does not hold it in the broker's sense either.
+                        _source.HandedOut.Remove(DeliveryId);
+                    }
+
                     throw BrokerErrors.FromSettleFailure(failure.Code,
                         $"{action} of delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset})");
                 }

@@ -199,7 +199,8 @@ internal sealed partial class SinewConnection
         sink?.OnClosedByBroker(closed);
     }
 
-    /// <summary>Ends a broker subscription nobody holds; its unsettled deliveries return to the queue.</summary>
+    /// <summary>Ends a broker subscription nobody holds; its unsettled deliveries return to the queue. The empty
+    /// list says that the application was given none of them, so none counts a failure.</summary>
     private void Retire(ulong subscriptionId)
     {
         lock (_sinks)
@@ -210,7 +211,7 @@ internal sealed partial class SinewConnection
             }
         }
 
-        _writer.TryWrite(new Unsubscribe(subscriptionId), 0);
+        _writer.TryWrite(new Unsubscribe(subscriptionId, []), 0);
     }
 
     private void OnUnsolicitedError(Error error)

@@ -151,6 +151,9 @@ public class SubscribeTests
         var unsubscribe = await broker.WaitForAsync<Wire.Unsubscribe>();
         Assert.Equal(99UL, ((Wire.Unsubscribe)unsubscribe.Message).SubscriptionId);
         Assert.Equal(0u, unsubscribe.RequestId);
+
+        // The application was given none of them, so none of them counts a failure.
+        Assert.Equal([], ((Wire.Unsubscribe)unsubscribe.Message).HandedOut);
     }
 
     [Fact(Timeout = 10_000)]
