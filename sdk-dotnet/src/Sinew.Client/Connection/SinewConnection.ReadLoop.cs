@@ -190,12 +190,16 @@ internal sealed partial class SinewConnection
     private void RouteClosed(SubscriptionClosed closed)
     {
         IDeliverySink? sink;
+        HandedOutDeliveries? held;
         lock (_sinks)
         {
             _sinks.Remove(closed.SubscriptionId, out sink);
             _retiredSubscriptions.Add(closed.SubscriptionId);
+            _handedOut.Remove(closed.SubscriptionId, out held);
         }
 
+        // The broker has taken back the subscription's deliveries already: no Unsubscribe or Goodbye names them.
+        held?.Clear();
         sink?.OnClosedByBroker(closed);
     }
 

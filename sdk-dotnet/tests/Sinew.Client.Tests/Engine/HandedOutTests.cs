@@ -178,6 +178,28 @@ public class HandedOutTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task When_the_broker_ends_one_partitions_subscription_only_the_other_partitions_deliveries_are_named()
+    {
+        await using var broker = ScriptedBroker(partitions: 2);
+        await using var client = await TestClients.ConnectAsync(broker);
+        var subscription = await client.SubscribeAsync("work", new SubscribeOptions { Prefetch = 10 });
+        Push(broker, 0, 1, 2);
+        Push(broker, 1, 3, 2);
+        await TestClients.TakeAsync(subscription, 4);
+
+        // The broker takes back partition 0's deliveries itself; the client releases partition 1 with what it holds.
+        broker.Connections[0].Send(new Wire.SubscriptionClosed(ScriptedReplies.SubscriptionOf(0), Wire.CloseReason.Quarantined, "partition 0 is quarantined"));
+        var unsubscribe = (Wire.Unsubscribe)(await broker.WaitForAsync<Wire.Unsubscribe>()).Message;
+        Assert.Equal(ScriptedReplies.SubscriptionOf(1), unsubscribe.SubscriptionId);
+        Assert.Equal([3UL, 4UL], unsubscribe.HandedOut!.Order());
+        await subscription.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await client.CurrentConnection!.CloseAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal([], Assert.Single(broker.ReceivedOf<Wire.Goodbye>()).HandedOut);
+        Assert.Single(broker.ReceivedOf<Wire.Unsubscribe>());
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task The_lists_are_cut_at_the_brokers_list_limit()
     {
         await using var broker = ScriptedBroker(limits: new Wire.Limits(FrameLimits.DefaultMaxFrameBytes, 1024, 64, 65_535, MaxListItems: 2));
