@@ -137,6 +137,9 @@ internal static class Messages
             ["offset"] = delivery.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["partition"] = delivery.Partition,
             ["attempt"] = delivery.Attempt,
+            ["failures"] = delivery.Failures,
+            ["max_retries"] = delivery.MaxRetries,
+            ["is_last_attempt"] = delivery.IsLastAttempt,
             ["published_at_ms"] = delivery.PublishedAt.ToUnixTimeMilliseconds(),
             ["received_at_ms"] = receivedAtMs,
         };

@@ -10,6 +10,7 @@ using Sinew.Client.Core;
 using Sinew.Client.Diagnostics;
 using Sinew.Client.Errors;
 using Sinew.Client.Internal;
+using Sinew.Protocol.Errors;
 using Sinew.Protocol.Timing;
 using Wire = Sinew.Protocol.Messages;
 
@@ -61,7 +62,26 @@ public sealed class Delivery
     public ulong Offset => _message.Offset;
 
     /// <summary>1 on the first delivery, one more on each redelivery.</summary>
+    /// <remarks>A redelivery is not always a failure: a message the broker returns when a subscription ends before
+    /// the application was given it, or when the broker restarts, is delivered again without one. See
+    /// <see cref="Failures"/>.</remarks>
     public int Attempt => (int)Math.Min(_message.Attempt, int.MaxValue);
+
+    /// <summary>How many times the message has failed so far: a retry, a lease running out, or the return of an
+    /// unsettled delivery (one the application held when its subscription or client closed, and any its session held
+    /// when the connection dropped). 0 on a first delivery, and when the broker does not count failures.</summary>
+    /// <remarks>The failure that takes this past <see cref="MaxRetries"/> dead-letters the message (reason
+    /// <c>retries_exhausted</c>) instead of returning it to the queue.</remarks>
+    public int Failures => (int)Math.Min(_message.Failures ?? 0, int.MaxValue);
+
+    /// <summary>The queue's retry budget: the failure that takes <see cref="Failures"/> past it dead-letters the
+    /// message. Null when the broker did not say.</summary>
+    public int? MaxRetries => _message.MaxRetries is { } max ? (int)Math.Min(max, int.MaxValue) : null;
+
+    /// <summary>Whether this is the message's last attempt: <see cref="MaxRetries"/> is known and
+    /// <see cref="Failures"/> has reached it, so the next failure (a retry, a lease running out, a return) dead-letters
+    /// it. False when the broker did not send <see cref="MaxRetries"/>.</summary>
+    public bool IsLastAttempt => _message.MaxRetries is { } max && (_message.Failures ?? 0) >= max;
 
     /// <summary>When the broker stored the message.</summary>
     public DateTimeOffset PublishedAt => Durations.FromUnixMilliseconds(_message.PublishedAtMs);
@@ -127,7 +147,8 @@ public sealed class Delivery
     }
 
     /// <summary>Back to the queue for redelivery now, with a higher attempt number. Once the queue's retries are
-    /// exhausted the message is dead-lettered instead (<c>retries_exhausted</c>), and the copy's
+    /// exhausted (on the <see cref="IsLastAttempt"/> delivery) the message is dead-lettered instead
+    /// (<c>retries_exhausted</c>), and the copy's
     /// <c>sinew.dlq.error</c> header holds the last <paramref name="reason"/> given (at most 1024 bytes of UTF-8).</summary>
     /// <inheritdoc cref="AckAsync" path="/remarks"/>
     /// <inheritdoc cref="AckAsync" path="/exception"/>
@@ -186,6 +207,9 @@ public sealed class Delivery
             throw AlreadySettled(action);
         }
 
+        // Settled at the call: an Unsubscribe or Goodbye built from now on no longer names it, and the settlement
+        // frame is sent before either (see SettlementBatcher.FlushNow).
+        _source.HandedOut.Remove(DeliveryId);
         return connection;
     }
 
@@ -245,6 +269,13 @@ public sealed class Delivery
             {
                 if (failure.DeliveryId == DeliveryId)
                 {
+                    if (failure.Code == (ushort)ErrorCode.StaleDelivery)
+                    {
+                        // The broker no longer holds it (its lease ran out, or its subscription ended): the
+                        // application does not hold it in the broker's sense either.
+                        _source.HandedOut.Remove(DeliveryId);
+                    }
+
                     throw BrokerErrors.FromSettleFailure(failure.Code,
                         $"{action} of delivery {DeliveryId} (queue '{Topic}', partition {Partition}, offset {Offset})");
                 }

@@ -82,9 +82,10 @@ public sealed partial class SinewClient : IAsyncDisposable, IDisposable
         await _core.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Closes the client: unsubscribes every subscription, says Goodbye (the broker returns unsettled
-    /// deliveries to their queues), waits for the broker's answer up to <see cref="SinewClientOptions.CloseTimeout"/>,
-    /// closes the socket and stops every background loop. Later operations fail with
-    /// <see cref="ClientClosedException"/>. Calling it again waits for the same close.</summary>
+    /// deliveries to their queues, a failure counted only for those handed to the application), waits for the
+    /// broker's answer up to <see cref="SinewClientOptions.CloseTimeout"/>, closes the socket and stops every
+    /// background loop. Later operations fail with <see cref="ClientClosedException"/>. Calling it again waits for
+    /// the same close.</summary>
     public Task CloseAsync(CancellationToken cancellationToken = default) => _core.CloseAsync(cancellationToken);
 
     /// <summary>Closes the client (see <see cref="CloseAsync"/>).</summary>

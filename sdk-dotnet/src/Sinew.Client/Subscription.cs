@@ -13,8 +13,10 @@ namespace Sinew.Client;
 /// <see cref="SubscriptionEndReason"/>: the broker ended it, the connection dropped, or the client was closed. When
 /// one partition's subscription ends, the whole subscription ends and the others are unsubscribed.</para>
 /// <para>When a manual-ack subscription ends, deliveries received but not yet handed out are dropped: the broker
-/// returns them to the queue. An auto-ack subscription that ends for any reason but the caller closing it or the
-/// client still hands out what it received (the broker counts those as settled), then ends.</para>
+/// returns them to the queue. Closing tells the broker which unsettled deliveries were handed out, so that only
+/// those count a failure towards the queue's retries (<see cref="Delivery.Failures"/>); a prefetched message the
+/// application never saw spends none. An auto-ack subscription that ends for any reason but the caller closing it or
+/// the client still hands out what it received (the broker counts those as settled), then ends.</para>
 /// <para>Breaking out of <c>await foreach</c> does not close the subscription; iterate again to continue, and
 /// dispose it when done.</para>
 /// <para>With <see cref="AckMode.Auto"/> the broker does not wait for settlements, so the subscription pushes back
@@ -87,9 +89,10 @@ public sealed class Subscription : IAsyncEnumerable<Delivery>, IAsyncDisposable
     public IAsyncEnumerator<Delivery> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
         new Enumerator(_fanIn, cancellationToken);
 
-    /// <summary>Unsubscribes every partition subscription (the broker returns unsettled deliveries to the queue)
-    /// and ends the iteration quietly. Deliveries already handed out can still be settled until the broker has
-    /// processed the unsubscribe; later they fail with <c>stale_delivery</c>.</summary>
+    /// <summary>Unsubscribes every partition subscription (the broker returns unsettled deliveries to the queue, a
+    /// failure counted only for those handed out) and ends the iteration quietly. Settlements issued before the call
+    /// reach the broker first. Deliveries already handed out can still be settled until the broker has processed the
+    /// unsubscribe; later they fail with <c>stale_delivery</c>.</summary>
     public Task CloseAsync(CancellationToken cancellationToken = default) => _fanIn.CloseAsync(cancellationToken);
 
     /// <summary>Closes the subscription (see <see cref="CloseAsync"/>).</summary>

@@ -31,6 +31,34 @@ public class NameVectorTests
     }
 
     [Theory]
+    [MemberData(nameof(NameIds))]
+    public void Where_a_broker_owned_queue_may_be_named_only_the_dollar_rule_is_lifted(string id)
+    {
+        var c = Case("names", id);
+        var name = (string)c["value"]!;
+        var lifted = NameRules.Validate(name, allowReservedPrefix: true)?.WireName();
+        if ((string?)c["reason"] == "reserved_prefix")
+        {
+            // The same name with an ordinary first character: every later rule decides as before.
+            Assert.Equal(NameRules.Validate("_" + name[1..])?.WireName(), lifted);
+        }
+        else
+        {
+            Assert.Equal((string?)c["reason"], lifted);
+        }
+    }
+
+    [Fact]
+    public void A_dollar_name_allowed_for_a_broker_owned_queue_still_follows_every_other_rule()
+    {
+        Assert.Null(NameRules.Validate("$dead-letters", allowReservedPrefix: true));
+        Assert.Equal(NameProblem.ReservedPrefix, NameRules.Validate("$dead-letters"));
+        Assert.Equal(NameProblem.Whitespace, NameRules.Validate("$dead letters", allowReservedPrefix: true));
+        Assert.Equal(NameProblem.ReservedCharacter, NameRules.Validate("$dead>", allowReservedPrefix: true));
+        Assert.Equal(NameProblem.TooLong, NameRules.Validate("$" + new string('d', 200), allowReservedPrefix: true));
+    }
+
+    [Theory]
     [MemberData(nameof(HeaderIds))]
     public void Header_key_is_allowed_or_refused_with_the_vector_reason(string id)
     {

@@ -7,6 +7,10 @@ namespace Sinew.Client.Connection;
 /// work and never block or run user code.</summary>
 internal interface IDeliverySink
 {
+    /// <summary>The subscription's deliveries the application holds, which its Unsubscribe, or the session's Goodbye,
+    /// names.</summary>
+    HandedOutDeliveries HandedOut { get; }
+
     /// <summary>Messages pushed to the subscription.</summary>
     void OnDeliver(Deliver deliver);
 

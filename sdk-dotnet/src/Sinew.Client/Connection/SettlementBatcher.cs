@@ -14,6 +14,9 @@ internal sealed class SettlementBatcher
 {
     private readonly SinewConnection _connection;
     private readonly object _gate = new();
+
+    // One flush at a time, so that a flush asked for before a frame has finished queueing everything it took.
+    private readonly object _flushing = new();
     private readonly Kind<ulong> _acks = new("Ack", 9);
     private readonly Kind<NackItem> _nacks = new("Nack", 1100);
     private readonly Kind<LeaseExtension> _extensions = new("ExtendLease", 20);
@@ -30,6 +33,12 @@ internal sealed class SettlementBatcher
     public Task<IReadOnlyList<SettleFailure>> Nack(NackItem item) => Enqueue(_nacks, item);
 
     public Task<IReadOnlyList<SettleFailure>> ExtendLease(LeaseExtension item) => Enqueue(_extensions, item);
+
+    /// <summary>Sends what is waiting now, on the caller's thread, instead of when the scheduled flush runs: a frame
+    /// queued next (an Unsubscribe, a Goodbye) then reaches the broker behind the settlements issued before it, so
+    /// the broker settles those deliveries rather than returning them. A flush under way on another thread is waited
+    /// for; the scheduled flush later finds nothing left.</summary>
+    public void FlushNow() => Flush();
 
     /// <summary>Fails what has not been sent and refuses new items.</summary>
     public void Close(Func<Exception> error)
@@ -75,23 +84,31 @@ internal sealed class SettlementBatcher
 
     private void Flush()
     {
-        List<ulong> acks;
-        List<NackItem> nacks;
-        List<LeaseExtension> extensions;
-        SettleBatch? ackBatch, nackBatch, extensionBatch;
-        lock (_gate)
+        lock (_flushing)
         {
-            _scheduled = false;
-            (acks, ackBatch) = _acks.Take();
-            (nacks, nackBatch) = _nacks.Take();
-            (extensions, extensionBatch) = _extensions.Take();
-        }
+            List<ulong> acks;
+            List<NackItem> nacks;
+            List<LeaseExtension> extensions;
+            SettleBatch? ackBatch, nackBatch, extensionBatch;
+            lock (_gate)
+            {
+                _scheduled = false;
+                if (_acks.IsEmpty && _nacks.IsEmpty && _extensions.IsEmpty)
+                {
+                    return;
+                }
 
-        // Lease extensions first, then nacks, then acks, as every Sinew client sends them: a delivery extended and
-        // settled in the same flush must still be held when its extension arrives, or the extension is stale.
-        Send(_extensions, extensions, extensionBatch, static items => new ExtendLease(items));
-        Send(_nacks, nacks, nackBatch, static items => new Nack(items));
-        Send(_acks, acks, ackBatch, static ids => new Ack(ids));
+                (acks, ackBatch) = _acks.Take();
+                (nacks, nackBatch) = _nacks.Take();
+                (extensions, extensionBatch) = _extensions.Take();
+            }
+
+            // Lease extensions first, then nacks, then acks, as every Sinew client sends them: a delivery extended and
+            // settled in the same flush must still be held when its extension arrives, or the extension is stale.
+            Send(_extensions, extensions, extensionBatch, static items => new ExtendLease(items));
+            Send(_nacks, nacks, nackBatch, static items => new Nack(items));
+            Send(_acks, acks, ackBatch, static ids => new Ack(ids));
+        }
     }
 
     private void Send<T>(Kind<T> kind, List<T> items, SettleBatch? batch, Func<IReadOnlyList<T>, IWireMessage> frame)
@@ -135,6 +152,8 @@ internal sealed class SettlementBatcher
         private SettleBatch? _batch;
 
         public string Name { get; } = name;
+
+        public bool IsEmpty => _items.Count == 0;
 
         /// <summary>A generous bound on an item's encoded size (a nack may carry a 1024-byte reason).</summary>
         public int MaxItemBytes { get; } = maxItemBytes;

@@ -190,16 +190,21 @@ internal sealed partial class SinewConnection
     private void RouteClosed(SubscriptionClosed closed)
     {
         IDeliverySink? sink;
+        HandedOutDeliveries? held;
         lock (_sinks)
         {
             _sinks.Remove(closed.SubscriptionId, out sink);
             _retiredSubscriptions.Add(closed.SubscriptionId);
+            _handedOut.Remove(closed.SubscriptionId, out held);
         }
 
+        // The broker has taken back the subscription's deliveries already: no Unsubscribe or Goodbye names them.
+        held?.Clear();
         sink?.OnClosedByBroker(closed);
     }
 
-    /// <summary>Ends a broker subscription nobody holds; its unsettled deliveries return to the queue.</summary>
+    /// <summary>Ends a broker subscription nobody holds; its unsettled deliveries return to the queue. The empty
+    /// list says that the application was given none of them, so none counts a failure.</summary>
     private void Retire(ulong subscriptionId)
     {
         lock (_sinks)
@@ -210,7 +215,7 @@ internal sealed partial class SinewConnection
             }
         }
 
-        _writer.TryWrite(new Unsubscribe(subscriptionId), 0);
+        _writer.TryWrite(new Unsubscribe(subscriptionId, []), 0);
     }
 
     private void OnUnsolicitedError(Error error)

@@ -27,6 +27,9 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
     private readonly PendingRequests _pending = new();
     private readonly Dictionary<ulong, IDeliverySink> _sinks = [];
     private readonly HashSet<ulong> _retiredSubscriptions = [];
+
+    // Per subscription id, what the application holds of it, until its Unsubscribe is on its way; guarded by _sinks.
+    private readonly Dictionary<ulong, HandedOutDeliveries> _handedOut = [];
     private readonly IConnectionEvents _events;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -137,6 +140,7 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         lock (_sinks)
         {
             _sinks[subscriptionId] = sink;
+            _handedOut[subscriptionId] = sink.HandedOut;
         }
     }
 
@@ -151,7 +155,40 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         }
     }
 
-    /// <summary>Closes cleanly: Goodbye, a bounded wait for its Ok, then the socket and every loop.</summary>
+    /// <summary>Ends a subscription at the broker: the settlements issued so far are sent first, then an Unsubscribe
+    /// naming the subscription's deliveries the application holds (an empty list when it holds none, which tells the
+    /// broker that no returned delivery counts a failure). Call <see cref="RemoveSink"/> first.</summary>
+    /// <returns>The broker's reply.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled before anything was sent.</exception>
+    /// <exception cref="ConnectionLostException">The connection has ended.</exception>
+    public Task<IWireMessage> UnsubscribeAsync(ulong subscriptionId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Settlements.FlushNow();
+        var handedOut = new List<ulong>();
+        HandedOutDeliveries? held;
+        lock (_sinks)
+        {
+            _handedOut.TryGetValue(subscriptionId, out held);
+        }
+
+        held?.SealInto(handedOut, MaxListItems);
+        var pending = new PendingReply("Unsubscribe");
+        Send(pending, new Unsubscribe(subscriptionId, handedOut), FrameFlags.None, cancellationToken);
+
+        // The broker handles frames in order, so a Goodbye behind this Unsubscribe need not name these again.
+        lock (_sinks)
+        {
+            _handedOut.Remove(subscriptionId);
+        }
+
+        held?.Clear();
+        return pending.Task;
+    }
+
+    /// <summary>Closes cleanly: Goodbye, a bounded wait for its Ok, then the socket and every loop. The Goodbye
+    /// names every delivery the application holds of the subscriptions still open on this connection, after the
+    /// settlements issued so far.</summary>
     public async Task CloseAsync(TimeSpan timeout)
     {
         var sendGoodbye = false;
@@ -168,8 +205,9 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         {
             try
             {
+                Settlements.FlushNow();
                 var goodbye = new PendingReply("Goodbye");
-                Queue(goodbye, new Goodbye(), FrameFlags.None);
+                Queue(goodbye, new Goodbye(HandedOutOfSession()), FrameFlags.None);
                 await goodbye.Task.WaitAsync(timeout).ConfigureAwait(false);
             }
             catch (TimeoutException)
@@ -238,10 +276,19 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         Settlements.Close(() => ErrorFor("A settlement", reason));
 
         IDeliverySink[] sinks;
+        HandedOutDeliveries[] held;
         lock (_sinks)
         {
             sinks = [.. _sinks.Values];
             _sinks.Clear();
+            held = [.. _handedOut.Values];
+            _handedOut.Clear();
+        }
+
+        // The session's deliveries are gone with it: the broker returns them, and their ids mean nothing to the next.
+        foreach (var set in held)
+        {
+            set.Clear();
         }
 
         foreach (var sink in sinks)
@@ -268,6 +315,22 @@ internal sealed partial class SinewConnection : IReadPause, IDisposable
         return reason is null
             ? new ConnectionLostException($"{operation} could not be sent: the connection to {Endpoint} is closing.", Endpoint.ToString())
             : ErrorFor(operation, reason);
+    }
+
+    /// <summary>The union of what the application holds of every subscription on this connection, at most the
+    /// broker's list limit, sealing each set: nothing more is handed out once the Goodbye is built.</summary>
+    private List<ulong> HandedOutOfSession()
+    {
+        var handedOut = new List<ulong>();
+        lock (_sinks)
+        {
+            foreach (var set in _handedOut.Values)
+            {
+                set.SealInto(handedOut, MaxListItems);
+            }
+        }
+
+        return handedOut;
     }
 
     private void Queue(IPendingRequest pending, IWireMessage message, FrameFlags flags)

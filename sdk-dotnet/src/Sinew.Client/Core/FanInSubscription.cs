@@ -73,16 +73,24 @@ internal sealed class FanInSubscription
     /// <summary>Messages received and not yet taken.</summary>
     public int Buffered => _buffer.Reader.Count;
 
-    /// <summary>Takes the next buffered message, if there is one.</summary>
+    /// <summary>Takes the next buffered message to hand to the application, if there is one. A manual-ack message
+    /// counts as handed out from here until it is settled.</summary>
     public bool TryTake(out ReceivedMessage message)
     {
-        if (!_buffer.Reader.TryRead(out message))
+        while (_buffer.Reader.TryRead(out message))
         {
-            return false;
+            AfterTake();
+
+            // Once the subscription's Unsubscribe (or the session's Goodbye) has named what the application holds,
+            // the broker returns the rest without counting a failure, so a message taken in that race is dropped
+            // like the others still buffered, not handed out.
+            if (AckMode == AckMode.Auto || message.Source.HandedOut.TryAdd(message.Message.DeliveryId))
+            {
+                return true;
+            }
         }
 
-        AfterTake();
-        return true;
+        return false;
     }
 
     /// <summary>Waits until a message is buffered.</summary>

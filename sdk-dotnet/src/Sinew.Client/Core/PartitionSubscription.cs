@@ -26,6 +26,10 @@ internal sealed class PartitionSubscription : IDeliverySink
     /// <summary>The partitions the broker says it covers.</summary>
     public IReadOnlyList<uint> Partitions { get; set; } = [];
 
+    /// <summary>The manual-ack deliveries of this subscription handed to the application and not yet settled; an
+    /// auto-ack subscription never holds any.</summary>
+    public HandedOutDeliveries HandedOut { get; } = new();
+
     public void OnDeliver(Wire.Deliver deliver)
     {
         foreach (var message in deliver.Messages)
@@ -42,7 +46,8 @@ internal sealed class PartitionSubscription : IDeliverySink
         reason.Message, reason);
 
     /// <summary>Stops routing and asks the broker to end the subscription, returning its unsettled deliveries to
-    /// the queue. Failures are ignored: a connection that is gone has ended the subscription already.</summary>
+    /// the queue (a failure counted only for those handed out). Failures are ignored: a connection that is gone has
+    /// ended the subscription already.</summary>
     public async Task UnsubscribeAsync(CancellationToken cancellationToken)
     {
         if (SubscriptionId is not { } id)
@@ -58,7 +63,7 @@ internal sealed class PartitionSubscription : IDeliverySink
 
         try
         {
-            await Connection.RequestAsync(new Wire.Unsubscribe(id), "Unsubscribe", cancellationToken).ConfigureAwait(false);
+            await Connection.UnsubscribeAsync(id, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SinewException or OperationCanceledException or TimeoutException)
         {

@@ -20,26 +20,37 @@ internal static class Arguments
     /// <param name="argument">The argument as the caller writes it, for <see cref="InvalidArgumentException.Argument"/>.</param>
     /// <param name="what">How messages call it, for example "topic" or "producer id".</param>
     /// <param name="maxBytes">The longest name allowed, in bytes of UTF-8.</param>
-    public static string Name(string? name, string argument, string what, int maxBytes = NameRules.MaxNameBytes)
+    /// <param name="allowReservedPrefix">Whether a name starting with <c>$</c> passes: only where a queue the broker
+    /// owns may be named (see <see cref="SubscribeTopic"/>).</param>
+    public static string Name(string? name, string argument, string what, int maxBytes = NameRules.MaxNameBytes, bool allowReservedPrefix = false)
     {
         if (name is null)
         {
             throw new InvalidArgumentException($"The {what} is missing (null); pass a name such as \"orders\".", argument, "wrong_type");
         }
 
-        if (NameRules.Validate(name, maxBytes) is { } problem)
+        if (NameRules.Validate(name, maxBytes, allowReservedPrefix) is { } problem)
         {
+            var prefixRule = allowReservedPrefix
+                ? "and start with '$' only for a queue the broker owns, such as $dead-letters"
+                : "and do not start with '$'";
             throw new InvalidArgumentException(
                 $"The {what} {Quote(name)} is not a valid name: it {Describe(problem, maxBytes)}. " +
-                $"Names are 1 to {maxBytes} bytes of UTF-8 without whitespace, control characters or * > ? # / \\, and do not start with '$'.",
+                $"Names are 1 to {maxBytes} bytes of UTF-8 without whitespace, control characters or * > ? # / \\, {prefixRule}.",
                 argument, problem.WireName());
         }
 
         return name;
     }
 
-    /// <summary>Checks a queue's topic, given as the <c>topic</c> parameter.</summary>
+    /// <summary>Checks a queue's topic, given as the <c>topic</c> parameter, for declaring and publishing: a
+    /// <c>$</c> name is refused, since nobody declares or publishes to a queue the broker owns.</summary>
     public static string Topic(string? topic) => Name(topic, "topic", "topic");
+
+    /// <summary>Checks the topic of a subscription. Unlike <see cref="Topic"/> it lets through a name starting with
+    /// <c>$</c>, so that an application can consume a queue the broker owns, such as <c>$dead-letters</c>
+    /// (protocol section 7.1, rule 5); the broker answers <c>not_found</c> for any other.</summary>
+    public static string SubscribeTopic(string? topic) => Name(topic, "topic", "topic", allowReservedPrefix: true);
 
     /// <summary>Normalises a group (null, "" and "default" mean none) and checks what remains.</summary>
     public static string? Group(string? group, string argument = "Group")

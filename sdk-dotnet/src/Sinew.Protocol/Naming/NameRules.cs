@@ -37,7 +37,9 @@ public static class NameRules
     /// <summary>Checks a name; null when it is valid.</summary>
     /// <param name="name">The name.</param>
     /// <param name="maxBytes">The length limit: <see cref="MaxNameBytes"/>, or <see cref="MaxProducerIdBytes"/> for producer ids.</param>
-    public static NameProblem? Validate(string name, int maxBytes = MaxNameBytes)
+    /// <param name="allowReservedPrefix">True where a queue the broker owns, such as <c>$dead-letters</c>, may be named:
+    /// the topic of a <c>Subscribe</c> or a <c>TopologyRequest</c> lookup. Every other check still applies.</param>
+    public static NameProblem? Validate(string name, int maxBytes = MaxNameBytes, bool allowReservedPrefix = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length == 0)
@@ -60,7 +62,7 @@ public static class NameRules
             return NameProblem.ReservedName;
         }
 
-        if (name[0] == '$')
+        if (name[0] == '$' && !allowReservedPrefix)
         {
             return NameProblem.ReservedPrefix;
         }

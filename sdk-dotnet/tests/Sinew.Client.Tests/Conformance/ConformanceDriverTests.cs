@@ -85,9 +85,14 @@ public partial class ConformanceDriverTests(SinewBrokerFixture broker)
             Assert.Empty(Ok(responses[settled]));
         }
 
-        // d3 was retried and came back as d4, retried again after a delay and came back as d5.
+        Assert.All(deliveries, d => Assert.Equal((0, 3, false), ((int)d["failures"]!, (int)d["max_retries"]!, (bool)d["is_last_attempt"]!)));
+
+        // d3 was retried and came back as d4, retried again after a delay and came back as d5; each retry is a failure.
         Assert.Equal(2, (int)Ok(responses[13])["attempt"]!);
         Assert.Equal(3, (int)Ok(responses[15])["attempt"]!);
+        Assert.Equal(1, (int)Ok(responses[13])["failures"]!);
+        Assert.Equal(2, (int)Ok(responses[15])["failures"]!);
+        Assert.False((bool)Ok(responses[15])["is_last_attempt"]!);
         Assert.Contains(Ok(responses[18])["queues"]!.AsArray(), queue => (string?)queue!["topic"] == q && (int)queue["partitions"]! == 2);
         var reliable = Ok(responses[19])["receipts"]!.AsArray();
         Assert.Equal(2, reliable.Count);

@@ -1,6 +1,7 @@
 // Subscribing against the scripted fake: one Subscribe per partition and the fan-in of their deliveries, options on
-// the wire, auto ack, and what the client does with a refusal or with deliveries nobody asked for. Consuming what was
-// published runs against the real broker (Broker/SubscribeOnRealBrokerTests.cs, Broker/ConsumingTests.cs).
+// the wire, auto ack, the broker-owned queue a subscription may name, and what the client does with a refusal or with
+// deliveries nobody asked for. Consuming what was published runs against the real broker
+// (Broker/SubscribeOnRealBrokerTests.cs, Broker/ConsumingTests.cs).
 using Sinew.Client.Tests.Fakes;
 using Sinew.Protocol.Errors;
 using Wire = Sinew.Protocol.Messages;
@@ -150,5 +151,28 @@ public class SubscribeTests
         var unsubscribe = await broker.WaitForAsync<Wire.Unsubscribe>();
         Assert.Equal(99UL, ((Wire.Unsubscribe)unsubscribe.Message).SubscriptionId);
         Assert.Equal(0u, unsubscribe.RequestId);
+
+        // The application was given none of them, so none of them counts a failure.
+        Assert.Equal([], ((Wire.Unsubscribe)unsubscribe.Message).HandedOut);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_brokers_dead_letter_queue_can_be_subscribed_to_though_declaring_or_publishing_to_it_is_refused_before_sending()
+    {
+        await using var broker = new FakeBroker();
+        broker.Answer<Wire.TopologyRequest>(_ => ScriptedReplies.Topology(ScriptedReplies.Queue("$dead-letters", 1)));
+        broker.Answer<Wire.Subscribe>(ScriptedReplies.SubscribeOk);
+        broker.Answer<Wire.Unsubscribe>(_ => Wire.Ok.Instance);
+        await using var client = await TestClients.ConnectAsync(broker);
+
+        await using var subscription = await client.SubscribeAsync("$dead-letters");
+        Assert.Equal("$dead-letters", Assert.Single(broker.ReceivedOf<Wire.Subscribe>()).Topic);
+        Assert.Equal("$dead-letters", subscription.Topic);
+
+        Assert.Equal("reserved_prefix", (await Assert.ThrowsAsync<InvalidArgumentException>(() => client.DeclareQueueAsync("$dead-letters"))).Reason);
+        Assert.Equal("reserved_prefix", Assert.Throws<InvalidArgumentException>(() => client.CreatePublisher("$dead-letters")).Reason);
+        Assert.Equal("whitespace", (await Assert.ThrowsAsync<InvalidArgumentException>(() => client.SubscribeAsync("$dead letters"))).Reason);
+        Assert.Empty(broker.ReceivedOf<Wire.DeclareQueue>());
+        Assert.Single(broker.ReceivedOf<Wire.Subscribe>());
     }
 }

@@ -71,9 +71,12 @@ internal static class ScriptedReplies
 
     public static Deliver Deliver(ulong subscriptionId, params DeliveredMessage[] messages) => new(subscriptionId, messages);
 
-    /// <summary>A delivered text message; the publish time is now.</summary>
-    public static DeliveredMessage Message(ulong deliveryId, string text, uint partition = 0, ulong offset = 0, uint attempt = 1) =>
-        new(deliveryId, partition, offset, attempt, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
+    /// <summary>A delivered text message; the publish time is now. Without <paramref name="failures"/> and
+    /// <paramref name="maxRetries"/> it is what a broker that does not count failures sends.</summary>
+    public static DeliveredMessage Message(ulong deliveryId, string text, uint partition = 0, ulong offset = 0, uint attempt = 1,
+        uint? failures = null, uint? maxRetries = null) =>
+        new(deliveryId, partition, offset, attempt, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8",
+            Failures: failures, MaxRetries: maxRetries);
 
     private static byte[] LoadVector(string id)
     {

@@ -34,6 +34,47 @@ public class ArgumentValidationTests
     }
 
     [Theory(Timeout = 5000)]
+    [MemberData(nameof(NameIds))]
+    public async Task A_subscription_topic_follows_the_same_vectors_except_that_it_may_start_with_a_dollar(string id)
+    {
+        var vector = Case("names", id);
+        var name = (string)vector["value"]!;
+        var expected = (string?)vector["reason"] == "reserved_prefix" ? null : (string?)vector["reason"];
+        if (expected is null)
+        {
+            Assert.Equal(name, Arguments.SubscribeTopic(name));
+        }
+        else
+        {
+            Assert.Equal(expected, Assert.Throws<InvalidArgumentException>(() => Arguments.SubscribeTopic(name)).Reason);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    [Theory(Timeout = 5000)]
+    [InlineData("$dead-letters", null)]
+    [InlineData("$", null)]
+    [InlineData("$dead letters", "whitespace")]
+    [InlineData("$dead/letters", "reserved_character")]
+    [InlineData("$dead\u0001", "control_character")]
+    public async Task A_dollar_topic_passes_for_a_subscription_and_every_other_rule_still_applies(string topic, string? reason)
+    {
+        if (reason is null)
+        {
+            Assert.Equal(topic, Arguments.SubscribeTopic(topic));
+        }
+        else
+        {
+            Assert.Equal(reason, Assert.Throws<InvalidArgumentException>(() => Arguments.SubscribeTopic(topic)).Reason);
+        }
+
+        // Declaring and publishing refuse every one of them for its prefix, which is checked before the characters.
+        Assert.Equal("reserved_prefix", Assert.Throws<InvalidArgumentException>(() => Arguments.Topic(topic)).Reason);
+        await Task.CompletedTask;
+    }
+
+    [Theory(Timeout = 5000)]
     [MemberData(nameof(HeaderIds))]
     public async Task A_header_key_is_accepted_or_refused_with_the_shared_vector_reason(string id)
     {
