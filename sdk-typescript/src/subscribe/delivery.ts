@@ -45,8 +45,22 @@ export class Delivery {
   readonly partition: number;
   /** The message's offset in its partition. */
   readonly offset: bigint;
-  /** 1 on the first delivery, one more on each redelivery. */
+  /** 1 on the first delivery, one more on each redelivery, whatever ended the earlier ones. */
   readonly attempt: number;
+  /**
+   * How many earlier deliveries of the message ended in a failure: a retry or delayed retry, a
+   * lease that ran out, a lost connection, or a consumer that left (unsubscribed or closed)
+   * while the application held it. A fail, a message that was only prefetched, and a broker
+   * that ended the subscription or restarted count none. 0 when the broker does not count
+   * failures.
+   */
+  readonly failures: number;
+  /**
+   * The queue's retry budget: the failure that takes {@link Delivery.failures} past it
+   * dead-letters the message (`retries_exhausted`) instead of returning it. `undefined` when the
+   * broker did not say.
+   */
+  readonly maxRetries: number | undefined;
   /** When the broker stored the message. */
   readonly publishedAt: Date;
   /** The message body. */
@@ -68,6 +82,8 @@ export class Delivery {
     this.partition = message.partition;
     this.offset = message.offset;
     this.attempt = message.attempt;
+    this.failures = message.failures ?? 0;
+    this.maxRetries = message.maxRetries;
     this.publishedAt = new Date(Number(message.publishedAtMs));
     this.payload = message.payload;
     this.contentType = message.contentType;
@@ -82,6 +98,16 @@ export class Delivery {
    */
   get isSettled(): boolean {
     return this.ackMode === "auto" || this.#settledBy !== undefined;
+  }
+
+  /**
+   * Whether this is the message's last attempt: its failures have used up the queue's retry
+   * budget, so if this delivery fails too (a retry, a lease running out, the consumer leaving
+   * while holding it) the message is dead-lettered instead of delivered again. False when the
+   * broker did not say the budget.
+   */
+  get isLastAttempt(): boolean {
+    return this.maxRetries !== undefined && this.failures >= this.maxRetries;
   }
 
   /** The payload decoded as UTF-8 (malformed sequences become U+FFFD). */
@@ -143,10 +169,10 @@ export class Delivery {
   }
 
   /**
-   * Returns the message to the queue for another delivery now. A message already delivered
-   * `maxRetries + 1` times is dead-lettered instead (`retries_exhausted`), and the copy's
-   * `sinew.dlq.error` header holds the last `reason` given to a retry. Acts at the call, like
-   * {@link Delivery.ack}.
+   * Returns the message to the queue for another delivery now. This counts a failure: on the
+   * last attempt ({@link Delivery.isLastAttempt}) the message is dead-lettered instead
+   * (`retries_exhausted`), and the copy's `sinew.dlq.error` header holds the last `reason` given
+   * to a retry. Acts at the call, like {@link Delivery.ack}.
    *
    * @param reason - why this attempt failed, at most 1024 bytes of UTF-8
    */
@@ -159,7 +185,7 @@ export class Delivery {
 
   /**
    * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
-   * (0 to 3650 days) have passed. A message already delivered `maxRetries + 1` times is
+   * (0 to 3650 days) have passed. This counts a failure: on the last attempt the message is
    * dead-lettered instead, keeping `reason` as with {@link Delivery.retry}. Acts at the call,
    * like {@link Delivery.ack}.
    *
