@@ -13,6 +13,7 @@ import type { OperationOptions } from "../operation-options.js";
 import type { AckMode } from "../wire/generated/enums.js";
 import { ProtocolLimits } from "../wire/generated/limits.js";
 import type { DeliveredMessage } from "../wire/generated/messages.js";
+import type { HandedOutDeliveries } from "./handed-out-deliveries.js";
 
 const EMPTY_HEADERS: ReadonlyMap<string, string> = new Map();
 const textDecoder = new TextDecoder();
@@ -24,6 +25,8 @@ export interface DeliverySource {
   readonly topic: string;
   readonly group: string | undefined;
   readonly ackMode: AckMode;
+  /** Where a manual-ack delivery is forgotten once the broker settled it; none for auto ack. */
+  readonly handedOut: HandedOutDeliveries | undefined;
 }
 
 /**
@@ -150,7 +153,7 @@ export class Delivery {
   ack(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("ack", signal);
-    return this.watch("ack", connection.settlements.ack(this.deliveryId, signal));
+    return this.watch("ack", connection.settlements.ack(this.deliveryId, signal, this.#source.handedOut));
   }
 
   /**
@@ -165,7 +168,7 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     checkReason(reason);
     const connection = this.claim("fail", signal);
-    return this.watch("fail", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...withReason(reason) }, "fail", signal));
+    return this.watch("fail", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...withReason(reason) }, "fail", signal, this.#source.handedOut));
   }
 
   /**
@@ -180,7 +183,7 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     checkReason(reason);
     const connection = this.claim("retry", signal);
-    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, ...withReason(reason) }, "retry", signal));
+    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, ...withReason(reason) }, "retry", signal, this.#source.handedOut));
   }
 
   /**
@@ -198,7 +201,7 @@ export class Delivery {
     const connection = this.claim("retryAfter", signal);
     return this.watch(
       "retryAfter",
-      connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs), ...withReason(reason) }, "retryAfter", signal),
+      connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs), ...withReason(reason) }, "retryAfter", signal, this.#source.handedOut),
     );
   }
 
