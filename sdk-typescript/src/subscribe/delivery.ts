@@ -53,9 +53,9 @@ export class Delivery {
   /**
    * How many earlier deliveries of the message ended in a failure: a retry or delayed retry, a
    * lease that ran out, a lost connection, or a consumer that left (unsubscribed or closed)
-   * while the application held it. A fail, a message that was only prefetched, and a broker
-   * that ended the subscription or restarted count none. 0 when the broker does not count
-   * failures.
+   * while the application held it. A delivery that was only prefetched, or that came back
+   * because the broker ended the subscription or restarted, counts none. 0 when the broker does
+   * not count failures.
    */
   readonly failures: number;
   /**
