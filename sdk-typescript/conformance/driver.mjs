@@ -187,6 +187,9 @@ function deliveryResult(delivery, receivedAtMs) {
     offset: delivery.offset.toString(),
     partition: delivery.partition,
     attempt: delivery.attempt,
+    failures: delivery.failures,
+    max_retries: delivery.maxRetries ?? null,
+    is_last_attempt: delivery.isLastAttempt,
     published_at_ms: delivery.publishedAt.getTime(),
     received_at_ms: receivedAtMs,
   };

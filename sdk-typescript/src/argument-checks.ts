@@ -4,7 +4,7 @@
 
 import { DURATION_RANGES, type DurationField } from "./durations.js";
 import { InvalidArgumentError } from "./errors/invalid-argument-error.js";
-import { normaliseGroup, validateName, type NameProblem } from "./naming.js";
+import { findNameProblem, normaliseGroup, type NameProblem, type NameRuleOptions } from "./naming.js";
 import { ProtocolLimits } from "./wire/generated/limits.js";
 import { isWellFormed, utf8ByteLength } from "./wire/utf8.js";
 
@@ -22,13 +22,14 @@ const NAME_PROBLEMS: Readonly<Record<NameProblem, string>> = {
 };
 
 /**
- * Checks a topic, group, cursor name or producer id.
+ * Checks a topic, group, cursor name or producer id. `brokerOwnedTopic` accepts the topic of a
+ * queue the broker owns (a leading `$`), for the operations the protocol allows to name one.
  *
  * @throws InvalidArgumentError naming `argument` and the rule broken
  */
-export function checkName(argument: string, name: unknown, options: { producerId?: boolean } = {}): string {
+export function checkName(argument: string, name: unknown, options: NameRuleOptions = {}): string {
   if (typeof name !== "string") throw new InvalidArgumentError(argument, `${argument} must be a string, got ${typeof name}`, { reason: "wrong_type" });
-  const problem = validateName(name, options);
+  const problem = findNameProblem(name, options);
   if (problem !== undefined) {
     const limit = options.producerId === true ? ProtocolLimits.maxProducerIdBytes : ProtocolLimits.maxNameBytes;
     const detail = problem === "too_long" ? `${NAME_PROBLEMS[problem]} (at most ${limit} bytes of UTF-8)` : NAME_PROBLEMS[problem];

@@ -24,6 +24,20 @@ export interface ValidateNameOptions {
   readonly producerId?: boolean;
 }
 
+/**
+ * Options of {@link findNameProblem}: the public ones, plus the one exception the client makes
+ * where the protocol allows it.
+ * @internal
+ */
+export interface NameRuleOptions extends ValidateNameOptions {
+  /**
+   * Accept a leading `$`: the name is the topic of a queue the broker may own (such as
+   * `$dead-letters`), which `Subscribe` and `TopologyRequest` may name (rule 5 of section 7.1).
+   * Every other rule still applies; whether such a queue exists is for the broker to say.
+   */
+  readonly brokerOwnedTopic?: boolean;
+}
+
 const RESERVED_CHARACTERS = new Set(["*", ">", "?", "#", "/", "\\"]);
 
 const WHITESPACE = new Set([
@@ -48,12 +62,21 @@ function isControlCharacter(codePoint: number): boolean {
  * @returns why the name is invalid, or `undefined` when it is valid
  */
 export function validateName(name: string, options: ValidateNameOptions = {}): NameProblem | undefined {
+  return findNameProblem(name, { producerId: options.producerId === true });
+}
+
+/**
+ * The name rules of {@link validateName}, with the exception for topics of broker-owned queues
+ * that only subscribing and reading the topology may use.
+ * @internal
+ */
+export function findNameProblem(name: string, options: NameRuleOptions): NameProblem | undefined {
   if (name.length === 0) return "empty";
   if (!isWellFormed(name)) return "invalid_unicode";
   const maxBytes = options.producerId === true ? ProtocolLimits.maxProducerIdBytes : ProtocolLimits.maxNameBytes;
   if (utf8ByteLength(name) > maxBytes) return "too_long";
   if (name === "." || name === "..") return "reserved_name";
-  if (name.startsWith("$")) return "reserved_prefix";
+  if (name.startsWith("$") && options.brokerOwnedTopic !== true) return "reserved_prefix";
   for (const character of name) {
     const codePoint = character.codePointAt(0) ?? 0;
     if (isControlCharacter(codePoint)) return "control_character";

@@ -11,7 +11,7 @@ import { OutgoingMessage } from "../src/publish/outgoing-message.js";
 import { DeadLetterPolicy } from "../src/queue/dead-letter-policy.js";
 import type { FakeBroker } from "./support/fake-broker.js";
 import { answerDeclares, answerSubscribes, brokerAndClient, ENGINE_TIMEOUT_MS } from "./support/harness.js";
-import { deliver } from "./support/scripted-replies.js";
+import { deliver, topology } from "./support/scripted-replies.js";
 
 const MAX_FRAME_BYTES = 4096;
 
@@ -64,6 +64,23 @@ describe("argument errors", () => {
     expect(await refusal(() => OutgoingMessage.json(1n))).toEqual(["payload", "not_json"]);
     expect(await refusal(() => OutgoingMessage.msgpack(Symbol("no MessagePack form")))).toEqual(["payload", "not_msgpack"]);
     expect(broker.framesOf("Publish")).toHaveLength(0);
+  }, ENGINE_TIMEOUT_MS);
+
+  it("accepts the topic of a broker-owned queue in subscribe only, still applying every other name rule", async () => {
+    const { broker, client } = await smallBroker();
+    expect(await refusal(() => client.declareQueue("$dead-letters"))).toEqual(["topic", "reserved_prefix"]);
+    expect(await refusal(() => client.createPublisher("$dead-letters"))).toEqual(["topic", "reserved_prefix"]);
+    expect(await refusal(() => client.createReliablePublisher("$dead-letters"))).toEqual(["topic", "reserved_prefix"]);
+    expect(await refusal(() => DeadLetterPolicy.toQueue("$dead-letters"))).toEqual(["deadLetter.topic", "reserved_prefix"]);
+    expect(await refusal(() => client.subscribe("$dead letters"))).toEqual(["topic", "whitespace"]);
+    expect(await refusal(() => client.subscribe("$dead-letters", { group: "$eu" }))).toEqual(["group", "reserved_prefix"]);
+    expect(broker.framesOf("DeclareQueue").filter((frame) => frame.message.topic.startsWith("$"))).toHaveLength(0);
+    expect(broker.framesOf("Subscribe")).toHaveLength(0);
+
+    broker.answer("TopologyRequest", () => topology([{ topic: "$dead-letters", partitions: 1 }]));
+    answerSubscribes(broker);
+    await client.subscribe("$dead-letters");
+    expect(broker.framesOf("Subscribe").map((frame) => frame.message.topic)).toEqual(["$dead-letters"]);
   }, ENGINE_TIMEOUT_MS);
 
   it("refuses queue and subscription options with the shared reasons", async () => {

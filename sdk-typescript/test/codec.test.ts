@@ -260,13 +260,13 @@ describe("liberal decoding of inputs no encoder writes", () => {
   }, TIMEOUT_MS);
 
   it("skips appended fields of any type without checking them", () => {
-    // subscription_id 5, then a map, an extension and a str that is not UTF-8.
-    const decoded = decodeFrame(rawFrame("Unsubscribe", "940581c001d40500a1ff"), { maxFrameBytes: LIMIT });
+    // subscription_id 5, handed_out nil, then a map, an extension and a str that is not UTF-8.
+    const decoded = decodeFrame(rawFrame("Unsubscribe", "9505c081c001d40500a1ff"), { maxFrameBytes: LIMIT });
     expect(decoded.message).toEqual({ op: "Unsubscribe", subscriptionId: 5n });
   }, TIMEOUT_MS);
 
   it("still requires appended fields to be well-formed MessagePack", () => {
-    expectKind(rawFrame("Unsubscribe", "9205c1"), "malformed_body");
+    expectKind(rawFrame("Unsubscribe", "9305c0c1"), "malformed_body");
   }, TIMEOUT_MS);
 
   it("rejects a nil string-map element as missing_field and a non-str one as wrong_type", () => {
@@ -302,30 +302,30 @@ describe("the nesting limit", () => {
 
   it("accepts a body whose arrays nest exactly to the limit, inside an appended field", () => {
     // The body array is the first level; the appended field supplies the rest.
-    const frame = rawFrame("Unsubscribe", `9205${nestedArrays(limit - 1)}`);
+    const frame = rawFrame("Unsubscribe", `9305c0${nestedArrays(limit - 1)}`);
     expect(decodeFrame(frame, { maxFrameBytes: LIMIT }).message).toEqual({ op: "Unsubscribe", subscriptionId: 5n });
   }, TIMEOUT_MS);
 
   it("rejects one level more as malformed_body", () => {
-    expectKind(rawFrame("Unsubscribe", `9205${nestedArrays(limit)}`), "malformed_body");
+    expectKind(rawFrame("Unsubscribe", `9305c0${nestedArrays(limit)}`), "malformed_body");
   }, TIMEOUT_MS);
 
   it("counts arrays nested in a map's keys and in every value of duplicate keys", () => {
     // The map is the second level; its key or first value supplies the rest.
-    expectKind(rawFrame("Unsubscribe", `920581${nestedArrays(limit - 1)}01`), "malformed_body");
-    expectKind(rawFrame("Unsubscribe", `920582a161${nestedArrays(limit - 1)}a16101`), "malformed_body");
-    const withinLimit = rawFrame("Unsubscribe", `920582a161${nestedArrays(limit - 2)}a16101`);
+    expectKind(rawFrame("Unsubscribe", `9305c081${nestedArrays(limit - 1)}01`), "malformed_body");
+    expectKind(rawFrame("Unsubscribe", `9305c082a161${nestedArrays(limit - 1)}a16101`), "malformed_body");
+    const withinLimit = rawFrame("Unsubscribe", `9305c082a161${nestedArrays(limit - 2)}a16101`);
     expect(decodeFrame(withinLimit, { maxFrameBytes: LIMIT }).message).toEqual({ op: "Unsubscribe", subscriptionId: 5n });
   }, TIMEOUT_MS);
 
   it("still sees every map key in the next body after rejecting one for its nesting", () => {
-    const tooDeep = rawFrame("Unsubscribe", `9205${nestedArrays(limit)}`);
-    const deepBehindDuplicateKey = rawFrame("Unsubscribe", `920582a161${nestedArrays(limit - 1)}a16101`);
+    const tooDeep = rawFrame("Unsubscribe", `9305c0${nestedArrays(limit)}`);
+    const deepBehindDuplicateKey = rawFrame("Unsubscribe", `9305c082a161${nestedArrays(limit - 1)}a16101`);
     expectKind(tooDeep, "malformed_body");
     expectKind(deepBehindDuplicateKey, "malformed_body");
   }, TIMEOUT_MS);
 
   it("reports excessive nesting before trailing bytes", () => {
-    expectKind(rawFrame("Unsubscribe", `9205${nestedArrays(limit)}00`), "malformed_body");
+    expectKind(rawFrame("Unsubscribe", `9305c0${nestedArrays(limit)}00`), "malformed_body");
   }, TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@
 // lengths, ASCII-only case folding, and the order in which checks apply.
 
 import { describe, expect, it } from "vitest";
-import { validateHeaderKey, validateName } from "../src/naming.js";
+import { findNameProblem, validateHeaderKey, validateName } from "../src/naming.js";
 import { loadNames, loadRegistry } from "./support/vector-files.js";
 
 const TIMEOUT_MS = 10_000;
@@ -36,6 +36,25 @@ describe("validateName order of checks", () => {
     expect(validateName("a*b c")).toBe("reserved_character");
     expect(validateName("a\u0001 ")).toBe("control_character");
     expect(validateName("x".repeat(maxNameBytes + 1).replace("x", "$"))).toBe("too_long");
+  }, TIMEOUT_MS);
+});
+
+describe("the exception for topics of broker-owned queues", () => {
+  it("accepts a leading $ only when asked, and applies every other rule in the same order", () => {
+    expect(validateName("$dead-letters")).toBe("reserved_prefix");
+    expect(findNameProblem("$dead-letters", {})).toBe("reserved_prefix");
+    expect(findNameProblem("$dead-letters", { brokerOwnedTopic: true })).toBeUndefined();
+    expect(findNameProblem("$ a", { brokerOwnedTopic: true })).toBe("whitespace");
+    expect(findNameProblem("$a*", { brokerOwnedTopic: true })).toBe("reserved_character");
+    expect(findNameProblem(`$${"x".repeat(maxNameBytes)}`, { brokerOwnedTopic: true })).toBe("too_long");
+    expect(findNameProblem("..", { brokerOwnedTopic: true })).toBe("reserved_name");
+  }, TIMEOUT_MS);
+
+  it("gives every other names.json case the same verdict", () => {
+    for (const entry of names.names) {
+      if (entry.reason === "reserved_prefix") continue;
+      expect(findNameProblem(entry.value, { brokerOwnedTopic: true }), entry.id).toBe(entry.reason ?? undefined);
+    }
   }, TIMEOUT_MS);
 });
 

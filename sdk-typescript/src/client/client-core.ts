@@ -4,6 +4,7 @@
 
 import { raceAbort } from "../async/abort.js";
 import type { Connection, ConnectionEvents } from "../connection/connection.js";
+import { maxListItemsOf } from "../connection/session-info.js";
 import { BrokerError } from "../errors/broker-error.js";
 import { ClientClosedError } from "../errors/client-closed-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
@@ -24,6 +25,8 @@ export interface ClosableSubscription {
    * before this returns; the promise settles when they are answered or the connection ends.
    */
   endForClientClose(): Promise<void>;
+  /** The deliveries handed to the application and not settled on `connection`, at most `maxItems`. */
+  handedOutOn(connection: Connection, maxItems: number): bigint[];
 }
 
 /** The client's shared state and infrastructure. */
@@ -162,16 +165,31 @@ export class ClientCore {
     return this.closing;
   }
 
+  // The Goodbye's list: what the session's subscriptions still hold after their Unsubscribes
+  // (which listed and released their own), so normally none; still a list, since an absent one
+  // would count a failure for every delivery the broker returns.
+  private handedOutOn(connection: Connection, subscriptions: readonly ClosableSubscription[]): bigint[] {
+    if (!connection.isOpen) return [];
+    const maxItems = maxListItemsOf(connection.info.limits);
+    const listed: bigint[] = [];
+    for (const subscription of subscriptions) {
+      if (listed.length >= maxItems) break;
+      listed.push(...subscription.handedOutOn(connection, maxItems - listed.length));
+    }
+    return listed;
+  }
+
   private async shutDown(): Promise<void> {
     this.closedController.abort(new ClientClosedError("the client was closed"));
     this.manager.stop();
     const connection = this.manager.connection;
     // Each subscription writes its Unsubscribe frames before returning, so they leave ahead of
     // the Goodbye, and the broker's Ok to the Goodbye comes after their answers.
-    const unsubscribed = [...this.subscriptions].map((subscription) => subscription.endForClientClose());
+    const subscriptions = [...this.subscriptions];
+    const unsubscribed = subscriptions.map((subscription) => subscription.endForClientClose());
     this.subscriptions.clear();
     if (connection === undefined) return;
-    await connection.goodbye(this.options.closeTimeoutMs, this.closeNow.signal);
+    await connection.goodbye(this.handedOutOn(connection, subscriptions), this.options.closeTimeoutMs, this.closeNow.signal);
     connection.destroy(new ClientClosedError("the client was closed"));
     await Promise.allSettled(unsubscribed);
   }

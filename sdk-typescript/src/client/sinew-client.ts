@@ -186,13 +186,17 @@ export class SinewClient implements AsyncDisposable {
 
   /**
    * Subscribes to a queue. Without `partition`, one broker subscription per partition is
-   * opened and their deliveries are merged; `prefetch` applies to each.
+   * opened and their deliveries are merged; `prefetch` applies to each. The topic may name a
+   * queue the broker owns, such as `$dead-letters`, where dead letters go under the `global`
+   * policy.
    *
    * @throws InvalidArgumentError when the topic, group or an option is invalid (nothing is sent)
    * @throws BrokerError `not_found` when the queue does not exist
    */
   async subscribe(topic: string, options: SubscribeOptions = {}): Promise<Subscription> {
-    checkName("topic", topic);
+    // A queue the broker owns, such as `$dead-letters`, may be consumed though not declared or
+    // published to.
+    checkName("topic", topic, { brokerOwnedTopic: true });
     checkOptionsObject("options", options);
     const group = checkGroup("group", options.group);
     const signal = checkSignal("signal", options.signal);

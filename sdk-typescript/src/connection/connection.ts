@@ -293,14 +293,15 @@ export class Connection {
   }
 
   /**
-   * Starts a clean close: sends `Goodbye` and resolves when the broker answers `Ok`, the
-   * connection ends, `timeoutMs` passes, or `cutShort` aborts. New requests fail with `ClientClosedError` from now
-   * on; replies to earlier ones are still delivered until {@link Connection.destroy}.
+   * Starts a clean close: sends `Goodbye` listing the deliveries `handedOut` to the application
+   * and resolves when the broker answers `Ok`, the connection ends, `timeoutMs` passes, or
+   * `cutShort` aborts. New requests fail with `ClientClosedError` from now on; replies to
+   * earlier ones are still delivered until {@link Connection.destroy}.
    */
-  async goodbye(timeoutMs: number, cutShort?: AbortSignal): Promise<void> {
+  async goodbye(handedOut: bigint[], timeoutMs: number, cutShort?: AbortSignal): Promise<void> {
     if (this.state !== "open") return;
     this.settlements.flush();
-    const answered = this.request({ op: "Goodbye" }, { context: { operation: "close" } });
+    const answered = this.request({ op: "Goodbye", handedOut }, { context: { operation: "close" } });
     this.state = "closing";
     this.closedByClient = true;
     let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@
 
 import { raceAbort, throwIfAborted } from "../async/abort.js";
 import { BrokerError } from "../errors/broker-error.js";
-import { errorCodeInfo } from "../wire/generated/errors.js";
+import { ErrorCode, errorCodeInfo } from "../wire/generated/errors.js";
 import { ProtocolLimits } from "../wire/generated/limits.js";
 import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/generated/messages.js";
 
@@ -13,8 +13,18 @@ import type { LeaseExtension, NackItem, SettleOk, WireMessage } from "../wire/ge
 // with a reason about 1100); the broker's list limit may cut frames shorter still.
 const MAX_ITEMS_PER_FRAME = 1024;
 
+const STALE_DELIVERY = ErrorCode.stale_delivery;
+
 /** The operation names settlements report in errors. */
 export type SettleOperation = "ack" | "fail" | "retry" | "retryAfter" | "extendLease";
+
+/**
+ * Told when the broker has settled a delivery, or answered that it no longer holds it
+ * (`stale_delivery`); not told when the settlement failed otherwise or got no answer.
+ */
+export interface SettlementObserver {
+  settled(deliveryId: bigint): void;
+}
 
 /** How the batcher sends a settlement frame and awaits its SettleOk. */
 export type SettlementSender = (message: Extract<WireMessage, { op: "Ack" | "Nack" | "ExtendLease" }>) => Promise<SettleOk>;
@@ -22,6 +32,7 @@ export type SettlementSender = (message: Extract<WireMessage, { op: "Ack" | "Nac
 interface Waiter {
   readonly deliveryId: bigint;
   readonly operation: SettleOperation;
+  readonly observer: SettlementObserver | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -48,19 +59,19 @@ export class SettlementBatcher {
     private readonly maxListItems: () => number = () => ProtocolLimits.defaultMaxListItems,
   ) {}
 
-  /** Acknowledges a delivery. */
-  ack(deliveryId: bigint, signal?: AbortSignal): Promise<void> {
-    return this.enqueue(deliveryId, "ack", signal, (waiter) => this.acks.push(waiter));
+  /** Acknowledges a delivery; `observer` learns when the broker answered for it. */
+  ack(deliveryId: bigint, signal?: AbortSignal, observer?: SettlementObserver): Promise<void> {
+    return this.enqueue(deliveryId, "ack", signal, observer, (waiter) => this.acks.push(waiter));
   }
 
-  /** Fails, retries or delays a delivery. */
-  nack(item: NackItem, operation: SettleOperation, signal?: AbortSignal): Promise<void> {
-    return this.enqueue(item.deliveryId, operation, signal, (waiter) => this.nacks.push({ item, waiter }));
+  /** Fails, retries or delays a delivery; `observer` learns when the broker answered for it. */
+  nack(item: NackItem, operation: SettleOperation, signal?: AbortSignal, observer?: SettlementObserver): Promise<void> {
+    return this.enqueue(item.deliveryId, operation, signal, observer, (waiter) => this.nacks.push({ item, waiter }));
   }
 
-  /** Extends a delivery's lease. */
+  /** Extends a delivery's lease (which does not settle it). */
   extendLease(item: LeaseExtension, signal?: AbortSignal): Promise<void> {
-    return this.enqueue(item.deliveryId, "extendLease", signal, (waiter) => this.extensions.push({ item, waiter }));
+    return this.enqueue(item.deliveryId, "extendLease", signal, undefined, (waiter) => this.extensions.push({ item, waiter }));
   }
 
   /** Sends every collected settlement now, instead of at the end of the turn. */
@@ -87,9 +98,15 @@ export class SettlementBatcher {
     }
   }
 
-  private enqueue(deliveryId: bigint, operation: SettleOperation, signal: AbortSignal | undefined, add: (waiter: Waiter) => void): Promise<void> {
+  private enqueue(
+    deliveryId: bigint,
+    operation: SettleOperation,
+    signal: AbortSignal | undefined,
+    observer: SettlementObserver | undefined,
+    add: (waiter: Waiter) => void,
+  ): Promise<void> {
     throwIfAborted(signal);
-    const settled = new Promise<void>((resolve, reject) => add({ deliveryId, operation, resolve, reject }));
+    const settled = new Promise<void>((resolve, reject) => add({ deliveryId, operation, observer, resolve, reject }));
     if (this.scheduled === undefined) {
       // Referenced on purpose: the event loop only skips its wait for I/O for referenced
       // immediates, so an unreferenced one would hold the settlements back until unrelated
@@ -111,6 +128,7 @@ export class SettlementBatcher {
         const failures = new Map(reply.failures.map((failure) => [failure.deliveryId, failure.code] as const));
         for (const waiter of waiters) {
           const code = failures.get(waiter.deliveryId);
+          if (code === undefined || code === STALE_DELIVERY) waiter.observer?.settled(waiter.deliveryId);
           if (code === undefined) {
             waiter.resolve();
           } else {

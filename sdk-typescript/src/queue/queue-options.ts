@@ -26,8 +26,11 @@ export interface QueueOptions extends OperationOptions {
    */
   readonly deadLetter?: DeadLetterPolicy | undefined;
   /**
-   * Redeliveries allowed after the first delivery; a message is delivered at most
-   * `maxRetries + 1` times.
+   * Failures a message may have before it is dead-lettered: the failure that takes its count
+   * past this dead-letters it (`retries_exhausted`), so a message whose every delivery fails is
+   * delivered at most `maxRetries + 1` times. Deliveries that end without a failure (a
+   * prefetched message the application never received, a broker restart) spend nothing; see
+   * `Delivery.failures`.
    * @default the broker's default
    */
   readonly maxRetries?: number | undefined;
@@ -56,7 +59,7 @@ export interface QueueInfo {
   readonly partitions: number;
   /** Where dead messages go. */
   readonly deadLetter: DeadLetterPolicy;
-  /** Redeliveries allowed after the first delivery. */
+  /** Failures a message may have before it is dead-lettered. */
   readonly maxRetries: number;
   /** The default TTL in milliseconds, or `undefined` when messages never expire by default. */
   readonly defaultTtlMs: number | undefined;

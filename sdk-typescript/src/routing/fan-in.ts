@@ -15,6 +15,12 @@ export class FanIn<T> {
   private readonly waiters: Waiter<T>[] = [];
   private ending: { readonly error: unknown } | "quiet" | undefined;
 
+  /**
+   * @param onHandOut - told of each item at the moment it is given to a consumer: taken from
+   *   the queue, or passed straight to one waiting (items still queued are not handed out)
+   */
+  constructor(private readonly onHandOut?: (item: T) => void) {}
+
   /** Items waiting to be taken. */
   get size(): number {
     return this.items.length - this.head;
@@ -29,8 +35,12 @@ export class FanIn<T> {
   push(item: T): void {
     if (this.ending !== undefined) return;
     const waiter = this.waiters.shift();
-    if (waiter !== undefined) waiter.resolve({ done: false, value: item });
-    else this.items.push(item);
+    if (waiter === undefined) {
+      this.items.push(item);
+      return;
+    }
+    this.onHandOut?.(item);
+    waiter.resolve({ done: false, value: item });
   }
 
   /** Ends quietly: waiting and later consumers see the end, and waiting items are dropped. */
@@ -59,6 +69,7 @@ export class FanIn<T> {
       this.head++;
       if (this.head === this.items.length) this.clear();
       else if (this.head >= 1024 && this.head * 2 >= this.items.length) this.compact();
+      this.onHandOut?.(value);
       return Promise.resolve({ done: false, value });
     }
     if (this.ending === "quiet") return Promise.resolve({ done: true, value: undefined });

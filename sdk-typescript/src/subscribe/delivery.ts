@@ -13,6 +13,7 @@ import type { OperationOptions } from "../operation-options.js";
 import type { AckMode } from "../wire/generated/enums.js";
 import { ProtocolLimits } from "../wire/generated/limits.js";
 import type { DeliveredMessage } from "../wire/generated/messages.js";
+import type { HandedOutDeliveries } from "./handed-out-deliveries.js";
 
 const EMPTY_HEADERS: ReadonlyMap<string, string> = new Map();
 const textDecoder = new TextDecoder();
@@ -24,6 +25,8 @@ export interface DeliverySource {
   readonly topic: string;
   readonly group: string | undefined;
   readonly ackMode: AckMode;
+  /** Where a manual-ack delivery is forgotten once the broker settled it; none for auto ack. */
+  readonly handedOut: HandedOutDeliveries | undefined;
 }
 
 /**
@@ -45,8 +48,22 @@ export class Delivery {
   readonly partition: number;
   /** The message's offset in its partition. */
   readonly offset: bigint;
-  /** 1 on the first delivery, one more on each redelivery. */
+  /** 1 on the first delivery, one more on each redelivery, whatever ended the earlier ones. */
   readonly attempt: number;
+  /**
+   * How many earlier deliveries of the message ended in a failure: a retry or delayed retry, a
+   * lease that ran out, a lost connection, or a consumer that left (unsubscribed or closed)
+   * while the application held it. A delivery that was only prefetched, or that came back
+   * because the broker ended the subscription or restarted, counts none. 0 when the broker does
+   * not count failures.
+   */
+  readonly failures: number;
+  /**
+   * The queue's retry budget: the failure that takes {@link Delivery.failures} past it
+   * dead-letters the message (`retries_exhausted`) instead of returning it. `undefined` when the
+   * broker did not say.
+   */
+  readonly maxRetries: number | undefined;
   /** When the broker stored the message. */
   readonly publishedAt: Date;
   /** The message body. */
@@ -68,6 +85,8 @@ export class Delivery {
     this.partition = message.partition;
     this.offset = message.offset;
     this.attempt = message.attempt;
+    this.failures = message.failures ?? 0;
+    this.maxRetries = message.maxRetries;
     this.publishedAt = new Date(Number(message.publishedAtMs));
     this.payload = message.payload;
     this.contentType = message.contentType;
@@ -82,6 +101,16 @@ export class Delivery {
    */
   get isSettled(): boolean {
     return this.ackMode === "auto" || this.#settledBy !== undefined;
+  }
+
+  /**
+   * Whether this is the message's last attempt: its failures have used up the queue's retry
+   * budget, so if this delivery fails too (a retry, a lease running out, the consumer leaving
+   * while holding it) the message is dead-lettered instead of delivered again. False when the
+   * broker did not say the budget.
+   */
+  get isLastAttempt(): boolean {
+    return this.maxRetries !== undefined && this.failures >= this.maxRetries;
   }
 
   /** The payload decoded as UTF-8 (malformed sequences become U+FFFD). */
@@ -124,7 +153,7 @@ export class Delivery {
   ack(options: OperationOptions = {}): Promise<void> {
     const signal = checkSignal("signal", options.signal);
     const connection = this.claim("ack", signal);
-    return this.watch("ack", connection.settlements.ack(this.deliveryId, signal));
+    return this.watch("ack", connection.settlements.ack(this.deliveryId, signal, this.#source.handedOut));
   }
 
   /**
@@ -139,14 +168,14 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     checkReason(reason);
     const connection = this.claim("fail", signal);
-    return this.watch("fail", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...withReason(reason) }, "fail", signal));
+    return this.watch("fail", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: false, ...withReason(reason) }, "fail", signal, this.#source.handedOut));
   }
 
   /**
-   * Returns the message to the queue for another delivery now. A message already delivered
-   * `maxRetries + 1` times is dead-lettered instead (`retries_exhausted`), and the copy's
-   * `sinew.dlq.error` header holds the last `reason` given to a retry. Acts at the call, like
-   * {@link Delivery.ack}.
+   * Returns the message to the queue for another delivery now. This counts a failure: on the
+   * last attempt ({@link Delivery.isLastAttempt}) the message is dead-lettered instead
+   * (`retries_exhausted`), and the copy's `sinew.dlq.error` header holds the last `reason` given
+   * to a retry. Acts at the call, like {@link Delivery.ack}.
    *
    * @param reason - why this attempt failed, at most 1024 bytes of UTF-8
    */
@@ -154,12 +183,12 @@ export class Delivery {
     const signal = checkSignal("signal", options.signal);
     checkReason(reason);
     const connection = this.claim("retry", signal);
-    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, ...withReason(reason) }, "retry", signal));
+    return this.watch("retry", connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, ...withReason(reason) }, "retry", signal, this.#source.handedOut));
   }
 
   /**
    * Returns the message to the queue, not to be delivered again before `delayMs` milliseconds
-   * (0 to 3650 days) have passed. A message already delivered `maxRetries + 1` times is
+   * (0 to 3650 days) have passed. This counts a failure: on the last attempt the message is
    * dead-lettered instead, keeping `reason` as with {@link Delivery.retry}. Acts at the call,
    * like {@link Delivery.ack}.
    *
@@ -172,7 +201,7 @@ export class Delivery {
     const connection = this.claim("retryAfter", signal);
     return this.watch(
       "retryAfter",
-      connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs), ...withReason(reason) }, "retryAfter", signal),
+      connection.settlements.nack({ deliveryId: this.deliveryId, requeue: true, delayMs: BigInt(delayMs), ...withReason(reason) }, "retryAfter", signal, this.#source.handedOut),
     );
   }
 

@@ -5,6 +5,7 @@
 import { raceAbort } from "../async/abort.js";
 import type { ClientCore, ClosableSubscription } from "../client/client-core.js";
 import type { Connection } from "../connection/connection.js";
+import { maxListItemsOf } from "../connection/session-info.js";
 import type { SubscriptionSink } from "../connection/subscription-sink.js";
 import type { SinewError } from "../errors/sinew-error.js";
 import { SubscriptionEndedError } from "../errors/subscription-ended-error.js";
@@ -12,6 +13,7 @@ import { FanIn } from "../routing/fan-in.js";
 import type { AckMode, CloseReason } from "../wire/generated/enums.js";
 import type { DeliveredMessage, SubscribeOk } from "../wire/generated/messages.js";
 import { Delivery, type DeliverySource } from "./delivery.js";
+import { HandedOutDeliveries } from "./handed-out-deliveries.js";
 import type { SubscriptionEndReason } from "./subscription-end-reason.js";
 
 /** What a subscription is opened with. */
@@ -56,7 +58,10 @@ export class SubscriptionFeed implements ClosableSubscription {
   // are still being accepted.
   private readonly highWater: number;
   private readonly brokerSubscriptions: BrokerSubscription[] = [];
-  private readonly queue = new FanIn<Delivery>();
+  // Manual ack only: what the application holds, listed when leaving so that only those count
+  // a failure. Auto-ack deliveries are settled when sent, so there is nothing to list.
+  private readonly handedOut: HandedOutDeliveries | undefined;
+  private readonly queue: FanIn<Delivery>;
   private readonly source: DeliverySource;
 
   private constructor(
@@ -69,7 +74,10 @@ export class SubscriptionFeed implements ClosableSubscription {
     this.ackMode = parameters.ackMode;
     this.prefetch = parameters.prefetch;
     this.highWater = parameters.prefetch * Math.max(1, parameters.partitions.length);
-    this.source = Object.freeze({ core, connection, topic: this.topic, group: this.group, ackMode: this.ackMode });
+    const handedOut = this.ackMode === "manual" ? new HandedOutDeliveries() : undefined;
+    this.handedOut = handedOut;
+    this.queue = new FanIn<Delivery>(handedOut === undefined ? undefined : (delivery) => handedOut.add(delivery.deliveryId, delivery.partition));
+    this.source = Object.freeze({ core, connection, topic: this.topic, group: this.group, ackMode: this.ackMode, handedOut });
     let markEnded = (): void => undefined;
     this.completion = new Promise<void>((resolve) => {
       markEnded = resolve;
@@ -164,6 +172,15 @@ export class SubscriptionFeed implements ClosableSubscription {
     return raceAbort(this.closing, signal);
   }
 
+  /**
+   * The manual-ack deliveries handed to the application and not settled, on `connection`, at
+   * most `maxItems` of them; for the `Goodbye` of that connection.
+   */
+  handedOutOn(connection: Connection, maxItems: number): bigint[] {
+    if (connection !== this.connection || this.handedOut === undefined) return [];
+    return this.handedOut.list(maxItems);
+  }
+
   /** Ends the subscription because the client is closing. */
   endForClientClose(): Promise<void> {
     if (this.state === "closed" || this.state === "ended") return Promise.resolve();
@@ -176,7 +193,8 @@ export class SubscriptionFeed implements ClosableSubscription {
   private attach(reply: SubscribeOk): void {
     if (this.state !== "opening" && this.state !== "active") {
       // The subscription was given up while the broker was accepting it: release it at once.
-      this.connection.request({ op: "Unsubscribe", subscriptionId: reply.subscriptionId }).catch(() => undefined);
+      // Nothing of it was handed out, so nothing it holds counts a failure.
+      this.connection.request({ op: "Unsubscribe", subscriptionId: reply.subscriptionId, handedOut: [] }).catch(() => undefined);
       return;
     }
     const entry: BrokerSubscription = { id: reply.subscriptionId, partitions: Object.freeze([...reply.partitions]), active: true };
@@ -241,19 +259,27 @@ export class SubscriptionFeed implements ClosableSubscription {
   }
 
   // Sends an Unsubscribe for every broker subscription still active, after the settlements
-  // already issued, so an ack issued before closing is not overtaken by the unsubscription.
+  // already issued, so an ack issued before closing is not overtaken by the unsubscription. Each
+  // lists the deliveries of its partitions the application holds (an empty list when none: an
+  // absent one would count a failure for every returned delivery). Once this returns, the broker
+  // has been told, or the session is gone, or the broker ended the subscription itself: either way
+  // nothing held is the application's any more.
   private unsubscribeAll(): Promise<unknown>[] {
     const active = this.brokerSubscriptions.filter((entry) => entry.active);
-    if (active.length === 0) return [];
-    if (this.connection.isOpen) this.connection.settlements.flush();
-    return active.map((entry) => {
+    const open = this.connection.isOpen;
+    if (active.length > 0 && open) this.connection.settlements.flush();
+    const maxItems = open ? maxListItemsOf(this.connection.info.limits) : 0;
+    const unsubscribed = active.map((entry) => {
       entry.active = false;
       this.connection.removeSink(entry.id);
-      if (!this.connection.isOpen) return Promise.resolve();
+      if (!open) return Promise.resolve();
+      const handedOut = this.handedOut?.takeFrom(entry.partitions, maxItems) ?? [];
       return this.connection
-        .request({ op: "Unsubscribe", subscriptionId: entry.id }, { context: { operation: "unsubscribe", topic: this.topic, group: this.group } })
+        .request({ op: "Unsubscribe", subscriptionId: entry.id, handedOut }, { context: { operation: "unsubscribe", topic: this.topic, group: this.group } })
         .catch(() => undefined);
     });
+    this.handedOut?.clear();
+    return unsubscribed;
   }
 
   private abandon(): void {

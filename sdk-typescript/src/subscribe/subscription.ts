@@ -100,7 +100,8 @@ export class Subscription implements AsyncIterable<Delivery>, AsyncDisposable {
   /**
    * Closes the subscription: iteration ends quietly, settlements already issued are sent, then
    * every broker subscription is unsubscribed, which returns unsettled deliveries to the queue
-   * (settling them afterwards fails with `stale_delivery`). Resolves once the broker answered;
+   * (settling them afterwards fails with `stale_delivery`). Those the application received count
+   * a failure (see `Delivery.failures`); those still buffered do not. Resolves once the broker answered;
    * failures to unsubscribe are ignored, since the broker drops the subscription with the
    * session anyway.
    */

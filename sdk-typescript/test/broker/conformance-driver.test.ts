@@ -119,6 +119,9 @@ describe("conformance driver", () => {
       offset: "0",
       partition: receipt["partition"],
       attempt: 1,
+      failures: 0,
+      max_retries: 3,
+      is_last_attempt: false,
     });
     expect(delivery["published_at_ms"]).toBeGreaterThan(0);
     expect(delivery["received_at_ms"]).toBeGreaterThanOrEqual(delivery["published_at_ms"] as number);
@@ -176,11 +179,11 @@ describe("conformance driver", () => {
     expect(await driver.ok("extend_lease", { delivery: "first", by_ms: 5000 })).toEqual({});
     expect(await driver.ok("extend_lease", { delivery: "first" })).toEqual({});
     expect(await driver.ok("retry", { delivery: "first", reason: "busy" })).toEqual({});
-    expect(await driver.ok("receive", { subscription: "s", delivery: "second" })).toMatchObject({ attempt: 2 });
+    expect(await driver.ok("receive", { subscription: "s", delivery: "second" })).toMatchObject({ attempt: 2, failures: 1 });
     const delayedAt = Date.now();
     expect(await driver.ok("retry_after", { delivery: "second", delay_ms: 400, reason: "still busy" })).toEqual({});
     const third = await driver.ok("receive", { subscription: "s", delivery: "third" });
-    expect(third).toMatchObject({ attempt: 3 });
+    expect(third).toMatchObject({ attempt: 3, failures: 2 });
     expect(third["received_at_ms"]).toBeGreaterThanOrEqual(delayedAt + 400);
     expect(await driver.ok("fail", { delivery: "third", reason: "gave up" })).toEqual({});
     await driver.ok("subscribe", { client: "c", subscription: "dlq", topic: dead });
