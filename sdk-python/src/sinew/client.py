@@ -80,9 +80,9 @@ class SinewClient(AsyncClosing):
 
     async def close(self) -> None:
         """Unsubscribe every subscription, say `Goodbye` (the broker returns unsettled
-        deliveries to their queues), wait briefly for its `Ok`, close the socket and stop
-        every background task. Operations still waiting fail with `ClientClosedError`.
-        Safe to call more than once."""
+        deliveries to their queues, counting a failure only for those the application was
+        given), wait briefly for its `Ok`, close the socket and stop every background task.
+        Operations still waiting fail with `ClientClosedError`. Safe to call more than once."""
         await self._core.close()
 
 
