@@ -70,11 +70,11 @@ class DeliverySource:
     # later `Unsubscribe` or `Goodbye`, so the delivery is no longer held when those are read.
 
     def ack(self, delivery_id: int) -> asyncio.Future[None]:
-        self._handed_out.discard(delivery_id)
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.ack(delivery_id)
 
     def fail(self, delivery_id: int, reason: str | None) -> asyncio.Future[None]:
-        self._handed_out.discard(delivery_id)
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.nack(
             NackItem(delivery_id=delivery_id, requeue=False, reason=reason)
         )
@@ -82,7 +82,7 @@ class DeliverySource:
     def retry(
         self, delivery_id: int, reason: str | None, delay_ms: int | None = None
     ) -> asyncio.Future[None]:
-        self._handed_out.discard(delivery_id)
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.nack(
             NackItem(delivery_id=delivery_id, requeue=True, delay_ms=delay_ms, reason=reason)
         )

@@ -15,7 +15,7 @@ removing are O(1); the lists are built only when a subscription ends.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 
 from sinew.connection.connection import Connection
 from sinew.wire.limits import DEFAULT_MAX_LIST_ITEMS
@@ -30,27 +30,14 @@ def list_limit(connection: Connection) -> int:
     return DEFAULT_MAX_LIST_ITEMS if announced is None else announced
 
 
-class HandedOut:
-    __slots__ = ("_subscription_of",)
+class HandedOut(dict[int, int]):
+    """Delivery id -> the broker subscription that delivered it (a subscription without a
+    partition fans in one broker subscription per partition, each unsubscribed alone).
 
-    def __init__(self) -> None:
-        # delivery id -> the broker subscription that delivered it (a subscription without a
-        # partition fans in one broker subscription per partition, each unsubscribed alone).
-        self._subscription_of: dict[int, int] = {}
+    A plain dictionary underneath, so that handing a delivery out (`handed_out[id] = sub`)
+    and settling it (`handed_out.pop(id, None)`) run no Python code of their own."""
 
-    def __len__(self) -> int:
-        return len(self._subscription_of)
-
-    def __iter__(self) -> Iterator[int]:
-        """The delivery ids, in the order they were handed out."""
-        return iter(self._subscription_of)
-
-    def add(self, delivery_id: int, subscription_id: int) -> None:
-        self._subscription_of[delivery_id] = subscription_id
-
-    def discard(self, delivery_id: int) -> None:
-        """The delivery is settled or gone; unknown ids are ignored."""
-        self._subscription_of.pop(delivery_id, None)
+    __slots__ = ()
 
     def take(self, subscription_ids: Collection[int], limit: int) -> dict[int, tuple[int, ...]]:
         """Remove and return the deliveries of each of `subscription_ids`, at most `limit` per
@@ -59,16 +46,13 @@ class HandedOut:
         empty list tells the broker that no returned delivery was seen, which an absent one
         does not."""
         taken: dict[int, list[int]] = {subscription_id: [] for subscription_id in subscription_ids}
-        if self._subscription_of:
-            kept: dict[int, int] = {}
-            for delivery_id, subscription_id in self._subscription_of.items():
-                listed = taken.get(subscription_id)
-                if listed is None:
-                    kept[delivery_id] = subscription_id
-                elif len(listed) < limit:
-                    listed.append(delivery_id)
-            self._subscription_of = kept
+        kept: dict[int, int] = {}
+        for delivery_id, subscription_id in self.items():
+            listed = taken.get(subscription_id)
+            if listed is None:
+                kept[delivery_id] = subscription_id
+            elif len(listed) < limit:
+                listed.append(delivery_id)
+        self.clear()
+        self.update(kept)
         return {subscription_id: tuple(ids) for subscription_id, ids in taken.items()}
-
-    def clear(self) -> None:
-        self._subscription_of.clear()

@@ -269,7 +269,7 @@ class SubscriptionFeed:
         self._maybe_pause_reading()
 
     def delivery_gone(self, delivery_id: int) -> None:
-        self._handed_out.discard(delivery_id)
+        self._handed_out.pop(delivery_id, None)
 
     def closed_by_broker(self, subscription_id: int, reason: CloseReason, message: str) -> None:
         self._parts.pop(subscription_id, None)
@@ -375,7 +375,7 @@ class SubscriptionFeed:
             self._taken = 0
         self._buffered -= 1
         if self.ack_mode == AckMode.MANUAL:
-            self._handed_out.add(message.delivery_id, subscription_id)
+            self._handed_out[message.delivery_id] = subscription_id
         return message
 
     def _clear_buffer(self) -> None:
