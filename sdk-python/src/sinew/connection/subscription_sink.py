@@ -4,8 +4,7 @@ The owner of a broker subscription registers a sink under its subscription id wi
 `Connection.add_sink` as the `SubscribeOk` is dispatched, before any `Deliver` for it can be.
 The connection then routes each `Deliver` and `SubscriptionClosed` to that sink itself, and
 tells every sink still registered when a delivery turns out stale and when the connection
-ends. Every method runs inside the read
-loop and must return quickly without blocking.
+ends. Every method runs inside the read loop and must return quickly without blocking.
 """
 
 from __future__ import annotations
