@@ -80,9 +80,9 @@ class SinewClient(AsyncClosing):
 
     async def close(self) -> None:
         """Unsubscribe every subscription, say `Goodbye` (the broker returns unsettled
-        deliveries to their queues), wait briefly for its `Ok`, close the socket and stop
-        every background task. Operations still waiting fail with `ClientClosedError`.
-        Safe to call more than once."""
+        deliveries to their queues, counting a failure only for those the application was
+        given), wait briefly for its `Ok`, close the socket and stop every background task.
+        Operations still waiting fail with `ClientClosedError`. Safe to call more than once."""
         await self._core.close()
 
 
@@ -163,7 +163,9 @@ class SinewClient(AsyncClosing):
         """Subscribe to the queue `topic`; await it, or use it with `async with`.
 
         Without `options.partition`, one broker subscription is opened per partition and
-        their deliveries are merged. Argument errors are raised when it is awaited.
+        their deliveries are merged. Argument errors are raised when it is awaited. `topic`
+        may name a queue the broker owns, such as `$dead-letters`, which cannot be declared
+        or published to.
         """
         resolved = options if options is not None else SubscribeOptions()
         return AwaitableContext(lambda: self._subscribe(topic, resolved))
@@ -178,5 +180,6 @@ class SinewClient(AsyncClosing):
             raise InvalidArgumentError(
                 "options must be SubscribeOptions", argument="options", reason="wrong_type"
             )
-        topic, group = require_topic_and_group(topic, options.group)
+        # A queue the broker owns, such as `$dead-letters`, may be consumed like any other.
+        topic, group = require_topic_and_group(topic, options.group, allow_broker_owned=True)
         return Subscription._create(await SubscriptionFeed.open(self._core, topic, group, options))

@@ -67,7 +67,7 @@ class Delivery:
     def __repr__(self) -> str:
         return (
             f"Delivery(topic={self.topic!r}, partition={self.partition}, offset={self.offset}, "
-            f"attempt={self.attempt}, delivery_id={self.delivery_id}, "
+            f"attempt={self.attempt}, failures={self.failures}, delivery_id={self.delivery_id}, "
             f"content_type={self.content_type!r}, payload_bytes={len(self.payload)})"
         )
 
@@ -105,6 +105,29 @@ class Delivery:
     def attempt(self) -> int:
         """1 on the first delivery, one more on each redelivery."""
         return self._message.attempt
+
+    @property
+    def failures(self) -> int:
+        """Failures counted for the message so far: retries, leases that ran out, and returns
+        of a delivery the application was given (on unsubscribe, close or a lost connection).
+        Acks, `fail` and prefetched messages returned unseen count none, so this can stay below
+        `attempt - 1`. 0 when the broker does not count failures."""
+        failures = self._message.failures
+        return 0 if failures is None else failures
+
+    @property
+    def max_retries(self) -> int | None:
+        """The queue's retry budget: the failure that takes `failures` past it dead-letters the
+        message (`retries_exhausted`). None when the broker did not say."""
+        return self._message.max_retries
+
+    @property
+    def is_last_attempt(self) -> bool:
+        """True when the next failure dead-letters the message: `max_retries` is known and
+        `failures` has reached it. A retry, an expired lease or giving the delivery back
+        unsettled then sends it to the dead-letter target instead of to another consumer."""
+        max_retries = self._message.max_retries
+        return max_retries is not None and self.failures >= max_retries
 
     @property
     def payload(self) -> bytes:

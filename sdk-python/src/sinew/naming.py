@@ -65,13 +65,19 @@ def _is_control(character: str) -> bool:
     return code_point <= 0x1F or 0x7F <= code_point <= 0x9F
 
 
-def validate_name(name: str, *, producer_id: bool = False) -> NameViolation | None:
+def validate_name(
+    name: str, *, producer_id: bool = False, allow_broker_owned: bool = False
+) -> NameViolation | None:
     """Check a topic, group, stream cursor name or (with `producer_id`) a producer id.
 
     The checks run in the specification's order and the first failure is returned: empty,
     an unpaired surrogate, too long (200 bytes, 64 for producer ids), exactly `.` or `..`, a
     leading `$`, then per character a control character, whitespace or one of
     `* > ? # / \\`.
+
+    `allow_broker_owned` lets a leading `$` through, for a topic that may name a queue the
+    broker owns (`$dead-letters`): subscribing and looking a queue up may name one, declaring
+    and publishing may not. Whether such a queue exists is the broker's to say.
     """
     if not name:
         return NameViolation.EMPTY
@@ -82,7 +88,7 @@ def validate_name(name: str, *, producer_id: bool = False) -> NameViolation | No
         return NameViolation.TOO_LONG
     if name in _RESERVED_NAMES:
         return NameViolation.RESERVED_NAME
-    if name.startswith(_BROKER_PREFIX):
+    if name.startswith(_BROKER_PREFIX) and not allow_broker_owned:
         return NameViolation.RESERVED_PREFIX
     for character in name:
         if _is_control(character):

@@ -159,7 +159,9 @@ class Subscription(AsyncClosing):
         """Unsubscribe; iteration then ends quietly. Safe to call more than once.
 
         With manual ack, unsettled deliveries (taken or not) go back to the queue for other
-        consumers. With auto ack, deliveries received but not yet taken are dropped: the
+        consumers. The `Unsubscribe` names those taken and not settled, and only they count a
+        failure towards the queue's `max_retries`: prefetched ones the application never saw
+        spend nothing. With auto ack, deliveries received but not yet taken are dropped: the
         broker settled them when it sent them.
         """
         await self._feed.close()

@@ -320,7 +320,8 @@ async def test_the_global_dead_letter_target_receives_what_queues_with_the_globa
         await client.declare_queue("discarded", QueueOptions(dead_letter=DeadLetterPolicy.discard()))
         for topic in ("orders", "discarded"):
             await client.create_publisher(topic).publish(OutgoingMessage.from_text(topic))
-        # No target yet: the global policy discards, like the discard policy.
+        # No target set yet: the broker's own `$dead-letters` takes it, not "all-dead"
+        # (tests/broker/test_broker_failures.py consumes it from there).
         async with client.subscribe("orders") as subscription:
             await (await subscription.receive(timeout=5)).fail("before")
         real_broker.set_dead_letter_target("all-dead")

@@ -208,11 +208,14 @@ def subscribe_ok(frame: Frame, partitions: tuple[int, ...] | None = None) -> Sub
 def delivered(delivery_id: int, payload: bytes = b"", *, partition: int = 0, offset: int = 0,
               attempt: int = 1, published_at_ms: int = PUBLISHED_AT_MS,
               content_type: str | None = None,
-              headers: dict[str, str] | None = None) -> DeliveredMessage:
+              headers: dict[str, str] | None = None,
+              failures: int | None = None, max_retries: int | None = None) -> DeliveredMessage:
+    """A delivered message; `failures` and `max_retries` are left out unless given, as an
+    older broker leaves them out."""
     return DeliveredMessage(
         delivery_id=delivery_id, partition=partition, offset=offset, attempt=attempt,
         published_at_ms=published_at_ms, payload=payload, content_type=content_type,
-        headers=headers,
+        headers=headers, failures=failures, max_retries=max_retries,
     )
 
 

@@ -21,15 +21,20 @@ __all__ = [
 ]
 
 
-def require_name(name: object, *, argument: str, producer_id: bool = False) -> str:
-    """A valid topic, group, cursor or (with `producer_id`) producer id, or the refusal."""
+def require_name(
+    name: object, *, argument: str, producer_id: bool = False, allow_broker_owned: bool = False
+) -> str:
+    """A valid topic, group, cursor or (with `producer_id`) producer id, or the refusal.
+    `allow_broker_owned` accepts the `$` of a queue the broker owns (see `validate_name`)."""
     if not isinstance(name, str):
         raise InvalidArgumentError(
             f"{argument} must be a str, not {type(name).__name__}",
             argument=argument,
             reason="wrong_type",
         )
-    violation = validate_name(name, producer_id=producer_id)
+    violation = validate_name(
+        name, producer_id=producer_id, allow_broker_owned=allow_broker_owned
+    )
     if violation is not None:
         raise InvalidArgumentError(
             f"{argument} {name!r} is not a valid name ({violation.value.replace('_', ' ')})",
@@ -53,9 +58,16 @@ def require_group(group: object, *, argument: str = "group") -> str | None:
     return normalised
 
 
-def require_topic_and_group(topic: object, group: object) -> tuple[str, str | None]:
-    """The checked topic and the normalised, checked group."""
-    return require_name(topic, argument="topic"), require_group(group)
+def require_topic_and_group(
+    topic: object, group: object, *, allow_broker_owned: bool = False
+) -> tuple[str, str | None]:
+    """The checked topic and the normalised, checked group. `allow_broker_owned` lets the
+    topic name a queue the broker owns (`$dead-letters`), as subscribing may; the group is
+    checked as ever."""
+    return (
+        require_name(topic, argument="topic", allow_broker_owned=allow_broker_owned),
+        require_group(group),
+    )
 
 
 def require_utf8(

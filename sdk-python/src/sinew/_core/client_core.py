@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sinew._core.connection_manager import ConnectionManager
+from sinew._core.handed_out import list_limit
 from sinew.connection.connection import Connection
 from sinew.durations import to_seconds
 from sinew.errors import (
@@ -38,6 +39,9 @@ _log = logging.getLogger("sinew.client")
 
 class ClosableSubscription(Protocol):
     """A subscription as the client sees it when closing."""
+
+    def handed_out_ids(self) -> list[int]:
+        """Its unsettled deliveries the application was given, for the client's `Goodbye`."""
 
     def end_for_client_close(self) -> list[asyncio.Future[Any]]:
         """End the subscription because the client is closing; returns the pending answers
@@ -105,7 +109,11 @@ class ClientCore:
     async def close(self) -> None:
         """End every subscription (their `Unsubscribe` frames leave first), say `Goodbye`,
         wait up to `close_timeout` for its `Ok`, then close the socket. Safe to call more
-        than once; later calls wait for the first to finish."""
+        than once; later calls wait for the first to finish.
+
+        `Goodbye` lists every delivery the subscriptions had handed out and not settled, as
+        their `Unsubscribe` frames do: should one of those fail, the broker still counts a
+        failure only for what the application saw."""
         if self._closed:
             await self._close_finished.wait()
             return
@@ -113,13 +121,18 @@ class ClientCore:
         self.manager.stop()
         try:
             unsubscribes: list[asyncio.Future[Any]] = []
+            handed_out: list[int] = []
             for subscription in list(self.subscriptions):
+                handed_out.extend(subscription.handed_out_ids())
                 unsubscribes.extend(subscription.end_for_client_close())
             self.subscriptions.clear()
             connection = self.manager.connection
             if connection is not None:
                 goodbye_timeout = to_seconds(self.options.close_timeout, argument="close_timeout")
-                await connection.close(goodbye_timeout=goodbye_timeout)
+                await connection.close(
+                    goodbye_timeout=goodbye_timeout,
+                    handed_out=handed_out[: list_limit(connection)],
+                )
             # Answered before Goodbye's Ok, or failed by the close: either way settled now.
             await asyncio.gather(*unsubscribes, return_exceptions=True)
         finally:

@@ -1,6 +1,7 @@
 """`DeliverySource`: what the deliveries of one subscription share. Their queue and ack mode,
-the connection they arrived on (a delivery settles on that connection or not at all) and the
-client, whose closing ends every settlement.
+the connection they arrived on (a delivery settles on that connection or not at all), the
+client, whose closing ends every settlement, and the subscription's handed-out set, which a
+settlement leaves at the call.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from sinew._core.client_core import ClientCore
+from sinew._core.handed_out import HandedOut
 from sinew.connection.connection import Connection
 from sinew.errors import ClientClosedError, ConnectionLostError, InvalidArgumentError
 from sinew.wire.enums import AckMode
@@ -17,7 +19,7 @@ __all__ = ["DeliverySource"]
 
 
 class DeliverySource:
-    __slots__ = ("_connection", "_core", "ack_mode", "group", "topic")
+    __slots__ = ("_connection", "_core", "_handed_out", "ack_mode", "group", "topic")
 
     def __init__(
         self,
@@ -27,9 +29,11 @@ class DeliverySource:
         topic: str,
         group: str | None,
         ack_mode: AckMode,
+        handed_out: HandedOut,
     ) -> None:
         self._core = core
         self._connection = connection
+        self._handed_out = handed_out
         self.topic = topic
         self.group = group
         self.ack_mode = ack_mode
@@ -61,12 +65,16 @@ class DeliverySource:
                 endpoint=str(self._connection.endpoint),
             )
 
-    # Each queues its frame at the call; the future resolves with the broker's `SettleOk`.
+    # Each queues its frame at the call; the future resolves with the broker's `SettleOk`. A
+    # settlement leaves the handed-out set at once: its frame reaches the broker before any
+    # later `Unsubscribe` or `Goodbye`, so the delivery is no longer held when those are read.
 
     def ack(self, delivery_id: int) -> asyncio.Future[None]:
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.ack(delivery_id)
 
     def fail(self, delivery_id: int, reason: str | None) -> asyncio.Future[None]:
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.nack(
             NackItem(delivery_id=delivery_id, requeue=False, reason=reason)
         )
@@ -74,6 +82,7 @@ class DeliverySource:
     def retry(
         self, delivery_id: int, reason: str | None, delay_ms: int | None = None
     ) -> asyncio.Future[None]:
+        self._handed_out.pop(delivery_id, None)
         return self._connection.settler.nack(
             NackItem(delivery_id=delivery_id, requeue=True, delay_ms=delay_ms, reason=reason)
         )

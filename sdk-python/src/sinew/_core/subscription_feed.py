@@ -13,6 +13,12 @@ since they can no longer be settled (the broker returns them to the queue), and 
 first with auto ack, since the broker already counts them as done (except when the client
 was closed).
 
+With manual ack the feed also keeps the deliveries it handed out and that are not settled
+(`HandedOut`), and each `Unsubscribe` lists those of its broker subscription, so that the
+broker counts a failure for them only, not for prefetched ones the application never saw.
+The buffer keeps each `Deliver` frame's messages together with their broker subscription, so
+handing one out costs no allocation besides its entry in that set.
+
 With auto ack the broker does not wait for settlements, so the feed pushes back instead:
 while it holds `prefetch` deliveries not yet handed out per broker subscription, the
 connection stops reading the socket, and it reads again once half of them are taken. A
@@ -30,6 +36,7 @@ from typing import Any
 
 from sinew._core.client_core import ClientCore
 from sinew._core.delivery_source import DeliverySource
+from sinew._core.handed_out import HandedOut, list_limit
 from sinew.connection.connection import Connection
 from sinew.errors import (
     ConnectionLostError,
@@ -65,11 +72,21 @@ class SubscriptionFeed:
         self.group = group
         self.ack_mode = options.ack_mode
         self.prefetch = options.prefetch
+        self._handed_out = HandedOut()
         self.source = DeliverySource(
-            core, connection, topic=topic, group=group, ack_mode=options.ack_mode
+            core,
+            connection,
+            topic=topic,
+            group=group,
+            ack_mode=options.ack_mode,
+            handed_out=self._handed_out,
         )
         self._parts: dict[int, tuple[int, ...]] = {}
-        self._buffer: deque[DeliveredMessage] = deque()
+        # Whole `Deliver` frames with their broker subscription; `_taken` messages of the first
+        # one are handed out already.
+        self._buffer: deque[tuple[int, Sequence[DeliveredMessage]]] = deque()
+        self._taken = 0
+        self._buffered = 0
         self._arrived = asyncio.Event()
         self._end_reason: SubscriptionEndReason | None = None
         self._end_message = ""
@@ -178,7 +195,7 @@ class SubscriptionFeed:
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer)
+        return self._buffered
 
     @property
     def completion(self) -> asyncio.Future[None]:
@@ -197,7 +214,7 @@ class SubscriptionFeed:
             if self._closed_by_caller:
                 return None
             if self._buffer:
-                message = self._buffer.popleft()
+                message = self._hand_out()
                 self._maybe_resume_reading()
                 return message
             if self._end_reason is not None:
@@ -218,7 +235,7 @@ class SubscriptionFeed:
         if self._closed_by_caller:
             return
         self._closed_by_caller = True
-        self._buffer.clear()
+        self._clear_buffer()
         self._release_reading()
         self._arrived.set()
         self._mark_ended()
@@ -228,6 +245,9 @@ class SubscriptionFeed:
         unsubscribes = self._unsubscribe_all()
         if unsubscribes:
             await asyncio.gather(*unsubscribes, return_exceptions=True)
+
+    def handed_out_ids(self) -> list[int]:
+        return list(self._handed_out)
 
     def end_for_client_close(self) -> list[asyncio.Future[Any]]:
         # The partitions stay listed: the subscription covered them until the client closed.
@@ -241,11 +261,15 @@ class SubscriptionFeed:
     # The sink of each broker subscription: these run in the connection's read loop
 
     def deliver(self, subscription_id: int, messages: Sequence[DeliveredMessage]) -> None:
-        if not self.is_active:
+        if not self.is_active or not messages:
             return
-        self._buffer.extend(messages)
+        self._buffer.append((subscription_id, messages))
+        self._buffered += len(messages)
         self._arrived.set()
         self._maybe_pause_reading()
+
+    def delivery_gone(self, delivery_id: int) -> None:
+        self._handed_out.pop(delivery_id, None)
 
     def closed_by_broker(self, subscription_id: int, reason: CloseReason, message: str) -> None:
         self._parts.pop(subscription_id, None)
@@ -261,6 +285,8 @@ class SubscriptionFeed:
             future.add_done_callback(_log_unsubscribe_failure)
 
     def connection_ended(self, error: SinewError, *, by_client: bool) -> None:
+        # The session is gone with its deliveries; a new connection starts a new one.
+        self._handed_out.clear()
         if by_client:
             self._end(
                 SubscriptionEndReason.CLIENT_CLOSED,
@@ -285,7 +311,7 @@ class SubscriptionFeed:
     def _abandon(self) -> None:
         """Undo a subscribe that failed part-way: unsubscribe what was attached."""
         self._closed_by_caller = True
-        self._buffer.clear()
+        self._clear_buffer()
         self._release_reading()
         self._mark_ended()
         for future in self._unsubscribe_all():
@@ -298,7 +324,7 @@ class SubscriptionFeed:
         self._end_message = message
         if self.ack_mode == AckMode.MANUAL or reason == SubscriptionEndReason.CLIENT_CLOSED:
             # Manual: they can no longer be settled, and the broker returns them to the queue.
-            self._buffer.clear()
+            self._clear_buffer()
         self._release_reading()
         self._arrived.set()
         self._mark_ended()
@@ -314,18 +340,23 @@ class SubscriptionFeed:
         return self._unsubscribe(ids)
 
     def _unsubscribe(self, ids: list[int]) -> list[asyncio.Future[Message]]:
-        """Stop routing to this feed and send an `Unsubscribe` for each broker subscription;
-        the futures of the answers are returned."""
+        """Stop routing to this feed and send an `Unsubscribe` for each broker subscription,
+        listing what it handed out; the futures of the answers are returned."""
         for subscription_id in ids:
             self._connection.remove_sink(subscription_id)
+        handed_out = self._handed_out.take(ids, list_limit(self._connection))
         futures: list[asyncio.Future[Message]] = []
         if not self._connection.is_open:
             return futures
+        # Settlements issued before must not be overtaken: their deliveries count as settled.
+        self._connection.settler.flush()
         for subscription_id in ids:
             try:
                 futures.append(
                     self._connection.start_request(
-                        Unsubscribe(subscription_id=subscription_id),
+                        Unsubscribe(
+                            subscription_id=subscription_id, handed_out=handed_out[subscription_id]
+                        ),
                         context=f"unsubscribe from {self.topic!r}",
                         expects=(Ok,),
                     )
@@ -334,6 +365,24 @@ class SubscriptionFeed:
                 _log.debug("could not unsubscribe %d: %s", subscription_id, error)
         return futures
 
+    def _hand_out(self) -> DeliveredMessage:
+        """The oldest buffered delivery, recorded as handed out with manual ack."""
+        subscription_id, messages = self._buffer[0]
+        message = messages[self._taken]
+        self._taken += 1
+        if self._taken == len(messages):
+            self._buffer.popleft()
+            self._taken = 0
+        self._buffered -= 1
+        if self.ack_mode == AckMode.MANUAL:
+            self._handed_out[message.delivery_id] = subscription_id
+        return message
+
+    def _clear_buffer(self) -> None:
+        self._buffer.clear()
+        self._taken = 0
+        self._buffered = 0
+
     def _maybe_pause_reading(self) -> None:
         # Manual ack is bounded by prefetch at the broker; auto ack only by how fast the
         # socket is read.
@@ -341,13 +390,13 @@ class SubscriptionFeed:
             not self._pausing_reading
             and self.ack_mode == AckMode.AUTO
             and self.is_active
-            and len(self._buffer) >= self._pause_threshold
+            and self._buffered >= self._pause_threshold
         ):
             self._pausing_reading = True
             self._connection.pause_reading(self)
 
     def _maybe_resume_reading(self) -> None:
-        if self._pausing_reading and len(self._buffer) <= self._pause_threshold // 2:
+        if self._pausing_reading and self._buffered <= self._pause_threshold // 2:
             self._release_reading()
 
     def _release_reading(self) -> None:

@@ -44,6 +44,23 @@ class Delivery:
         return self._inner.attempt
 
     @property
+    def failures(self) -> int:
+        """Failures counted so far; see `sinew.Delivery.failures`."""
+        return self._inner.failures
+
+    @property
+    def max_retries(self) -> int | None:
+        """The queue's retry budget, None when the broker did not say; see
+        `sinew.Delivery.max_retries`."""
+        return self._inner.max_retries
+
+    @property
+    def is_last_attempt(self) -> bool:
+        """True when the next failure dead-letters the message; see
+        `sinew.Delivery.is_last_attempt`."""
+        return self._inner.is_last_attempt
+
+    @property
     def payload(self) -> bytes:
         return self._inner.payload
 

@@ -54,6 +54,9 @@ def delivery_result(delivery: Delivery, received_at_ms: int) -> Result:
         "offset": str(delivery.offset),
         "partition": delivery.partition,
         "attempt": delivery.attempt,
+        "failures": delivery.failures,
+        "max_retries": delivery.max_retries,
+        "is_last_attempt": delivery.is_last_attempt,
         "published_at_ms": unix_ms(delivery.published_at),
         "received_at_ms": received_at_ms,
     }

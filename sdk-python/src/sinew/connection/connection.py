@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Literal, TypeVar
 
 from sinew.connection.endpoint import Endpoint
@@ -120,7 +120,9 @@ class Connection:
             socket.writer, on_failure=self._on_write_failure, clock=self._loop.time
         )
         self._closed = self._loop.create_future()
-        self.settler = Settler(self._settle_request, session.limits.max_list_items)
+        self.settler = Settler(
+            self._settle_request, session.limits.max_list_items, on_stale=self._routes.delivery_gone
+        )
         self._tasks: list[asyncio.Task[None]] = [
             self._loop.create_task(self._read_loop(), name=f"sinew read {endpoint}"),
             self._loop.create_task(self._writer.run(), name=f"sinew write {endpoint}"),
@@ -452,11 +454,10 @@ class Connection:
 
     def _on_unmatched_reply(self, message: Message) -> None:
         # A reply after its request timed out or its caller stopped waiting. A subscription
-        # nobody holds would keep up to `prefetch` messages leased, so it is ended.
+        # nobody holds would keep up to `prefetch` messages leased: it is ended, none seen.
         if isinstance(message, SubscribeOk) and self._state == "open":
-            self._writer.enqueue(
-                encode_frame(Unsubscribe(subscription_id=message.subscription_id))
-            )
+            unsubscribe = Unsubscribe(subscription_id=message.subscription_id, handed_out=())
+            self._writer.enqueue(encode_frame(unsubscribe))
         _log.debug("dropped a late %s from %s", type(message).__name__, self._endpoint)
 
     def _on_topology_push(self, message: Topology) -> None:
@@ -551,16 +552,19 @@ class Connection:
             _log.warning("connection to %s lost: %s", self._endpoint, reason.message)
             self._notify(self._listener.on_connection_lost, lost)
 
-    async def close(self, *, goodbye_timeout: float) -> None:
-        """Say `Goodbye`, wait up to `goodbye_timeout` for `Ok`, then close the socket.
+    async def close(self, *, goodbye_timeout: float, handed_out: Sequence[int] = ()) -> None:
+        """Say `Goodbye` (after every settlement issued, listing `handed_out`, which the caller
+        keeps within the broker's list limit), wait up to `goodbye_timeout` for `Ok`, then
+        close the socket.
 
         Requests still waiting fail with `ClientClosedError`. Safe to call more than once.
         """
         if self._state == "open":
+            self.settler.flush()
             self._state = "closing"
             try:
                 goodbye = self._start_request(
-                    Goodbye(),
+                    Goodbye(handed_out=tuple(handed_out)),
                     context="close",
                     expects=(Ok,),
                     flags=0,

@@ -9,7 +9,11 @@ extended and settled in the same iteration has its extension applied rather than
 as stale. Each frame carries a request id, so the broker answers `SettleOk` once the
 settlements are durable; the items it lists as failed fail their own caller with a
 `BrokerError` (for example `stale_delivery`), the others succeed. An `Error` answering the
-whole frame fails every item in it.
+whole frame fails every item in it. A delivery reported stale is no longer held by the
+session, and the settler says so (`on_stale`), so that it is not named as handed out later.
+
+`flush` sends what is waiting at once, for a frame that must follow the settlements already
+issued (an `Unsubscribe` or `Goodbye` must not overtake them).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Final, Generic, TypeVar
 
 from sinew.connection.unobserved_failure import FailureReportingFuture
 from sinew.errors import SinewError, broker_error
+from sinew.wire.errors import ErrorCode
 from sinew.wire.limits import DEFAULT_MAX_LIST_ITEMS
 from sinew.wire.messages import (
     Ack,
@@ -56,10 +61,18 @@ class _Batch(Generic[_Item]):
 
 
 class Settler:
-    def __init__(self, request: SettleRequest, max_list_items: int | None = None) -> None:
+    def __init__(
+        self,
+        request: SettleRequest,
+        max_list_items: int | None = None,
+        *,
+        on_stale: Callable[[int], None] | None = None,
+    ) -> None:
         """`max_list_items` is the broker's `Limits.max_list_items`; an older broker leaves it
-        out of `HelloOk` (None), and then the protocol's default applies."""
+        out of `HelloOk` (None), and then the protocol's default applies. `on_stale` is told
+        the id of each delivery the broker reports as `stale_delivery`."""
         self._request = request
+        self._on_stale = on_stale
         limit = DEFAULT_MAX_LIST_ITEMS if max_list_items is None else max_list_items
         self._per_frame = max(1, min(MAX_ITEMS_PER_FRAME, limit))
         self._loop = asyncio.get_running_loop()
@@ -92,6 +105,11 @@ class Settler:
             self._loop.call_soon(self._flush)
         return future
 
+    def flush(self) -> None:
+        """Send every settlement issued so far now, rather than at the end of the loop
+        iteration."""
+        self._flush()
+
     def _flush(self) -> None:
         self._flush_scheduled = False
         self._send(
@@ -117,13 +135,16 @@ class Settler:
             except SinewError as error:
                 _fail_all(chunk, error)
                 continue
-            reply.add_done_callback(functools.partial(_complete, chunk=chunk, action=action))
+            reply.add_done_callback(
+                functools.partial(_complete, chunk=chunk, action=action, on_stale=self._on_stale)
+            )
 
 
 def _complete(
     reply: asyncio.Future[Message],
     chunk: Sequence[tuple[int, object, asyncio.Future[None]]],
     action: str,
+    on_stale: Callable[[int], None] | None,
 ) -> None:
     if reply.cancelled():
         return
@@ -134,6 +155,10 @@ def _complete(
     result = reply.result()
     assert isinstance(result, SettleOk)
     failures = {failure.delivery_id: failure.code for failure in result.failures}
+    if on_stale is not None:
+        for stale_id, failure_code in failures.items():
+            if failure_code == ErrorCode.STALE_DELIVERY:
+                on_stale(stale_id)
     for delivery_id, _, future in chunk:
         if future.done():
             continue

@@ -1,6 +1,7 @@
 """`SubscriptionRoutes`: a connection's table of subscription sinks, by broker subscription
 id. The read loop hands each `Deliver` and `SubscriptionClosed` to the sink registered for its
-subscription, and the end of the connection to every sink still registered.
+subscription, and a stale delivery and the end of the connection to every sink still
+registered.
 
 A sink that raises is logged and does not stop the read loop.
 """
@@ -50,6 +51,16 @@ class SubscriptionRoutes:
             sink.closed_by_broker(message.subscription_id, message.reason, message.message)
         except Exception:
             _log.exception("a subscription sink failed on SubscriptionClosed")
+
+    def delivery_gone(self, delivery_id: int) -> None:
+        """Tell every sink that the broker no longer holds `delivery_id`. Rare (a settlement
+        answered `stale_delivery`), so the sinks are simply walked."""
+        # A sink registered under several subscription ids hears it once.
+        for sink in {id(sink): sink for sink in self._sinks.values()}.values():
+            try:
+                sink.delivery_gone(delivery_id)
+            except Exception:
+                _log.exception("a subscription sink failed on a stale delivery")
 
     def end_all(self, error: SinewError, *, by_client: bool) -> None:
         """Tell every registered sink that the connection ended, and forget them."""

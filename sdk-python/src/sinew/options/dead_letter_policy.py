@@ -47,8 +47,8 @@ class DeadLetterPolicy:
 
     @classmethod
     def global_(cls) -> DeadLetterPolicy:
-        """Send dead messages to the broker's global dead-letter target (dropped when the
-        operator has set none)."""
+        """Send dead messages to the broker's global dead-letter target: the broker's own
+        `$dead-letters` queue until an operator sets another."""
         return cls(DeadLetterKind.GLOBAL)
 
     @classmethod
