@@ -1,7 +1,7 @@
 // DeadLetterPolicy.Global and DeadLetterPolicy.Discard declared through the client on the real broker, and what
 // each does with a dead message: Global sends it to the broker's global dead-letter target (an operator setting, made
-// here through the admin endpoint) and drops it while none is set; Discard drops it even when a global target is set,
-// leaving no copy in any queue. Each test has a broker of its own, since the global target is broker-wide.
+// here through the admin endpoint), which is the broker's own $dead-letters queue while none is set; Discard drops it
+// even when a global target is set, leaving no copy in any queue. Each test has a broker of its own, since the global target is broker-wide.
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -13,7 +13,7 @@ namespace Sinew.Client.Tests.Broker;
 public class DeadLetterPolicyOnRealBrokerTests
 {
     [Fact(Timeout = 60_000)]
-    public async Task A_queue_declared_with_the_global_policy_dead_letters_to_the_global_target_and_drops_while_none_is_set()
+    public async Task A_queue_declared_with_the_global_policy_dead_letters_to_the_global_target_and_to_dead_letters_while_none_is_set()
     {
         await using var broker = await SinewBrokerFixture.StartAsync();
         using var admin = new HttpClient { BaseAddress = new Uri($"http://{broker.HttpEndpoint}") };
@@ -45,17 +45,23 @@ public class DeadLetterPolicyOnRealBrokerTests
         Assert.Equal(topic, copy.Headers["sinew.dlq.source_topic"]);
         await copy.AckAsync();
 
-        // With the target cleared, a dead message of the same queue is dropped: nothing reaches the old target.
+        // With the target cleared, the broker's own $dead-letters queue takes the next one: nothing is dropped, and
+        // nothing reaches the old target.
         using (var cleared = await admin.DeleteAsync("/admin/dead-letter-target"))
         {
             Assert.True(cleared.IsSuccessStatusCode, $"clearing the global target answered {(int)cleared.StatusCode}");
         }
 
-        await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromText("dropped"));
+        await client.CreatePublisher(topic).PublishAsync(OutgoingMessage.FromText("kept"));
         var second = await RealBroker.ReceiveAsync(subscription);
-        Assert.Equal("dropped", second.Text);
+        Assert.Equal("kept", second.Text);
         await second.FailAsync("cannot parse either");
         await EventuallyAsync(async () => await DeadLetteredAsync(admin, topic, "terminal_nack") == 2, "both messages were dead-lettered");
+        await using var brokerOwned = await client.SubscribeAsync("$dead-letters");
+        var kept = await RealBroker.ReceiveAsync(brokerOwned);
+        Assert.Equal(("kept", "cannot parse either", topic),
+            (kept.Text, kept.Headers["sinew.dlq.error"], kept.Headers["sinew.dlq.source_topic"]));
+        await kept.AckAsync();
         Assert.Null(await RealBroker.NextAsync(dead, TimeSpan.FromMilliseconds(300)));
         Assert.Equal((0, 1UL), Partition(await QueuesAsync(admin), target));
         Assert.Equal((0, 2UL), Partition(await QueuesAsync(admin), topic));
@@ -90,11 +96,13 @@ public class DeadLetterPolicyOnRealBrokerTests
             async () => await DeadLetteredAsync(admin, topic, "terminal_nack") == 1 && await DeadLetteredAsync(admin, topic, "retries_exhausted") == 1,
             "both messages were dead-lettered");
 
-        // ... and are nowhere: not redelivered, not in the global target, which was never created, nor in any other queue.
+        // ... and are nowhere: not redelivered, not in the global target, which was never created, nor in any other
+        // queue (the broker's own $dead-letters stays empty).
         Assert.Null(await RealBroker.NextAsync(subscription, TimeSpan.FromMilliseconds(300)));
         var queues = await QueuesAsync(admin);
-        Assert.Equal([topic], queues.Keys);
+        Assert.Equal(["$dead-letters", topic], queues.Keys.Order(StringComparer.Ordinal));
         Assert.Equal((0, 2UL), Partition(queues, topic));
+        Assert.Equal((0, 0UL), Partition(queues, "$dead-letters"));
     }
 
     private static async Task<Dictionary<string, JsonElement>> QueuesAsync(HttpClient admin)
