@@ -1,6 +1,7 @@
 // The observing relay against a real broker: what a client sends and the broker answers arrives unchanged,
 // the ops of each exchange are recorded, a refusal as "not supported" is told apart from any other error,
-// and bytes that are not frames still get through (raw cases send them on purpose).
+// bytes that are not frames still get through (raw cases send them on purpose), and a cut by client name
+// resets only that client's connections.
 using Sinew.Conformance.Observation;
 using Sinew.Conformance.Raw;
 using Sinew.Protocol.Errors;
@@ -106,5 +107,22 @@ public sealed class ObservingRelayTests : IAsyncLifetime
         var second = observer.End("second", "raw");
         Assert.Equal(["Ping", "Pong"], first.Seen.Order(StringComparer.Ordinal));
         Assert.Equal(["Topology", "TopologyRequest"], second.Seen.Order(StringComparer.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Cutting_a_client_by_name_resets_its_connections_and_leaves_the_others()
+    {
+        await using var observer = new FrameObserver();
+        var endpoint = observer.Front(_broker!.ProtocolEndpoint);
+        await using var victim = await RawConnection.OpenAsync(endpoint, Wait);
+        await using var bystander = await RawConnection.OpenAsync(endpoint, Wait);
+        Assert.IsType<HelloOk>((await victim.HelloAsync(new Hello(1, 1, "victim", "1"))).Message);
+        Assert.IsType<HelloOk>((await bystander.HelloAsync(new Hello(1, 1, "bystander", "1"))).Message);
+
+        Assert.Equal(0, observer.Cut("nobody"));
+        Assert.Equal(1, observer.Cut("victim"));
+
+        Assert.True(await victim.ClosedWithinAsync(Wait), "the cut connection stayed open");
+        Assert.IsType<Pong>((await bystander.RequestAsync(Ping.Instance)).Message);
     }
 }

@@ -19,6 +19,7 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
     private BrokerHost? _auth;
     private TcpListener? _foreign;
     private CancellationTokenSource? _foreignStop;
+    private Observation.FrameObserver? _observer;
 
     private BrokerEnvironment(string endpoint, string? dataDir, string? authDataDir)
     {
@@ -49,6 +50,7 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
     /// frames of each scenario are seen.</summary>
     public void ObserveThrough(Observation.FrameObserver observer)
     {
+        _observer = observer;
         Endpoint = observer.Front(BrokerEndpoint);
         if (Builtins.TryGetValue("auth_endpoint", out var auth))
         {
@@ -86,6 +88,12 @@ internal sealed class BrokerEnvironment : IAsyncDisposable
         await environment.StartHelpersAsync().ConfigureAwait(false);
         return environment;
     }
+
+    /// <summary>Cuts the connections of the client that connected with <paramref name="clientName"/> (both sides
+    /// see a reset, as when a consumer crashes); the client may reconnect at once.</summary>
+    /// <returns>How many connections were cut.</returns>
+    public int CutConnections(string clientName) =>
+        _observer?.Cut(clientName) ?? throw new InvalidOperationException("connections can only be cut through the observing relay");
 
     /// <summary>Stops the local broker gracefully and starts it again on the same port and data.</summary>
     public async Task RestartAsync()

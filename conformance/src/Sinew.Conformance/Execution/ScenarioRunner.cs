@@ -12,9 +12,12 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
 {
     // Keys the runner consumes; the driver never sees them.
     private static readonly HashSet<string> RunnerKeys =
-        ["step", "expect", "expect_error", "save", "collect", "max_duration_ms", "count", "message_template"];
+        ["step", "expect", "expect_error", "save", "collect", "max_duration_ms", "count", "message_template", "skip_until"];
 
-    private static readonly HashSet<string> RunnerSteps = ["sleep", "mark", "check", "restart_broker", "set_global_dead_letter"];
+    private static readonly HashSet<string> RunnerSteps = ["sleep", "mark", "check", "restart_broker", "set_global_dead_letter", "cut_connection"];
+
+    // A receive with skip_until acks and passes over at most this many deliveries that do not match.
+    private const int MaxSkipped = 1000;
 
     private int _queueCounter;
 
@@ -103,6 +106,9 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
             case "set_global_dead_letter":
                 await environment.SetGlobalDeadLetterTargetAsync((string?)step["topic"], (string?)step["group"]).ConfigureAwait(false);
                 return null;
+            case "cut_connection":
+                var clientName = (string)step["client_name"]!;
+                return environment.CutConnections(clientName) > 0 ? null : $"no open connection of a client named {clientName} to cut";
         }
 
         var arguments = new JsonObject();
@@ -130,6 +136,27 @@ internal sealed class ScenarioRunner(BrokerEnvironment environment, string runId
         var wait = Math.Max(ToInt(step["timeout_ms"]) ?? 5000, ToInt(step["within_ms"]) ?? 0);
         var stopwatch = Stopwatch.StartNew();
         var response = await driver.SendAsync(name, arguments, TimeSpan.FromMilliseconds(wait + 20_000)).ConfigureAwait(false);
+        if (step["skip_until"] is JsonObject wanted)
+        {
+            // A shared queue (the broker's $dead-letters) may hold other messages first: ack and pass over them.
+            for (var skipped = 0; response.Ok && Expectations.Check(response.Result, wanted).Count > 0; skipped++)
+            {
+                if (skipped == MaxSkipped)
+                {
+                    return $"no delivery matched {wanted.ToJsonString()} within {MaxSkipped} deliveries";
+                }
+
+                var ack = await driver.SendAsync("ack", new JsonObject { ["delivery"] = arguments["delivery"]?.DeepClone() },
+                    TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+                if (!ack.Ok)
+                {
+                    return $"acking a passed-over delivery failed with {ack.Error?.ToJsonString()}";
+                }
+
+                response = await driver.SendAsync(name, arguments, TimeSpan.FromMilliseconds(wait + 20_000)).ConfigureAwait(false);
+            }
+        }
+
         var elapsed = stopwatch.ElapsedMilliseconds;
         if (response.Unsupported is { } why)
         {

@@ -46,10 +46,27 @@ internal sealed class FrameObserver : IAsyncDisposable
         }
     }
 
-    /// <summary>Per relayed connection: the op of each request still waiting for its answer, by request id.</summary>
+    /// <summary>Cuts every relayed connection whose client said <paramref name="clientName"/> in its Hello, as a
+    /// crashed consumer or a broken network would: both sides see a reset, no Goodbye.</summary>
+    /// <returns>How many connections were cut.</returns>
+    public int Cut(string clientName)
+    {
+        List<ObservingRelay> relays;
+        lock (_gate)
+        {
+            relays = [.. _relays];
+        }
+
+        return relays.Sum(relay => relay.Cut(clientName));
+    }
+
+    /// <summary>Per relayed connection: the op of each request still waiting for its answer, by request id, and
+    /// the client name its Hello gave.</summary>
     internal sealed class ConnectionLedger
     {
         public ConcurrentDictionary<uint, string> Requests { get; } = new();
+
+        public volatile string? ClientName;
     }
 
     internal void OnClientFrame(ConnectionLedger ledger, FrameHeader header, IWireMessage? message)
@@ -63,6 +80,11 @@ internal sealed class FrameObserver : IAsyncDisposable
         if (message is not null)
         {
             Record(op);
+        }
+
+        if (message is Hello hello)
+        {
+            ledger.ClientName = hello.ClientName;
         }
 
         if (header.RequestId != 0)

@@ -16,6 +16,7 @@ internal sealed class ObservingRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly List<Socket> _open = [];
+    private readonly List<(FrameObserver.ConnectionLedger Ledger, Socket Client, Socket Broker)> _connections = [];
 
     private ObservingRelay(TcpListener listener, string upstream, FrameObserver observer)
     {
@@ -66,14 +67,14 @@ internal sealed class ObservingRelay : IAsyncDisposable
             return;
         }
 
-        Track(client, broker);
         var ledger = new FrameObserver.ConnectionLedger();
+        Track(client, broker, ledger);
         var upward = new FrameTap((header, message) => _observer.OnClientFrame(ledger, header, message));
         var downward = new FrameTap((header, message) => _observer.OnBrokerFrame(ledger, header, message));
         var toBroker = PumpAsync(client, broker, upward);
         var toClient = PumpAsync(broker, client, downward);
         await Task.WhenAll(toBroker, toClient).ConfigureAwait(false);
-        Untrack(client, broker);
+        Untrack(client, broker, ledger);
         client.Dispose();
         broker.Dispose();
     }
@@ -127,21 +128,42 @@ internal sealed class ObservingRelay : IAsyncDisposable
         return (endpoint[..colon].Trim('[', ']'), int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private void Track(Socket client, Socket broker)
+    /// <summary>Resets both sides of every relayed connection whose Hello gave <paramref name="clientName"/>.</summary>
+    /// <returns>How many connections were cut.</returns>
+    public int Cut(string clientName)
+    {
+        List<(FrameObserver.ConnectionLedger Ledger, Socket Client, Socket Broker)> victims;
+        lock (_open)
+        {
+            victims = _connections.Where(c => c.Ledger.ClientName == clientName).ToList();
+        }
+
+        foreach (var (_, client, broker) in victims)
+        {
+            Reset(client);
+            Reset(broker);
+        }
+
+        return victims.Count;
+    }
+
+    private void Track(Socket client, Socket broker, FrameObserver.ConnectionLedger ledger)
     {
         lock (_open)
         {
             _open.Add(client);
             _open.Add(broker);
+            _connections.Add((ledger, client, broker));
         }
     }
 
-    private void Untrack(Socket client, Socket broker)
+    private void Untrack(Socket client, Socket broker, FrameObserver.ConnectionLedger ledger)
     {
         lock (_open)
         {
             _open.Remove(client);
             _open.Remove(broker);
+            _connections.Remove((ledger, client, broker));
         }
     }
 
@@ -158,6 +180,7 @@ internal sealed class ObservingRelay : IAsyncDisposable
             }
 
             _open.Clear();
+            _connections.Clear();
         }
 
         _stop.Dispose();
