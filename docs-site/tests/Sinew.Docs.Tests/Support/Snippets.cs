@@ -24,11 +24,25 @@ internal static class Snippets
         new("^closed$"),
     ];
 
+    // The failures guide's worker: two retries, a fail on the last attempt, the copy read from $dead-letters.
+    private static readonly Regex[] Failures =
+    [
+        new(@"^declared queue failures\.[0-9a-f-]+$"),
+        new("^attempt 1: failures 0 of 2, retrying$"),
+        new("^attempt 2: failures 1 of 2, retrying$"),
+        new("^attempt 3: failures 2 of 2, last attempt: failing$"),
+        new(@"^dead letter from failures\.[0-9a-f-]+: terminal_nack \(gave up after 3 attempts\)$"),
+        new("^closed$"),
+    ];
+
     public static IReadOnlyDictionary<string, Snippet> All { get; } = new[]
     {
         new Snippet("snippets/quickstart/quickstart.cs", broker => RunDotNetAsync("snippets/quickstart", "quickstart", broker), Quickstart),
         new Snippet("snippets/quickstart/quickstart.ts", broker => RunTypeScriptAsync("snippets/quickstart/tsconfig.json", "quickstart.js", broker), Quickstart),
         new Snippet("snippets/quickstart/quickstart.py", broker => RunPythonAsync("snippets/quickstart/quickstart.py", broker), Quickstart),
+        new Snippet("snippets/failures/failures.cs", broker => RunDotNetAsync("snippets/failures", "failures", broker), Failures),
+        new Snippet("snippets/failures/failures.ts", broker => RunTypeScriptAsync("snippets/failures/tsconfig.json", "failures.js", broker), Failures),
+        new Snippet("snippets/failures/failures.py", broker => RunPythonAsync("snippets/failures/failures.py", broker), Failures),
     }.ToDictionary(s => s.File, StringComparer.Ordinal);
 
     private static Dictionary<string, string> Environment(BrokerFixture broker) => new()
