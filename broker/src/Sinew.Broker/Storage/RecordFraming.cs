@@ -41,8 +41,14 @@ internal enum RecordType : byte
     Message = 2,
     /// <summary>Messages settled as done.</summary>
     Ack = 3,
-    /// <summary>A message returned to the queue (retry, lease expiry, consumer gone), with its delivery count.</summary>
+    /// <summary>A message returned to the queue (retry, lease expiry, consumer gone), with its delivery count. Written
+    /// by earlier versions, which counted no failures; <see cref="Returned"/> replaces it and recovery reads both.</summary>
     Requeue = 4,
     /// <summary>A message removed from the queue by its dead-letter policy.</summary>
     DeadLettered = 5,
+    /// <summary>A message returned to the queue, with its delivery and failure counts.</summary>
+    Returned = 6,
+    /// <summary>Manual-ack deliveries made since the previous group commit, each with its delivery count, so a
+    /// crash of the broker cannot hand a message out again under an attempt number it already used.</summary>
+    Delivered = 7,
 }
