@@ -318,6 +318,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     /// closes by <paramref name="deadlineAtMs"/> (unix ms) at the latest, then closes.</summary>
     public void CloseForShutdown(ulong deadlineAtMs)
     {
+        // Set before the notices go out: a client that closes on reading them still counts no failure.
+        _endedByBroker = true;
         List<ServerSubscription> subscriptions;
         lock (_subscriptions)
         {
@@ -331,7 +333,6 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
         // The drain notice comes last, so a client that reconnects on it has already seen every subscription end.
         Send(new GoingAway(deadlineAtMs, "the broker is shutting down"));
-        _endedByBroker = true;
         ReleaseEverything(HandedOut.None);
         _closeReason = "the broker is shutting down";
         _out.Close();
