@@ -109,6 +109,25 @@ public class ListLengthTests
         Assert.Empty((await client.AckAsync(ids[Limit])).Failures);
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData("unsubscribe")]
+    [InlineData("goodbye")]
+    public async Task A_handed_out_list_over_the_limit_is_refused_and_returns_nothing(string close)
+    {
+        await using var broker = await StartWithLimitAsync();
+        await using var client = await broker.ConnectAsync();
+        var ids = await HoldDeliveriesAsync(client, Limit + 1);
+
+        // The session's only subscription has the first id.
+        var error = await client.FailAsync(close == "unsubscribe" ? new Unsubscribe(1, ids) : new Goodbye(ids), ErrorCode.Invalid);
+        AssertTooManyItems(error, "handed_out");
+
+        // The connection stays open and every delivery is still held.
+        Assert.True(await client.NoDeliveryWithinAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.Empty((await client.AckAsync([.. ids.Take(Limit)])).Failures);
+        Assert.Empty((await client.AckAsync(ids[Limit])).Failures);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task A_dispatch_larger_than_the_limit_is_cut_into_deliver_frames_within_it()
     {

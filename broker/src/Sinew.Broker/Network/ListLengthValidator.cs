@@ -16,7 +16,8 @@ internal static class ListLengthValidator
     /// <summary>Every list checked, as <c>Op.field</c> in registry names. The messages of a PublishBatch are
     /// held to max_batch_messages and a message's headers to max_headers instead.</summary>
     public static IReadOnlyList<string> CheckedLists { get; } =
-        ["Ack.delivery_ids", "Nack.items", "ExtendLease.items", "Reconcile.subscriptions", "SubscribeStream.filters"];
+        ["Ack.delivery_ids", "Nack.items", "ExtendLease.items", "Reconcile.subscriptions", "SubscribeStream.filters", "Unsubscribe.handed_out",
+         "Goodbye.handed_out"];
 
     /// <summary>Throws <c>invalid</c> when a list of <paramref name="message"/> holds more than
     /// <paramref name="limit"/> entries (a string map's entries are its pairs).</summary>
@@ -38,6 +39,12 @@ internal static class ListLengthValidator
                 break;
             case SubscribeStream { Filters: { } filters }:
                 Check("filters", filters.Count, limit);
+                break;
+            case Unsubscribe { HandedOut: { } handedOut }:
+                Check("handed_out", handedOut.Count, limit);
+                break;
+            case Goodbye { HandedOut: { } handedOut }:
+                Check("handed_out", handedOut.Count, limit);
                 break;
         }
     }

@@ -93,16 +93,17 @@ internal sealed partial class Session
             partition.Detach(subscription);
         }
 
-        // Unsettled manual-ack deliveries go back to the queue. Auto-ack deliveries still tracked here are queued
-        // for the socket ahead of this answer: they settle once written, and only a connection that dies before
-        // the write returns them.
+        // Unsettled manual-ack deliveries go back to the queue, a failure for those the application was handed.
+        // Auto-ack deliveries still tracked here are queued for the socket ahead of this answer: they settle once
+        // written, and only a connection that dies before the write returns them.
         if (subscription.AckPolicy == AckPolicy.Manual)
         {
+            var handedOut = HandedOut.Listed(unsubscribe.HandedOut);
             foreach (var (deliveryId, delivery) in _deliveries)
             {
                 if (delivery.Subscription == subscription && _deliveries.TryRemove(deliveryId, out _))
                 {
-                    delivery.Partition.Return(delivery.Offset, deliveryId);
+                    delivery.Partition.Return(delivery.Offset, deliveryId, handedOut.CountsFailure(deliveryId));
                 }
             }
         }

@@ -86,6 +86,8 @@ internal sealed partial class Session
         Volatile.Write(ref _lastSentMs, NowMs);
         if (_out.Pending > SlowReaderLimitBytes)
         {
+            // Most of what it holds is still waiting in this buffer, unseen: returning it is not its failure.
+            _endedByBroker = true;
             Abort($"the client is not reading: {_out.Pending} bytes are waiting to be sent");
             return false;
         }
@@ -119,13 +121,13 @@ internal sealed partial class Session
     // The Deliver body around its messages: array header, subscription id (at most 9 bytes), list header.
     private const int DeliverFrameOverhead = 16;
 
-    /// <summary>An upper bound of one delivered message's MessagePack size: six integers of at most nine
+    /// <summary>An upper bound of one delivered message's MessagePack size: eight integers of at most nine
     /// bytes each, the headers of the record, payload, content type and header map, and five bytes of
     /// string header per header key and value.</summary>
     private static long EncodedSizeBound(in Delivery delivery)
     {
         var body = delivery.Body;
-        long size = 64 + body.Payload.Length;
+        long size = 96 + body.Payload.Length;
         if (body.ContentType is { } contentType)
         {
             size += System.Text.Encoding.UTF8.GetByteCount(contentType);

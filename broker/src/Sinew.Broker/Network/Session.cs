@@ -32,6 +32,9 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private long _lastReceivedMs;
     private long _lastSentMs;
     private bool _handshakeDone;
+    // Set when the broker ends the session itself (shutdown, a client too slow to read): what it returns then is no
+    // failure of the messages.
+    private volatile bool _endedByBroker;
     private string _closeReason = "the client disconnected";
 
     public Session(ConnectionContext connection, SessionContext broker)
@@ -69,7 +72,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
         finally
         {
-            ReleaseEverything();
+            // A broken connection: the broker cannot tell which deliveries the application held.
+            ReleaseEverything(_endedByBroker ? HandedOut.None : HandedOut.Every);
             _out.Close();
             try
             {
@@ -179,8 +183,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                 case TopologyAck ack:
                     HandleTopologyAck(ack);
                     return true;
-                case Goodbye:
-                    ReleaseEverything();
+                case Goodbye goodbye:
+                    ReleaseEverything(HandedOut.Listed(goodbye.HandedOut));
                     Send(Ok.Instance, header.RequestId);
                     _closeReason = "the client said goodbye";
                     return false;
@@ -279,8 +283,10 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
     public void Dispose() => _closing.Dispose();
 
-    /// <summary>Closes every subscription and returns every unsettled delivery to its queue.</summary>
-    private void ReleaseEverything()
+    /// <summary>Closes every subscription and returns every unsettled delivery to its queue; a manual-ack delivery
+    /// counts a failure when <paramref name="handedOut"/> says so. An auto-ack delivery still held was never written
+    /// to the socket, so the application cannot have seen it.</summary>
+    private void ReleaseEverything(HandedOut handedOut)
     {
         List<ServerSubscription> subscriptions;
         lock (_subscriptions)
@@ -302,7 +308,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         {
             if (_deliveries.TryRemove(deliveryId, out var delivery))
             {
-                delivery.Partition.Return(delivery.Offset, deliveryId);
+                var countsFailure = delivery.Subscription.AckPolicy == AckPolicy.Manual && handedOut.CountsFailure(deliveryId);
+                delivery.Partition.Return(delivery.Offset, deliveryId, countsFailure);
             }
         }
     }
@@ -311,6 +318,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     /// closes by <paramref name="deadlineAtMs"/> (unix ms) at the latest, then closes.</summary>
     public void CloseForShutdown(ulong deadlineAtMs)
     {
+        // Set before the notices go out: a client that closes on reading them still counts no failure.
+        _endedByBroker = true;
         List<ServerSubscription> subscriptions;
         lock (_subscriptions)
         {
@@ -324,7 +333,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
         // The drain notice comes last, so a client that reconnects on it has already seen every subscription end.
         Send(new GoingAway(deadlineAtMs, "the broker is shutting down"));
-        ReleaseEverything();
+        ReleaseEverything(HandedOut.None);
         _closeReason = "the broker is shutting down";
         _out.Close();
 

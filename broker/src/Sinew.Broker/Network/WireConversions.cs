@@ -27,7 +27,7 @@ internal static class WireConversions
 
     public static DeliveredMessage ToWire(this in Delivery delivery) =>
         new((ulong)delivery.DeliveryId, delivery.Partition, (ulong)delivery.Offset, (uint)delivery.Attempt, (ulong)delivery.PublishedAtMs,
-            delivery.Body.Payload, delivery.Body.ContentType, delivery.Body.Headers);
+            delivery.Body.Payload, delivery.Body.ContentType, delivery.Body.Headers, (uint)delivery.Failures, delivery.MaxRetries);
 
     public static DeadLetterPolicy ToWire(this DeadLetterSettings settings) => new(settings.Kind switch
     {

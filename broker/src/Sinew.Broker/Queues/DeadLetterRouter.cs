@@ -118,6 +118,7 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
         headers[Headers.SourcePartition] = partition.ToString(CultureInfo.InvariantCulture);
         headers[Headers.SourceOffset] = entry.Offset.ToString(CultureInfo.InvariantCulture);
         headers[Headers.Attempts] = entry.DeliveryCount.ToString(CultureInfo.InvariantCulture);
+        headers[Headers.Failures] = entry.Failures.ToString(CultureInfo.InvariantCulture);
         headers[Headers.DeadLetteredAt] = nowMs.ToString(CultureInfo.InvariantCulture);
         if (error is not null)
         {
@@ -140,6 +141,7 @@ internal sealed class DeadLetterRouter(QueueRegistry registry, RuntimeState runt
         public const string SourcePartition = "sinew.dlq.source_partition";
         public const string SourceOffset = "sinew.dlq.source_offset";
         public const string Attempts = "sinew.dlq.attempts";
+        public const string Failures = "sinew.dlq.failures";
         public const string DeadLetteredAt = "sinew.dlq.dead_lettered_at_ms";
         public const string Error = "sinew.dlq.error";
     }

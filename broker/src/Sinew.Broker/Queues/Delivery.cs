@@ -10,6 +10,9 @@ namespace Sinew.Broker.Queues;
 /// <param name="Partition">The partition it comes from.</param>
 /// <param name="Offset">Its offset in that partition.</param>
 /// <param name="Attempt">1 on the first delivery, one more on each redelivery.</param>
+/// <param name="Failures">Its failures so far (specification section 8.5).</param>
+/// <param name="MaxRetries">Its queue's retry budget: the failure that takes <paramref name="Failures"/> past it dead-letters it.</param>
 /// <param name="PublishedAtMs">When the broker stored it (unix ms).</param>
 /// <param name="Body">Payload, content type and headers.</param>
-internal readonly record struct Delivery(long DeliveryId, uint Partition, long Offset, int Attempt, long PublishedAtMs, MessageBody Body);
+internal readonly record struct Delivery(long DeliveryId, uint Partition, long Offset, int Attempt, int Failures, uint MaxRetries, long PublishedAtMs,
+    MessageBody Body);

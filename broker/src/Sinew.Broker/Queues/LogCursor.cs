@@ -1,7 +1,7 @@
 // Where a partition's in-memory index ends in its log. Every message from Offset up to the partition's next offset
 // is unindexed: fresh, never delivered, its record at Lsn or later, read back into the index window as it drains.
-// After a restart the stretch may also hold messages that were settled or requeued after the snapshot was taken;
-// those are remembered here, compactly, until the cursor passes them.
+// After a restart the stretch may also hold messages that were settled, returned or delivered after the snapshot was
+// taken; those are remembered here, compactly, until the cursor passes them.
 using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Queues;
@@ -9,7 +9,7 @@ namespace Sinew.Broker.Queues;
 internal sealed class LogCursor
 {
     private readonly OffsetRanges _settled = new();
-    private Dictionary<long, (int DeliveryCount, long NotBeforeMs)>? _requeued;
+    private Dictionary<long, (int DeliveryCount, int Failures, long NotBeforeMs)>? _requeued;
 
     /// <summary>A cursor with nothing unindexed: its offset follows the partition's next offset.</summary>
     public LogCursor(long lsn, long offset)
@@ -37,14 +37,14 @@ internal sealed class LogCursor
 
         foreach (var r in saved.Requeued)
         {
-            (cursor._requeued ??= [])[r.Offset] = (r.DeliveryCount, r.NotBeforeMs);
+            (cursor._requeued ??= [])[r.Offset] = (r.DeliveryCount, r.Failures, r.NotBeforeMs);
         }
 
         return cursor;
     }
 
     public SnapshotCursor Save() => new(Lsn, Offset, [.. _settled.Ranges],
-        _requeued is null ? [] : [.. _requeued.Select(r => new SnapshotRequeue(r.Key, r.Value.DeliveryCount, r.Value.NotBeforeMs))]);
+        _requeued is null ? [] : [.. _requeued.Select(r => new SnapshotRequeue(r.Key, r.Value.DeliveryCount, r.Value.NotBeforeMs, r.Value.Failures))]);
 
     /// <summary>Whether <paramref name="offset"/> lies in the unindexed stretch that ends before <paramref name="nextOffset"/>.</summary>
     public bool Covers(long offset, long nextOffset) => offset >= Offset && offset < nextOffset;
@@ -56,18 +56,32 @@ internal sealed class LogCursor
         _requeued?.Remove(offset);
     }
 
-    /// <summary>Records the delivery count and not-before time a requeue gave an unindexed message (at a restart).</summary>
-    public void Requeue(long offset, int deliveryCount, long notBeforeMs)
+    /// <summary>Records the counts and not-before time a return gave an unindexed message (at a restart). A null
+    /// <paramref name="failures"/> (a record of an earlier version, which counted none) leaves the failures as they were.</summary>
+    public void Requeue(long offset, int deliveryCount, int? failures, long notBeforeMs)
     {
         if (!_settled.Contains(offset))
         {
-            (_requeued ??= [])[offset] = (deliveryCount, notBeforeMs);
+            var known = (_requeued ??= []).GetValueOrDefault(offset);
+            _requeued[offset] = (Math.Max(known.DeliveryCount, deliveryCount), failures ?? known.Failures, notBeforeMs);
+        }
+    }
+
+    /// <summary>Records a delivery of an unindexed message (at a restart): its delivery count rises to
+    /// <paramref name="deliveryCount"/>, and having been delivered it is not delayed.</summary>
+    public void Deliver(long offset, int deliveryCount)
+    {
+        if (!_settled.Contains(offset))
+        {
+            var known = (_requeued ??= []).GetValueOrDefault(offset);
+            _requeued[offset] = (Math.Max(known.DeliveryCount, deliveryCount), known.Failures, known.NotBeforeMs);
         }
     }
 
     /// <summary>Moves past the message at <see cref="Offset"/> as it is read back.</summary>
-    /// <returns>False when that message turned out to be settled already; otherwise its requeue state, if any.</returns>
-    public bool Pass(out (int DeliveryCount, long NotBeforeMs)? requeued)
+    /// <returns>False when that message turned out to be settled already; otherwise its counts and not-before time, if
+    /// records after the snapshot set them.</returns>
+    public bool Pass(out (int DeliveryCount, int Failures, long NotBeforeMs)? requeued)
     {
         var offset = Offset++;
         requeued = null;

@@ -40,6 +40,11 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
     /// including that delivery.</summary>
     public int DeliveryCount { get; set; }
 
+    /// <summary>How many of its deliveries failed: retried, left to run out their lease, or returned after the
+    /// application held them (specification section 8.5). The failure that takes this past the queue's max retries
+    /// dead-letters it.</summary>
+    public int Failures { get; set; }
+
     /// <summary>Payload, content type and headers; null when not resident (read back from the log on demand).
     /// Set it through the partition, which accounts for resident bytes.</summary>
     public MessageBody? Body { get; set; }
@@ -62,7 +67,7 @@ internal sealed class MessageEntry(long offset, long lsn, long publishedAtMs, lo
     public long LeaseDeadlineMs { get; set; }
 
     /// <summary>The reason text of the latest retry that gave one, for the dead-letter copy should the retries run
-    /// out. Kept in memory only: the log's requeue record has no room for it, so it is lost on a restart.</summary>
+    /// out. Kept in memory only: the log's return record has no room for it, so it is lost on a restart.</summary>
     public string? LastRetryReason { get; set; }
 
     public bool IsExpired(long nowMs) => ExpiresAtMs != 0 && nowMs >= ExpiresAtMs;

@@ -47,6 +47,7 @@ internal sealed partial class Partition
         List<Action>? deferred = null;
         Dictionary<ServerSubscription, List<Delivery>>? batches = null;
         var sending = false;
+        var logDeliveries = false;
         try
         {
             lock (_lock)
@@ -56,11 +57,16 @@ internal sealed partial class Partition
                     return;
                 }
 
-                batches = DeliverLocked(ref deferred);
+                batches = DeliverLocked(ref deferred, ref logDeliveries);
                 if (batches is not null)
                 {
                     Monitor.Enter(_sendGate, ref sending);
                 }
+            }
+
+            if (logDeliveries)
+            {
+                RequestFlush();
             }
 
             if (batches is not null)
@@ -79,7 +85,7 @@ internal sealed partial class Partition
         RunAll(deferred);
     }
 
-    private Dictionary<ServerSubscription, List<Delivery>>? DeliverLocked(ref List<Action>? deferred)
+    private Dictionary<ServerSubscription, List<Delivery>>? DeliverLocked(ref List<Action>? deferred, ref bool logDeliveries)
     {
         var now = NowMs;
         Dictionary<ServerSubscription, List<Delivery>>? batches = null;
@@ -137,6 +143,7 @@ internal sealed partial class Partition
             if (subscription.AckPolicy == AckPolicy.Manual)
             {
                 LeaseLocked(entry, deliveryId, DurationRules.Deadline(now, Queue.Settings.LeaseMs));
+                logDeliveries |= NoteDeliveryLocked(entry);
             }
 
             subscription.Target.TrackDelivery(deliveryId, this, entry.Offset, subscription);
@@ -146,7 +153,8 @@ internal sealed partial class Partition
                 batches[subscription] = batch = [];
             }
 
-            var delivery = new Delivery(deliveryId, Index, entry.Offset, entry.DeliveryCount, entry.PublishedAtMs, body);
+            var delivery = new Delivery(deliveryId, Index, entry.Offset, entry.DeliveryCount, entry.Failures, Queue.Settings.MaxRetries,
+                entry.PublishedAtMs, body);
             subscription.Target.CountPendingDelivery(delivery);
             batch.Add(delivery);
         }

@@ -1,6 +1,7 @@
-// Making appends count: the flusher writes and fsyncs the log (group commit), then the partition makes what
-// became durable deliverable and runs the callbacks waiting for that position (publish confirmations,
-// settlement answers, snapshots).
+// Making appends count: the flusher writes and fsyncs the log (group commit), together with the record of the
+// deliveries made since the last one (Partition.Counts.cs), then the partition makes what became durable
+// deliverable and runs the callbacks waiting for that position (publish confirmations, settlement answers,
+// snapshots).
 using Sinew.Broker.Storage;
 
 namespace Sinew.Broker.Queues;
@@ -76,6 +77,11 @@ internal sealed partial class Partition
         long end;
         try
         {
+            lock (_lock)
+            {
+                AppendDeliveriesLocked();
+            }
+
             end = _log.Flush();
         }
         catch (ObjectDisposedException)

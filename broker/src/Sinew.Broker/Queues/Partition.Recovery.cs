@@ -1,7 +1,8 @@
 // Recovery of a partition at start: the newest valid snapshot, then the log after it, checked record by
 // record, then the index window filled from the log cursor. Messages past the snapshot's index stay in the log:
 // replaying settles and requeues of them only marks them on the cursor, so a deep backlog is not rebuilt entry by
-// entry. Corruption quarantines the partition (or refuses the start, when configured so).
+// entry. Deliveries and failures come back as the log last recorded them: a restart itself counts no failure.
+// Corruption quarantines the partition (or refuses the start, when configured so).
 using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Storage;
 
@@ -72,6 +73,7 @@ internal sealed partial class Partition
                 {
                     NotBeforeMs = s.NotBeforeMs,
                     DeliveryCount = s.DeliveryCount,
+                    Failures = s.Failures,
                 };
                 listed[s.Lsn] = s.Offset;
             }
@@ -237,15 +239,18 @@ internal sealed partial class Partition
 
                     break;
                 case RecordType.Requeue:
+                    // Written before failures were counted: the failures stay as they were.
                     var (requeued, deliveryCount, notBefore) = Records.ReadRequeue(body);
-                    if (_messages.TryGetValue(requeued, out var entry))
+                    ReturnReplayed(requeued, deliveryCount, null, notBefore);
+                    break;
+                case RecordType.Returned:
+                    var returned = Records.ReadReturned(body);
+                    ReturnReplayed(returned.Offset, returned.DeliveryCount, returned.Failures, returned.NotBeforeMs);
+                    break;
+                case RecordType.Delivered:
+                    foreach (var (delivered, count) in Records.ReadDelivered(body))
                     {
-                        entry.DeliveryCount = deliveryCount;
-                        entry.NotBeforeMs = notBefore;
-                    }
-                    else if (_cursor.Covers(requeued, _nextOffset))
-                    {
-                        _cursor.Requeue(requeued, deliveryCount, notBefore);
+                        DeliverReplayed(delivered, count);
                     }
 
                     break;
@@ -257,6 +262,34 @@ internal sealed partial class Partition
                     break;
                 default:
                     throw new InvalidDataException($"unknown record type {body[0]} at log position {lsn}");
+            }
+        }
+
+        // Delivery counts only rise: a delivered record is appended at the commit after its deliveries, so it can
+        // follow a later record about the same message and must not lower or double what that one says.
+        void ReturnReplayed(long offset, int deliveryCount, int? failures, long notBefore)
+        {
+            if (_messages.TryGetValue(offset, out var entry))
+            {
+                entry.DeliveryCount = Math.Max(entry.DeliveryCount, deliveryCount);
+                entry.Failures = failures ?? entry.Failures;
+                entry.NotBeforeMs = notBefore;
+            }
+            else if (_cursor.Covers(offset, _nextOffset))
+            {
+                _cursor.Requeue(offset, deliveryCount, failures, notBefore);
+            }
+        }
+
+        void DeliverReplayed(long offset, int deliveryCount)
+        {
+            if (_messages.TryGetValue(offset, out var entry))
+            {
+                entry.DeliveryCount = Math.Max(entry.DeliveryCount, deliveryCount);
+            }
+            else if (_cursor.Covers(offset, _nextOffset))
+            {
+                _cursor.Deliver(offset, deliveryCount);
             }
         }
 

@@ -1,5 +1,6 @@
 // Settlement: acks remove a delivered message, nacks retry, delay or dead-letter it, lease extensions keep
-// it, and a departing consumer returns it. Every change is logged before it is confirmed.
+// it, and a departing consumer returns it, with or without counting a failure (Partition.Counts.cs). Every change
+// is logged before it is confirmed.
 using Sinew.Broker.Storage;
 using Sinew.Protocol.Errors;
 using Sinew.Protocol.Timing;
@@ -101,7 +102,7 @@ internal sealed partial class Partition
             {
                 // A retry's reason is kept for the copy made if this or a later attempt exhausts the retries.
                 entry.LastRetryReason = reason ?? entry.LastRetryReason;
-                RetryOrExhaustLocked(entry, notBeforeMs, ref deferred);
+                FailLocked(entry, notBeforeMs, ref deferred);
             }
 
             lsnEnd = _log.AppendedEnd;
@@ -135,9 +136,11 @@ internal sealed partial class Partition
         }
     }
 
-    /// <summary>Puts a delivery back, ready for other consumers, because its subscription or session
-    /// ended. This is not a failed attempt: it never dead-letters.</summary>
-    public void Return(long offset, long deliveryId)
+    /// <summary>Puts a delivery back, ready for other consumers, because its subscription or session ended. When
+    /// <paramref name="countsFailure"/> (the application may have held it) this is a failure like a retry, and the one
+    /// that exhausts the message's retries dead-letters it; otherwise (a prefetched delivery the application never
+    /// saw, or a return the broker caused) it only goes back.</summary>
+    public void Return(long offset, long deliveryId, bool countsFailure)
     {
         List<Action>? deferred = null;
         ServerSubscription? holder;
@@ -148,7 +151,14 @@ internal sealed partial class Partition
                 return;
             }
 
-            RequeueLocked(entry, 0, ref deferred);
+            if (countsFailure)
+            {
+                FailLocked(entry, 0, ref deferred);
+            }
+            else
+            {
+                RequeueLocked(entry, 0, ref deferred);
+            }
         }
 
         RequestFlush();
@@ -186,18 +196,6 @@ internal sealed partial class Partition
         return false;
     }
 
-    private void RetryOrExhaustLocked(MessageEntry entry, long notBeforeMs, ref List<Action>? deferred)
-    {
-        if (entry.DeliveryCount >= Queue.Settings.MaxRetries + 1)
-        {
-            DeadLetterLocked(entry, DeadLetterReason.RetriesExhausted, entry.LastRetryReason, ref deferred);
-        }
-        else
-        {
-            RequeueLocked(entry, notBeforeMs, ref deferred);
-        }
-    }
-
     private void RequeueLocked(MessageEntry entry, long notBeforeMs, ref List<Action>? deferred)
     {
         var now = NowMs;
@@ -207,8 +205,8 @@ internal sealed partial class Partition
             return;
         }
 
-        _log.Append(Records.RequeueSize, static (span, s) => Records.WriteRequeue(span, s.Offset, s.DeliveryCount, s.notBeforeMs),
-            (entry.Offset, entry.DeliveryCount, notBeforeMs));
+        _log.Append(Records.ReturnedSize, static (span, s) => Records.WriteReturned(span, s.Offset, s.DeliveryCount, s.Failures, s.notBeforeMs),
+            (entry.Offset, entry.DeliveryCount, entry.Failures, notBeforeMs));
         if (notBeforeMs > now)
         {
             DelayLocked(entry, notBeforeMs);

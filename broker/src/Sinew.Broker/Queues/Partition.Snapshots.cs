@@ -45,7 +45,7 @@ internal sealed partial class Partition
                 // A message still waiting for its fsync keeps its not-before time too: the snapshot only exists
                 // once it is durable, and recovery must not make it deliverable early.
                 entries.Add(new SnapshotEntry(entry.Offset, entry.Lsn, entry.PublishedAtMs, entry.ExpiresAtMs,
-                    entry.State is MessageState.Delayed or MessageState.Pending ? entry.NotBeforeMs : 0, entry.DeliveryCount));
+                    entry.State is MessageState.Delayed or MessageState.Pending ? entry.NotBeforeMs : 0, entry.DeliveryCount, entry.Failures));
             }
 
             var cursor = HasUnindexed ? _cursor.Save() : SnapshotCursor.Empty(lsn, _nextOffset);

@@ -226,7 +226,7 @@ internal sealed partial class Partition
                 holder.Target.ForgetDelivery(lease.DeliveryId);
                 entry.LeaseDeadlineMs = 0; // this lease is out of its heap already: not a stale one left in it
                 TryTakeInflightLocked(entry.Offset, lease.DeliveryId, out _, out _);
-                RetryOrExhaustLocked(entry, 0, ref deferred);
+                FailLocked(entry, 0, ref deferred);
                 released ??= [];
                 released[holder] = released.GetValueOrDefault(holder) + 1;
                 changed = true;

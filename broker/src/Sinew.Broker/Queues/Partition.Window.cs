@@ -172,6 +172,7 @@ internal sealed partial class Partition
             {
                 NotBeforeMs = requeued?.NotBeforeMs ?? record.NotBeforeMs,
                 DeliveryCount = requeued?.DeliveryCount ?? 0,
+                Failures = requeued?.Failures ?? 0,
             };
             HoldBodyLocked(entry, record.Body, force: false);
             _messages.Add(entry.Offset, entry);

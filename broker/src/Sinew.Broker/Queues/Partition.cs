@@ -1,6 +1,7 @@
 // One partition of a queue: its log, its unsettled messages and every rule about them. The rules live in
-// the Partition.*.cs files by concern: appending, durability, dispatch, settlement, timers, dead-lettering,
-// resident bodies, the index window, parking after write failures, quarantine, recovery and snapshots.
+// the Partition.*.cs files by concern: appending, durability, dispatch, settlement, the counts of deliveries and
+// failures, timers, dead-lettering, resident bodies, the index window, parking after write failures, quarantine,
+// recovery and snapshots.
 //
 // All state is guarded by one lock; work that touches other partitions, the network or callbacks is
 // collected while the lock is held and run after it is released, so partition locks never nest.

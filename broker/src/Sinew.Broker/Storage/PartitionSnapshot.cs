@@ -33,19 +33,20 @@ internal sealed record PartitionSnapshot(long Lsn, long NextOffset, List<Snapsho
 
 /// <summary>The log cursor: messages from <paramref name="Offset"/> on are not indexed, and their records start at
 /// <paramref name="Lsn"/>; among them, the offsets in <paramref name="Settled"/> are settled and those in
-/// <paramref name="Requeued"/> were requeued (both only after a restart found them so).</summary>
+/// <paramref name="Requeued"/> were returned or delivered (both only after a restart found them so).</summary>
 internal sealed record SnapshotCursor(long Lsn, long Offset, List<(long Start, long End)> Settled, List<SnapshotRequeue> Requeued)
 {
     /// <summary>A cursor with nothing behind it, at <paramref name="nextOffset"/>.</summary>
     public static SnapshotCursor Empty(long lsn, long nextOffset) => new(lsn, nextOffset, [], []);
 }
 
-/// <summary>An unindexed message's delivery count and not-before time, as its last requeue record set them.</summary>
-internal sealed record SnapshotRequeue(long Offset, int DeliveryCount, long NotBeforeMs);
+/// <summary>An unindexed message's delivery and failure counts and not-before time, as the records about it after
+/// the last snapshot set them (its last return, or a delivery since).</summary>
+internal sealed record SnapshotRequeue(long Offset, int DeliveryCount, long NotBeforeMs, int Failures);
 
-/// <summary>An unsettled message: its offset, the log position of its record, its times and its delivery count.
-/// A not-before time of 0 means it is deliverable at once.</summary>
-internal sealed record SnapshotEntry(long Offset, long Lsn, long PublishedAtMs, long ExpiresAtMs, long NotBeforeMs, int DeliveryCount);
+/// <summary>An unsettled message: its offset, the log position of its record, its times, and its delivery and
+/// failure counts. A not-before time of 0 means it is deliverable at once.</summary>
+internal sealed record SnapshotEntry(long Offset, long Lsn, long PublishedAtMs, long ExpiresAtMs, long NotBeforeMs, int DeliveryCount, int Failures);
 
 /// <summary>An idempotency key and where its message was stored.</summary>
 internal sealed record SnapshotDedup(string Producer, ulong Sequence, long Offset, long LsnEnd, long AtMs);

@@ -41,11 +41,17 @@ internal enum RecordType : byte
     Message = 2,
     /// <summary>Messages settled as done.</summary>
     Ack = 3,
-    /// <summary>A message returned to the queue (retry, lease expiry, consumer gone), with its delivery count.</summary>
+    /// <summary>A message returned to the queue (retry, lease expiry, consumer gone), with its delivery count. Written
+    /// by earlier versions, which counted no failures; <see cref="Returned"/> replaces it and recovery reads both.</summary>
     Requeue = 4,
     /// <summary>A message removed from the queue by its dead-letter policy.</summary>
     DeadLettered = 5,
     /// <summary>A message leaving through its dead-letter policy: out of delivery until its copy is durable in the
     /// target (then a <see cref="DeadLettered"/> record removes it). Recovery routes it again when none follows.</summary>
     DeadLetterPending = 6,
+    /// <summary>A message returned to the queue, with its delivery and failure counts.</summary>
+    Returned = 7,
+    /// <summary>Manual-ack deliveries made since the previous group commit, each with its delivery count, so a
+    /// crash of the broker cannot hand a message out again under an attempt number it already used.</summary>
+    Delivered = 8,
 }

@@ -42,9 +42,15 @@ internal static class Records
 
     public const int RequeueSize = 1 + 8 + 4 + 8;
 
+    public const int ReturnedSize = 1 + 8 + 4 + 4 + 8;
+
     public const int DeadLetteredSize = 1 + 8 + 1;
 
     public static int DeadLetterPendingSize(string? error) => 1 + 8 + 1 + 2 + StringSize(error);
+
+    public static int DeliveredSize(int count) => 1 + 4 + (DeliveredItemSize * count);
+
+    private const int DeliveredItemSize = 8 + 4;
 
     public static int AckSize(int count) => 1 + 4 + (8 * count);
 
@@ -100,6 +106,7 @@ internal static class Records
         w.EnsureFull();
     }
 
+    /// <summary>The requeue record of earlier versions, which counted no failures (recovery still reads it).</summary>
     public static void WriteRequeue(Span<byte> body, long offset, int deliveryCount, long notBeforeMs)
     {
         var w = new SpanWriter(body);
@@ -107,6 +114,31 @@ internal static class Records
         w.Int64(offset);
         w.UInt32((uint)deliveryCount);
         w.Int64(notBeforeMs);
+        w.EnsureFull();
+    }
+
+    public static void WriteReturned(Span<byte> body, long offset, int deliveryCount, int failures, long notBeforeMs)
+    {
+        var w = new SpanWriter(body);
+        w.Byte((byte)RecordType.Returned);
+        w.Int64(offset);
+        w.UInt32((uint)deliveryCount);
+        w.UInt32((uint)failures);
+        w.Int64(notBeforeMs);
+        w.EnsureFull();
+    }
+
+    public static void WriteDelivered(Span<byte> body, ReadOnlySpan<(long Offset, int DeliveryCount)> deliveries)
+    {
+        var w = new SpanWriter(body);
+        w.Byte((byte)RecordType.Delivered);
+        w.UInt32((uint)deliveries.Length);
+        foreach (var (offset, deliveryCount) in deliveries)
+        {
+            w.Int64(offset);
+            w.UInt32((uint)deliveryCount);
+        }
+
         w.EnsureFull();
     }
 
@@ -195,6 +227,33 @@ internal static class Records
         var result = (r.Int64(), (int)r.UInt32(), r.Int64());
         r.EnsureEnd();
         return result;
+    }
+
+    public static (long Offset, int DeliveryCount, int Failures, long NotBeforeMs) ReadReturned(ReadOnlySpan<byte> body)
+    {
+        var r = new SpanReader(body[1..]);
+        var result = (r.Int64(), (int)r.UInt32(), (int)r.UInt32(), r.Int64());
+        r.EnsureEnd();
+        return result;
+    }
+
+    public static (long Offset, int DeliveryCount)[] ReadDelivered(ReadOnlySpan<byte> body)
+    {
+        var r = new SpanReader(body[1..]);
+        var count = r.UInt32();
+        if (count > (body.Length - 5) / DeliveredItemSize)
+        {
+            throw new InvalidDataException("delivered record count exceeds its body");
+        }
+
+        var deliveries = new (long, int)[count];
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            deliveries[i] = (r.Int64(), (int)r.UInt32());
+        }
+
+        r.EnsureEnd();
+        return deliveries;
     }
 
     public static (long Offset, DeadLetterReason Reason) ReadDeadLettered(ReadOnlySpan<byte> body)

@@ -2,14 +2,15 @@
 // and only once the log is durable up to that position, so a snapshot never describes records a crash could
 // lose. The newest readable one wins; older ones are deleted once a newer one is in place.
 //
-// Format, big-endian: "SNWSNAP2", i64 lsn, i64 next offset, i32 entry count, then per entry i64 offset,
-// i64 lsn, i64 published at, i64 expires at, i64 not before, i32 delivery count; i32 key count, then per key
-// u16 length + UTF-8 producer, u64 sequence, i64 offset, i64 lsn end, i64 stored at; then the log cursor: i64 lsn,
-// i64 offset, i32 settled range count, per range i64 start and i64 end (exclusive), i32 requeue count, per
-// requeue i64 offset, i32 delivery count, i64 not before; then a CRC-32 of everything before it.
+// Format, big-endian: "SNWSNAP3", i64 lsn, i64 next offset, i32 entry count, then per entry i64 offset,
+// i64 lsn, i64 published at, i64 expires at, i64 not before, i32 delivery count, i32 failures; i32 key count, then
+// per key u16 length + UTF-8 producer, u64 sequence, i64 offset, i64 lsn end, i64 stored at; then the log cursor:
+// i64 lsn, i64 offset, i32 settled range count, per range i64 start and i64 end (exclusive), i32 requeue count, per
+// requeue i64 offset, i32 delivery count, i64 not before, i32 failures; then a CRC-32 of everything before it.
 //
-// "SNWSNAP1" files, written before the log cursor existed, are the same without the cursor: everything they list
-// was indexed, so they read as a cursor at their own position with nothing behind it.
+// Older files are still read. "SNWSNAP2" files, written before failures were counted, are the same without the two
+// failure counts, which read as 0. "SNWSNAP1" files, written before the log cursor existed, also lack the cursor:
+// everything they list was indexed, so they read as a cursor at their own position with nothing behind it.
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -20,7 +21,16 @@ internal static class SnapshotFile
 {
     private const string Pattern = "snapshot-*.snap";
 
-    private static ReadOnlySpan<byte> Magic => "SNWSNAP2"u8;
+    private const int EntrySize = 48;
+    private const int RequeueSize = 24;
+
+    // The same without the failure counts, in files written before they were counted.
+    private const int EntrySizeWithoutFailures = 44;
+    private const int RequeueSizeWithoutFailures = 20;
+
+    private static ReadOnlySpan<byte> Magic => "SNWSNAP3"u8;
+
+    private static ReadOnlySpan<byte> MagicWithoutFailures => "SNWSNAP2"u8;
 
     private static ReadOnlySpan<byte> MagicWithoutCursor => "SNWSNAP1"u8;
 
@@ -64,8 +74,8 @@ internal static class SnapshotFile
     public static byte[] Encode(PartitionSnapshot snapshot)
     {
         var cursor = snapshot.Cursor;
-        var size = Magic.Length + 8 + 8 + 4 + (snapshot.Entries.Count * 44) + 4
-            + 8 + 8 + 4 + (cursor.Settled.Count * 16) + 4 + (cursor.Requeued.Count * 20) + 4;
+        var size = Magic.Length + 8 + 8 + 4 + (snapshot.Entries.Count * EntrySize) + 4
+            + 8 + 8 + 4 + (cursor.Settled.Count * 16) + 4 + (cursor.Requeued.Count * RequeueSize) + 4;
         foreach (var d in snapshot.Dedup)
         {
             size += 2 + Encoding.UTF8.GetByteCount(d.Producer) + 8 + 8 + 8 + 8;
@@ -86,6 +96,7 @@ internal static class SnapshotFile
             BinaryPrimitives.WriteInt64BigEndian(span[p..], e.ExpiresAtMs); p += 8;
             BinaryPrimitives.WriteInt64BigEndian(span[p..], e.NotBeforeMs); p += 8;
             BinaryPrimitives.WriteInt32BigEndian(span[p..], e.DeliveryCount); p += 4;
+            BinaryPrimitives.WriteInt32BigEndian(span[p..], e.Failures); p += 4;
         }
 
         BinaryPrimitives.WriteInt32BigEndian(span[p..], snapshot.Dedup.Count); p += 4;
@@ -114,6 +125,7 @@ internal static class SnapshotFile
             BinaryPrimitives.WriteInt64BigEndian(span[p..], r.Offset); p += 8;
             BinaryPrimitives.WriteInt32BigEndian(span[p..], r.DeliveryCount); p += 4;
             BinaryPrimitives.WriteInt64BigEndian(span[p..], r.NotBeforeMs); p += 8;
+            BinaryPrimitives.WriteInt32BigEndian(span[p..], r.Failures); p += 4;
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(span[p..], Crc32.HashToUInt32(span[..p]));
@@ -126,7 +138,8 @@ internal static class SnapshotFile
         try
         {
             var span = bytes.AsSpan();
-            var withCursor = span.StartsWith(Magic);
+            var withFailures = span.StartsWith(Magic);
+            var withCursor = withFailures || span.StartsWith(MagicWithoutFailures);
             if (span.Length < Magic.Length + 28 || !(withCursor || span.StartsWith(MagicWithoutCursor))
                 || Crc32.HashToUInt32(span[..^4]) != BinaryPrimitives.ReadUInt32BigEndian(span[^4..]))
             {
@@ -146,8 +159,9 @@ internal static class SnapshotFile
                     BinaryPrimitives.ReadInt64BigEndian(span[(p + 16)..]),
                     BinaryPrimitives.ReadInt64BigEndian(span[(p + 24)..]),
                     BinaryPrimitives.ReadInt64BigEndian(span[(p + 32)..]),
-                    BinaryPrimitives.ReadInt32BigEndian(span[(p + 40)..])));
-                p += 44;
+                    BinaryPrimitives.ReadInt32BigEndian(span[(p + 40)..]),
+                    withFailures ? BinaryPrimitives.ReadInt32BigEndian(span[(p + 44)..]) : 0));
+                p += withFailures ? EntrySize : EntrySizeWithoutFailures;
             }
 
             var dedupCount = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
@@ -178,12 +192,13 @@ internal static class SnapshotFile
                 }
 
                 var requeueCount = BinaryPrimitives.ReadInt32BigEndian(span[p..]); p += 4;
-                var requeued = new List<SnapshotRequeue>(Math.Min(requeueCount, span.Length / 20));
+                var requeued = new List<SnapshotRequeue>(Math.Min(requeueCount, span.Length / RequeueSizeWithoutFailures));
                 for (var i = 0; i < requeueCount; i++)
                 {
                     requeued.Add(new SnapshotRequeue(BinaryPrimitives.ReadInt64BigEndian(span[p..]),
-                        BinaryPrimitives.ReadInt32BigEndian(span[(p + 8)..]), BinaryPrimitives.ReadInt64BigEndian(span[(p + 12)..])));
-                    p += 20;
+                        BinaryPrimitives.ReadInt32BigEndian(span[(p + 8)..]), BinaryPrimitives.ReadInt64BigEndian(span[(p + 12)..]),
+                        withFailures ? BinaryPrimitives.ReadInt32BigEndian(span[(p + 20)..]) : 0));
+                    p += withFailures ? RequeueSize : RequeueSizeWithoutFailures;
                 }
 
                 cursor = new SnapshotCursor(cursorLsn, cursorOffset, settled, requeued);

@@ -61,6 +61,15 @@ internal sealed class RecordingSession : IDeliveryTarget
         return held.Partition.Nack(held.Offset, delivery.DeliveryId, requeue, notBeforeMs, reason, out _);
     }
 
+    /// <summary>Puts a delivery back as a session does when its subscription or connection ends.</summary>
+    public void Return(Delivery delivery, bool countsFailure)
+    {
+        if (Held.TryRemove(delivery.DeliveryId, out var held))
+        {
+            held.Partition.Return(held.Offset, delivery.DeliveryId, countsFailure);
+        }
+    }
+
     public long NextDeliveryId() => Interlocked.Increment(ref _nextDeliveryId);
 
     public void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription) =>
