@@ -268,11 +268,12 @@ class PublishPipeline:
     ) -> None:
         try:
             await self._send_for_receipt(message, receipt, context, resends=resends)
-        except BaseException as error:
+        except asyncio.CancelledError:
+            receipt.cancel()
+            raise
+        except Exception as error:
             if not receipt.done():
                 receipt.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
 
     def _single(self, record: PublishMessage, route: Route) -> Publish:
         return Publish(
