@@ -238,7 +238,13 @@ internal sealed partial class Session : IDisposable
         catch (BrokerErrorException e)
         {
             SendError(header.RequestId, e.Code, e.Message, e.Details);
-            return !ErrorCodes.Get(e.Code).ClosesConnection;
+            if (ErrorCodes.Get(e.Code).ClosesConnection)
+            {
+                _resumable = false;
+                return false;
+            }
+
+            return true;
         }
         catch (IOException e) when (Storage.StorageFailure.IsOutOfSpace(e))
         {
