@@ -234,6 +234,46 @@ public class SessionResumeTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Past_the_bound_on_dormant_sessions_the_one_dormant_longest_ends_and_returns_what_it_held()
+    {
+        // The bound is max_connections: here two dormant sessions at most.
+        await using var broker = await StartAsync(60_000, o => o.Limits.MaxConnections = 2);
+        var sessions = new List<(string SessionId, byte[] Token)>();
+        for (var i = 0; i < 3; i++)
+        {
+            await using (var consumer = await broker.ConnectAsync())
+            {
+                await consumer.DeclareAsync($"jobs-{i}");
+                await consumer.PublishAsync($"jobs-{i}", Bytes($"held-{i}"));
+                await consumer.SubscribeAsync($"jobs-{i}");
+                Assert.Equal($"held-{i}", Text(await consumer.NextDeliveryAsync()));
+                sessions.Add((consumer.Welcome!.SessionId, TokenOf(consumer)));
+            }
+
+            await WaitDormantAsync(broker, sessions[i].SessionId);
+        }
+
+        // The first session ended when the third became dormant: its message is back, with the failure of the break.
+        await using (var other = await broker.ConnectAsync())
+        {
+            await other.SubscribeAsync("jobs-0");
+            var returned = await other.NextDeliveryAsync();
+            Assert.Equal(("held-0", 2u, 1u), (Text(returned), returned.Attempt, returned.Failures));
+            await other.CallAsync<Ok>(new Goodbye());
+        }
+
+        await using (var first = await ResumeAsync(broker, sessions[0].Token))
+        {
+            Assert.False(first.Welcome!.Resumed);
+            await first.CallAsync<Ok>(new Goodbye());
+        }
+
+        await using var third = await ResumeAsync(broker, sessions[2].Token);
+        Assert.True(third.Welcome!.Resumed);
+        Assert.Equal(sessions[2].SessionId, third.Welcome.SessionId);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_session_that_said_goodbye_cannot_be_resumed()
     {
         await using var broker = await StartAsync(60_000);
