@@ -61,7 +61,9 @@ async def test_a_failed_connect_lists_every_endpoint_tried_with_its_error_in_ord
 async def test_a_failed_reconnect_lists_the_endpoints_of_every_attempt(proxy: FaultProxy) -> None:
     policy = ReconnectPolicy(max_attempts=2, initial_delay=0.01, max_delay=0.02, jitter=0)
     async with SinewClient.connect(
-        broker_options(proxy.address, connect_timeout=0.5, reconnect=policy)
+        # The timeout bounds each blackholed reconnect attempt and the first connect too: long enough for a
+        # handshake through the proxy on a loaded machine (0.5 s was not).
+        broker_options(proxy.address, connect_timeout=3.0, reconnect=policy)
     ) as client:
         proxy.blackhole("new")
         proxy.cut()

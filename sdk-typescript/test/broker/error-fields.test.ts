@@ -59,7 +59,9 @@ describe("ConnectionError.failures", () => {
 
   it("lists the endpoints of every attempt of a failed reconnect", async () => {
     const proxy = await proxyToBroker();
-    const client = await connect(proxy.address, { connectTimeoutMs: 500, reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20, jitter: 0 } });
+    // The timeout bounds each blackholed reconnect attempt, and the first connect too: long enough for a handshake
+    // through the proxy on a loaded machine (500 ms was not), short enough to keep the test quick.
+    const client = await connect(proxy.address, { connectTimeoutMs: 3000, reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20, jitter: 0 } });
     await proxy.blackhole("new");
     await proxy.cut();
     await eventually(() => (client.isConnected ? undefined : true), 10_000, "the client noticing the cut");
