@@ -69,6 +69,12 @@ internal static class QueueEndpoints
             return Results.Json(new { code = ErrorCodes.NameOf((ushort)e.Code), message = e.Message, details = e.Details ?? new Dictionary<string, string>() },
                 statusCode: StatusOf(e.Code));
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The disk refused a step. A delete stopped after renaming the directory is finished at the next start.
+            return Results.Json(new { code = ErrorCodes.NameOf((ushort)ErrorCode.Internal), message = e.Message, details = new Dictionary<string, string>() },
+                statusCode: StatusCodes.Status500InternalServerError);
+        }
     }
 
     private static int StatusOf(ErrorCode code) => code switch
