@@ -196,6 +196,42 @@ public class QueueDeletionTests
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteQueueAsync("orders")).Status);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_deleted_dead_letter_target_is_declared_afresh_by_the_next_dead_letter_as_for_any_missing_target()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var http = new HttpClient { BaseAddress = broker.HttpBase };
+        await using var client = await broker.ConnectAsync();
+        await client.DeclareAsync("target");
+        await client.PublishAsync("target", Payload);
+        await client.DeclareAsync("source", deadLetter: new DeadLetterPolicy(DeadLetterKind.Queue, "target"));
+        await client.PublishAsync("source", Payload);
+        var catalogue = await client.CallAsync<Topology>(TopologyRequest.Instance);
+
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteQueueAsync("target")).Status);
+        var (withoutTarget, _) = await client.TopologyAtLeastAsync(catalogue.Generation + 1);
+        Assert.DoesNotContain(withoutTarget.Channels, c => c.Topic == "target");
+
+        await client.SubscribeAsync("source");
+        Assert.Empty((await client.NackAsync((await client.NextDeliveryAsync()).DeliveryId, requeue: false)).Failures);
+
+        // The dead-letter router declares a missing target, as it always has: a fresh queue holding only the new copy.
+        while (true)
+        {
+            var pushed = await client.NextTopologyAsync();
+            if (pushed.Channels.Any(c => c.Topic == "target"))
+            {
+                break;
+            }
+        }
+
+        await using var reader = await broker.ConnectAsync();
+        await reader.SubscribeAsync("target");
+        var copy = await reader.NextDeliveryAsync();
+        Assert.Equal(0UL, copy.Offset);
+        Assert.Equal("source", copy.Headers!["sinew.dlq.source_topic"]);
+    }
+
     // The next SubscriptionClosed pushed, past the deliveries pushed before it.
     private static async Task<SubscriptionClosed> NextClosedAsync(RawClient client)
     {
