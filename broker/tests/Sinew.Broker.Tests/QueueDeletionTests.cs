@@ -232,6 +232,37 @@ public class QueueDeletionTests
         Assert.Equal("source", copy.Headers!["sinew.dlq.source_topic"]);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_quarantined_queue_can_be_deleted_which_makes_the_broker_ready_again()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (var client = await broker.ConnectAsync())
+        {
+            await client.DeclareAsync("broken");
+            await client.PublishAsync("broken", Payload);
+        }
+
+        var queues = Path.Combine(broker.DataDir, "queues");
+        var directory = Assert.Single(Directory.GetDirectories(queues), d => Path.GetFileName(d).StartsWith("broken", StringComparison.Ordinal));
+        await broker.Host.StopAsync();
+        await File.WriteAllTextAsync(Path.Combine(directory, "queue.json"), "{ not json");
+        await broker.RestartAsync();
+        using (var http = new HttpClient { BaseAddress = broker.HttpBase })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
+
+            var answer = await http.DeleteQueueAsync("broken");
+
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+        }
+
+        Assert.False(Directory.Exists(directory));
+        await broker.AssertBecomesReadyAsync();
+        await using var after = await broker.ConnectAsync();
+        await after.DeclareAsync("broken");
+        Assert.Equal(0UL, (await after.PublishAsync("broken", Payload)).Offset);
+    }
+
     // The next SubscriptionClosed pushed, past the deliveries pushed before it.
     private static async Task<SubscriptionClosed> NextClosedAsync(RawClient client)
     {

@@ -32,6 +32,20 @@ internal sealed partial class QueueRegistry
                 DetailsOf(name, "broker_owned"));
         }
 
+        // Loaded first, outside the declare lock: a load under way (the start-up verification's, say) must finish
+        // before the directory goes, and a queue whose load fails is deleted as a quarantined one.
+        if (_slots.TryGetValue(name, out var found) && found.Quarantine is null)
+        {
+            try
+            {
+                Load(found);
+            }
+            catch (BrokerErrorException)
+            {
+                // Quarantined by the failed load; deleted as such below.
+            }
+        }
+
         QueueSlot slot;
         Queue? queue;
         lock (_declareLock)
