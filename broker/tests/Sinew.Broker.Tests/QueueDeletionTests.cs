@@ -86,6 +86,8 @@ public class QueueDeletionTests
                 await client.PublishAsync("reborn", Payload);
             }
 
+            // A name that looks like a deleted directory's is still an ordinary queue.
+            await client.DeclareAsync("looks~deleted-like.deleted-this");
             await client.DeclareAsync("gone", partitions: 2);
             await client.PublishAsync("gone", Payload);
 
@@ -105,8 +107,9 @@ public class QueueDeletionTests
         await using var after = await broker.ConnectAsync();
         await after.FailAsync(new Publish("gone", null, new PublishMessage(Payload)), ErrorCode.NotFound, FrameFlags.Confirm);
         Assert.Equal(1UL, (await after.PublishAsync("reborn", Payload)).Offset);
-        // Two queues on disk: $dead-letters and reborn; nothing left of the deleted ones.
-        Assert.Equal(2, Directory.GetDirectories(Path.Combine(broker.DataDir, "queues")).Length);
+        Assert.NotNull(await afterRestart.AdminQueueAsync("looks~deleted-like.deleted-this"));
+        // Three queues on disk: $dead-letters, reborn and the look-alike; nothing left of the deleted ones.
+        Assert.Equal(3, Directory.GetDirectories(Path.Combine(broker.DataDir, "queues")).Length);
     }
 
     [Fact(Timeout = 60_000)]
@@ -131,7 +134,7 @@ public class QueueDeletionTests
 
         var queues = Path.Combine(broker.DataDir, "queues");
         var left = Assert.Single(Directory.GetDirectories(queues), d => Path.GetFileName(d).StartsWith("halfway", StringComparison.Ordinal));
-        Assert.Contains(".deleted-", Path.GetFileName(left), StringComparison.Ordinal);
+        Assert.Contains("~deleted-", Path.GetFileName(left), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(left, "queue.json")), "the renamed directory still holds the queue's files");
 
         broker.Host.Context.Services.StorageFaults.Inject = null;

@@ -17,8 +17,9 @@ internal readonly record struct QueueDeletion(QueueName Name, int Subscriptions,
 
 internal sealed partial class QueueRegistry
 {
-    // A queue directory renamed for removal ends with this, then a unique suffix.
-    private const string DeletedMarker = ".deleted-";
+    // A queue directory renamed for removal ends with this, then a unique suffix. '~' never occurs in a queue's
+    // directory name (DirectoryName replaces it), so no queue's directory is ever taken for a deleted one.
+    private const string DeletedMarker = "~deleted-";
 
     /// <summary>Deletes a queue. Refused with <c>conflict</c> for a queue the broker owns, and, unless
     /// <paramref name="force"/>, while consumers hold any of its messages; <c>not_found</c> when there is no such queue.
