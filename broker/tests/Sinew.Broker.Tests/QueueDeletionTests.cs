@@ -28,6 +28,19 @@ public class QueueDeletionTests
         var before = await watcher.CallAsync<Topology>(TopologyRequest.Instance);
         Assert.Contains(before.Channels, c => c.Topic == "doomed");
 
+        for (var i = 0; i < 3; i++)
+        {
+            await consumer.PublishAsync("kept", new byte[1000]);
+        }
+
+        var resident = broker.Host.Context.Services.Resident.Bytes;
+        for (var i = 0; i < 20; i++)
+        {
+            await consumer.PublishAsync("doomed", new byte[1000], partition: (uint)(i % 2), delayMs: 3_600_000);
+        }
+
+        Assert.True(broker.Host.Context.Services.Resident.Bytes >= resident + 20_000, "the doomed queue's delayed bodies are held in memory");
+
         var answer = await http.DeleteQueueAsync("doomed");
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
@@ -37,6 +50,8 @@ public class QueueDeletionTests
         var (pushed, _) = await watcher.TopologyAtLeastAsync(before.Generation + 1);
         Assert.Equal(["$dead-letters", "kept"], pushed.Channels.Select(c => c.Topic));
         Assert.Null(await http.AdminQueueAsync("doomed"));
+        // Their room in the resident budget is given back.
+        Assert.Equal(resident, broker.Host.Context.Services.Resident.Bytes);
 
         // Gone for every request: publishing, subscribing, deleting again.
         await consumer.FailAsync(new Publish("doomed", null, new PublishMessage(Payload)), ErrorCode.NotFound, FrameFlags.Confirm);

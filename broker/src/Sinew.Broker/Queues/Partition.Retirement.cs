@@ -36,6 +36,14 @@ internal sealed partial class Partition
             _quarantine ??= gone.Message;
             consumers = [.. _consumers];
             _consumers.Clear();
+            // The bodies held in memory count against the broker-wide resident budget: give their room back.
+            foreach (var entry in _messages.Values)
+            {
+                DropBodyLocked(entry);
+            }
+
+            _messages.Clear();
+            _ready.Clear();
             // Publishes and settlements waiting for their records to be durable are answered now: they never will be.
             _durability.Fail(gone, waiting);
         }
