@@ -14,6 +14,7 @@ import {
   SinewCredentials,
   SinewError,
 } from "@sinew/client";
+import { catalogueSteps } from "./catalogue-steps.mjs";
 
 /**
  * @typedef {import("@sinew/client").Delivery} Delivery
@@ -506,6 +507,8 @@ const steps = {
         .map((channel) => ({ topic: channel.topic, group: channel.group ?? null, partitions: channel.partitions })),
     };
   },
+
+  ...catalogueSteps(clientOf, optionalNumber),
 };
 
 // ---------------------------------------------------------------------------------------------

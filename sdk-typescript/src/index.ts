@@ -12,6 +12,7 @@ export type { ReconnectPolicy, ResolvedReconnectPolicy } from "./client/reconnec
 export { CLIENT_DEFAULTS } from "./client/resolved-options.js";
 export type { BrokerLimits, ServerInfo } from "./client/server-info.js";
 export type { Topology, TopologyBroker, TopologyChannel } from "./client/topology.js";
+export type { Catalogue, CatalogueChange, CatalogueEntry } from "./client/catalogue.js";
 export type { OperationOptions } from "./operation-options.js";
 export { CLIENT_VERSION } from "./version.js";
 

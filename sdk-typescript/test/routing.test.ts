@@ -56,14 +56,6 @@ describe("topology cache", () => {
     cache.applyDeclared("orders", undefined, 6);
     expect(cache.get("orders", undefined)).toEqual({ partitions: 6, routingVersion: undefined });
   }, TIMEOUT_MS);
-
-  it("forgets a route and the catalogue's completeness on invalidation", () => {
-    const cache = new TopologyCache();
-    cache.applyTopology(topology(1n, [["orders", undefined, 3]]));
-    cache.invalidate("orders", undefined);
-    expect(cache.get("orders", undefined)).toBeUndefined();
-    expect(cache.isComplete).toBe(false);
-  }, TIMEOUT_MS);
 });
 
 describe("partition choice", () => {

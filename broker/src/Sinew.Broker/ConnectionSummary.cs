@@ -2,7 +2,14 @@
 // HTTP layer, which sits beside the network layer and may not use it, lists it.
 namespace Sinew.Broker;
 
-/// <summary>One open connection whose handshake is done.</summary>
+/// <summary>Whether a session has a connection, or waits for its client to resume it.</summary>
+internal enum ConnectionState
+{
+    Active,
+    Dormant,
+}
+
+/// <summary>One open connection whose handshake is done, or a dormant session and the connection it last had.</summary>
 /// <param name="Id">The connection's id, as the broker's log names it.</param>
 /// <param name="SessionId">The session id sent in HelloOk.</param>
 /// <param name="Remote">The client's address, when known.</param>
@@ -15,6 +22,8 @@ namespace Sinew.Broker;
 /// reply; null when none was sent.</param>
 /// <param name="TopologyAckedGeneration">The generation the client last acknowledged with TopologyAck; null when it
 /// never did.</param>
+/// <param name="State">Active, or dormant: the connection broke and the session waits for its client to resume it.</param>
+/// <param name="DormantUntilMs">While dormant, when its reconnect grace window ends (unix ms).</param>
 internal sealed record ConnectionSummary(
     string Id,
     string SessionId,
@@ -25,11 +34,13 @@ internal sealed record ConnectionSummary(
     int Subscriptions,
     int UnsettledDeliveries,
     long? TopologySentGeneration,
-    long? TopologyAckedGeneration);
+    long? TopologyAckedGeneration,
+    ConnectionState State = ConnectionState.Active,
+    long? DormantUntilMs = null);
 
 /// <summary>The open connections, for the admin endpoint.</summary>
 internal interface IConnectionDirectory
 {
-    /// <summary>Every connection whose handshake is done, oldest first.</summary>
+    /// <summary>Every connection whose handshake is done, and every dormant session, oldest first.</summary>
     IReadOnlyList<ConnectionSummary> Connections();
 }

@@ -16,7 +16,7 @@ public class HandshakeTests
         var welcome = client.Welcome!;
         Assert.Equal(1, welcome.Version);
         Assert.False(welcome.Resumed);
-        Assert.Equal(16, welcome.ResumeToken.Length);
+        Assert.Equal(32, welcome.ResumeToken.Length);
         Assert.Equal((uint)FrameLimits.DefaultMaxFrameBytes, welcome.Limits.MaxFrameBytes);
         Assert.StartsWith("broker-", welcome.ServerId, StringComparison.Ordinal);
     }

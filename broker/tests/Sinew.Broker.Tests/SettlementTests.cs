@@ -243,7 +243,8 @@ public class SettlementTests
     [Fact(Timeout = 30_000)]
     public async Task A_disconnect_returns_unsettled_messages_to_other_consumers()
     {
-        await using var broker = await TestBroker.StartAsync();
+        // Without a reconnect grace window the session ends with its connection (the window has its own tests).
+        await using var broker = await TestBroker.StartAsync(o => o.Connection.ReconnectGraceMs = 0);
         await using var survivor = await broker.ConnectAsync();
         await survivor.DeclareAsync("jobs");
         await survivor.PublishAsync("jobs", Bytes("m"));

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace Sinew.Client.Conformance;
 
-internal sealed class DriverSteps
+internal sealed partial class DriverSteps
 {
     /// <summary>The broker a <c>connect</c> step without an endpoint uses.</summary>
     public const string BrokerVariable = "SINEW_BROKER";
@@ -45,6 +45,8 @@ internal sealed class DriverSteps
             ["unsubscribe"] = UnsubscribeAsync,
             ["subscription_end"] = SubscriptionEndAsync,
             ["topology"] = TopologyAsync,
+            ["catalogue"] = CatalogueAsync,
+            ["next_catalogue_change"] = NextCatalogueChangeAsync,
         };
     }
 

@@ -8,7 +8,14 @@ namespace Sinew.Client;
 
 /// <summary>Publishes to one queue. Cheap to create, thread-safe, and independent of the connection: after a
 /// reconnect it simply continues. Keyed messages go to <c>fnv1a64(key) mod partitions</c>; keyless messages go
-/// round-robin over the partitions, per publisher.</summary>
+/// round-robin over the partitions, per publisher. Routes come from the client's live catalogue (see
+/// <see cref="SinewClient.GetCatalogueAsync"/>) and every publish carries the routing version of the queue's entry.</summary>
+/// <remarks>When the broker answers <c>redirect</c> (the route was stale), the client refreshes its catalogue.
+/// <see cref="PublishAsync"/> and <see cref="PublishBatchAsync"/> then route the message again and send it again, up to
+/// three times, so a stale route never fails them. <see cref="PublishWithConfirmationAsync"/> and
+/// <see cref="PublishUnconfirmedAsync"/> cannot: the client keeps no copy of a message once it is encoded (its payload
+/// buffer may already hold the next one), so their redirect is reported, retryable, and the next publish routes by the
+/// fresh catalogue.</remarks>
 public sealed class Publisher : IAsyncDisposable
 {
     private readonly PublishPipeline<PublishReceipt> _pipeline;
@@ -24,7 +31,8 @@ public sealed class Publisher : IAsyncDisposable
     /// <summary>The queue's group; null for none.</summary>
     public string? Group => _pipeline.Target.Queue.Group;
 
-    /// <summary>Publishes a message and waits until the broker confirms it is durable.</summary>
+    /// <summary>Publishes a message and waits until the broker confirms it is durable. A <c>redirect</c> is handled by
+    /// sending it again, routed by the refreshed catalogue.</summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels before sending; after sending it only stops the wait, and the message
     /// may still be stored.</param>
@@ -40,8 +48,7 @@ public sealed class Publisher : IAsyncDisposable
         {
             _pipeline.ThrowIfClosed("publisher");
             activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
-            var pending = await _pipeline.SendConfirmedAsync(message, activity, null, null, cancellationToken).ConfigureAwait(false);
-            var receipt = await pending.Task.ConfigureAwait(false);
+            var receipt = await _pipeline.PublishConfirmedAsync(message, activity, null, null, cancellationToken).ConfigureAwait(false);
             Tag(activity, receipt);
             return receipt;
         }
@@ -80,7 +87,8 @@ public sealed class Publisher : IAsyncDisposable
     /// <summary>Publishes a message and returns as soon as it is queued for the socket, with a
     /// <see cref="PublishConfirmation"/> that completes when the broker confirms it. Keeps many publishes in flight on
     /// one connection without waiting for each round trip. The message is encoded before this returns, so its payload
-    /// buffer may be reused for the next message at once. A confirmation that fails and is never awaited is logged at
+    /// buffer may be reused for the next message at once, which is also why a <c>redirect</c> fails the confirmation
+    /// (retryable) instead of sending the message again. A confirmation that fails and is never awaited is logged at
     /// Warning (event <see cref="SinewLogEvents.UnobservedFailure"/>).</summary>
     /// <exception cref="InvalidArgumentException">The message breaks a rule; nothing was sent.</exception>
     public async ValueTask<PublishConfirmation> PublishWithConfirmationAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
@@ -138,8 +146,7 @@ public sealed class Publisher : IAsyncDisposable
             }
 
             activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
-            var pending = await _pipeline.SendBatchAsync(messages, activity, null, 0, cancellationToken).ConfigureAwait(false);
-            return await pending.Task.ConfigureAwait(false);
+            return await _pipeline.PublishBatchConfirmedAsync(messages, activity, null, 0, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -9,7 +9,8 @@ namespace Sinew.Client;
 /// <summary>Publishes with exactly-once storage despite retries: each message carries the publisher's producer id
 /// and its own sequence number, and a retryable failure (connection lost, timeout, <c>unavailable</c>,
 /// <c>redirect</c>, …) is retried with the same pair — reconnecting first if needed — until confirmed or
-/// <see cref="ReliablePublisherOptions.MaxAttempts"/> attempts have failed. The broker's dedup window turns a retry of
+/// <see cref="ReliablePublisherOptions.MaxAttempts"/> attempts have failed. A <c>redirect</c> is first sent again at
+/// once, routed by the refreshed catalogue, within the attempt. The broker's dedup window turns a retry of
 /// a message it already stored into a confirmation with <see cref="PublishReceipt.Duplicate"/> set.</summary>
 public sealed class ReliablePublisher : IAsyncDisposable
 {
@@ -53,11 +54,8 @@ public sealed class ReliablePublisher : IAsyncDisposable
             activity = SinewActivities.StartPublish(_pipeline.Target.Queue, 1);
             activity?.SetTag("messaging.sinew.producer_id", ProducerId);
             activity?.SetTag("messaging.sinew.sequence", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return await WithRetriesAsync(sequence, async token =>
-            {
-                var pending = await _pipeline.SendConfirmedAsync(message, activity, ProducerId, sequence, token).ConfigureAwait(false);
-                return await pending.Task.ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            return await WithRetriesAsync(sequence, token => _pipeline.PublishConfirmedAsync(message, activity, ProducerId, sequence, token),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -89,11 +87,8 @@ public sealed class ReliablePublisher : IAsyncDisposable
 
             var first = Interlocked.Add(ref _nextSequence, (ulong)messages.Count) - (ulong)messages.Count;
             activity = SinewActivities.StartPublish(_pipeline.Target.Queue, messages.Count);
-            return await WithRetriesAsync(first, async token =>
-            {
-                var pending = await _pipeline.SendBatchAsync(messages, activity, ProducerId, first, token).ConfigureAwait(false);
-                return await pending.Task.ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            return await WithRetriesAsync(first, token => _pipeline.PublishBatchConfirmedAsync(messages, activity, ProducerId, first, token),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -46,6 +46,7 @@ from sinew.options import (
     SinewCredentials,
     SubscribeOptions,
 )
+from sinew.catalogue import Catalogue, CatalogueChange, CatalogueEntry
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_confirmation import PublishConfirmation
 from sinew.publish_receipt import PublishReceipt
@@ -66,6 +67,9 @@ __all__ = [
     "AwaitableContext",
     "BrokerError",
     "BrokerLimits",
+    "Catalogue",
+    "CatalogueChange",
+    "CatalogueEntry",
     "ChannelKind",
     "ClientClosedError",
     "ConnectionFailure",

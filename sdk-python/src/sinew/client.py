@@ -9,9 +9,11 @@ not resumed). Publishers are not tied to a connection and keep working on the ne
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 
 from sinew._core.closing import AsyncClosing
 from sinew._core.argument_checks import require_topic_and_group
+from sinew._core.catalogue_watcher import CatalogueWatcher
 from sinew._core.client_core import ClientCore
 from sinew._core.converters import (
     declare_queue_request,
@@ -22,6 +24,7 @@ from sinew._core.converters import (
 from sinew._core.publish_pipeline import PublishPipeline
 from sinew._core.subscription_feed import SubscriptionFeed
 from sinew.awaitable_context import AwaitableContext
+from sinew.catalogue import Catalogue, CatalogueChange
 from sinew.errors import InvalidArgumentError
 from sinew.options.client_options import SinewClientOptions
 from sinew.options.publisher_options import PublisherOptions, ReliablePublisherOptions
@@ -130,6 +133,7 @@ class SinewClient(AsyncClosing):
         reply = await connection.request(request, context=context, expects=(wire.DeclareQueueOk,))
         assert isinstance(reply, wire.DeclareQueueOk)
         self._core.cache.learn_partitions(topic, group, reply.partitions)
+        self._core.refresh_unless_listed(connection, topic, group, reply.partitions)
         return queue_info_from_wire(topic, group, reply)
 
     def create_publisher(self, topic: str, options: PublisherOptions | None = None) -> Publisher:
@@ -174,6 +178,50 @@ class SinewClient(AsyncClosing):
         """The broker's catalogue of queues and streams; also refreshes the client's routing."""
         connection = await self._core.connection_for("topology()")
         return topology_from_wire(await self._core.request_topology(connection))
+
+    async def catalogue(self) -> Catalogue:
+        """The broker's queues and streams as the client holds it. The client keeps this view
+        live from the broker's pushes, so once it holds the catalogue of the current session
+        this costs no round trip; the first call in a session (and a call right after a
+        declaration the view does not list yet) asks the broker once. Like every operation it
+        reconnects first after a drop; after a reconnection the client asks for a fresh
+        catalogue and reports what differs from the view it held as a change."""
+        return await self._core.read_catalogue("catalogue()")
+
+    def watch_catalogue(self) -> AsyncIterator[CatalogueChange]:
+        """The changes of the catalogue from now on, for `async for`: each says which queues
+        and streams were added, removed or changed (partition count or routing version) since
+        the previous one. When the client holds no view yet, the first read establishes it as
+        `catalogue()` does. The iteration ends when the client closes.
+
+        A watcher that is not read keeps no backlog: when it reads again it receives one
+        change merging everything since its previous read (a queue added and removed meanwhile
+        appears in neither list), so its memory does not grow however many changes it missed.
+        Watching does not reconnect by itself: the next operation does, and the fresh catalogue
+        it brings is reported as a change."""
+        self._core.check_open("watch_catalogue()")
+        return CatalogueWatcher(self._core)
+
+    def on_catalogue_change(self, callback: Callable[[CatalogueChange], None]) -> Callable[[], None]:
+        """Call `callback` with every change of the catalogue, in order, on the event loop
+        (never inside the connection's read loop), while it is registered; returns the
+        function that removes it. Changes are relative to a view the client already holds:
+        await `catalogue()` first to be sure of the starting point (registering on a connected
+        client that holds no view asks for one). What the callback raises is logged."""
+        if not callable(callback):
+            raise InvalidArgumentError(
+                "callback must be callable", argument="callback", reason="wrong_type"
+            )
+        remove = self._core.catalogue.listen(callback)
+        connection = self._core.connection
+        if (
+            self._core.catalogue.current is None
+            and connection is not None
+            and connection.is_open
+            and not self.is_closed
+        ):
+            self._core.refresh_catalogue(connection)
+        return remove
 
     async def _subscribe(self, topic: str, options: SubscribeOptions) -> Subscription:
         if not isinstance(options, SubscribeOptions):

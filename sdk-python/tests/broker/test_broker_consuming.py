@@ -186,6 +186,7 @@ async def test_a_fail_dead_letters_the_message_with_its_reason_and_metadata(
         "sinew.dlq.source_partition": str(receipt.partition),
         "sinew.dlq.source_offset": str(receipt.offset),
         "sinew.dlq.attempts": "1",
+        "sinew.dlq.failures": "0",
         "sinew.dlq.error": "payment declined ✗",
     }
 

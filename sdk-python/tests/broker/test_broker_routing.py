@@ -31,9 +31,9 @@ async def test_the_broker_routes_a_key_the_same_way_without_the_client_naming_a_
     client: SinewClient, queue_name: str
 ) -> None:
     await client.declare_queue(queue_name, QueueOptions(partitions=5))
-    client._core.cache.forget(queue_name, None)  # as after a redirect: no routing information
+    client._core.cache.forget(queue_name, None)  # no routing information
     publisher = client.create_publisher(queue_name)
-    publisher._pipeline._route_learned_at = client._core.cache.forgotten  # and none is fetched
+    publisher._pipeline._route_learned = True  # and none is fetched
     for key in KEYS:
         receipt = await publisher.publish(OutgoingMessage.from_text(key, key=key))
         assert receipt.partition == partition_for_key(key, 5), key

@@ -209,6 +209,20 @@ def test_delays_ttls_and_content_type_overrides_reach_the_broker(driver: DriverP
     assert dead["payload_text"] == "perishable" and dead["headers"]["sinew.dlq.reason"] == "expired"
 
 
+def test_the_catalogue_steps_report_the_catalogue_and_the_change_another_client_makes(
+    driver: DriverProcess, queue_name: str
+) -> None:
+    driver.ok("connect", client="watcher")
+    driver.ok("connect", client="declarer")
+    assert driver.ok("catalogue", client="watcher")["generation"].isdigit()
+    assert driver.error("next_catalogue_change", client="watcher", timeout_ms=100)["type"] == "OperationTimeoutError"
+    driver.ok("declare_queue", client="declarer", topic=queue_name, partitions=3)
+    expected = {"topic": queue_name, "group": None, "partitions": 3, "routing_version": "1"}
+    change = driver.ok("next_catalogue_change", client="watcher", timeout_ms=5000)
+    assert expected in change["added"] and change["removed"] == []
+    assert expected in driver.ok("catalogue", client="watcher")["queues"]
+
+
 def test_a_step_the_driver_does_not_know_is_answered_as_unsupported(driver: DriverProcess) -> None:
     response = driver.request("subscribe_stream", client="c", topic="events")
     assert set(response) == {"id", "unsupported"} and "subscribe_stream" in response["unsupported"]

@@ -8,11 +8,13 @@ import { maxListItemsOf } from "../connection/session-info.js";
 import { BrokerError } from "../errors/broker-error.js";
 import { ClientClosedError } from "../errors/client-closed-error.js";
 import type { SinewError } from "../errors/sinew-error.js";
+import { CatalogueView } from "../routing/catalogue-view.js";
 import { TopologyCache, type QueueRoute } from "../routing/topology-cache.js";
 import { CLIENT_VERSION } from "../version.js";
 import type { Topology } from "../wire/generated/messages.js";
 import { ConnectionManager } from "./connection-manager.js";
 import { credentialsToAuth } from "./credentials.js";
+import type { Catalogue } from "./catalogue.js";
 import type { ResolvedClientOptions } from "./resolved-options.js";
 
 /**
@@ -34,8 +36,11 @@ export class ClientCore {
   readonly manager: ConnectionManager;
   /** Open subscriptions, ended when the client closes. */
   readonly subscriptions = new Set<ClosableSubscription>();
+  /** The catalogue as the client holds it, kept live by the broker's pushes. */
+  readonly catalogue: CatalogueView;
   private readonly caches = new WeakMap<Connection, TopologyCache>();
-  private readonly topologyFetches = new WeakMap<Connection, Promise<void>>();
+  // The catalogue request under way on each connection, shared by everyone who waits for it.
+  private readonly refreshes = new WeakMap<Connection, Promise<Topology>>();
   // Connections whose broker cannot answer TopologyRequest: routing there relies on declarations.
   private readonly topologyUnavailable = new WeakSet<Connection>();
   private closing: Promise<void> | undefined;
@@ -43,14 +48,18 @@ export class ClientCore {
   private readonly closeNow = new AbortController();
 
   constructor(readonly options: ResolvedClientOptions) {
+    this.catalogue = new CatalogueView((error) => options.logger.warn("sinew: a catalogue change listener threw; the error is ignored", error));
     const events: ConnectionEvents = {
-      topology: (connection, topology) => {
-        this.cacheFor(connection).applyTopology(topology);
-      },
+      topology: (connection, topology) => this.applyTopology(connection, topology),
       goingAway: (_connection, notice) => {
         if (notice.reconnectTo !== undefined) this.manager.preferEndpoint(notice.reconnectTo);
       },
-      unsolicitedError: (_connection, error) => options.onError(error),
+      unsolicitedError: (connection, error) => {
+        // An unconfirmed publish routed by a stale catalogue: the message cannot be sent again
+        // (nobody waits for it), but the next publishes route by a fresh catalogue.
+        if (error.code === "redirect") this.onRedirect(connection);
+        options.onError(error);
+      },
       closed: (_connection, cause, byClient) => {
         if (!byClient) options.onError(cause);
       },
@@ -66,6 +75,12 @@ export class ClientCore {
         requestTimeoutMs: options.requestTimeoutMs,
       },
       events,
+      (connection) => {
+        // Once the client holds a catalogue it keeps it live: a new session's catalogue is not
+        // pushed until something changes, and the broker may have changed meanwhile. Routing
+        // waits for this refresh.
+        if (this.catalogue.current !== undefined) void this.refreshCatalogue(connection).catch(() => undefined);
+      },
     );
   }
 
@@ -102,35 +117,30 @@ export class ClientCore {
 
   /**
    * What the client knows about routing to a queue, asking the broker for the topology once
-   * per connection when the queue is not in the cache.
+   * per connection when the queue is not in the cache. A catalogue refresh under way on the
+   * connection (after a reconnection or a redirect) is waited for first.
    *
    * @returns the route, or `undefined` when the queue is unknown (it may not exist)
    */
   async route(connection: Connection, topic: string, group: string | undefined, signal?: AbortSignal): Promise<QueueRoute | undefined> {
+    const underWay = this.refreshes.get(connection);
+    // A failed refresh leaves routing to what the client knows; the broker still refuses a stale route.
+    if (underWay !== undefined) await raceAbort(underWay.then(noop, noop), signal);
     const cache = this.cacheFor(connection);
     const known = cache.get(topic, group);
     if (known !== undefined || cache.isComplete || this.topologyUnavailable.has(connection)) return known;
-    let pending = this.topologyFetches.get(connection);
-    if (pending === undefined) {
-      const fetched = this.fetchTopology(connection).then(
-        () => undefined,
-        (error: unknown) => {
-          // A broker that cannot answer leaves routing to declarations and to the broker itself;
-          // any other failure (a lost connection, a timeout) is the caller's failure too.
-          if (error instanceof BrokerError) this.topologyUnavailable.add(connection);
-          else throw error;
-        },
-      );
-      pending = fetched.finally(() => this.topologyFetches.delete(connection));
-      // Callers that gave up (aborted) leave the shared fetch without a listener.
-      pending.catch(() => undefined);
-      this.topologyFetches.set(connection, pending);
+    try {
+      await raceAbort(this.refreshCatalogue(connection), signal);
+    } catch (error) {
+      // A broker that cannot answer leaves routing to declarations and to the broker itself;
+      // any other failure (a lost connection, a timeout, an abort) is the caller's failure too.
+      if (!(error instanceof BrokerError)) throw error;
+      this.topologyUnavailable.add(connection);
     }
-    await raceAbort(pending, signal);
     return cache.get(topic, group);
   }
 
-  /** Asks the broker for the catalogue and applies it to the connection's cache. */
+  /** Asks the broker for the catalogue and applies it to the connection's cache and the view. */
   async fetchTopology(connection: Connection, signal?: AbortSignal): Promise<Topology> {
     const topology = await connection.request(
       { op: "TopologyRequest" },
@@ -138,11 +148,69 @@ export class ClientCore {
         signal,
         context: { operation: "topology" },
         onReply: (reply) => {
-          if (reply.op === "Topology") this.cacheFor(connection).applyTopology(reply);
+          if (reply.op === "Topology") this.applyTopology(connection, reply);
         },
       },
     );
     return topology;
+  }
+
+  /** Applies a topology received on `connection` to its routing cache and to the view. */
+  applyTopology(connection: Connection, topology: Topology): void {
+    this.cacheFor(connection).applyTopology(topology);
+    this.catalogue.apply(topology, connection.info.sessionId);
+  }
+
+  /**
+   * Asks the broker for its catalogue on `connection`, or joins the request already under way
+   * there. Callers that stop waiting leave it running.
+   */
+  refreshCatalogue(connection: Connection): Promise<Topology> {
+    let pending = this.refreshes.get(connection);
+    if (pending === undefined) {
+      const request = this.fetchTopology(connection);
+      pending = request.finally(() => {
+        if (this.refreshes.get(connection) === pending) this.refreshes.delete(connection);
+      });
+      pending.catch(noop);
+      this.refreshes.set(connection, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * The current catalogue: no round trip once a topology of the current session has arrived
+   * (and no refresh is under way); otherwise one request first, connecting or reconnecting as
+   * every operation does.
+   */
+  async readCatalogue(signal?: AbortSignal): Promise<Catalogue> {
+    const connection = await this.acquire(signal);
+    const session = connection.info.sessionId;
+    const underWay = this.refreshes.get(connection);
+    if (underWay === undefined && this.catalogue.isFrom(session)) return this.catalogue.current as Catalogue;
+    try {
+      await raceAbort(underWay ?? this.refreshCatalogue(connection), signal);
+    } catch (error) {
+      // A refresh someone else started failed, but the view already holds this session's catalogue.
+      if (underWay === undefined || signal?.aborted === true || !this.catalogue.isFrom(session)) throw error;
+    }
+    return this.catalogue.current as Catalogue;
+  }
+
+  /**
+   * After a declaration the view does not list yet, asks for the catalogue, so that reading it
+   * right after declaring lists the queue (the broker's push would follow, but not before).
+   */
+  refreshUnlessListed(connection: Connection, topic: string, group: string | undefined, partitions: number): void {
+    if (!this.catalogue.isFrom(connection.info.sessionId)) return;
+    const entry = this.catalogue.current?.find(topic, group);
+    if (entry?.kind === "queue" && entry.partitions === partitions) return;
+    void this.refreshCatalogue(connection).catch(noop);
+  }
+
+  /** The broker answered `redirect` on `connection`: the routes used are stale, so the catalogue is refreshed. */
+  onRedirect(connection: Connection): void {
+    void this.refreshCatalogue(connection).catch(noop);
   }
 
   /** Reports an error that belongs to no operation. */
@@ -194,3 +262,5 @@ export class ClientCore {
     await Promise.allSettled(unsubscribed);
   }
 }
+
+function noop(): void {}

@@ -24,11 +24,14 @@ export class ConnectionManager {
    * @param options - the client's options
    * @param settings - what each connection opens with
    * @param events - the owner's handlers for every connection's events
+   * @param reconnected - called when a reconnection has made a new connection current, before
+   *   the operations waiting for it continue
    */
   constructor(
     private readonly options: ResolvedClientOptions,
     private readonly settings: ConnectionSettings,
     private readonly events: ConnectionEvents,
+    private readonly reconnected: (connection: Connection) => void = () => undefined,
   ) {}
 
   /** The current connection, open or not, if there is one. */
@@ -99,6 +102,7 @@ export class ConnectionManager {
           throw this.shutdown.signal.reason;
         }
         this.current = connection;
+        this.reconnected(connection);
         return connection;
       } catch (error) {
         if (this.shutdown.signal.aborted) throw this.shutdown.signal.reason;

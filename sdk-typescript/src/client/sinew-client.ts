@@ -19,6 +19,8 @@ import { ClientCore } from "./client-core.js";
 import type { SinewClientOptions } from "./client-options.js";
 import { resolveClientOptions } from "./resolved-options.js";
 import type { ServerInfo } from "./server-info.js";
+import type { Catalogue, CatalogueChange } from "./catalogue.js";
+import { watchCatalogue } from "./catalogue-watcher.js";
 import { topologyFromWire, type Topology } from "./topology.js";
 
 /**
@@ -149,6 +151,7 @@ export class SinewClient implements AsyncDisposable {
         if (ok.op === "DeclareQueueOk") this.#core.cacheFor(connection).applyDeclared(topic, group, ok.partitions);
       },
     });
+    this.#core.refreshUnlessListed(connection, topic, group, reply.partitions);
     return Object.freeze({
       topic,
       group,
@@ -237,6 +240,64 @@ export class SinewClient implements AsyncDisposable {
     const signal = checkSignal("signal", options.signal);
     const connection = await this.#core.acquire(signal);
     return topologyFromWire(await this.#core.fetchTopology(connection, signal));
+  }
+
+  /**
+   * The broker's queues and streams as the client holds them. The client keeps this view live
+   * from the broker's pushes, so once it holds the catalogue of the current session this costs
+   * no round trip; the first call in a session (and a call right after a declaration the view
+   * does not list yet) asks the broker once. Like every operation it reconnects first after a
+   * drop; after a reconnection the client asks for a fresh catalogue and reports what differs
+   * from the view it held as a change.
+   *
+   * @throws BrokerError, ConnectionError, ClientClosedError
+   */
+  async catalogue(options: OperationOptions = {}): Promise<Catalogue> {
+    checkOptionsObject("options", options);
+    return this.#core.readCatalogue(checkSignal("signal", options.signal));
+  }
+
+  /**
+   * The changes of the catalogue from now on, for `for await`: each says which queues and
+   * streams were added, removed or changed (partition count or routing version) since the
+   * previous one. When the client holds no view yet, the first `next()` establishes it as
+   * {@link SinewClient.catalogue} does. The iteration ends when the client closes; `signal`
+   * makes a waiting `next()` reject.
+   *
+   * A watcher that is not read keeps no backlog: when it reads again it receives one change
+   * merging everything since its previous read (a queue added and removed meanwhile appears in
+   * neither list), so its memory does not grow however many changes it missed. Watching does
+   * not reconnect by itself: the next operation does, and the fresh catalogue it brings is
+   * reported as a change.
+   *
+   * @throws ClientClosedError when the client is closed
+   */
+  watchCatalogue(options: OperationOptions = {}): AsyncIterableIterator<CatalogueChange> {
+    checkOptionsObject("options", options);
+    const signal = checkSignal("signal", options.signal);
+    this.#core.assertOpen();
+    return watchCatalogue(this.#core, signal);
+  }
+
+  /**
+   * Calls `listener` with every change of the catalogue, at once and in order, while it is
+   * registered. Changes are relative to a view the client already holds: call
+   * {@link SinewClient.catalogue} first to be sure of the starting point (registering a listener
+   * on a connected client that holds no view asks for one). What the listener throws goes to the
+   * logger and is otherwise ignored.
+   *
+   * @returns a function that removes the listener
+   */
+  onCatalogueChange(listener: (change: CatalogueChange) => void): () => void {
+    if (typeof listener !== "function") {
+      throw new InvalidArgumentError("listener", "listener must be a function", { reason: "wrong_type" });
+    }
+    const remove = this.#core.catalogue.listen(listener);
+    const connection = this.#core.manager.connection;
+    if (this.#core.catalogue.current === undefined && connection?.isOpen === true && !this.#core.isClosed) {
+      void this.#core.refreshCatalogue(connection).catch(() => undefined);
+    }
+    return remove;
   }
 
   /**

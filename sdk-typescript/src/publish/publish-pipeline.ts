@@ -52,8 +52,19 @@ export class PublishPipeline {
     connection.send({ op: "Publish", topic: this.topic, ...this.groupField(), message: wire, ...routingVersionOf(route) });
   }
 
-  /** Sends one message asking for a confirmation; resolves once sent, with the receipt to come. */
+  /**
+   * Sends one message asking for a confirmation; resolves once sent, with the receipt to come.
+   * When the broker answers `redirect` (the route was stale; nothing was stored), the message is
+   * routed again by the refreshed catalogue and sent again, at most {@link MAX_REDIRECT_RESENDS}
+   * times, before its receipt settles.
+   */
   async sendConfirmed(message: OutgoingMessage, idempotency: Idempotency | undefined, signal: AbortSignal | undefined): Promise<SentPublish<PublishReceipt>> {
+    const send = (): Promise<SentPublish<PublishReceipt>> => this.sendConfirmedOnce(message, idempotency, signal);
+    const sent = await send();
+    return { receipts: resendingRedirects(sent.receipts, send) };
+  }
+
+  private async sendConfirmedOnce(message: OutgoingMessage, idempotency: Idempotency | undefined, signal: AbortSignal | undefined): Promise<SentPublish<PublishReceipt>> {
     const connection = await this.core.acquire(signal);
     const route = await this.core.route(connection, this.topic, this.group, signal);
     const wire = this.toWire(message, connection.info.limits, route, idempotency);
@@ -65,8 +76,21 @@ export class PublishPipeline {
     return { receipts: this.receiptsOf(connection, reply, 1).then((receipts) => receipts[0] as PublishReceipt) };
   }
 
-  /** Sends several messages in one confirmed frame; resolves once sent, with the receipts to come. */
+  /**
+   * Sends several messages in one confirmed frame; resolves once sent, with the receipts to
+   * come. A redirected batch is sent again as a whole, as {@link sendConfirmed} does.
+   */
   async sendBatch(
+    messages: readonly OutgoingMessage[],
+    idempotencies: readonly Idempotency[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<SentPublish<PublishReceipt[]>> {
+    const send = (): Promise<SentPublish<PublishReceipt[]>> => this.sendBatchOnce(messages, idempotencies, signal);
+    const sent = await send();
+    return { receipts: resendingRedirects(sent.receipts, send) };
+  }
+
+  private async sendBatchOnce(
     messages: readonly OutgoingMessage[],
     idempotencies: readonly Idempotency[] | undefined,
     signal: AbortSignal | undefined,
@@ -101,8 +125,8 @@ export class PublishPipeline {
         );
       },
       (error: unknown) => {
-        // A stale route: forget it, so the next publish asks the broker for the topology again.
-        if (error instanceof BrokerError && error.code === "redirect") this.core.cacheFor(connection).invalidate(this.topic, this.group);
+        // A stale route: the catalogue is refreshed at once, and routing waits for it.
+        if (isRedirect(error)) this.core.onRedirect(connection);
         throw error;
       },
     );
@@ -141,6 +165,29 @@ export class PublishPipeline {
   private context(operation: string): { operation: string; topic: string; group: string | undefined } {
     return { operation, topic: this.topic, group: this.group };
   }
+}
+
+/**
+ * How many times a confirmed publish is sent again after the broker answered `redirect`. The
+ * broker refuses a stale route before storing anything, so sending again is safe; the bound only
+ * stops a broker that keeps redirecting from holding a publish forever.
+ */
+export const MAX_REDIRECT_RESENDS = 3;
+
+/** The receipts of a publish, sending it again (by `send`) each time the broker redirects it, within the bound. */
+async function resendingRedirects<T>(receipts: Promise<T>, send: () => Promise<SentPublish<T>>): Promise<T> {
+  for (let resends = 0; ; resends++) {
+    try {
+      return await receipts;
+    } catch (error) {
+      if (!isRedirect(error) || resends >= MAX_REDIRECT_RESENDS) throw error;
+    }
+    receipts = (await send()).receipts;
+  }
+}
+
+function isRedirect(error: unknown): boolean {
+  return error instanceof BrokerError && error.code === "redirect";
 }
 
 function routingVersionOf(route: QueueRoute | undefined): { routingVersion?: bigint } {

@@ -63,10 +63,4 @@ export class TopologyCache {
     this.catalogueComplete = true;
     return true;
   }
-
-  /** Marks the cache stale (after a `redirect`), so the next route lookup asks the broker. */
-  invalidate(topic: string, group: string | undefined): void {
-    this.routes.delete(keyOf(topic, group));
-    this.catalogueComplete = false;
-  }
 }

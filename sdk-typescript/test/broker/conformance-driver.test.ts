@@ -40,6 +40,8 @@ const DOCUMENTED_STEPS = [
   "unsubscribe",
   "subscription_end",
   "topology",
+  "catalogue",
+  "next_catalogue_change",
 ];
 
 const broker = useRealBroker();
@@ -90,6 +92,9 @@ describe("conformance driver", () => {
       files: { path: string }[];
     }[];
     expect(packed[0]?.files.map((file) => file.path)).toContain("conformance/driver.mjs");
+    // The module the driver imports its catalogue steps from ships with it.
+    expect(manifest.files).toContain("conformance/catalogue-steps.mjs");
+    expect(packed[0]?.files.map((file) => file.path)).toContain("conformance/catalogue-steps.mjs");
   }, BROKER_TEST_TIMEOUT_MS);
 
   it("connects, declares, publishes, subscribes, receives and acknowledges", async () => {
@@ -131,6 +136,21 @@ describe("conformance driver", () => {
     expect(await driver.ok("receive_none", { subscription: "again", within_ms: 300 })).toEqual({});
     expect((await driver.ok("topology", { client: "c" }))["queues"]).toContainEqual({ topic, group: null, partitions: 2 });
     expect(await driver.ok("close_client", { client: "c" })).toEqual({});
+  }, BROKER_TEST_TIMEOUT_MS);
+
+  it("reports the catalogue and the change another client's declaration makes", async () => {
+    const driver = startDriver();
+    const topic = uniqueTopic("driver-catalogue");
+    await driver.ok("connect", { client: "watcher" });
+    await driver.ok("connect", { client: "declarer" });
+    expect((await driver.ok("catalogue", { client: "watcher" }))["generation"]).toMatch(/^\d+$/);
+    expect(await driver.error("next_catalogue_change", { client: "watcher", timeout_ms: 100 })).toMatchObject({ type: "OperationTimeoutError" });
+    await driver.ok("declare_queue", { client: "declarer", topic, partitions: 3 });
+    const expected = { topic, group: null, partitions: 3, routing_version: "1" };
+    const change = await driver.ok("next_catalogue_change", { client: "watcher", timeout_ms: 5000 });
+    expect(change["added"]).toContainEqual(expected);
+    expect(change["removed"]).toEqual([]);
+    expect((await driver.ok("catalogue", { client: "watcher" }))["queues"]).toContainEqual(expected);
   }, BROKER_TEST_TIMEOUT_MS);
 
   it("publishes every payload kind in every mode", async () => {

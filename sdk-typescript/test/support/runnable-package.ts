@@ -49,7 +49,9 @@ export function buildRunnablePackage(): RunnablePackage {
     JSON.stringify({ name: manifest["name"], version: manifest["version"], type: "module", exports: { ".": "./dist/index.js", "./wire": "./dist/wire/index.js" }, bin: manifest["bin"] }),
   );
   mkdirSync(join(installed, "conformance"));
-  copyFileSync(join(packageRoot, "conformance", "driver.mjs"), join(installed, "conformance", "driver.mjs"));
+  for (const script of ["driver.mjs", "catalogue-steps.mjs"]) {
+    copyFileSync(join(packageRoot, "conformance", script), join(installed, "conformance", script));
+  }
   symlinkSync(join(packageRoot, "node_modules", "@msgpack"), join(root, "node_modules", "@msgpack"), "dir");
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }

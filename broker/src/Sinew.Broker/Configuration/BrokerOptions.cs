@@ -97,6 +97,10 @@ public sealed class ConnectionOptions
     public long HeartbeatMs { get; set; } = 10_000;
 
     public long HandshakeTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>How long a session whose connection broke without Goodbye stays dormant, resumable with its token;
+    /// 0 ends it at once.</summary>
+    public long ReconnectGraceMs { get; set; } = 5_000;
 }
 
 public sealed class AuthOptions

@@ -94,6 +94,8 @@ public static class ConfigSchema
             o => o.Connection.HeartbeatMs, (o, v) => o.Connection.HeartbeatMs = v),
         Integer("connection", "handshake_timeout_ms", "Time a new connection has to complete its Hello.", 100, int.MaxValue,
             o => o.Connection.HandshakeTimeoutMs, (o, v) => o.Connection.HandshakeTimeoutMs = v),
+        Integer("connection", "reconnect_grace_ms", "How long the session of a connection that broke without Goodbye stays dormant: its deliveries stay held (their leases keep running) and its subscriptions receive nothing, until a client resumes it with its token or the window passes and everything it held is returned. 0 ends such a session at once.", 0, 3_600_000,
+            o => o.Connection.ReconnectGraceMs, (o, v) => o.Connection.ReconnectGraceMs = v),
 
         Boolean("auth", "enabled", "Require a user name and password in Hello, and on the HTTP /admin endpoints (Basic).",
             o => o.Auth.Enabled, (o, v) => o.Auth.Enabled = v),

@@ -110,6 +110,12 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Error, "Pushing the topology of generation {Generation} failed unexpectedly; the next change tries again")]
     public static partial void TopologyPushFailed(this ILogger logger, Exception exception, long generation);
 
+    [LoggerMessage(2006, LogLevel.Debug, "Connection {ConnectionId} resumed session {SessionId}")]
+    public static partial void SessionResumed(this ILogger logger, string connectionId, string sessionId);
+
+    [LoggerMessage(2007, LogLevel.Debug, "Session {SessionId} ended after its reconnect grace window: {Reason}")]
+    public static partial void DormantSessionEnded(this ILogger logger, string sessionId, string reason);
+
     [LoggerMessage(3000, LogLevel.Information, "Shutting down: closing {Connections} connection(s)")]
     public static partial void ShuttingDown(this ILogger logger, int connections);
 

@@ -132,7 +132,7 @@ public sealed class BrokerHost : IAsyncDisposable
             var services = new BrokerServices(options, TimeProvider.System, metrics, logger);
             var runtime = RuntimeState.Load(dataDirectory);
             var queues = new QueueRegistry(dataDirectory, services, runtime);
-            var protocol = new SessionContext(options, services, queues, new SessionRegistry(), BrokerIdentity(dataDirectory));
+            var protocol = new SessionContext(options, services, queues, new SessionRegistry(options.Connection.ReconnectGraceMs, options.Limits.MaxConnections, () => services.NowMs, services.Logger), BrokerIdentity(dataDirectory));
             return new BrokerContext(options, services, queues, runtime, protocol, new StartupVerification(queues, services, verificationGate));
         });
         builder.Services.AddSingleton(sp => sp.GetRequiredService<BrokerContext>().Protocol);

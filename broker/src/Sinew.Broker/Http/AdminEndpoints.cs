@@ -61,6 +61,8 @@ internal static class AdminEndpoints
                 unsettled_deliveries = c.UnsettledDeliveries,
                 topology_sent_generation = c.TopologySentGeneration,
                 topology_acked_generation = c.TopologyAckedGeneration,
+                state = c.State == ConnectionState.Dormant ? "dormant" : "active",
+                dormant_until_ms = c.DormantUntilMs,
             }),
         }));
 

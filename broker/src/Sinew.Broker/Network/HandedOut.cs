@@ -7,6 +7,7 @@ internal sealed class HandedOut
 {
     private readonly HashSet<long>? _listed;
     private readonly bool _all;
+    private readonly long _upTo = long.MaxValue;
 
     private HandedOut(HashSet<long>? listed, bool all)
     {
@@ -14,11 +15,18 @@ internal sealed class HandedOut
         _all = all;
     }
 
+    private HandedOut(long upTo)
+        : this(null, true) => _upTo = upTo;
+
     /// <summary>Every returned delivery may have been held by the application.</summary>
     public static HandedOut Every { get; } = new(null, true);
 
     /// <summary>No return is a failure: the broker ended the session.</summary>
     public static HandedOut None { get; } = new(null, false);
+
+    /// <summary>Deliveries made up to <paramref name="lastDeliveryId"/>: those a connection that broke may have
+    /// carried to the application. Later ones went to a connection that never handed them on.</summary>
+    public static HandedOut UpTo(long lastDeliveryId) => new(lastDeliveryId);
 
     /// <summary>The deliveries a client listed; an absent list means every one.</summary>
     public static HandedOut Listed(IReadOnlyList<ulong>? deliveryIds)
@@ -38,5 +46,5 @@ internal sealed class HandedOut
     }
 
     /// <summary>Whether returning <paramref name="deliveryId"/> counts a failure.</summary>
-    public bool CountsFailure(long deliveryId) => _listed?.Contains(deliveryId) ?? _all;
+    public bool CountsFailure(long deliveryId) => _listed?.Contains(deliveryId) ?? (_all && deliveryId <= _upTo);
 }

@@ -31,7 +31,7 @@ internal sealed class OutboundBuffer
     private int _sharedBytes;
     private List<Action> _afterWrite = [];
     private List<Action> _running = [];
-    private bool _closed;
+    private volatile bool _closed;
 
     /// <summary>Bytes waiting to be written; a reader that stops reading makes this grow.</summary>
     public int Pending
@@ -44,6 +44,9 @@ internal sealed class OutboundBuffer
             }
         }
     }
+
+    /// <summary>Set once the connection is closing: frames are dropped from then on.</summary>
+    public bool IsClosed => _closed;
 
     /// <summary>Queues a frame. <paramref name="onWritten"/> runs after the frame has been handed to the socket.</summary>
     /// <returns>False when the connection is closing and the frame was dropped.</returns>

@@ -13,8 +13,6 @@ internal sealed partial class Session
 
     private void HandleSubscribe(uint requestId, Subscribe subscribe)
     {
-        // The one request that may name a queue the broker owns (its dead letters are there to be consumed).
-        var queue = _broker.Registry.Get(QueueName.Parse(subscribe.Topic, subscribe.Group, brokerOwned: true));
         if (subscribe.ConsumerGroup is not null)
         {
             throw new BrokerErrorException(ErrorCode.Invalid,
@@ -22,14 +20,27 @@ internal sealed partial class Session
                 new Dictionary<string, string> { ["field"] = "consumer_group", ["reason"] = "not_supported" });
         }
 
+        var subscription = OpenSubscription(subscribe.Topic, subscribe.Group, subscribe.Partition, subscribe.AckMode, subscribe.Prefetch);
+
+        // SubscribeOk goes out before the first Deliver: the client needs the id to route deliveries.
+        Send(new SubscribeOk(subscription.Id, subscription.Partitions.Select(p => p.Index).ToArray()), requestId);
+        Attach(subscription);
+    }
+
+    /// <summary>Creates a subscription and adds it to the session, not yet attached to its partitions: the caller
+    /// first tells the client its id.</summary>
+    private ServerSubscription OpenSubscription(string topic, string? group, uint? partition, AckMode ackMode, uint prefetch)
+    {
+        // The one request that may name a queue the broker owns (its dead letters are there to be consumed).
+        var queue = _broker.Registry.Get(QueueName.Parse(topic, group, brokerOwned: true));
         var maxPrefetch = _broker.Options.Limits.MaxPrefetch;
-        if (subscribe.Prefetch < 1 || subscribe.Prefetch > maxPrefetch)
+        if (prefetch < 1 || prefetch > maxPrefetch)
         {
-            throw BrokerErrorException.Invalid("prefetch", $"prefetch must be 1 to {maxPrefetch}, not {subscribe.Prefetch}");
+            throw BrokerErrorException.Invalid("prefetch", $"prefetch must be 1 to {maxPrefetch}, not {prefetch}");
         }
 
         Partition[] partitions;
-        if (subscribe.Partition is { } index)
+        if (partition is { } index)
         {
             if (index >= queue.Partitions.Length)
             {
@@ -44,16 +55,15 @@ internal sealed partial class Session
             partitions = queue.Partitions;
         }
 
-        foreach (var partition in partitions)
+        foreach (var p in partitions)
         {
-            if (partition.QuarantineReason is { } reason)
+            if (p.QuarantineReason is { } reason)
             {
                 throw new BrokerErrorException(ErrorCode.Quarantined,
-                    $"partition {partition.Index} of queue {queue.Name} is quarantined: {reason}", queue.ErrorDetails(partition.Index));
+                    $"partition {p.Index} of queue {queue.Name} is quarantined: {reason}", queue.ErrorDetails(p.Index));
             }
         }
 
-        ServerSubscription subscription;
         lock (_subscriptions)
         {
             if (_subscriptions.Count >= _broker.Options.Limits.MaxSubscriptionsPerConnection)
@@ -62,13 +72,18 @@ internal sealed partial class Session
                     $"this connection already holds {_subscriptions.Count} subscriptions, the most allowed");
             }
 
-            subscription = new ServerSubscription(++_nextSubscriptionId, this, queue, partitions, subscribe.AckMode.ToEngine(), (int)subscribe.Prefetch);
+            var subscription = new ServerSubscription(++_state.LastSubscriptionId, _state, queue, partitions, ackMode.ToEngine(), (int)prefetch)
+            {
+                NamedPartition = partition,
+            };
             _subscriptions[subscription.Id] = subscription;
+            return subscription;
         }
+    }
 
-        // SubscribeOk goes out before the first Deliver: the client needs the id to route deliveries.
-        Send(new SubscribeOk(subscription.Id, partitions.Select(p => p.Index).ToArray()), requestId);
-        foreach (var partition in partitions)
+    private static void Attach(ServerSubscription subscription)
+    {
+        foreach (var partition in subscription.Partitions)
         {
             partition.Attach(subscription);
         }

@@ -1,6 +1,5 @@
-// The session as partitions deliver to it (IDeliveryTarget): delivery ids and the bookkeeping settlements
-// rely on, the bound on deliveries not yet written to the socket, and the Deliver frames, cut to the frame
-// and list limits. A Delivery becomes a wire DeliveredMessage here, after the partition has released its lock.
+// The connection as partitions deliver to it, through its SessionState: the bound on deliveries not yet written
+// to the socket, and the Deliver frames, cut to the frame and list limits. A Delivery becomes a wire DeliveredMessage here, after the partition has released its lock.
 using Sinew.Broker.Queues;
 using Sinew.Protocol.Messages;
 
@@ -8,14 +7,7 @@ namespace Sinew.Broker.Network;
 
 internal sealed partial class Session
 {
-    public long NextDeliveryId() => Interlocked.Increment(ref _nextDeliveryId);
-
-    public void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription) =>
-        _deliveries[deliveryId] = new DeliveryRef(partition, offset, subscription);
-
-    public void ForgetDelivery(long deliveryId) => _deliveries.TryRemove(deliveryId, out _);
-
-    public bool HasDeliveryRoom => Interlocked.Read(ref _pendingDeliveryBytes) < _broker.Options.Limits.MaxPendingDeliveryBytes;
+    public bool HasDeliveryRoom => !_out.IsClosed && Interlocked.Read(ref _pendingDeliveryBytes) < _broker.Options.Limits.MaxPendingDeliveryBytes;
 
     public void CountPendingDelivery(in Delivery delivery) => Interlocked.Add(ref _pendingDeliveryBytes, EncodedSizeBound(delivery));
 
@@ -37,6 +29,7 @@ internal sealed partial class Session
             {
                 if (!SendDeliverFrame(subscriptionId, deliveries, start, i, counted, null))
                 {
+                    _state.ReturnUnsent(deliveries, i, deliveries.Count);
                     return;
                 }
 
@@ -80,6 +73,8 @@ internal sealed partial class Session
 
         if (!_out.Send(new Deliver(subscriptionId, frame), onWritten: AfterWrite))
         {
+            _state.ReturnUnsent(deliveries, from, to);
+            ReleasePendingDeliveries(countedBytes);
             return false;
         }
 

@@ -1,7 +1,6 @@
 // The handshake (version negotiation and authentication) and the heartbeat loop that also enforces
 // the handshake timeout and the idle timeout.
 using System.Globalization;
-using System.Security.Cryptography;
 using Sinew.Broker.Diagnostics;
 using Sinew.Broker.Security;
 using Sinew.Protocol.Errors;
@@ -14,6 +13,9 @@ namespace Sinew.Broker.Network;
 internal sealed partial class Session
 {
     private long _heartbeatMs;
+    // After a resume: the last delivery id the broken connection may have carried. Later ones were made for this
+    // connection, so a subscription the client no longer has returns them without counting a failure.
+    private long _resumedAtDeliveryId = long.MaxValue;
 
     private bool HandleHello(FrameHeader header, Hello hello)
     {
@@ -48,19 +50,33 @@ internal sealed partial class Session
         // never refused: it is a preference, and a refused Hello would cost the client its connection.
         _heartbeatMs = (long)DurationRules.NegotiateHeartbeat(hello.HeartbeatMs, (ulong)Math.Max(0, _broker.Options.Connection.HeartbeatMs));
         _handshakeDone = true;
+        var user = _broker.Options.Auth.Enabled ? hello.Auth?.Identity : null;
+        var dormant = hello.ResumeToken is { } token ? _broker.Sessions.TryResume(token.Span, user) : null;
+        var resumed = dormant is not null;
+        _state = dormant ?? new SessionState(user);
         var limits = _broker.Options.Limits;
         Send(new HelloOk(
             (byte)high,
             _broker.ServerId,
             _broker.ServerVersion,
             SessionId,
-            RandomNumberGenerator.GetBytes(16),
-            Resumed: false,
+            _state.IssueToken(),
+            resumed,
             (ulong)_heartbeatMs,
             new Limits((uint)limits.MaxFrameBytes, (uint)limits.MaxBatchMessages, (uint)limits.MaxHeaders, (uint)limits.MaxPrefetch,
                 (uint)limits.MaxListItems)),
             header.RequestId);
         StartTopology(hello);
+
+        // Only now, with HelloOk queued ahead of any Deliver, may the partitions deliver to this connection again.
+        _state.Attach(this);
+        if (resumed)
+        {
+            _resumedAtDeliveryId = _state.LastDeliveryId;
+            Logger.SessionResumed(Id, SessionId);
+            _state.KickSubscriptions();
+        }
+
         return true;
     }
 

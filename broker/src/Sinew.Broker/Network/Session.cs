@@ -16,18 +16,16 @@ namespace Sinew.Broker.Network;
 /// <summary>Where a delivery came from, so a settlement can find its partition.</summary>
 internal readonly record struct DeliveryRef(Partition Partition, long Offset, ServerSubscription Subscription);
 
-internal sealed partial class Session : IDeliveryTarget, IDisposable
+internal sealed partial class Session : IDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly SessionContext _broker;
     private readonly OutboundBuffer _out = new();
-    private readonly ConcurrentDictionary<long, DeliveryRef> _deliveries = new();
-    private readonly Dictionary<ulong, ServerSubscription> _subscriptions = [];
     private readonly CancellationTokenSource _closing = new();
+    // What the session holds; a resuming Hello swaps in the dormant session's.
+    private SessionState _state;
     private Task? _writer;
-    private long _nextDeliveryId;
     private long _pendingDeliveryBytes;
-    private ulong _nextSubscriptionId;
     private uint _nextServerRequestId;
     private long _lastReceivedMs;
     private long _lastSentMs;
@@ -35,6 +33,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     // Set when the broker ends the session itself (shutdown, a client too slow to read): what it returns then is no
     // failure of the messages.
     private volatile bool _endedByBroker;
+    // Cleared when the session must end with its connection: Goodbye, or a protocol error the client made.
+    private volatile bool _resumable = true;
     private string _closeReason = "the client disconnected";
 
     public Session(ConnectionContext connection, SessionContext broker)
@@ -42,12 +42,16 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         _connection = connection;
         _broker = broker;
         Id = connection.ConnectionId;
-        SessionId = Guid.NewGuid().ToString("D");
+        _state = new SessionState(null);
     }
 
     public string Id { get; }
 
-    public string SessionId { get; }
+    public string SessionId => _state.SessionId;
+
+    private ConcurrentDictionary<long, DeliveryRef> _deliveries => _state.Deliveries;
+
+    private Dictionary<ulong, ServerSubscription> _subscriptions => _state.Subscriptions;
 
     private ILogger Logger => _broker.Services.Logger;
 
@@ -72,9 +76,8 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         }
         finally
         {
-            // A broken connection: the broker cannot tell which deliveries the application held.
-            ReleaseEverything(_endedByBroker ? HandedOut.None : HandedOut.Every);
             _out.Close();
+            EndOrLeaveDormant();
             try
             {
                 await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -184,6 +187,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                     HandleTopologyAck(ack);
                     return true;
                 case Goodbye goodbye:
+                    _resumable = false;
                     ReleaseEverything(HandedOut.Listed(goodbye.HandedOut));
                     Send(Ok.Instance, header.RequestId);
                     _closeReason = "the client said goodbye";
@@ -215,9 +219,12 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
                 case TopologyRequest:
                     HandleTopologyRequest(header.RequestId);
                     return true;
-                case DeclareStream or SubscribeStream or Reconcile:
+                case Reconcile reconcile:
+                    HandleReconcile(header.RequestId, reconcile);
+                    return true;
+                case DeclareStream or SubscribeStream:
                     SendError(header.RequestId, ErrorCode.Invalid,
-                        $"{header.Opcode} is not supported by this broker version; streams and session resume arrive in a later release",
+                        $"{header.Opcode} is not supported by this broker version; streams arrive in a later release",
                         new Dictionary<string, string> { ["reason"] = "not_supported" });
                     return true;
                 case Hello:
@@ -231,7 +238,13 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
         catch (BrokerErrorException e)
         {
             SendError(header.RequestId, e.Code, e.Message, e.Details);
-            return !ErrorCodes.Get(e.Code).ClosesConnection;
+            if (ErrorCodes.Get(e.Code).ClosesConnection)
+            {
+                _resumable = false;
+                return false;
+            }
+
+            return true;
         }
         catch (IOException e) when (Storage.StorageFailure.IsOutOfSpace(e))
         {
@@ -262,6 +275,7 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
     private void FailConnection(uint requestId, ErrorCode code, string message, IReadOnlyDictionary<string, string>? details = null)
     {
         _closeReason = $"{ErrorCodes.Get(code).Name}: {message}";
+        _resumable = false;
         SendError(requestId, code, message, details);
     }
 
@@ -283,35 +297,28 @@ internal sealed partial class Session : IDeliveryTarget, IDisposable
 
     public void Dispose() => _closing.Dispose();
 
-    /// <summary>Closes every subscription and returns every unsettled delivery to its queue; a manual-ack delivery
-    /// counts a failure when <paramref name="handedOut"/> says so. An auto-ack delivery still held was never written
-    /// to the socket, so the application cannot have seen it.</summary>
-    private void ReleaseEverything(HandedOut handedOut)
+    private void ReleaseEverything(HandedOut handedOut) => _state.ReleaseEverything(handedOut);
+
+    /// <summary>After the connection closed: a session whose connection broke stays dormant for the reconnect grace
+    /// window (specification section 4.5); any other ends now. A broken connection's deliveries count a failure
+    /// when returned, since the broker cannot tell which ones the application held.</summary>
+    private void EndOrLeaveDormant()
     {
-        List<ServerSubscription> subscriptions;
-        lock (_subscriptions)
+        if (_endedByBroker)
         {
-            subscriptions = [.. _subscriptions.Values];
-            _subscriptions.Clear();
+            ReleaseEverything(HandedOut.None);
+            _state.Detach(this);
+            return;
         }
 
-        foreach (var subscription in subscriptions)
+        if (_resumable && _handshakeDone && Describe() is { } summary && _broker.Sessions.TryLeaveDormant(_state, this, summary))
         {
-            subscription.Close();
-            foreach (var partition in subscription.Partitions)
-            {
-                partition.Detach(subscription);
-            }
+            _closeReason += "; the session stays dormant for the reconnect grace window";
+            return;
         }
 
-        foreach (var deliveryId in _deliveries.Keys)
-        {
-            if (_deliveries.TryRemove(deliveryId, out var delivery))
-            {
-                var countsFailure = delivery.Subscription.AckPolicy == AckPolicy.Manual && handedOut.CountsFailure(deliveryId);
-                delivery.Partition.Return(delivery.Offset, deliveryId, countsFailure);
-            }
-        }
+        ReleaseEverything(HandedOut.Every);
+        _state.Detach(this);
     }
 
     /// <summary>Tells the client its subscriptions end because the broker stops, and that the connection

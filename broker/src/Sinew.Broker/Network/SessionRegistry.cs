@@ -1,10 +1,10 @@
 // The open sessions: counted for the connection limit and metrics, listed for the admin endpoint and the
-// topology pushes, closed together at shutdown.
+// topology pushes, closed together at shutdown. Beside them, the dormant sessions (specification section 4.5).
 using System.Collections.Concurrent;
 
 namespace Sinew.Broker.Network;
 
-internal sealed class SessionRegistry : IConnectionDirectory
+internal sealed partial class SessionRegistry : IConnectionDirectory
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new();
     private int _reserved;
@@ -15,7 +15,8 @@ internal sealed class SessionRegistry : IConnectionDirectory
     public IEnumerable<Session> All => _sessions.Values;
 
     public IReadOnlyList<ConnectionSummary> Connections() =>
-        [.. _sessions.Values.Select(s => s.Describe()).OfType<ConnectionSummary>().OrderBy(c => c.ConnectedAtMs).ThenBy(c => c.Id, StringComparer.Ordinal)];
+        [.. _sessions.Values.Select(s => s.Describe()).OfType<ConnectionSummary>().Concat(DormantSummaries())
+            .OrderBy(c => c.ConnectedAtMs).ThenBy(c => c.Id, StringComparer.Ordinal)];
 
     /// <summary>Takes one of <paramref name="limit"/> connection places, or none when all are taken. Counting and
     /// taking are one atomic step, so connections accepted at the same moment cannot overshoot the limit.</summary>
@@ -39,8 +40,12 @@ internal sealed class SessionRegistry : IConnectionDirectory
     /// <summary>Set when shutdown begins: new connections are refused.</summary>
     public bool Stopping { get; private set; }
 
-    /// <summary>Starts accepting connections.</summary>
-    public void Start() => Started = true;
+    /// <summary>Starts accepting connections, and ending dormant sessions whose grace window passed.</summary>
+    public void Start()
+    {
+        StartExpiry();
+        Started = true;
+    }
 
     public void Add(Session session) => _sessions[session.Id] = session;
 
@@ -52,6 +57,7 @@ internal sealed class SessionRegistry : IConnectionDirectory
     public async Task CloseAllAsync(TimeSpan timeout)
     {
         Stopping = true;
+        await EndDormantAsync().ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + timeout;
         foreach (var session in _sessions.Values)
         {

@@ -27,6 +27,9 @@ internal sealed class ServerSubscription(
 
     public int Prefetch { get; } = prefetch;
 
+    /// <summary>The partition the subscriber named; null when it subscribed to every partition.</summary>
+    public uint? NamedPartition { get; init; }
+
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Deliveries currently held against the prefetch bound.</summary>

@@ -44,7 +44,8 @@ internal sealed class RawClient : IAsyncDisposable
     /// Topology frames included), for tests about the order of pushes and replies.</summary>
     public IReadOnlyList<Frame> Arrivals => [.. _arrivals];
 
-    public static async Task<RawClient> ConnectAsync(IPEndPoint endpoint, bool handshake = true, Auth? auth = null, ulong? heartbeatMs = null)
+    public static async Task<RawClient> ConnectAsync(IPEndPoint endpoint, bool handshake = true, Auth? auth = null, ulong? heartbeatMs = null,
+        byte[]? resumeToken = null)
     {
         var client = new RawClient();
         client._connection = await RawConnection.OpenAsync(endpoint, DefaultTimeout, client.OnPush);
@@ -56,7 +57,7 @@ internal sealed class RawClient : IAsyncDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (handshake)
         {
-            var reply = await client._connection.HelloAsync(new Hello(1, 1, "raw-test-client", "1.0", auth, HeartbeatMs: heartbeatMs), DefaultTimeout);
+            var reply = await client._connection.HelloAsync(new Hello(1, 1, "raw-test-client", "1.0", auth, resumeToken, heartbeatMs), DefaultTimeout);
             Assert.IsType<HelloOk>(reply.Message);
         }
 

@@ -331,14 +331,58 @@ internal static class RawCases
                 Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
             }),
 
-        new("raw/reconcile-is-served", "Reconcile is answered with ReconcileOk, and the connection stays usable",
-            "A Reconcile listing nothing is answered ReconcileOk. A broker that refuses it as not supported is reported as not implementing it.", "8.10", ["Reconcile", "ReconcileOk"], [],
+        new("raw/reconcile-is-served", "A session whose connection broke is resumed, reconciled, and accepts a late ack",
+            "A consumer holding a delivery loses its connection without Goodbye. Hello with its resume token is answered resumed = true with the same session id and a fresh token; Reconcile keeps the listed subscription and closes one the broker never had (conservative policy); the delivery made before the break is acked without a failure. A broker that refuses Reconcile as not supported is reported as not implementing it.",
+            "4.5, 8.10", ["Hello", "HelloOk", "Reconcile", "ReconcileOk", "Ack", "SettleOk"], [],
             async ctx =>
             {
-                await using var c = await ctx.ConnectAsync();
-                var reply = await c.RequestAsync(new Reconcile(ReconcilePolicy.Conservative, []));
-                Require(reply.Message is ReconcileOk, $"Reconcile was answered with {RawConnection.Describe(reply)}");
-                Require((await c.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
+                var queue = ctx.NewQueue();
+                HelloOk first;
+                ulong subscription;
+                DeliveredMessage held;
+                await using (var c = await ctx.ConnectAsync(handshake: false))
+                {
+                    first = await c.HandshakeAsync(ctx.Environment.Credentials);
+                    Expect<DeclareQueueOk>(await c.RequestAsync(new DeclareQueue(queue)));
+                    Expect<PublishOk>(await c.RequestAsync(new Publish(queue, null, new PublishMessage(Encoding.UTF8.GetBytes("held"))), FrameFlags.Confirm));
+                    subscription = Expect<SubscribeOk>(await c.RequestAsync(new Subscribe(queue, null, null, AckMode.Manual, 10))).SubscriptionId;
+                    held = await NextDeliveryAsync(c);
+                }
+
+                // The broker may notice the break a moment after the client does: until then the token is unknown.
+                var deadline = DateTime.UtcNow + Wait;
+                while (true)
+                {
+                    var resumed = await ctx.ConnectAsync(handshake: false);
+                    await using var _ = resumed;
+                    var welcome = Expect<HelloOk>(await resumed.HelloAsync(
+                        new Hello(1, 1, "sinew-conformance", "1", ctx.Environment.Credentials, first.ResumeToken)));
+                    if (!welcome.Resumed)
+                    {
+                        Require(DateTime.UtcNow < deadline, "Hello with the token of a session whose connection broke a moment ago was never answered resumed = true");
+                        Expect<Ok>(await resumed.RequestAsync(new Goodbye()));
+                        await Task.Delay(50);
+                        continue;
+                    }
+
+                    Require(welcome.SessionId == first.SessionId, $"the resumed session is {welcome.SessionId}, not {first.SessionId}");
+                    Require(!welcome.ResumeToken.Span.SequenceEqual(first.ResumeToken.Span), "the resumed session was given the same resume token again");
+                    var reply = await resumed.RequestAsync(new Reconcile(ReconcilePolicy.Conservative,
+                    [
+                        new ReconcileEntry(subscription, ChannelKind.Queue, queue, null, null, AckMode.Manual, 10),
+                        new ReconcileEntry(subscription + 1000, ChannelKind.Queue, queue, null, null, AckMode.Manual, 10),
+                    ]));
+                    var reconciled = Expect<ReconcileOk>(reply);
+                    Require(reconciled.Results.Count == 2, $"ReconcileOk has {reconciled.Results.Count} results for 2 listed subscriptions");
+                    Require(reconciled.Results[0] == new ReconcileResult(subscription, ReconcileOutcome.Kept),
+                        $"the listed subscription the broker holds was {reconciled.Results[0].Outcome}, not kept");
+                    Require(reconciled.Results[1] == new ReconcileResult(subscription + 1000, ReconcileOutcome.Closed),
+                        $"a subscription the broker never had was {reconciled.Results[1].Outcome} under the conservative policy, not closed");
+                    var acked = Expect<SettleOk>(await resumed.RequestAsync(new Ack([held.DeliveryId])));
+                    Require(acked.Failures.Count == 0, "the ack of a delivery made before the break was refused after the resume");
+                    Require((await resumed.RequestAsync(Ping.Instance)).Message is Pong, "the connection is no longer usable");
+                    return;
+                }
             }),
 
         new("raw/topology-is-pushed-after-a-declare-and-acknowledged", "A declare on one connection is pushed to another as a Topology, which it acknowledges",

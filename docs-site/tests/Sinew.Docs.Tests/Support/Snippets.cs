@@ -35,6 +35,18 @@ internal static class Snippets
         new("^closed$"),
     ];
 
+    // Every routing view sample does the same thing; only the name of what heard the change differs.
+    private static readonly Regex[] RoutingView =
+    [
+        new(@"^catalogue generation \d+: watching for changes$"),
+        new(@"^declared routing-view\.[0-9a-f-]+ with 3 partitions from another client$"),
+        new(@"^change: added routing-view\.[0-9a-f-]+ \(3 partitions, routing version 1\)$"),
+        new(@"^(handler|listener|callback): added routing-view\.[0-9a-f-]+$"),
+        new(@"^catalogue lists routing-view\.[0-9a-f-]+: 3 partitions, routing version 1$"),
+        new(@"^published with key customer-7 to partition 0$"),
+        new("^closed$"),
+    ];
+
     public static IReadOnlyDictionary<string, Snippet> All { get; } = new[]
     {
         new Snippet("snippets/quickstart/quickstart.cs", broker => RunDotNetAsync("snippets/quickstart", "quickstart", broker), Quickstart),
@@ -43,6 +55,9 @@ internal static class Snippets
         new Snippet("snippets/failures/failures.cs", broker => RunDotNetAsync("snippets/failures", "failures", broker), Failures),
         new Snippet("snippets/failures/failures.ts", broker => RunTypeScriptAsync("snippets/failures/tsconfig.json", "failures.js", broker), Failures),
         new Snippet("snippets/failures/failures.py", broker => RunPythonAsync("snippets/failures/failures.py", broker), Failures),
+        new Snippet("snippets/routing-view/routing-view.cs", broker => RunDotNetAsync("snippets/routing-view", "routing-view", broker), RoutingView),
+        new Snippet("snippets/routing-view/routing-view.ts", broker => RunTypeScriptAsync("snippets/routing-view/tsconfig.json", "routing-view.js", broker), RoutingView),
+        new Snippet("snippets/routing-view/routing-view.py", broker => RunPythonAsync("snippets/routing-view/routing-view.py", broker), RoutingView),
     }.ToDictionary(s => s.File, StringComparer.Ordinal);
 
     private static Dictionary<string, string> Environment(BrokerFixture broker) => new()

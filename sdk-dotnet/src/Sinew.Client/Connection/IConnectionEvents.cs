@@ -7,6 +7,10 @@ namespace Sinew.Client.Connection;
 /// ended); implementations must not block.</summary>
 internal interface IConnectionEvents
 {
+    /// <summary>The connection completed its handshake and became the client's current one; <paramref name="reconnected"/>
+    /// when it replaces an earlier one.</summary>
+    void OnOpened(SinewConnection connection, bool reconnected);
+
     /// <summary>The broker pushed a new topology.</summary>
     void OnTopologyPushed(SinewConnection connection, Sinew.Protocol.Messages.Topology topology);
 

@@ -15,6 +15,11 @@ internal sealed partial class ClientCore
     /// <c>not_found</c> when the publish arrives).</summary>
     public ValueTask<QueueRoute?> ResolveRouteAsync(PublishTarget target, SinewConnection connection, CancellationToken cancellationToken)
     {
+        if (RefreshUnderWay(connection) is { } refresh)
+        {
+            return AfterRefreshAsync(refresh);
+        }
+
         var route = target.Route;
         if (route is not null || ReferenceEquals(target.LookedUpOn, connection))
         {
@@ -22,6 +27,21 @@ internal sealed partial class ClientCore
         }
 
         return LookUpAsync();
+
+        async ValueTask<QueueRoute?> AfterRefreshAsync(Task refresh)
+        {
+            try
+            {
+                await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SinewException)
+            {
+                // Logged where it failed; the publish goes on with what the client knows, and the broker still
+                // refuses a stale route with a redirect.
+            }
+
+            return await ResolveRouteAsync(target, connection, cancellationToken).ConfigureAwait(false);
+        }
 
         async ValueTask<QueueRoute?> LookUpAsync()
         {
@@ -58,11 +78,7 @@ internal sealed partial class ClientCore
         const string operation = "Topology request";
         var reply = await connection.RequestAsync(Wire.TopologyRequest.Instance, operation, cancellationToken).ConfigureAwait(false);
         var topology = Expect<Wire.Topology>(reply, operation);
-        if (Topology.Apply(topology, connection.Session.SessionId))
-        {
-            Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
-        }
-
+        ApplyTopology(connection, topology);
         return topology;
     }
 
@@ -76,6 +92,7 @@ internal sealed partial class ClientCore
         var reply = await connection.RequestAsync(request, operation, cancellationToken).ConfigureAwait(false);
         var ok = Expect<Wire.DeclareQueueOk>(reply, operation);
         Topology.Learn(queue, ok.Partitions);
+        RefreshUnlessListed(connection, queue, ok.Partitions);
         return ok;
     }
 

@@ -17,6 +17,7 @@ internal sealed partial class ClientCore : IConnectionEvents
 {
     private readonly object _gate = new();
     private readonly HashSet<FanInSubscription> _subscriptions = [];
+    private readonly TaskCompletionSource _closingSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
     private Task? _closing;
 
@@ -42,6 +43,9 @@ internal sealed partial class ClientCore : IConnectionEvents
 
     /// <summary>Whether closing has begun.</summary>
     public bool IsClosing => Volatile.Read(ref _closed);
+
+    /// <summary>Completes when closing begins, ending the waits of catalogue watchers.</summary>
+    public Task WhenClosing => _closingSignal.Task;
 
     /// <exception cref="ClientClosedException">The client was closed.</exception>
     public void ThrowIfClosed(string operation)
@@ -126,6 +130,8 @@ internal sealed partial class ClientCore : IConnectionEvents
             subscriptions = [.. _subscriptions];
         }
 
+        _closingSignal.TrySetResult();
+
         // Stops connection attempts and reconnection backoff at once.
         await Connections.StopAsync().ConfigureAwait(false);
 
@@ -142,11 +148,15 @@ internal sealed partial class ClientCore : IConnectionEvents
         Connections.Dispose();
     }
 
-    void IConnectionEvents.OnTopologyPushed(SinewConnection connection, Wire.Topology topology)
+    void IConnectionEvents.OnTopologyPushed(SinewConnection connection, Wire.Topology topology) => ApplyTopology(connection, topology);
+
+    void IConnectionEvents.OnOpened(SinewConnection connection, bool reconnected)
     {
-        if (Topology.Apply(topology, connection.Session.SessionId))
+        // Once the client holds a catalogue it keeps it live: a new session's catalogue is not pushed until something
+        // changes, and the broker may have changed (or been replaced) meanwhile. Routing waits for this refresh.
+        if (reconnected && Catalogue.Current is not null)
         {
-            Log.TopologyUpdated(Logger, topology.Generation, topology.Channels.Count);
+            _ = RefreshCatalogueAsync(connection);
         }
     }
 
@@ -162,7 +172,17 @@ internal sealed partial class ClientCore : IConnectionEvents
         Log.GoingAway(Logger, connection.Endpoint, notice.DeadlineAtMs, notice.Message, target);
     }
 
-    void IConnectionEvents.OnUnsolicitedError(SinewConnection connection, BrokerException error) => ReportError(error);
+    void IConnectionEvents.OnUnsolicitedError(SinewConnection connection, BrokerException error)
+    {
+        // An unconfirmed publish routed by a stale catalogue: the client kept no copy to send again, but the next
+        // publishes route by a fresh one.
+        if (error.Code == SinewErrorCodes.Redirect)
+        {
+            OnRedirect(connection);
+        }
+
+        ReportError(error);
+    }
 
     void IConnectionEvents.OnConnectionEnded(SinewConnection connection, Exception reason)
     {

@@ -187,15 +187,22 @@ internal sealed class ConnectionManager : IDisposable
             try
             {
                 var connection = await ConnectToAnyEndpointAsync().ConfigureAwait(false);
+                bool current;
                 lock (_gate)
                 {
-                    if (!_stopped)
+                    current = !_stopped;
+                    if (current)
                     {
                         _connection = connection;
                         _connections.Add(connection);
                         _everConnected = true;
-                        return connection;
                     }
+                }
+
+                if (current)
+                {
+                    _events.OnOpened(connection, reconnecting);
+                    return connection;
                 }
 
                 await connection.CloseAsync(_closeTimeout).ConfigureAwait(false);

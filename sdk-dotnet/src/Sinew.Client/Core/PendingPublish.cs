@@ -9,7 +9,7 @@ using Sinew.Protocol.Messages;
 namespace Sinew.Client.Core;
 
 /// <summary>A confirmed single-message publish.</summary>
-internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipeline) : PendingRequest<TReceipt>
+internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipeline, SinewConnection connection) : PendingRequest<TReceipt>
 {
     public override string Describe() => pipeline.Target.Description;
 
@@ -23,7 +23,7 @@ internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipelin
                 Succeed(pipeline.Receipt(ok.Results[0]));
                 break;
             case Error error:
-                PublishFailures.OnError(pipeline.Target, error);
+                PublishFailures.OnError(pipeline.Core, connection, error);
                 Fail(BrokerErrors.FromError(error, Describe()));
                 break;
             default:
@@ -34,7 +34,8 @@ internal sealed class PendingPublish<TReceipt>(PublishPipeline<TReceipt> pipelin
 }
 
 /// <summary>A confirmed batch publish: one receipt per message, in order.</summary>
-internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pipeline, int count) : PendingRequest<IReadOnlyList<TReceipt>>
+internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pipeline, SinewConnection connection, int count)
+    : PendingRequest<IReadOnlyList<TReceipt>>
 {
     public override string Describe() => $"{pipeline.Target.Description} ({count} messages in a batch)";
 
@@ -54,7 +55,7 @@ internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pi
                 Succeed(receipts);
                 break;
             case Error error:
-                PublishFailures.OnError(pipeline.Target, error);
+                PublishFailures.OnError(pipeline.Core, connection, error);
                 Fail(BrokerErrors.FromError(error, Describe()));
                 break;
             default:
@@ -66,12 +67,13 @@ internal sealed class PendingPublishBatch<TReceipt>(PublishPipeline<TReceipt> pi
 
 internal static class PublishFailures
 {
-    /// <summary>A redirect means the route the client used is stale: forget it so the next publish looks again.</summary>
-    public static void OnError(PublishTarget target, Error error)
+    /// <summary>A redirect means the routes the client used are stale: the catalogue is refreshed at once, on the read
+    /// loop, so that a publish sent again (or the next one) waits for the fresh routes.</summary>
+    public static void OnError(ClientCore core, SinewConnection connection, Error error)
     {
         if (error.Code == (ushort)ErrorCode.Redirect)
         {
-            target.Invalidate();
+            core.OnRedirect(connection);
         }
     }
 

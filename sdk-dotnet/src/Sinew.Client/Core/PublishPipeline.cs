@@ -52,6 +52,67 @@ internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget t
         }
     }
 
+    /// <summary>How many times a confirmed publish is sent again after the broker answered <c>redirect</c>. The broker
+    /// refuses a stale route before storing anything, so sending again is safe; the bound only stops a broker that
+    /// keeps redirecting from keeping a publish forever.</summary>
+    public const int MaxRedirectResends = 3;
+
+    /// <summary>Publishes one confirmed message and waits for its receipt. When the broker answers <c>redirect</c> (the
+    /// route was stale), the message is routed again by the refreshed catalogue and sent again, at most
+    /// <see cref="MaxRedirectResends"/> times; the caller still holds the message, so its payload is intact.</summary>
+    public async Task<TReceipt> PublishConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
+        CancellationToken cancellationToken)
+    {
+        // Counted as one publish across its resends, so closing the publisher waits for the last of them.
+        target.BeginPublish();
+        try
+        {
+            for (var resends = 0; ; resends++)
+            {
+                var pending = await SendConfirmedAsync(message, activity, producerId, sequence, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await pending.Task.ConfigureAwait(false);
+                }
+                catch (BrokerException e) when (e.Code == SinewErrorCodes.Redirect && resends < MaxRedirectResends)
+                {
+                    // The refresh started when the redirect arrived; routing the message again waits for it.
+                }
+            }
+        }
+        finally
+        {
+            target.EndPublish();
+        }
+    }
+
+    /// <summary>Publishes a confirmed batch and waits for its receipts, sending it again after <c>redirect</c> as
+    /// <see cref="PublishConfirmedAsync"/> does.</summary>
+    public async Task<IReadOnlyList<TReceipt>> PublishBatchConfirmedAsync(IReadOnlyList<OutgoingMessage> messages, Activity? activity, string? producerId,
+        ulong firstSequence, CancellationToken cancellationToken)
+    {
+        target.BeginPublish();
+        try
+        {
+            for (var resends = 0; ; resends++)
+            {
+                var pending = await SendBatchAsync(messages, activity, producerId, firstSequence, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await pending.Task.ConfigureAwait(false);
+                }
+                catch (BrokerException e) when (e.Code == SinewErrorCodes.Redirect && resends < MaxRedirectResends)
+                {
+                    // As for a single message.
+                }
+            }
+        }
+        finally
+        {
+            target.EndPublish();
+        }
+    }
+
     /// <summary>Sends one confirmed message; the returned request completes with the receipt.</summary>
     public async ValueTask<PendingPublish<TReceipt>> SendConfirmedAsync(OutgoingMessage message, Activity? activity, string? producerId, ulong? sequence,
         CancellationToken cancellationToken)
@@ -63,7 +124,7 @@ internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget t
             var (connection, route) = await PrepareAsync(cancellationToken).ConfigureAwait(false);
             var publish = new Wire.Publish(target.Queue.Topic, target.Queue.Group,
                 Build(message, route, connection.Limits.MaxHeaders, activity, producerId, sequence), route?.RoutingVersion);
-            pending = new PendingPublish<TReceipt>(this);
+            pending = new PendingPublish<TReceipt>(this, connection);
             connection.Send(pending, publish, FrameFlags.Confirm, cancellationToken);
             return pending;
         }
@@ -108,7 +169,7 @@ internal sealed class PublishPipeline<TReceipt>(ClientCore core, PublishTarget t
                     connection.Limits.MaxHeaders, activity, producerId, producerId is null ? null : firstSequence + (ulong)i);
             }
 
-            pending = new PendingPublishBatch<TReceipt>(this, wire.Length);
+            pending = new PendingPublishBatch<TReceipt>(this, connection, wire.Length);
             connection.Send(pending, new Wire.PublishBatch(target.Queue.Topic, target.Queue.Group, wire, route?.RoutingVersion),
                 FrameFlags.Confirm, cancellationToken);
             return pending;

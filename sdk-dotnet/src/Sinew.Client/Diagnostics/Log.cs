@@ -81,4 +81,12 @@ internal static partial class Log
     [LoggerMessage(EventId = SinewLogEvents.UnobservedFailure, Level = LogLevel.Warning,
         Message = "An operation failed and nothing awaited its task, so the failure would have gone unseen: {Reason}")]
     public static partial void UnobservedFailure(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = SinewLogEvents.CatalogueRefreshFailed, Level = LogLevel.Debug,
+        Message = "Asking {Endpoint} for its catalogue failed: {Reason}")]
+    public static partial void CatalogueRefreshFailed(ILogger logger, BrokerEndpoint endpoint, string reason);
+
+    [LoggerMessage(EventId = SinewLogEvents.CatalogueHandlerFailed, Level = LogLevel.Error,
+        Message = "A CatalogueChanged handler threw; the exception is ignored")]
+    public static partial void CatalogueHandlerFailed(ILogger logger, Exception exception);
 }

@@ -48,4 +48,9 @@ public static class SinewLogEvents
     /// handed was dropped without being awaited (Warning). Logged once per dropped task, when the garbage collector
     /// finds it.</summary>
     public const int UnobservedFailure = 20;
+    /// <summary>Asking the broker for its catalogue, to keep the client's view live, failed; the view keeps what it had
+    /// and the next read or publish asks again (Debug).</summary>
+    public const int CatalogueRefreshFailed = 21;
+    /// <summary>A <see cref="SinewClient.CatalogueChanged"/> handler threw (Error).</summary>
+    public const int CatalogueHandlerFailed = 22;
 }

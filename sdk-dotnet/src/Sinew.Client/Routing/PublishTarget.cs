@@ -47,9 +47,6 @@ internal sealed class PublishTarget
     public uint? ChoosePartition(QueueRoute? route, ReadOnlySpan<byte> key, bool hasKey) =>
         PartitionRouter.Choose(route, key, hasKey, ref _roundRobin);
 
-    /// <summary>Forgets the route after a redirect.</summary>
-    public void Invalidate() => _cache.Invalidate(Queue);
-
     private readonly object _drainGate = new();
     private int _inFlight;
     private TaskCompletionSource? _drained;

@@ -74,11 +74,4 @@ internal sealed class TopologyCache
             return true;
         }
     }
-
-    /// <summary>Forgets a queue's route after the broker said it was stale, so the next publish looks it up again.</summary>
-    public void Invalidate(QueueKey queue)
-    {
-        _routes.TryRemove(queue, out _);
-        Interlocked.Increment(ref _version);
-    }
 }

@@ -2,7 +2,12 @@
 connection and how to get one, the routing cache, the subscriptions to end when it closes, and
 the reporting of errors that belong to no operation.
 
-It is also the listener of every connection: a pushed catalogue updates the routing cache, a
+It also keeps the client's live catalogue: every `Topology` (a reply or a push) feeds the
+routing cache and the catalogue view, and the view is refreshed with a `TopologyRequest` when
+it is first read in a session, after a reconnection, after a declaration it does not list yet
+and after a `redirect`, each refresh shared by everyone who waits for it (routing included).
+
+It is the listener of every connection: a pushed catalogue updates the cache and the view, a
 `GoingAway` names the endpoint to reconnect to, and an unsolicited error or a dropped
 connection is reported to `SinewClientOptions.on_error`. That callback never runs inside the
 connection's read loop: it is scheduled on the event loop, so a slow or failing handler cannot
@@ -13,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sinew._core.connection_manager import ConnectionManager
 from sinew._core.handed_out import list_limit
+from sinew.catalogue import Catalogue
 from sinew.connection.connection import Connection
 from sinew.durations import to_seconds
 from sinew.errors import (
@@ -28,9 +34,11 @@ from sinew.errors import (
     SinewError,
 )
 from sinew.options.client_options import SinewClientOptions
+from sinew.routing.catalogue_view import CatalogueView
 from sinew.routing.router import Router
 from sinew.routing.topology_cache import TopologyCache
 from sinew.wire import messages as wire
+from sinew.wire.enums import ChannelKind
 
 __all__ = ["ClientCore", "ClosableSubscription"]
 
@@ -53,10 +61,14 @@ class ClientCore:
         self.options = options
         self.cache = TopologyCache()
         self.router = Router(self.cache)
+        self.catalogue = CatalogueView()
+        """The catalogue as the client holds it, kept live by the broker's pushes."""
         self.subscriptions: set[ClosableSubscription] = set()
         """Open subscriptions, ended when the client closes."""
-        self.manager = ConnectionManager(options, self)
+        self.manager = ConnectionManager(options, self, reconnected=self._on_reconnected)
+        self._refreshes: dict[Connection, asyncio.Task[wire.Topology]] = {}
         self._closed = False
+        self._closing = asyncio.Event()
         self._close_finished = asyncio.Event()
 
     @property
@@ -87,22 +99,112 @@ class ClientCore:
         if self.router.knows(topic, group):
             return
         try:
-            await self.request_topology(connection)
+            await asyncio.shield(self.refresh_catalogue(connection))
         except (BrokerError, OperationTimeoutError) as error:
             _log.debug("no topology for %r: %s", topic, error)
-
-    def forget_route(self, topic: str, group: str | None) -> None:
-        """A `redirect` said the routing used for this queue is stale: drop it, so the next
-        publish learns it again rather than repeating the stale one."""
-        self.cache.forget(topic, group)
 
     async def request_topology(self, connection: Connection) -> wire.Topology:
         reply = await connection.request(
             wire.TopologyRequest(), context="topology()", expects=(wire.Topology,)
         )
         assert isinstance(reply, wire.Topology)
-        self.cache.apply(reply, connection.session.session_id)
+        self.apply_topology(connection, reply)
         return reply
+
+    def apply_topology(self, connection: Connection, topology: wire.Topology) -> bool:
+        """Apply a catalogue received on `connection` to the routing cache and the view;
+        returns whether the cache took it (it is then acknowledged, when pushed)."""
+        session = connection.session.session_id
+        applied = self.cache.apply(topology, session)
+        self.catalogue.apply(topology, session)
+        return applied
+
+    # The live catalogue
+
+    def refresh_catalogue(self, connection: Connection) -> asyncio.Task[wire.Topology]:
+        """Ask the broker for its catalogue on `connection`, or join the request already
+        under way there. Callers that stop waiting leave it running."""
+        running = self._refreshes.get(connection)
+        if running is not None and not running.done():
+            return running
+        task = asyncio.ensure_future(self.request_topology(connection))
+        self._refreshes[connection] = task
+        task.add_done_callback(lambda done: self._refresh_done(connection, done))
+        return task
+
+    def _refresh_done(self, connection: Connection, task: asyncio.Task[wire.Topology]) -> None:
+        if self._refreshes.get(connection) is task:
+            del self._refreshes[connection]
+        if not task.cancelled() and task.exception() is not None:
+            _log.debug("asking %s for its catalogue failed: %s", connection.endpoint, task.exception())
+
+    async def wait_for_refresh(self, connection: Connection) -> None:
+        """Wait for a catalogue refresh under way on `connection` (after a reconnection or a
+        redirect), so that routing uses the fresh routes. A failed refresh leaves routing to
+        what the client knows; the broker still refuses a stale route with a redirect."""
+        running = self._refreshes.get(connection)
+        if running is not None:
+            await asyncio.wait({running})
+
+    async def read_catalogue(self, context: str) -> Catalogue:
+        """The current catalogue: no round trip once a topology of the current session has
+        arrived (and no refresh is under way); otherwise one request first, connecting or
+        reconnecting as every operation does."""
+        connection = await self.connection_for(context)
+        session = connection.session.session_id
+        running = self._refreshes.get(connection)
+        if running is None and self.catalogue.is_from(session):
+            current = self.catalogue.current
+            assert current is not None
+            return current
+        try:
+            await asyncio.shield(running if running is not None else self.refresh_catalogue(connection))
+        except SinewError:
+            # A refresh someone else started failed, but the view already holds this
+            # session's catalogue.
+            if running is None or not self.catalogue.is_from(session):
+                raise
+        current = self.catalogue.current
+        assert current is not None
+        return current
+
+    def refresh_unless_listed(
+        self, connection: Connection, topic: str, group: str | None, partitions: int
+    ) -> None:
+        """After a declaration the view does not list yet, ask for the catalogue, so that
+        reading it right after declaring lists the queue (the broker's push would follow, but
+        not before the next read)."""
+        if not self.catalogue.is_from(connection.session.session_id):
+            return
+        current = self.catalogue.current
+        entry = current.find(topic, group) if current is not None else None
+        if entry is not None and entry.kind == ChannelKind.QUEUE and entry.partitions == partitions:
+            return
+        self.refresh_catalogue(connection)
+
+    def on_redirect(self, connection: Connection) -> None:
+        """The broker answered `redirect` on `connection`: the routes used are stale."""
+        if connection.is_open:
+            self.refresh_catalogue(connection)
+
+    def _on_reconnected(self, connection: Connection) -> None:
+        # Once the client holds a catalogue it keeps it live: a new session's catalogue is not
+        # pushed until something changes, and the broker may have changed meanwhile.
+        if self.catalogue.current is not None:
+            self.refresh_catalogue(connection)
+
+    async def unless_closing(self, waiting: Awaitable[None]) -> bool:
+        """Wait for `waiting`, unless the client starts closing first; returns whether it
+        completed."""
+        done = asyncio.ensure_future(waiting)
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({done, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (done, closing):
+                if not task.done():
+                    task.cancel()
+        return done.done() and not done.cancelled()
 
     # Closing
 
@@ -118,6 +220,7 @@ class ClientCore:
             await self._close_finished.wait()
             return
         self._closed = True
+        self._closing.set()
         self.manager.stop()
         try:
             unsubscribes: list[asyncio.Future[Any]] = []
@@ -150,7 +253,7 @@ class ClientCore:
     # The listener of every connection: these run in its read loop
 
     def on_topology(self, connection: Connection, message: wire.Topology) -> bool:
-        return self.cache.apply(message, connection.session.session_id)
+        return self.apply_topology(connection, message)
 
     def on_going_away(self, connection: Connection, message: wire.GoingAway) -> None:
         _log.info("the broker is going away: %s", message.message)
@@ -159,6 +262,10 @@ class ClientCore:
 
     def on_unsolicited_error(self, connection: Connection, error: BrokerError) -> None:
         _log.warning("%s", error.message)
+        # An unconfirmed publish routed by a stale catalogue: nothing is left to send again,
+        # but the next publishes route by a fresh catalogue.
+        if error.code == "redirect":
+            self.on_redirect(connection)
         self.report(error)
 
     def on_connection_lost(self, connection: Connection, error: ConnectionLostError) -> None:

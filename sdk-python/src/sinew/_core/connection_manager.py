@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sinew._core.converters import connection_settings, endpoints_of
@@ -39,10 +39,17 @@ class ConnectionManager:
     """Connects, reconnects and hands out the current connection."""
 
     def __init__(
-        self, options: SinewClientOptions, listener: ConnectionListener[Connection]
+        self,
+        options: SinewClientOptions,
+        listener: ConnectionListener[Connection],
+        *,
+        reconnected: Callable[[Connection], None] | None = None,
     ) -> None:
+        """`reconnected` is called when a reconnection has made a new connection current,
+        before the operations waiting for it continue."""
         self._options = options
         self._listener = listener
+        self._reconnected = reconnected
         self._endpoints = endpoints_of(options)
         self._preferred: Endpoint | None = None
         self._current: Connection | None = None
@@ -124,6 +131,8 @@ class ConnectionManager:
                 self.check_open(context)
             self._install(connection)
             _log.info("reconnected to %s after %d attempt(s)", connection.endpoint, attempt)
+            if self._reconnected is not None:
+                self._reconnected(connection)
             return connection
         raise SinewConnectionError(
             f"{context}: could not reconnect in {policy.max_attempts} attempt(s)"

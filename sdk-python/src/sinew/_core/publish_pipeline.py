@@ -6,6 +6,11 @@ A pipeline is bound to a topic and group, not to a connection: after a reconnect
 on the new connection. Each message is routed by the client's router (its key's partition, or
 the pipeline's next turn for keyless messages) and carries the routing version the client
 routed with.
+
+When the broker answers `redirect` (the route was stale; nothing was stored), the client
+refreshes its catalogue and a confirmed publish is routed again and sent again, at most
+`MAX_REDIRECT_RESENDS` times. An unconfirmed publish keeps nothing to send again: its redirect
+reaches `on_error`, and the next publishes route by the refreshed catalogue.
 """
 
 from __future__ import annotations
@@ -32,7 +37,12 @@ from sinew.routing.router import RoundRobin, Route
 from sinew.wire.flags import FrameFlags
 from sinew.wire.messages import Message, Publish, PublishBatch, PublishMessage, PublishOk
 
-__all__ = ["PublishPipeline"]
+__all__ = ["MAX_REDIRECT_RESENDS", "PublishPipeline"]
+
+MAX_REDIRECT_RESENDS = 3
+"""How many times a confirmed publish is sent again after `redirect`. The broker refuses a
+stale route before storing anything, so sending again is safe; the bound only stops a broker
+that keeps redirecting from holding a publish forever."""
 
 
 class PublishPipeline:
@@ -46,7 +56,7 @@ class PublishPipeline:
         self.group = group
         self._defaults = defaults
         self._turns = RoundRobin()
-        self._route_learned_at: int | None = None
+        self._route_learned = False
         # Closing: publishes started and confirmations still expected, and when none is left.
         self._closed = asyncio.Event()
         self._in_flight = 0
@@ -109,7 +119,24 @@ class PublishPipeline:
         self, message: OutgoingMessage, *, context: str
     ) -> asyncio.Future[PublishReceipt]:
         """Send asking for a confirmation; returns once sent, with the receipt to come. A
-        failed receipt nobody awaits is logged as a warning."""
+        redirected message is sent again before the receipt settles. A failed receipt nobody
+        awaits is logged as a warning."""
+        receipt: asyncio.Future[PublishReceipt] = FailureReportingFuture(
+            loop=asyncio.get_running_loop(), what=context
+        )
+        await self._send_for_receipt(message, receipt, context, resends=0)
+        self._begin()
+        receipt.add_done_callback(lambda _: self._end())
+        return receipt
+
+    async def _send_for_receipt(
+        self,
+        message: OutgoingMessage,
+        receipt: asyncio.Future[PublishReceipt],
+        context: str,
+        *,
+        resends: int,
+    ) -> None:
         connection = await self._ready(context)
         record, route = self._to_wire(message, connection, None, None)
         reply = connection.start_request(
@@ -118,13 +145,9 @@ class PublishPipeline:
             expects=(PublishOk,),
             flags=FrameFlags.CONFIRM,
         )
-        receipt: asyncio.Future[PublishReceipt] = FailureReportingFuture(
-            loop=asyncio.get_running_loop(), what=context
+        reply.add_done_callback(
+            lambda done: self._settle_receipt(done, receipt, context, connection, message, resends)
         )
-        self._begin()
-        receipt.add_done_callback(lambda _: self._end())
-        reply.add_done_callback(lambda done: self._settle_receipt(done, receipt, context))
-        return receipt
 
     async def send_confirmed(
         self,
@@ -135,11 +158,33 @@ class PublishPipeline:
         routes: list[Route] | None = None,
     ) -> list[PublishReceipt]:
         """Send one confirmed frame (`Publish` for one message, `PublishBatch` for more) and
-        wait for its receipts.
+        wait for its receipts, sending it again (routed afresh) after a `redirect`.
 
         `routes`, when given, keeps the routing across calls: an empty list is filled with
         the routes chosen, a filled one is reused, so a retry goes to the same partitions.
+        A redirect empties it: those routes were stale.
         """
+        resends = 0
+        while True:
+            try:
+                return await self._send_confirmed_once(
+                    messages, context=context, identities=identities, routes=routes
+                )
+            except BrokerError as error:
+                if error.code != "redirect" or resends >= MAX_REDIRECT_RESENDS:
+                    raise
+                resends += 1
+                if routes is not None:
+                    routes.clear()
+
+    async def _send_confirmed_once(
+        self,
+        messages: Sequence[OutgoingMessage],
+        *,
+        context: str,
+        identities: Sequence[Identity] | None,
+        routes: list[Route] | None,
+    ) -> list[PublishReceipt]:
         connection = await self._ready(context)
         if len(messages) > connection.limits.max_batch_messages:
             raise InvalidArgumentError(
@@ -173,7 +218,7 @@ class PublishPipeline:
                 request, context=context, expects=(PublishOk,), flags=FrameFlags.CONFIRM
             )
         except SinewError as error:
-            self._after_failure(error)
+            self._after_failure(connection, error)
             raise
         assert isinstance(reply, PublishOk)
         if len(reply.results) != len(records):
@@ -188,14 +233,24 @@ class PublishPipeline:
         reply: asyncio.Future[Message],
         receipt: asyncio.Future[PublishReceipt],
         context: str,
+        connection: Connection,
+        message: OutgoingMessage,
+        resends: int,
     ) -> None:
         if reply.cancelled():
             receipt.cancel()
             return
         error = reply.exception()
         if isinstance(error, SinewError):
-            self._after_failure(error)
+            self._after_failure(connection, error)
         if receipt.done():
+            return
+        if (
+            isinstance(error, BrokerError)
+            and error.code == "redirect"
+            and resends < MAX_REDIRECT_RESENDS
+        ):
+            asyncio.ensure_future(self._resend_for_receipt(message, receipt, context, resends + 1))
             return
         if error is not None:
             receipt.set_exception(error)
@@ -208,6 +263,18 @@ class PublishPipeline:
             return
         receipt.set_result(publish_receipt_from_wire(result.results[0]))
 
+    async def _resend_for_receipt(
+        self, message: OutgoingMessage, receipt: asyncio.Future[PublishReceipt], context: str, resends: int
+    ) -> None:
+        try:
+            await self._send_for_receipt(message, receipt, context, resends=resends)
+        except asyncio.CancelledError:
+            receipt.cancel()
+            raise
+        except Exception as error:
+            if not receipt.done():
+                receipt.set_exception(error)
+
     def _single(self, record: PublishMessage, route: Route) -> Publish:
         return Publish(
             topic=self.topic,
@@ -218,17 +285,18 @@ class PublishPipeline:
 
     async def _ready(self, context: str) -> Connection:
         connection = await self._core.connection_for(context)
-        # The route is learned once, and again after a redirect made the client forget it.
-        forgotten = self._core.cache.forgotten
-        if self._route_learned_at != forgotten:
-            self._route_learned_at = forgotten
+        # A catalogue refresh under way (after a reconnection or a redirect) brings the routes.
+        await self._core.wait_for_refresh(connection)
+        # The route is learned once per pipeline when the client knows nothing of the queue.
+        if not self._route_learned:
+            self._route_learned = True
             await self._core.learn_route(connection, self.topic, self.group)
         await connection.wait_writable(context)
         return connection
 
-    def _after_failure(self, error: SinewError) -> None:
+    def _after_failure(self, connection: Connection, error: SinewError) -> None:
         if isinstance(error, BrokerError) and error.code == "redirect":
-            self._core.forget_route(self.topic, self.group)
+            self._core.on_redirect(connection)
 
     def _to_wire(
         self,

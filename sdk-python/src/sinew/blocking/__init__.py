@@ -45,6 +45,7 @@ from sinew.options import (
     SinewCredentials,
     SubscribeOptions,
 )
+from sinew.catalogue import Catalogue, CatalogueChange, CatalogueEntry
 from sinew.outgoing_message import OutgoingMessage
 from sinew.publish_receipt import PublishReceipt
 from sinew.queue_info import QueueInfo
@@ -55,6 +56,9 @@ __all__ = [
     "AckMode",
     "BrokerError",
     "BrokerLimits",
+    "Catalogue",
+    "CatalogueChange",
+    "CatalogueEntry",
     "ChannelKind",
     "ClientClosedError",
     "ConnectionFailure",

@@ -5,12 +5,14 @@ Each blocking client owns one loop thread, started by `connect` and stopped by `
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from sinew._core.closing import Closing
 from sinew.blocking.event_loop_thread import EventLoopThread
 from sinew.blocking.publisher import Publisher
 from sinew.blocking.reliable_publisher import ReliablePublisher
 from sinew.blocking.subscription import Subscription
+from sinew.catalogue import Catalogue, CatalogueChange
 from sinew.client import SinewClient as AsyncSinewClient
 from sinew.options.client_options import SinewClientOptions
 from sinew.options.publisher_options import PublisherOptions, ReliablePublisherOptions
@@ -32,6 +34,28 @@ async def _subscribe(
     client: AsyncSinewClient, topic: str, options: SubscribeOptions | None
 ) -> AsyncSubscription:
     return await client.subscribe(topic, options)
+
+
+async def _watch(client: AsyncSinewClient) -> AsyncIterator[CatalogueChange]:
+    return client.watch_catalogue()
+
+
+async def _listen(
+    client: AsyncSinewClient, callback: Callable[[CatalogueChange], None]
+) -> Callable[[], None]:
+    return client.on_catalogue_change(callback)
+
+
+async def _next_change(watcher: AsyncIterator[CatalogueChange]) -> CatalogueChange | None:
+    try:
+        return await anext(watcher)
+    except StopAsyncIteration:
+        return None
+
+
+def _changes(watcher: AsyncIterator[CatalogueChange], loop: EventLoopThread) -> Iterator[CatalogueChange]:
+    while (change := loop.run(_next_change(watcher))) is not None:
+        yield change
 
 
 class SinewClient(Closing):
@@ -112,3 +136,16 @@ class SinewClient(Closing):
 
     def topology(self) -> Topology:
         return self._loop.run(self._inner.topology())
+
+    def catalogue(self) -> Catalogue:
+        return self._loop.run(self._inner.catalogue())
+
+    def watch_catalogue(self) -> Iterator[CatalogueChange]:
+        """The changes of the catalogue from now on, as `sinew.SinewClient.watch_catalogue`
+        gives them; each `next` blocks until the next change."""
+        return _changes(self._loop.run(_watch(self._inner)), self._loop)
+
+    def on_catalogue_change(self, callback: Callable[[CatalogueChange], None]) -> Callable[[], None]:
+        """As `sinew.SinewClient.on_catalogue_change`; the callback runs on the client's loop
+        thread and must not call the blocking API."""
+        return self._loop.run(_listen(self._inner, callback))

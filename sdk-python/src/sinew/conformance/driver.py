@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sinew.client import SinewClient
+from sinew.conformance.catalogue_steps import CatalogueSteps
 from sinew.conformance.arguments import (
     DriverError,
     Request,
@@ -76,6 +77,7 @@ class Driver:
         self._publishers: dict[str, Publisher] = {}
         self._subscriptions: dict[str, _SubscriptionHandle] = {}
         self._deliveries: dict[str, Delivery] = {}
+        self._catalogue_steps = CatalogueSteps()
         self._steps: dict[str, Callable[[Request], Awaitable[Result]]] = {
             "describe": self.describe,
             "reset": self.reset,
@@ -98,6 +100,8 @@ class Driver:
             "unsubscribe": self.unsubscribe,
             "subscription_end": self.subscription_end,
             "topology": self.topology,
+            "catalogue": self.catalogue,
+            "next_catalogue_change": self.next_catalogue_change,
         }
 
     @property
@@ -395,3 +399,10 @@ class Driver:
                 if channel.kind == ChannelKind.QUEUE
             ]
         }
+
+    async def catalogue(self, request: Request) -> Result:
+        return await self._catalogue_steps.catalogue(self._client(request))
+
+    async def next_catalogue_change(self, request: Request) -> Result:
+        client = self._client(request)
+        return await self._catalogue_steps.next_change(client, optional_int(request, "timeout_ms"))

@@ -37,18 +37,10 @@ class TopologyCache:
         self._routes: dict[ChannelKey, ChannelRoute] = {}
         self._generation: int | None = None
         self._generation_session: str | None = None
-        self._forgotten = 0
-
-    @property
-    def forgotten(self) -> int:
-        """How many routes `forget` has dropped; a change means routes may need learning
-        again."""
-        return self._forgotten
 
     def forget(self, topic: str, group: str | None) -> None:
-        """Drop what is known about a queue (after a `redirect` said it is stale)."""
+        """Drop what is known about a queue."""
         self._routes.pop((topic, normalise_group(group)), None)
-        self._forgotten += 1
 
     @property
     def generation(self) -> int | None:
