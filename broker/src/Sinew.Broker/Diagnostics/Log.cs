@@ -68,6 +68,15 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Information, "Declared queue {Queue} with {Partitions} partition(s)")]
     public static partial void QueueDeclared(this ILogger logger, QueueName queue, uint partitions);
 
+    [LoggerMessage(1040, LogLevel.Warning, "Deleted queue {Queue} by an operator's request: {Subscriptions} subscription(s) ended, {Held} held delivery(ies) forgotten")]
+    public static partial void QueueDeleted(this ILogger logger, QueueName queue, int subscriptions, int held);
+
+    [LoggerMessage(1041, LogLevel.Warning, "Purged queue {Queue} by an operator's request: {Removed} ready or delayed message(s) removed")]
+    public static partial void QueuePurged(this ILogger logger, QueueName queue, long removed);
+
+    [LoggerMessage(1042, LogLevel.Warning, "Could not finish removing the deleted queue directory {Directory}: {Reason}; it is not served, and the next start tries again")]
+    public static partial void DeletedQueueLeft(this ILogger logger, string directory, string reason);
+
     [LoggerMessage(1010, LogLevel.Error, "Queue directory {Directory} is quarantined: {File}: {Reason}. Its queue answers quarantined, and nothing in the directory is changed, until an operator repairs it and restarts the broker")]
     public static partial void QueueQuarantined(this ILogger logger, string directory, string file, string reason);
 

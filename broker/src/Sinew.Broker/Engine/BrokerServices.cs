@@ -90,6 +90,20 @@ internal sealed class BrokerServices : IDisposable
         }
     }
 
+    /// <summary>Drops what is recorded about a partition of a deleted queue: a name declared again starts clean.</summary>
+    public void Forget(IScheduledPartition partition)
+    {
+        if (_quarantined.TryRemove((partition.QueueName, partition.Index), out _))
+        {
+            Metrics.Quarantined.Dec();
+        }
+
+        if (_parked.TryRemove((partition.QueueName, partition.Index), out _))
+        {
+            Metrics.Parked.Dec();
+        }
+    }
+
     public void Dispose()
     {
         DiskSpace.Dispose();

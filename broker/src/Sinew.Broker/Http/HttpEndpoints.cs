@@ -26,6 +26,7 @@ internal static class HttpEndpoints
         app.MapGet("/readyz", () => Readiness.Report(services, registry, serving()));
         MapMetrics(app, services, registry);
         AdminEndpoints.Map(app, services.Options.Auth, registry, runtime, connections);
+        QueueEndpoints.Map(app, services.Options.Auth, registry);
     }
 
     // The gauges that describe state rather than count events are set from the engine just before each scrape.

@@ -19,6 +19,8 @@ internal static class IndexEndpoint
         ("GET", "/admin/dead-letter-target", "the global dead-letter target (needs a configured user when auth is enabled)"),
         ("PUT", "/admin/dead-letter-target", "sets the global dead-letter target: {\"topic\": …, \"group\": …}"),
         ("DELETE", "/admin/dead-letter-target", "clears the global dead-letter target"),
+        ("POST", "/api/v1/queues/{topic}/purge", "removes every ready and delayed message of a queue (?group=…) and answers how many"),
+        ("DELETE", "/api/v1/queues/{topic}", "deletes a queue (?group=…; ?force=true even while consumers hold its messages); its subscriptions are closed"),
     ];
 
     private static readonly string Version = typeof(IndexEndpoint).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

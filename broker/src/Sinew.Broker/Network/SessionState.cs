@@ -131,6 +131,32 @@ internal sealed class SessionState(string? user) : IDeliveryTarget
         }
     }
 
+    /// <summary>Ends a subscription whose queue was deleted. Its deliveries are forgotten, not returned (the queue is
+    /// gone), so settling them later answers stale; the connection, if the session has one, tells the client.</summary>
+    public void EndSubscriptionOfDeletedQueue(ServerSubscription subscription)
+    {
+        lock (Subscriptions)
+        {
+            if (!Subscriptions.Remove(subscription.Id))
+            {
+                // The client unsubscribed, or the session ended, meanwhile.
+                return;
+            }
+        }
+
+        // Detaching waits until every delivery the partitions made to it has been handed over, so the notice comes after them.
+        Close(subscription);
+        foreach (var (deliveryId, delivery) in Deliveries)
+        {
+            if (delivery.Subscription == subscription)
+            {
+                Deliveries.TryRemove(deliveryId, out _);
+            }
+        }
+
+        Connection?.TellSubscriptionDeleted(subscription);
+    }
+
     private static void Close(ServerSubscription subscription)
     {
         subscription.Close();

@@ -27,4 +27,8 @@ internal interface IDeliveryTarget
     /// deliveries count as settled. Called after the partition's lock is released, but one call at a time per
     /// partition, in the order the deliveries were made; it must not call back into any partition.</summary>
     void SendDeliver(ulong subscriptionId, IReadOnlyList<Delivery> deliveries, Action? onWritten);
+
+    /// <summary>Ends a subscription because its queue was deleted: the client is told, and the deliveries the
+    /// subscription still holds are forgotten, so settling them later answers stale. Called with no partition lock held.</summary>
+    void EndSubscriptionOfDeletedQueue(ServerSubscription subscription);
 }

@@ -12,6 +12,11 @@ internal sealed partial class Partition
 
     private void ThrowIfQuarantined()
     {
+        if (_retired is { } deleted)
+        {
+            throw deleted;
+        }
+
         if (_quarantine is { } reason)
         {
             throw new BrokerErrorException(ErrorCode.Quarantined,

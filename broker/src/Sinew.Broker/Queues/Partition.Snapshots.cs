@@ -28,12 +28,18 @@ internal sealed partial class Partition
         }
     }
 
-    private async Task WriteSnapshotExclusiveAsync(CancellationToken cancellationToken)
+    // With changeLocked, the change runs under the same lock as the capture, so the snapshot is the first state to hold it.
+    private async Task WriteSnapshotExclusiveAsync(CancellationToken cancellationToken, Action? changeLocked = null)
     {
         PartitionSnapshot data;
         lock (_lock)
         {
-            if (_quarantine is not null || _durability.Failure is not null)
+            if (changeLocked is not null)
+            {
+                ThrowIfNotWritable();
+                changeLocked();
+            }
+            else if (_quarantine is not null || _durability.Failure is not null)
             {
                 return;
             }

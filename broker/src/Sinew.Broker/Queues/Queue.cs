@@ -166,6 +166,19 @@ internal sealed class Queue
         return details;
     }
 
+    /// <summary>Removes every ready and delayed message of every partition, durably; returns how many.</summary>
+    public async Task<long> PurgeAsync(CancellationToken cancellationToken)
+    {
+        long removed = 0;
+        foreach (var partition in Partitions)
+        {
+            removed += await partition.PurgeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Services.Logger.QueuePurged(Name, removed);
+        return removed;
+    }
+
     /// <summary>Flushes every partition and writes a final snapshot of each (used at shutdown).</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ using Sinew.Protocol.Timing;
 
 namespace Sinew.Broker.Queues;
 
-internal sealed class QueueRegistry
+internal sealed partial class QueueRegistry
 {
     private const string PendingFileName = QueueFile.FileName + ".tmp";
 
@@ -59,6 +59,11 @@ internal sealed class QueueRegistry
     {
         foreach (var directory in Directory.GetDirectories(_root).Order(StringComparer.Ordinal))
         {
+            if (FinishedDeletion(directory))
+            {
+                continue;
+            }
+
             var file = Path.Combine(directory, QueueFile.FileName);
             if (!File.Exists(file))
             {

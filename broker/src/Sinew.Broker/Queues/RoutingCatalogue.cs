@@ -83,6 +83,25 @@ internal sealed class RoutingCatalogue
         Changed?.Invoke();
     }
 
+    /// <summary>Removes the entry of <paramref name="name"/>, as one new generation (a deleted queue is a change).
+    /// Returns false, changing nothing, when there is no such entry.</summary>
+    public bool Remove(QueueName name)
+    {
+        lock (_lock)
+        {
+            if (!_entries.Remove(name))
+            {
+                return false;
+            }
+
+            _snapshot = null;
+            Interlocked.Increment(ref _generation);
+        }
+
+        Changed?.Invoke();
+        return true;
+    }
+
     /// <summary>The catalogue now. Built on first use per generation and shared by every caller.</summary>
     public CatalogueSnapshot Current()
     {

@@ -11,6 +11,8 @@ internal enum StorageOperation
     CreateSegment,
     /// <summary>Reading the backlog past the index window back from a segment.</summary>
     ReadBacklog,
+    /// <summary>Removing a deleted queue's files, once its directory has been renamed out of the way.</summary>
+    RemoveQueue,
 }
 
 /// <summary>Holds an optional fault for the broker's logs. Unset in production: the only cost is one

@@ -77,6 +77,8 @@ internal sealed class RecordingSession : IDeliveryTarget
 
     public void ForgetDelivery(long deliveryId) => Held.TryRemove(deliveryId, out _);
 
+    public void EndSubscriptionOfDeletedQueue(ServerSubscription subscription) => subscription.Close();
+
     public void CountPendingDelivery(in Delivery delivery)
     {
     }
