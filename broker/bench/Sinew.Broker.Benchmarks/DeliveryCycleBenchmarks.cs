@@ -75,6 +75,9 @@ public class DeliveryCycleBenchmarks
 
         public long NextDeliveryId() => ++_nextDeliveryId;
 
+        // The benchmark never deletes its queue.
+        public void EndSubscriptionOfDeletedQueue(ServerSubscription subscription) => subscription.Close();
+
         public void TrackDelivery(long deliveryId, Partition partition, long offset, ServerSubscription subscription)
         {
         }
