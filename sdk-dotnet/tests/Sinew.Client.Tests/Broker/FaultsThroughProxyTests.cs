@@ -54,9 +54,11 @@ public class FaultsThroughProxyTests(SinewBrokerFixture broker)
         var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(() => RealBroker.ReceiveAsync(subscription, TimeSpan.FromSeconds(20)));
         Assert.Equal(SubscriptionEndReason.ConnectionLost, ended.Reason);
 
-        // Subscribing again reconnects; the broker hands the unsettled message out again, and consuming goes on.
+        // Subscribing again reconnects; the broker hands the unsettled message out again once the broken session's
+        // reconnect grace window (5 s by default) has passed, since this client does not resume sessions yet, and
+        // consuming goes on.
         await using var again = await client.SubscribeAsync(topic);
-        var redelivered = await RealBroker.ReceiveAsync(again);
+        var redelivered = await RealBroker.ReceiveAsync(again, TimeSpan.FromSeconds(20));
         Assert.Equal(("first", 2), (redelivered.Text, redelivered.Attempt));
         await redelivered.AckAsync();
         await publisher.PublishAsync(OutgoingMessage.FromText("second"));
